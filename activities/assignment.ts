@@ -1,0 +1,65 @@
+import { Op, UniqueConstraintError, type Transaction } from 'sequelize';
+import type { ChooseAssigneeInput } from '../workflows/definitions';
+import type { ActivityDeps } from './index';
+
+/** Statuses that count towards an agent's current load. */
+const OPEN_WORK = ['assigned', 'in_progress', 'waiting_on_requester', 'waiting_on_vendor'];
+
+export function createAssignmentActivities({ sequelize, models }: ActivityDeps) {
+  async function onShiftCandidates(input: ChooseAssigneeInput, transaction: Transaction): Promise<number[]> {
+    const members = await models.TeamMember.findAll({
+      where: { team_id: input.teamId, on_shift: true, user_id: { [Op.in]: input.candidateIds } },
+      attributes: ['user_id'],
+      transaction,
+    });
+    return members.map((m) => m.get('user_id') as number).sort((a, b) => a - b);
+  }
+
+  async function roundRobin(input: ChooseAssigneeInput, candidates: number[], transaction: Transaction): Promise<number> {
+    const team = await models.Team.findByPk(input.teamId, { transaction, lock: transaction.LOCK.UPDATE });
+    const last = (team?.get('round_robin_last_user_id') as number | null) ?? 0;
+    const next = candidates.find((id) => id > last) ?? candidates[0]!;
+    await models.Team.update({ round_robin_last_user_id: next }, { where: { id: input.teamId }, transaction });
+    return next;
+  }
+
+  async function leastLoaded(candidates: number[], transaction: Transaction): Promise<number> {
+    const rows = (await models.Ticket.count({
+      where: { assignee_id: { [Op.in]: candidates }, status: { [Op.in]: OPEN_WORK } },
+      group: ['assignee_id'],
+      transaction,
+    })) as unknown as Array<{ assignee_id: number; count: number }>;
+    const load = new Map(rows.map((r) => [Number(r.assignee_id), Number(r.count)]));
+    // Ties go to the lowest id so the choice is reproducible.
+    return candidates.reduce((best, id) => ((load.get(id) ?? 0) < (load.get(best) ?? 0) ? id : best), candidates[0]!);
+  }
+
+  return {
+    /**
+     * Picks an agent on shift for a new ticket. The decision is stored per ticket, so a
+     * retry returns the same person instead of advancing the round-robin again.
+     */
+    async chooseAssignee(input: ChooseAssigneeInput): Promise<number | null> {
+      const previous = await models.AssignmentDecision.findByPk(input.ticketNumber);
+      if (previous) return previous.get('user_id') as number | null;
+      try {
+        return await sequelize.transaction(async (transaction) => {
+          const candidates = await onShiftCandidates(input, transaction);
+          let chosen: number | null = null;
+          if (candidates.length > 0) {
+            chosen = input.strategy === 'round_robin' ? await roundRobin(input, candidates, transaction) : await leastLoaded(candidates, transaction);
+          }
+          await models.AssignmentDecision.create(
+            { ticket_number: input.ticketNumber, team_id: input.teamId, user_id: chosen, strategy: input.strategy, decided_at: new Date() },
+            { transaction },
+          );
+          return chosen;
+        });
+      } catch (err) {
+        if (!(err instanceof UniqueConstraintError)) throw err;
+        const decided = await models.AssignmentDecision.findByPk(input.ticketNumber);
+        return (decided?.get('user_id') as number | null) ?? null;
+      }
+    },
+  };
+}

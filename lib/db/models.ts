@@ -1,0 +1,228 @@
+import { DataTypes, type Model, type ModelStatic, type Sequelize } from 'sequelize';
+
+/**
+ * Sequelize models over the tables the migrations create. Migrations own the schema;
+ * these definitions only describe it to the ORM (no `sync()` anywhere).
+ */
+export interface Models {
+  AppMeta: ModelStatic<Model>;
+  Department: ModelStatic<Model>;
+  User: ModelStatic<Model>;
+  BusinessCalendar: ModelStatic<Model>;
+  Team: ModelStatic<Model>;
+  TeamMember: ModelStatic<Model>;
+  Category: ModelStatic<Model>;
+  SlaPolicy: ModelStatic<Model>;
+  RoutingRule: ModelStatic<Model>;
+  TicketRequest: ModelStatic<Model>;
+  Ticket: ModelStatic<Model>;
+  TicketEvent: ModelStatic<Model>;
+  AssignmentDecision: ModelStatic<Model>;
+}
+
+const common = { underscored: true, timestamps: true, createdAt: 'created_at', updatedAt: 'updated_at' } as const;
+const pk = { type: DataTypes.INTEGER, primaryKey: true, autoIncrement: true };
+const version = { type: DataTypes.INTEGER, allowNull: false, defaultValue: 1 };
+
+/**
+ * MariaDB stores JSON as LONGTEXT, so mysql2 hands it back as a string where MySQL 8
+ * and SQLite hand back the parsed value; parsing in the getter gives one shape everywhere.
+ */
+function json(name: string) {
+  return {
+    type: DataTypes.JSON,
+    get(this: Model) {
+      const raw: unknown = this.getDataValue(name);
+      return typeof raw === 'string' ? JSON.parse(raw) : raw;
+    },
+  };
+}
+
+export function defineModels(sequelize: Sequelize): Models {
+  const AppMeta = sequelize.define(
+    'AppMeta',
+    { key: { type: DataTypes.STRING, primaryKey: true }, value: DataTypes.TEXT },
+    { tableName: 'app_meta', timestamps: false },
+  );
+  const Department = sequelize.define(
+    'Department',
+    { id: pk, code: DataTypes.STRING, name: DataTypes.STRING, head_user_id: DataTypes.INTEGER, version },
+    { ...common, tableName: 'departments' },
+  );
+  const User = sequelize.define(
+    'User',
+    {
+      id: pk,
+      email: DataTypes.STRING,
+      name: DataTypes.STRING,
+      auth_subject: DataTypes.STRING,
+      title: DataTypes.STRING,
+      department_id: DataTypes.INTEGER,
+      manager_id: DataTypes.INTEGER,
+      location: DataTypes.STRING,
+      vip: DataTypes.BOOLEAN,
+      roles: json('roles'),
+      active: DataTypes.BOOLEAN,
+      version,
+    },
+    { ...common, tableName: 'users' },
+  );
+  const BusinessCalendar = sequelize.define(
+    'BusinessCalendar',
+    {
+      id: pk,
+      code: DataTypes.STRING,
+      name: DataTypes.STRING,
+      time_zone: DataTypes.STRING,
+      weekly_hours: json('weekly_hours'),
+      holidays: json('holidays'),
+      version,
+    },
+    { ...common, tableName: 'business_calendars' },
+  );
+  const Team = sequelize.define(
+    'Team',
+    {
+      id: pk,
+      code: DataTypes.STRING,
+      name: DataTypes.STRING,
+      department_id: DataTypes.INTEGER,
+      calendar_id: DataTypes.INTEGER,
+      assignment_strategy: DataTypes.STRING,
+      round_robin_last_user_id: DataTypes.INTEGER,
+      version,
+    },
+    { ...common, tableName: 'teams' },
+  );
+  const TeamMember = sequelize.define(
+    'TeamMember',
+    {
+      team_id: { type: DataTypes.INTEGER, primaryKey: true },
+      user_id: { type: DataTypes.INTEGER, primaryKey: true },
+      membership: DataTypes.STRING,
+      on_shift: DataTypes.BOOLEAN,
+    },
+    { tableName: 'team_members', timestamps: false },
+  );
+  const Category = sequelize.define(
+    'Category',
+    {
+      id: pk,
+      code: DataTypes.STRING,
+      name: DataTypes.STRING,
+      department_id: DataTypes.INTEGER,
+      parent_id: DataTypes.INTEGER,
+      default_team_id: DataTypes.INTEGER,
+      field_schema: json('field_schema'),
+      approval_rule: json('approval_rule'),
+      active: DataTypes.BOOLEAN,
+      version,
+    },
+    { ...common, tableName: 'categories' },
+  );
+  const SlaPolicy = sequelize.define(
+    'SlaPolicy',
+    {
+      id: pk,
+      department_id: DataTypes.INTEGER,
+      team_id: DataTypes.INTEGER,
+      priority: DataTypes.STRING,
+      first_response_minutes: DataTypes.INTEGER,
+      resolution_minutes: DataTypes.INTEGER,
+      clock: DataTypes.STRING,
+      pause_statuses: json('pause_statuses'),
+      escalation_ladder: json('escalation_ladder'),
+      version,
+    },
+    { ...common, tableName: 'sla_policies' },
+  );
+  const RoutingRule = sequelize.define(
+    'RoutingRule',
+    {
+      id: pk,
+      position: DataTypes.INTEGER,
+      name: DataTypes.STRING,
+      conditions: json('conditions'),
+      team_id: DataTypes.INTEGER,
+      enabled: DataTypes.BOOLEAN,
+      version,
+    },
+    { ...common, tableName: 'routing_rules' },
+  );
+  const TicketRequest = sequelize.define(
+    'TicketRequest',
+    {
+      id: pk,
+      requester_id: DataTypes.INTEGER,
+      idempotency_key: DataTypes.STRING,
+      request_hash: DataTypes.STRING,
+    },
+    { tableName: 'ticket_requests', underscored: true, timestamps: true, createdAt: 'created_at', updatedAt: false },
+  );
+  const Ticket = sequelize.define(
+    'Ticket',
+    {
+      number: { type: DataTypes.INTEGER, primaryKey: true },
+      workflow_id: DataTypes.STRING,
+      title: DataTypes.STRING,
+      description: DataTypes.TEXT,
+      status: DataTypes.STRING,
+      priority: DataTypes.STRING,
+      channel: DataTypes.STRING,
+      category_id: DataTypes.INTEGER,
+      department_id: DataTypes.INTEGER,
+      team_id: DataTypes.INTEGER,
+      assignee_id: DataTypes.INTEGER,
+      requester_id: DataTypes.INTEGER,
+      custom_fields: json('custom_fields'),
+      sla_breached: DataTypes.BOOLEAN,
+      seq: DataTypes.INTEGER,
+      created_at: DataTypes.DATE,
+      updated_at: DataTypes.DATE,
+      resolved_at: DataTypes.DATE,
+      closed_at: DataTypes.DATE,
+    },
+    // Timestamps come from the workflow's clock, not from the time the projection ran.
+    { tableName: 'tickets', timestamps: false },
+  );
+  const TicketEvent = sequelize.define(
+    'TicketEvent',
+    {
+      ticket_number: { type: DataTypes.INTEGER, primaryKey: true },
+      seq: { type: DataTypes.INTEGER, primaryKey: true },
+      type: DataTypes.STRING,
+      actor_id: DataTypes.INTEGER,
+      from_status: DataTypes.STRING,
+      to_status: DataTypes.STRING,
+      data: json('data'),
+      occurred_at: DataTypes.DATE,
+    },
+    { tableName: 'ticket_events', timestamps: false },
+  );
+  const AssignmentDecision = sequelize.define(
+    'AssignmentDecision',
+    {
+      ticket_number: { type: DataTypes.INTEGER, primaryKey: true },
+      team_id: DataTypes.INTEGER,
+      user_id: DataTypes.INTEGER,
+      strategy: DataTypes.STRING,
+      decided_at: DataTypes.DATE,
+    },
+    { tableName: 'assignment_decisions', timestamps: false },
+  );
+  return {
+    AppMeta,
+    Department,
+    User,
+    BusinessCalendar,
+    Team,
+    TeamMember,
+    Category,
+    SlaPolicy,
+    RoutingRule,
+    TicketRequest,
+    Ticket,
+    TicketEvent,
+    AssignmentDecision,
+  };
+}

@@ -1,0 +1,188 @@
+import crypto from 'node:crypto';
+import type { Account } from '../accounts';
+import type { Role } from '../claims';
+import type { ConfigSnapshot, RequesterProfile, TeamSnapshot } from '../../workflows/domain/types';
+import type { Models } from './models';
+import { DEFAULT_TEAM_KEY } from './seed';
+
+/** Reads of the organisation configuration: people, teams, categories, routing. */
+
+export interface UserProfile {
+  id: number;
+  email: string;
+  name: string;
+  title: string | null;
+  authSubject: string | null;
+  roles: Role[];
+  department: { id: number; code: string; name: string } | null;
+  teams: Array<{ id: number; code: string; name: string; membership: 'agent' | 'lead' }>;
+  managerId: number | null;
+  location: string | null;
+  vip: boolean;
+}
+
+export interface CategoryView {
+  id: number;
+  code: string;
+  name: string;
+  departmentId: number;
+  departmentName: string;
+  parentId: number | null;
+  defaultTeamId: number | null;
+  fields: Array<{ key: string; label: string; type: string; required: boolean; options?: string[]; min?: number; max?: number }>;
+}
+
+type Row = { get(key: string): unknown };
+const num = (row: Row, key: string) => row.get(key) as number;
+const str = (row: Row, key: string) => row.get(key) as string;
+
+export function createOrganisation(models: Models) {
+  async function profiles(where: Record<string, unknown>): Promise<UserProfile[]> {
+    const users = await models.User.findAll({ where: { active: true, ...where }, order: [['id', 'ASC']] });
+    if (users.length === 0) return [];
+    const [departments, memberships, teams] = await Promise.all([
+      models.Department.findAll(),
+      models.TeamMember.findAll({ where: { user_id: users.map((u) => num(u, 'id')) } }),
+      models.Team.findAll(),
+    ]);
+    const departmentById = new Map(departments.map((d) => [num(d, 'id'), d]));
+    const teamById = new Map(teams.map((t) => [num(t, 'id'), t]));
+    return users.map((u) => {
+      const department = departmentById.get(u.get('department_id') as number);
+      return {
+        id: num(u, 'id'),
+        email: str(u, 'email'),
+        name: str(u, 'name'),
+        title: (u.get('title') as string | null) ?? null,
+        authSubject: (u.get('auth_subject') as string | null) ?? null,
+        roles: u.get('roles') as Role[],
+        department: department ? { id: num(department, 'id'), code: str(department, 'code'), name: str(department, 'name') } : null,
+        teams: memberships
+          .filter((m) => num(m, 'user_id') === num(u, 'id'))
+          .map((m) => {
+            const team = teamById.get(num(m, 'team_id'))!;
+            return { id: num(team, 'id'), code: str(team, 'code'), name: str(team, 'name'), membership: str(m, 'membership') as 'agent' | 'lead' };
+          }),
+        managerId: (u.get('manager_id') as number | null) ?? null,
+        location: (u.get('location') as string | null) ?? null,
+        vip: Boolean(u.get('vip')),
+      };
+    });
+  }
+
+  return {
+    async userBySubject(sub: string): Promise<UserProfile | undefined> {
+      return (await profiles({ auth_subject: sub }))[0];
+    },
+    async userByEmail(email: string): Promise<UserProfile | undefined> {
+      return (await profiles({ email: email.toLowerCase() }))[0];
+    },
+    async usersByIds(ids: number[]): Promise<UserProfile[]> {
+      return ids.length === 0 ? [] : profiles({ id: ids });
+    },
+    async linkSubject(userId: number, sub: string): Promise<void> {
+      await models.User.update({ auth_subject: sub }, { where: { id: userId } });
+    },
+
+    /** Everyone who can sign in at the local issuer, with the claims their tokens carry. */
+    async accounts(): Promise<Account[]> {
+      return (await profiles({})).filter((p) => p.authSubject).map(toAccount);
+    },
+
+    async categories(): Promise<CategoryView[]> {
+      const [categories, departments] = await Promise.all([
+        models.Category.findAll({ where: { active: true }, order: [['department_id', 'ASC'], ['id', 'ASC']] }),
+        models.Department.findAll(),
+      ]);
+      const departmentName = new Map(departments.map((d) => [num(d, 'id'), str(d, 'name')]));
+      return categories.map((c) => ({
+        id: num(c, 'id'),
+        code: str(c, 'code'),
+        name: str(c, 'name'),
+        departmentId: num(c, 'department_id'),
+        departmentName: departmentName.get(num(c, 'department_id')) ?? '',
+        parentId: (c.get('parent_id') as number | null) ?? null,
+        defaultTeamId: (c.get('default_team_id') as number | null) ?? null,
+        fields: c.get('field_schema') as CategoryView['fields'],
+      }));
+    },
+
+    async teamMembers(teamId: number): Promise<Array<{ id: number; name: string; email: string; membership: string }> | undefined> {
+      const team = await models.Team.findByPk(teamId);
+      if (!team) return undefined;
+      const members = await models.TeamMember.findAll({ where: { team_id: teamId } });
+      const users = await models.User.findAll({ where: { id: members.map((m) => num(m, 'user_id')), active: true }, order: [['name', 'ASC']] });
+      return users.map((u) => ({
+        id: num(u, 'id'),
+        name: str(u, 'name'),
+        email: str(u, 'email'),
+        membership: str(members.find((m) => num(m, 'user_id') === num(u, 'id'))!, 'membership'),
+      }));
+    },
+
+    /**
+     * The configuration a new ticket's workflow starts with. The version is a digest of
+     * the snapshot's content, so two tickets with the same version saw the same rules.
+     */
+    async configSnapshot(categoryId: number): Promise<ConfigSnapshot | undefined> {
+      const category = await models.Category.findOne({ where: { id: categoryId, active: true } });
+      if (!category) return undefined;
+      const [teams, members, departments, rules, defaultTeam] = await Promise.all([
+        models.Team.findAll({ order: [['id', 'ASC']] }),
+        models.TeamMember.findAll({ order: [['user_id', 'ASC']] }),
+        models.Department.findAll(),
+        models.RoutingRule.findAll({ where: { enabled: true }, order: [['position', 'ASC'], ['id', 'ASC']] }),
+        models.AppMeta.findByPk(DEFAULT_TEAM_KEY),
+      ]);
+      const departmentCode = new Map(departments.map((d) => [num(d, 'id'), str(d, 'code')]));
+      const teamSnapshots: TeamSnapshot[] = teams.map((t) => ({
+        id: num(t, 'id'),
+        code: str(t, 'code'),
+        name: str(t, 'name'),
+        departmentId: num(t, 'department_id'),
+        departmentCode: departmentCode.get(num(t, 'department_id')) ?? '',
+        assignmentStrategy: str(t, 'assignment_strategy') as TeamSnapshot['assignmentStrategy'],
+        memberIds: members.filter((m) => num(m, 'team_id') === num(t, 'id')).map((m) => num(m, 'user_id')),
+      }));
+      const content = {
+        category: {
+          id: num(category, 'id'),
+          code: str(category, 'code'),
+          name: str(category, 'name'),
+          departmentId: num(category, 'department_id'),
+          departmentCode: departmentCode.get(num(category, 'department_id')) ?? '',
+          defaultTeamId: (category.get('default_team_id') as number | null) ?? null,
+        },
+        teams: teamSnapshots,
+        routingRules: rules.map((r) => ({
+          id: num(r, 'id'),
+          name: str(r, 'name'),
+          position: num(r, 'position'),
+          conditions: r.get('conditions') as ConfigSnapshot['routingRules'][number]['conditions'],
+          teamId: num(r, 'team_id'),
+        })),
+        defaultTeamId: Number(defaultTeam?.get('value') ?? teamSnapshots[0]?.id),
+      };
+      const version = crypto.createHash('sha256').update(JSON.stringify(content)).digest('hex').slice(0, 12);
+      return { version, ...content };
+    },
+  };
+}
+
+export type Organisation = ReturnType<typeof createOrganisation>;
+
+export function requesterProfile(user: UserProfile): RequesterProfile {
+  return { id: user.id, name: user.name, email: user.email, departmentId: user.department?.id ?? null, location: user.location, vip: user.vip };
+}
+
+export function toAccount(p: UserProfile): Account {
+  return {
+    sub: p.authSubject!,
+    email: p.email,
+    name: p.name,
+    roles: p.roles,
+    teams: p.teams.map((t) => t.code),
+    department: p.department?.code,
+    title: p.title ?? undefined,
+  };
+}

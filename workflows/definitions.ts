@@ -1,0 +1,133 @@
+import { defineQuery, defineUpdate } from '@temporalio/workflow';
+import type { ActionInput, LifecycleAction } from './domain/status-machine';
+import type { RoutingDecision } from './domain/routing';
+import type { Actor, Channel, ConfigSnapshot, Priority, RequesterProfile, TicketStatus } from './domain/types';
+
+/**
+ * The ticket workflow's messages and their types, imported by the workflow, the
+ * worker's activities and the API alike so neither side can drift from the other.
+ */
+
+export function ticketWorkflowId(number: number): string {
+  return `ticket-${number}`;
+}
+
+export const TICKET_WORKFLOW_TYPE = 'ticketWorkflow';
+
+export interface TicketDraft {
+  title: string;
+  description: string;
+  categoryId: number;
+  priority: Priority;
+  channel: Channel;
+  customFields: Record<string, unknown>;
+}
+
+export interface TicketWorkflowInput {
+  number: number;
+  draft: TicketDraft;
+  requester: RequesterProfile;
+  config: ConfigSnapshot;
+  /** Present when the workflow continued as new: everything the previous run knew. */
+  carried?: TicketState;
+}
+
+/** What a ticket is right now; carried across continue-as-new and answered by `stateQuery`. */
+export interface TicketState {
+  number: number;
+  title: string;
+  description: string;
+  status: TicketStatus;
+  priority: Priority;
+  channel: Channel;
+  categoryId: number;
+  departmentId: number;
+  teamId: number | null;
+  assigneeId: number | null;
+  requesterId: number;
+  customFields: Record<string, unknown>;
+  routing: RoutingDecision | null;
+  /** The sequence number of the last event: the ticket's version for optimistic concurrency. */
+  version: number;
+  createdAt: string;
+  updatedAt: string;
+  resolvedAt: string | null;
+  closedAt: string | null;
+}
+
+export interface TicketEventRecord {
+  seq: number;
+  type: string;
+  actorId: number | null;
+  actorName: string;
+  fromStatus: TicketStatus | null;
+  toStatus: TicketStatus | null;
+  data: Record<string, unknown>;
+  occurredAt: string;
+}
+
+export interface TicketView extends TicketState {
+  workflowId: string;
+  /** Version already written to the read tables (equal to `version` once projection caught up). */
+  projectedVersion: number;
+  recentEvents: TicketEventRecord[];
+}
+
+export interface ActionRequest {
+  actor: Actor;
+  input: ActionInput;
+  /** The version the caller saw; a different current version refuses the action (409). */
+  expectedVersion?: number;
+}
+
+/** Failure types carried by ApplicationFailure from validators and activities; the API maps them to statuses. */
+export enum TicketErrorType {
+  IllegalTransition = 'IllegalTransition',
+  Forbidden = 'Forbidden',
+  InvalidInput = 'InvalidInput',
+  StaleVersion = 'StaleVersion',
+}
+
+export const stateQuery = defineQuery<TicketView>('stateQuery');
+
+/** Answers once the new ticket is routed, assigned and visible in the read tables. */
+export const awaitCreatedUpdate = defineUpdate<TicketView>('awaitCreatedUpdate');
+
+export const triageUpdate = defineUpdate<TicketView, [ActionRequest]>('triageUpdate');
+export const assignUpdate = defineUpdate<TicketView, [ActionRequest]>('assignUpdate');
+export const startUpdate = defineUpdate<TicketView, [ActionRequest]>('startUpdate');
+export const waitOnRequesterUpdate = defineUpdate<TicketView, [ActionRequest]>('waitOnRequesterUpdate');
+export const waitOnVendorUpdate = defineUpdate<TicketView, [ActionRequest]>('waitOnVendorUpdate');
+export const resumeUpdate = defineUpdate<TicketView, [ActionRequest]>('resumeUpdate');
+export const resolveUpdate = defineUpdate<TicketView, [ActionRequest]>('resolveUpdate');
+export const closeUpdate = defineUpdate<TicketView, [ActionRequest]>('closeUpdate');
+export const reopenUpdate = defineUpdate<TicketView, [ActionRequest]>('reopenUpdate');
+export const cancelUpdate = defineUpdate<TicketView, [ActionRequest]>('cancelUpdate');
+
+/** Lifecycle actions are Updates, not Signals: the caller needs the validated result (or the 409) synchronously. */
+export const lifecycleUpdates = {
+  triage: triageUpdate,
+  assign: assignUpdate,
+  start: startUpdate,
+  wait_on_requester: waitOnRequesterUpdate,
+  wait_on_vendor: waitOnVendorUpdate,
+  resume: resumeUpdate,
+  resolve: resolveUpdate,
+  close: closeUpdate,
+  reopen: reopenUpdate,
+  cancel: cancelUpdate,
+} as const satisfies Record<LifecycleAction, unknown>;
+
+/** Inputs and results of activities, shared by the workflow (through `import type`) and the worker. */
+export interface ProjectionBatch {
+  ticket: TicketState;
+  workflowId: string;
+  events: TicketEventRecord[];
+}
+
+export interface ChooseAssigneeInput {
+  ticketNumber: number;
+  teamId: number;
+  strategy: 'round_robin' | 'least_loaded';
+  candidateIds: number[];
+}

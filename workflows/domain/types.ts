@@ -1,0 +1,101 @@
+/**
+ * The ticket's vocabulary, shared by the workflow, the API and the portal.
+ * Plain data only: everything here must be serialisable into workflow history.
+ */
+export const STATUSES = [
+  'draft',
+  'pending_approval',
+  'new',
+  'triaged',
+  'assigned',
+  'in_progress',
+  'waiting_on_requester',
+  'waiting_on_vendor',
+  'resolved',
+  'closed',
+  'rejected',
+  'cancelled',
+] as const;
+export type TicketStatus = (typeof STATUSES)[number];
+
+export const TERMINAL_STATUSES: readonly TicketStatus[] = ['closed', 'rejected', 'cancelled'];
+
+export const PRIORITIES = ['critical', 'high', 'medium', 'low'] as const;
+export type Priority = (typeof PRIORITIES)[number];
+
+export const CHANNELS = ['portal', 'email', 'import', 'api'] as const;
+export type Channel = (typeof CHANNELS)[number];
+
+export type AssignmentStrategy = 'queue' | 'round_robin' | 'least_loaded';
+
+export type Role = 'requester' | 'agent' | 'manager' | 'lead' | 'admin';
+
+/** Who is acting, as the API authenticated them. `system` is the workflow itself (timers, rules). */
+export interface Actor {
+  kind: 'user' | 'system';
+  userId: number | null;
+  name: string;
+  roles: Role[];
+  teamIds: number[];
+  departmentId: number | null;
+}
+
+export const SYSTEM_ACTOR: Actor = { kind: 'system', userId: null, name: 'System', roles: [], teamIds: [], departmentId: null };
+
+export interface RequesterProfile {
+  id: number;
+  name: string;
+  email: string;
+  departmentId: number | null;
+  location: string | null;
+  vip: boolean;
+}
+
+export interface TeamSnapshot {
+  id: number;
+  code: string;
+  name: string;
+  departmentId: number;
+  departmentCode: string;
+  assignmentStrategy: AssignmentStrategy;
+  memberIds: number[];
+}
+
+export interface RoutingConditions {
+  categoryIds?: number[];
+  /** Matched case-insensitively as whole words against title and description. */
+  keywords?: string[];
+  requesterDepartmentIds?: number[];
+  requesterLocations?: string[];
+  vip?: boolean;
+}
+
+export interface RoutingRule {
+  id: number;
+  name: string;
+  position: number;
+  conditions: RoutingConditions;
+  teamId: number;
+}
+
+export interface CategorySnapshot {
+  id: number;
+  code: string;
+  name: string;
+  departmentId: number;
+  departmentCode: string;
+  defaultTeamId: number | null;
+}
+
+/**
+ * The slice of organisation configuration a ticket needs, copied into its workflow
+ * when it starts so that later admin edits never change a running ticket's past
+ * decisions; `version` makes history say which configuration was used.
+ */
+export interface ConfigSnapshot {
+  version: string;
+  category: CategorySnapshot;
+  teams: TeamSnapshot[];
+  routingRules: RoutingRule[];
+  defaultTeamId: number;
+}
