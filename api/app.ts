@@ -1,0 +1,76 @@
+import crypto from 'node:crypto';
+import type { Client } from '@temporalio/client';
+import express, { type Express } from 'express';
+import { rateLimit } from 'express-rate-limit';
+import helmet from 'helmet';
+import { pinoHttp } from 'pino-http';
+import type { Logger } from 'pino';
+import type { Sequelize } from 'sequelize';
+import type { Config } from '../lib/config';
+import type { Models } from '../lib/db/models';
+import { createOrganisation } from '../lib/db/organisation';
+import { authenticate } from './auth';
+import { sendData } from './envelope';
+import { ApiError, errorMiddleware } from './errors';
+import { createDirectoryRouter } from './routes/directory';
+import { createTicketsRouter } from './routes/tickets';
+import { createTicketReads } from './ticket-reads';
+import { createTicketService } from './ticket-service';
+
+export interface AppDeps {
+  config: Pick<Config, 'identity' | 'temporal'>;
+  client: Client;
+  sequelize: Sequelize;
+  models: Models;
+  logger: Logger;
+  /** Requests per minute per caller; generous by default, lowered in tests of the limiter. */
+  rateLimitPerMinute?: number;
+}
+
+export function createApp({ config, client, sequelize, models, logger, rateLimitPerMinute = 1200 }: AppDeps): Express {
+  const organisation = createOrganisation(models);
+  const reads = createTicketReads(models);
+  const service = createTicketService({ client, models, organisation, reads, temporal: config.temporal });
+
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('trust proxy', 'loopback');
+  app.use(helmet());
+  app.use(
+    pinoHttp({
+      logger,
+      genReqId: (req, res) => {
+        const id = (req.headers['x-request-id'] as string | undefined)?.slice(0, 64) ?? crypto.randomUUID();
+        res.setHeader('X-Request-Id', id);
+        return id;
+      },
+      autoLogging: { ignore: (req) => req.url === '/api/v1/health' },
+    }),
+  );
+  app.use(express.json({ limit: '1mb' }));
+
+  const v1 = express.Router();
+  v1.get('/health', async (req, res) => {
+    await sequelize.authenticate();
+    sendData(req, res, { status: 'ok', database: sequelize.getDialect(), temporalNamespace: config.temporal.namespace });
+  });
+  v1.use(
+    rateLimit({
+      windowMs: 60_000,
+      limit: rateLimitPerMinute,
+      standardHeaders: 'draft-8',
+      legacyHeaders: false,
+      keyGenerator: (req) => req.get('authorization')?.slice(-32) ?? req.ip ?? 'unknown',
+      handler: (_req, _res, next) => next(new ApiError(429, 'RATE_LIMITED', 'Too many requests; slow down and retry shortly')),
+    }),
+  );
+  v1.use(...authenticate(config.identity, organisation));
+  v1.use(createDirectoryRouter({ organisation }));
+  v1.use('/tickets', createTicketsRouter({ service, reads }));
+  v1.use((_req, _res, next) => next(new ApiError(404, 'NOT_FOUND', 'No such endpoint')));
+
+  app.use('/api/v1', v1);
+  app.use((_req, _res, next) => next(new ApiError(404, 'NOT_FOUND', 'No such endpoint')));
+  app.use(errorMiddleware(logger));
+  return app;
+}

@@ -1,0 +1,62 @@
+import type { NextFunction, Request, RequestHandler, Response } from 'express';
+import { auth } from 'express-oauth2-jwt-bearer';
+import { EMAIL_CLAIM } from '../lib/claims';
+import type { Config } from '../lib/config';
+import type { Organisation, UserProfile } from '../lib/db/organisation';
+import type { Actor } from '../workflows/domain/types';
+import { ApiError } from './errors';
+
+declare module 'express-serve-static-core' {
+  interface Request {
+    principal?: UserProfile;
+  }
+}
+
+/**
+ * Validates the bearer token against whichever issuer is configured (the local OIDC
+ * provider by default, an Auth0 tenant when AUTH0_DOMAIN is set — same code path),
+ * then resolves it to a person in the directory. Roles and teams come from the
+ * directory, not the token, so an admin's change applies at once.
+ */
+export function authenticate(identity: Config['identity'], organisation: Organisation): RequestHandler[] {
+  const verifyToken = auth({ issuerBaseURL: identity.issuerUrl, audience: identity.audience, tokenSigningAlg: 'RS256' });
+  const resolvePrincipal = async (req: Request, _res: Response, next: NextFunction) => {
+    try {
+      const payload = req.auth?.payload;
+      const sub = payload?.sub;
+      if (!sub) throw new ApiError(401, 'UNAUTHORIZED', 'The token has no subject');
+      let user = await organisation.userBySubject(sub);
+      if (!user) {
+        // First sign-in through a real Auth0 tenant: link the subject to the directory entry by verified email.
+        const email = (payload[EMAIL_CLAIM] ?? payload.email) as string | undefined;
+        const candidate = email ? await organisation.userByEmail(email) : undefined;
+        if (candidate && !candidate.authSubject) {
+          await organisation.linkSubject(candidate.id, sub);
+          user = { ...candidate, authSubject: sub };
+        }
+      }
+      if (!user) throw new ApiError(403, 'UNKNOWN_USER', 'This identity has no account in the ticketing directory');
+      req.principal = user;
+      next();
+    } catch (err) {
+      next(err);
+    }
+  };
+  return [verifyToken, resolvePrincipal];
+}
+
+export function principalOf(req: Request): UserProfile {
+  if (!req.principal) throw new ApiError(401, 'UNAUTHORIZED', 'Authentication required');
+  return req.principal;
+}
+
+export function actorOf(user: UserProfile): Actor {
+  return {
+    kind: 'user',
+    userId: user.id,
+    name: user.name,
+    roles: user.roles,
+    teamIds: user.teams.map((t) => t.id),
+    departmentId: user.department?.id ?? null,
+  };
+}

@@ -1,0 +1,88 @@
+import type { NextFunction, Request, Response } from 'express';
+import { WorkflowNotFoundError, WorkflowUpdateFailedError, WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
+import { ApplicationFailure } from '@temporalio/common';
+import { UnauthorizedError, InsufficientScopeError } from 'express-oauth2-jwt-bearer';
+import type { Logger } from 'pino';
+import { z } from 'zod';
+import { TicketErrorType } from '../workflows/definitions';
+import { meta } from './envelope';
+
+export interface FieldError {
+  field: string;
+  message: string;
+}
+
+/** An error the API answers on purpose, with its status and machine-readable code. */
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    readonly details: FieldError[] = [],
+  ) {
+    super(message);
+    this.name = 'ApiError';
+  }
+}
+
+export const notFound = (what = 'Resource') => new ApiError(404, 'NOT_FOUND', `${what} not found`);
+export const forbidden = (message: string) => new ApiError(403, 'FORBIDDEN', message);
+export const validationError = (details: FieldError[], message = 'Invalid input data') => new ApiError(400, 'VALIDATION_ERROR', message, details);
+
+export function fromZod(error: z.ZodError, prefix?: string): ApiError {
+  return validationError(
+    error.issues.map((issue) => ({
+      field: [prefix, ...issue.path.map(String)].filter(Boolean).join('.') || '(body)',
+      message: issue.message,
+    })),
+  );
+}
+
+/** How a refusal from inside the ticket workflow reaches the caller. */
+const WORKFLOW_FAILURES: Record<string, { status: number; code: string }> = {
+  [TicketErrorType.IllegalTransition]: { status: 409, code: 'ILLEGAL_TRANSITION' },
+  [TicketErrorType.StaleVersion]: { status: 409, code: 'STALE_VERSION' },
+  [TicketErrorType.Forbidden]: { status: 403, code: 'FORBIDDEN' },
+  [TicketErrorType.InvalidInput]: { status: 400, code: 'VALIDATION_ERROR' },
+};
+
+function translate(err: unknown): ApiError | undefined {
+  if (err instanceof ApiError) return err;
+  if (err instanceof z.ZodError) return fromZod(err);
+  if (err instanceof UnauthorizedError || err instanceof InsufficientScopeError) {
+    return new ApiError(err.status, 'UNAUTHORIZED', err.message || 'Authentication required');
+  }
+  if (err instanceof WorkflowUpdateFailedError && err.cause instanceof ApplicationFailure) {
+    const mapped = WORKFLOW_FAILURES[err.cause.type ?? ''];
+    if (mapped) {
+      const details = (err.cause.details ?? []) as Array<{ field?: string }>;
+      const field = details.find((d) => d && typeof d.field === 'string')?.field;
+      return new ApiError(mapped.status, mapped.code, err.cause.message, field ? [{ field, message: err.cause.message }] : []);
+    }
+  }
+  if (err instanceof WorkflowNotFoundError) return notFound('Ticket');
+  if (err instanceof WorkflowExecutionAlreadyStartedError) return new ApiError(409, 'CONFLICT', 'The ticket already exists');
+  const body = err as { type?: string; status?: number; expose?: boolean; message?: string };
+  if (body?.type === 'entity.parse.failed') return new ApiError(400, 'MALFORMED_JSON', 'The request body is not valid JSON');
+  if (body?.type === 'entity.too.large') return new ApiError(413, 'PAYLOAD_TOO_LARGE', 'The request body is too large');
+  if (body?.expose && body.status && body.status < 500) return new ApiError(body.status, 'BAD_REQUEST', body.message ?? 'Bad request');
+  return undefined;
+}
+
+/** The one place errors become HTTP answers; anything unexpected is logged with the request id and answered 500. */
+export function errorMiddleware(logger: Logger) {
+  return (err: unknown, req: Request, res: Response, _next: NextFunction): void => {
+    const apiError = translate(err);
+    if (apiError) {
+      if (apiError.status === 401) res.setHeader('WWW-Authenticate', 'Bearer');
+      res.status(apiError.status).json({
+        success: false,
+        error: { code: apiError.code, message: apiError.message, details: apiError.details },
+        meta: meta(req),
+      });
+      return;
+    }
+    logger.error({ err, requestId: req.id, path: req.path }, 'unhandled error');
+    res.status(500).json({ success: false, error: { code: 'INTERNAL', message: 'Internal server error', details: [] }, meta: meta(req) });
+  };
+}

@@ -1,0 +1,34 @@
+import { Router } from 'express';
+import type { Organisation } from '../../lib/db/organisation';
+import { PRIORITIES } from '../../workflows/domain/types';
+import { principalOf } from '../auth';
+import { sendData } from '../envelope';
+import { forbidden, fromZod, notFound } from '../errors';
+import { TicketNumberParam } from '../schemas';
+
+/** Who am I, what can I ask for, who is on a team: what the portal's forms need. */
+export function createDirectoryRouter({ organisation }: { organisation: Organisation }): Router {
+  const router = Router();
+
+  router.get('/me', (req, res) => {
+    const { authSubject: _subject, ...me } = principalOf(req);
+    sendData(req, res, me);
+  });
+
+  router.get('/catalog', async (req, res) => {
+    sendData(req, res, { categories: await organisation.categories(), priorities: PRIORITIES });
+  });
+
+  router.get('/teams/:id/members', async (req, res) => {
+    const user = principalOf(req);
+    const parsed = TicketNumberParam.safeParse(req.params.id);
+    if (!parsed.success) throw fromZod(parsed.error, 'id');
+    const isStaff = user.roles.some((r) => r === 'agent' || r === 'lead' || r === 'admin' || r === 'manager');
+    if (!isStaff) throw forbidden('Only staff may list team members');
+    const members = await organisation.teamMembers(parsed.data);
+    if (!members) throw notFound('Team');
+    sendData(req, res, members);
+  });
+
+  return router;
+}

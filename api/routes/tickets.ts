@@ -1,0 +1,66 @@
+import { Router } from 'express';
+import { principalOf } from '../auth';
+import { pagination, sendData, sendList } from '../envelope';
+import { fromZod } from '../errors';
+import { ActionBody, ActionName, CreateTicketBody, IdempotencyKey, ListTicketsQuery, PageQuery, TicketNumberParam } from '../schemas';
+import type { TicketReads } from '../ticket-reads';
+import type { TicketService } from '../ticket-service';
+
+function parse<T>(schema: { safeParse(v: unknown): { success: true; data: T } | { success: false; error: import('zod').ZodError } }, value: unknown, prefix?: string): T {
+  const result = schema.safeParse(value);
+  if (!result.success) throw fromZod(result.error, prefix);
+  return result.data;
+}
+
+function idempotencyKeyOf(header: string | undefined): string | undefined {
+  return header === undefined ? undefined : parse(IdempotencyKey, header, 'Idempotency-Key');
+}
+
+/** Ticket routes: thin handlers that validate, then hand over to the service or the read model. */
+export function createTicketsRouter({ service, reads }: { service: TicketService; reads: TicketReads }): Router {
+  const router = Router();
+
+  router.post('/', async (req, res) => {
+    const user = principalOf(req);
+    const key = idempotencyKeyOf(req.get('Idempotency-Key'));
+    const body = parse(CreateTicketBody, req.body ?? {});
+    const { ticket, replayed } = await service.create(user, body, key);
+    res.setHeader('Location', `${req.baseUrl}/${ticket.number}`);
+    if (replayed) res.setHeader('Idempotent-Replayed', 'true');
+    sendData(req, res, ticket, replayed ? 200 : 201);
+  });
+
+  router.get('/', async (req, res) => {
+    const query = parse(ListTicketsQuery, req.query);
+    const { items, total } = await reads.list(query, principalOf(req));
+    sendList(req, res, items, pagination(query.page, query.limit, total));
+  });
+
+  router.get('/:number', async (req, res) => {
+    const number = parse(TicketNumberParam, req.params.number, 'number');
+    sendData(req, res, await service.detailFor(number, principalOf(req)));
+  });
+
+  router.get('/:number/events', async (req, res) => {
+    const number = parse(TicketNumberParam, req.params.number, 'number');
+    const { page, limit } = parse(PageQuery, req.query);
+    await service.detailFor(number, principalOf(req));
+    const { items, total } = await reads.events(number, page, limit);
+    sendList(req, res, items, pagination(page, limit, total));
+  });
+
+  router.get('/:number/live', async (req, res) => {
+    const number = parse(TicketNumberParam, req.params.number, 'number');
+    sendData(req, res, await service.live(principalOf(req), number));
+  });
+
+  router.post('/:number/actions/:action', async (req, res) => {
+    const number = parse(TicketNumberParam, req.params.number, 'number');
+    const action = parse(ActionName, req.params.action, 'action');
+    const key = idempotencyKeyOf(req.get('Idempotency-Key'));
+    const body = parse(ActionBody, req.body ?? {});
+    sendData(req, res, await service.act(principalOf(req), number, action, body, key));
+  });
+
+  return router;
+}

@@ -1,0 +1,59 @@
+import { z } from 'zod';
+import { LIFECYCLE_ACTIONS } from '../workflows/domain/status-machine';
+import { PRIORITIES, STATUSES } from '../workflows/domain/types';
+
+/** One schema per input: the runtime validator and the TypeScript type come from the same definition. */
+
+const trimmed = (min: number, max: number) => z.string().trim().min(min).max(max);
+
+export const CreateTicketBody = z.strictObject({
+  title: trimmed(3, 200),
+  description: trimmed(1, 20_000),
+  categoryId: z.number().int().positive(),
+  priority: z.enum(PRIORITIES).default('medium'),
+  customFields: z.record(z.string(), z.unknown()).default({}),
+});
+export type CreateTicketBody = z.infer<typeof CreateTicketBody>;
+
+export const IdempotencyKey = z
+  .string()
+  .regex(/^[A-Za-z0-9_.:-]{8,128}$/, 'must be 8–128 letters, digits or _ . : -');
+
+const csv = <T extends readonly [string, ...string[]]>(values: T) =>
+  z
+    .string()
+    .transform((s) => s.split(',').map((v) => v.trim()).filter(Boolean))
+    .pipe(z.array(z.enum(values)).min(1));
+
+export const ListTicketsQuery = z.strictObject({
+  scope: z.enum(['mine', 'team', 'all']).default('all'),
+  status: csv(STATUSES).optional(),
+  priority: csv(PRIORITIES).optional(),
+  teamId: z.coerce.number().int().positive().optional(),
+  departmentId: z.coerce.number().int().positive().optional(),
+  assigneeId: z.coerce.number().int().positive().optional(),
+  q: z.string().trim().min(1).max(200).optional(),
+  createdFrom: z.iso.datetime({ offset: true }).optional(),
+  createdTo: z.iso.datetime({ offset: true }).optional(),
+  sort: z.enum(['updated_desc', 'updated_asc', 'created_desc', 'created_asc', 'priority']).default('updated_desc'),
+  page: z.coerce.number().int().min(1).max(100_000).default(1),
+  limit: z.coerce.number().int().min(1).max(100).default(20),
+});
+export type ListTicketsQuery = z.infer<typeof ListTicketsQuery>;
+
+export const PageQuery = z.strictObject({
+  page: z.coerce.number().int().min(1).max(100_000).default(1),
+  limit: z.coerce.number().int().min(1).max(200).default(50),
+});
+
+export const TicketNumberParam = z.coerce.number().int().positive().max(2_147_483_647);
+
+export const ActionName = z.enum(LIFECYCLE_ACTIONS);
+
+export const ActionBody = z.strictObject({
+  expectedVersion: z.number().int().min(0).optional(),
+  assigneeId: z.number().int().positive().optional(),
+  reason: trimmed(1, 2000).optional(),
+  resolution: trimmed(1, 5000).optional(),
+});
+export type ActionBody = z.infer<typeof ActionBody>;

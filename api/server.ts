@@ -1,0 +1,31 @@
+import { loadConfig } from '../lib/config';
+import { createSequelize } from '../lib/db/connection';
+import { defineModels } from '../lib/db/models';
+import { createLogger } from '../lib/logger';
+import { connectClient } from '../temporal/connection';
+import { createApp } from './app';
+
+/** The API process. Stateless: run as many as needed behind a load balancer. */
+async function main(): Promise<void> {
+  const config = loadConfig();
+  const logger = createLogger('api', config.logLevel);
+  const sequelize = createSequelize(config.database);
+  await sequelize.authenticate();
+  const client = await connectClient(config.temporal);
+  const app = createApp({ config, client, sequelize, models: defineModels(sequelize), logger });
+  const server = app.listen(config.api.port, config.api.host, () => {
+    logger.info({ url: `http://${config.api.host}:${config.api.port}/api/v1` }, 'api listening');
+  });
+  const shutdown = () => {
+    server.close(() => {
+      void client.connection.close().then(() => sequelize.close()).then(() => process.exit(0));
+    });
+  };
+  process.once('SIGINT', shutdown);
+  process.once('SIGTERM', shutdown);
+}
+
+main().catch((err: unknown) => {
+  console.error(err);
+  process.exit(1);
+});

@@ -1,0 +1,169 @@
+import { Op, type Model, type Order, type WhereOptions } from 'sequelize';
+import type { Models } from '../lib/db/models';
+import type { UserProfile } from '../lib/db/organisation';
+import type { TicketStatus } from '../workflows/domain/types';
+import { teamIdsOf, visibleTickets } from './access';
+import type { ListTicketsQuery } from './schemas';
+
+/** Queries over the read tables only: lists, detail and timeline never ask the workflows. */
+
+export interface TicketSummary {
+  number: number;
+  title: string;
+  status: TicketStatus;
+  priority: string;
+  channel: string;
+  categoryId: number;
+  categoryName: string | null;
+  departmentId: number;
+  departmentName: string | null;
+  teamId: number | null;
+  teamName: string | null;
+  assigneeId: number | null;
+  assigneeName: string | null;
+  requesterId: number;
+  requesterName: string | null;
+  slaBreached: boolean;
+  createdAt: string;
+  updatedAt: string;
+  resolvedAt: string | null;
+  closedAt: string | null;
+  version: number;
+}
+
+const PRIORITY_ORDER = "CASE priority WHEN 'critical' THEN 0 WHEN 'high' THEN 1 WHEN 'medium' THEN 2 ELSE 3 END";
+
+const iso = (value: unknown) => (value ? new Date(value as string).toISOString() : null);
+
+export function createTicketReads(models: Models) {
+  /** Resolves the names a list shows in one query per table instead of one per row. */
+  async function summarise(rows: Model[]): Promise<TicketSummary[]> {
+    const ids = (key: string) => [...new Set(rows.map((r) => r.get(key) as number | null).filter((v): v is number => v !== null))];
+    const [categories, departments, teams, users] = await Promise.all([
+      models.Category.findAll({ where: { id: ids('category_id') }, attributes: ['id', 'name'] }),
+      models.Department.findAll({ where: { id: ids('department_id') }, attributes: ['id', 'name'] }),
+      models.Team.findAll({ where: { id: ids('team_id') }, attributes: ['id', 'name'] }),
+      models.User.findAll({ where: { id: [...ids('assignee_id'), ...ids('requester_id')] }, attributes: ['id', 'name'] }),
+    ]);
+    const names = (list: Model[]) => new Map(list.map((m) => [m.get('id') as number, m.get('name') as string]));
+    const [category, department, team, user] = [names(categories), names(departments), names(teams), names(users)];
+    return rows.map((r) => {
+      const get = <T>(key: string) => r.get(key) as T;
+      return {
+        number: get<number>('number'),
+        title: get<string>('title'),
+        status: get<TicketStatus>('status'),
+        priority: get<string>('priority'),
+        channel: get<string>('channel'),
+        categoryId: get<number>('category_id'),
+        categoryName: category.get(get<number>('category_id')) ?? null,
+        departmentId: get<number>('department_id'),
+        departmentName: department.get(get<number>('department_id')) ?? null,
+        teamId: get<number | null>('team_id'),
+        teamName: team.get(get<number>('team_id')) ?? null,
+        assigneeId: get<number | null>('assignee_id'),
+        assigneeName: user.get(get<number>('assignee_id')) ?? null,
+        requesterId: get<number>('requester_id'),
+        requesterName: user.get(get<number>('requester_id')) ?? null,
+        slaBreached: Boolean(get('sla_breached')),
+        createdAt: iso(get('created_at'))!,
+        updatedAt: iso(get('updated_at'))!,
+        resolvedAt: iso(get('resolved_at')),
+        closedAt: iso(get('closed_at')),
+        version: get<number>('seq'),
+      };
+    });
+  }
+
+  function listWhere(query: ListTicketsQuery, user: UserProfile): WhereOptions {
+    const and: WhereOptions[] = [visibleTickets(user)];
+    if (query.scope === 'mine') and.push({ requester_id: user.id });
+    if (query.scope === 'team') and.push({ team_id: { [Op.in]: teamIdsOf(user) } });
+    if (query.status) and.push({ status: { [Op.in]: query.status } });
+    if (query.priority) and.push({ priority: { [Op.in]: query.priority } });
+    if (query.teamId) and.push({ team_id: query.teamId });
+    if (query.departmentId) and.push({ department_id: query.departmentId });
+    if (query.assigneeId) and.push({ assignee_id: query.assigneeId });
+    if (query.createdFrom) and.push({ created_at: { [Op.gte]: new Date(query.createdFrom) } });
+    if (query.createdTo) and.push({ created_at: { [Op.lt]: new Date(query.createdTo) } });
+    if (query.q) {
+      const pattern = `%${query.q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+      const asNumber = /^#?\d+$/.test(query.q) ? Number(query.q.replace('#', '')) : undefined;
+      and.push({
+        [Op.or]: [
+          { title: { [Op.like]: pattern } },
+          { description: { [Op.like]: pattern } },
+          ...(asNumber !== undefined ? [{ number: asNumber }] : []),
+        ],
+      });
+    }
+    return { [Op.and]: and };
+  }
+
+  function order(sort: ListTicketsQuery['sort']): Order {
+    switch (sort) {
+      case 'updated_asc':
+        return [['updated_at', 'ASC'], ['number', 'ASC']];
+      case 'created_desc':
+        return [['created_at', 'DESC'], ['number', 'DESC']];
+      case 'created_asc':
+        return [['created_at', 'ASC'], ['number', 'ASC']];
+      case 'priority':
+        return [[models.Ticket.sequelize!.literal(PRIORITY_ORDER), 'ASC'], ['updated_at', 'DESC']];
+      default:
+        return [['updated_at', 'DESC'], ['number', 'DESC']];
+    }
+  }
+
+  return {
+    async list(query: ListTicketsQuery, user: UserProfile): Promise<{ items: TicketSummary[]; total: number }> {
+      const { rows, count } = await models.Ticket.findAndCountAll({
+        where: listWhere(query, user),
+        order: order(query.sort),
+        limit: query.limit,
+        offset: (query.page - 1) * query.limit,
+      });
+      return { items: await summarise(rows), total: count };
+    },
+
+    /** The ticket if this person may see it; undefined both when it does not exist and when it is not theirs. */
+    async visibleRow(number: number, user: UserProfile): Promise<Model | undefined> {
+      return (await models.Ticket.findOne({ where: { [Op.and]: [{ number }, visibleTickets(user)] } })) ?? undefined;
+    },
+
+    async detail(row: Model) {
+      const [summary] = await summarise([row]);
+      return {
+        ...summary!,
+        description: row.get('description') as string,
+        customFields: row.get('custom_fields') as Record<string, unknown>,
+        workflowId: row.get('workflow_id') as string,
+      };
+    },
+
+    async events(number: number, page: number, limit: number) {
+      const { rows, count } = await models.TicketEvent.findAndCountAll({
+        where: { ticket_number: number },
+        order: [['seq', 'ASC']],
+        limit,
+        offset: (page - 1) * limit,
+      });
+      const items = rows.map((e) => {
+        const { actorName, ...data } = e.get('data') as Record<string, unknown>;
+        return {
+          seq: e.get('seq') as number,
+          type: e.get('type') as string,
+          actorId: (e.get('actor_id') as number | null) ?? null,
+          actorName: (actorName as string | undefined) ?? 'System',
+          fromStatus: e.get('from_status') as string | null,
+          toStatus: e.get('to_status') as string | null,
+          data,
+          occurredAt: iso(e.get('occurred_at'))!,
+        };
+      });
+      return { items, total: count };
+    },
+  };
+}
+
+export type TicketReads = ReturnType<typeof createTicketReads>;

@@ -1,0 +1,153 @@
+import crypto from 'node:crypto';
+import { WithStartWorkflowOperation, type Client } from '@temporalio/client';
+import { UniqueConstraintError } from 'sequelize';
+import type { Config } from '../lib/config';
+import type { Models } from '../lib/db/models';
+import { requesterProfile, type Organisation, type UserProfile } from '../lib/db/organisation';
+import {
+  awaitCreatedUpdate,
+  lifecycleUpdates,
+  stateQuery,
+  TICKET_WORKFLOW_TYPE,
+  ticketWorkflowId,
+  type TicketView,
+  type TicketWorkflowInput,
+} from '../workflows/definitions';
+import { allowedActions, type LifecycleAction } from '../workflows/domain/status-machine';
+import { TERMINAL_STATUSES, type TicketStatus } from '../workflows/domain/types';
+import { TicketDepartmentKey, TicketPriorityKey, TicketStatusKey } from '../workflows/search-attributes';
+import type { ticketWorkflow } from '../workflows/ticket';
+import { actorOf } from './auth';
+import { validateCustomFields } from './custom-fields';
+import { ApiError, notFound, validationError } from './errors';
+import type { ActionBody, CreateTicketBody } from './schemas';
+import type { TicketReads } from './ticket-reads';
+
+export interface TicketServiceDeps {
+  client: Client;
+  models: Models;
+  organisation: Organisation;
+  reads: TicketReads;
+  temporal: Config['temporal'];
+}
+
+function requestHash(body: unknown): string {
+  return crypto.createHash('sha256').update(JSON.stringify(body)).digest('hex');
+}
+
+/** Fits Temporal UI's 200-byte summary limit without splitting a multi-byte character. */
+function summaryOf(number: number, title: string): string {
+  let summary = `#${number} ${title}`;
+  while (Buffer.byteLength(summary) > 200) summary = summary.slice(0, -1);
+  return summary;
+}
+
+/** The ticket use cases behind the routes: start workflows, send them updates, read the read tables. */
+export function createTicketService({ client, models, organisation, reads, temporal }: TicketServiceDeps) {
+  /** Allocates the ticket number for this idempotency key, or finds the one an earlier attempt got. */
+  async function allocateNumber(user: UserProfile, key: string, hash: string): Promise<{ number: number; replayed: boolean }> {
+    const find = () => models.TicketRequest.findOne({ where: { requester_id: user.id, idempotency_key: key } });
+    const existing = await find();
+    const match = (row: { get(k: string): unknown }) => {
+      if (row.get('request_hash') !== hash) {
+        throw new ApiError(409, 'IDEMPOTENCY_CONFLICT', 'This Idempotency-Key was already used with a different request body', [
+          { field: 'Idempotency-Key', message: 'was used for a different request' },
+        ]);
+      }
+      return { number: row.get('id') as number, replayed: true };
+    };
+    if (existing) return match(existing);
+    try {
+      const created = await models.TicketRequest.create({ requester_id: user.id, idempotency_key: key, request_hash: hash });
+      return { number: created.get('id') as number, replayed: false };
+    } catch (err) {
+      if (!(err instanceof UniqueConstraintError)) throw err;
+      const raced = await find();
+      if (!raced) throw err;
+      return match(raced);
+    }
+  }
+
+  async function detailFor(number: number, user: UserProfile) {
+    const row = await reads.visibleRow(number, user);
+    if (!row) throw notFound('Ticket');
+    const detail = await reads.detail(row);
+    const facts = {
+      status: detail.status,
+      requesterId: detail.requesterId,
+      teamId: detail.teamId,
+      assigneeId: detail.assigneeId,
+      teamMemberIds: [],
+    };
+    return { ...detail, allowedActions: allowedActions(facts, actorOf(user)) };
+  }
+
+  return {
+    detailFor,
+
+    async create(user: UserProfile, body: CreateTicketBody, idempotencyKey: string | undefined) {
+      const category = (await organisation.categories()).find((c) => c.id === body.categoryId);
+      if (!category) throw validationError([{ field: 'categoryId', message: 'is not an active category' }]);
+      const { errors, cleaned } = validateCustomFields(category.fields, body.customFields);
+      if (errors.length > 0) throw validationError(errors);
+      const config = await organisation.configSnapshot(category.id);
+      if (!config) throw validationError([{ field: 'categoryId', message: 'is not an active category' }]);
+
+      const key = idempotencyKey ?? crypto.randomUUID();
+      const { number, replayed } = await allocateNumber(user, key, requestHash({ ...body, customFields: cleaned }));
+      const input: TicketWorkflowInput = {
+        number,
+        draft: { ...body, customFields: cleaned, channel: 'portal' },
+        requester: requesterProfile(user),
+        config,
+      };
+      const workflowId = ticketWorkflowId(number);
+      // Update-with-start: one round trip starts the workflow (or finds it, for a retried
+      // key) and answers once the ticket is routed and visible in the read tables.
+      const startOperation = new WithStartWorkflowOperation<typeof ticketWorkflow>(TICKET_WORKFLOW_TYPE, {
+        workflowId,
+        taskQueue: temporal.taskQueue,
+        args: [input],
+        workflowIdConflictPolicy: 'USE_EXISTING',
+        workflowIdReusePolicy: 'REJECT_DUPLICATE',
+        staticSummary: summaryOf(number, body.title),
+        staticDetails: `Requested by ${user.name} <${user.email}> in category ${category.name}.`,
+        typedSearchAttributes: [
+          { key: TicketStatusKey, value: 'new' },
+          { key: TicketPriorityKey, value: body.priority },
+          { key: TicketDepartmentKey, value: config.category.departmentCode },
+        ],
+      });
+      await client.workflow.executeUpdateWithStart(awaitCreatedUpdate, { startWorkflowOperation: startOperation });
+      return { ticket: await detailFor(number, user), replayed };
+    },
+
+    async act(user: UserProfile, number: number, action: LifecycleAction, body: ActionBody, updateId: string | undefined) {
+      const row = await reads.visibleRow(number, user);
+      if (!row) throw notFound('Ticket');
+      const status = row.get('status') as TicketStatus;
+      // A terminal ticket's workflow has completed and takes no updates; answer as the validator would.
+      if (TERMINAL_STATUSES.includes(status)) {
+        throw new ApiError(409, 'ILLEGAL_TRANSITION', `The ticket is ${status}; no further actions are possible`);
+      }
+      const { expectedVersion, ...input } = body;
+      const handle = client.workflow.getHandle(ticketWorkflowId(number));
+      await handle.executeUpdate(lifecycleUpdates[action], {
+        args: [{ actor: actorOf(user), input, expectedVersion }],
+        // A repeated click with the same key is answered from the first attempt.
+        ...(updateId ? { updateId: `${action}:${user.id}:${updateId}` } : {}),
+      });
+      return detailFor(number, user);
+    },
+
+    async live(user: UserProfile, number: number): Promise<TicketView & { runId: string | undefined }> {
+      const row = await reads.visibleRow(number, user);
+      if (!row) throw notFound('Ticket');
+      const handle = client.workflow.getHandle(ticketWorkflowId(number));
+      const [view, description] = await Promise.all([handle.query(stateQuery), handle.describe()]);
+      return { ...view, runId: description.runId };
+    },
+  };
+}
+
+export type TicketService = ReturnType<typeof createTicketService>;

@@ -1,0 +1,47 @@
+// Plain JavaScript with no dependencies: this runs before `npm ci` has installed anything.
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+
+export function say(message) {
+  process.stderr.write(`\x1b[36m[ticketing]\x1b[0m ${message}\n`);
+}
+
+function run(command, args, options = {}) {
+  const result = spawnSync(command, args, { cwd: ROOT, stdio: 'inherit', ...options });
+  if (result.status !== 0) {
+    throw new Error(`${command} ${args.join(' ')} failed with exit code ${result.status}`);
+  }
+}
+
+/** Installs the locked npm dependencies when they are missing or older than the lockfile. */
+export function ensureNodeModules() {
+  const lock = path.join(ROOT, 'package-lock.json');
+  const marker = path.join(ROOT, 'node_modules', '.package-lock.json');
+  const fresh = fs.existsSync(marker) && fs.statSync(marker).mtimeMs >= fs.statSync(lock).mtimeMs;
+  if (fresh) return;
+  say('installing npm dependencies (npm ci; the first run builds sqlite3 from source, ~2 minutes)…');
+  run('npm', ['ci', '--no-audit', '--no-fund']);
+}
+
+function newestMtime(dir) {
+  let newest = 0;
+  for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
+    if (entry.name === 'node_modules' || entry.name === 'build' || entry.name === '.svelte-kit') continue;
+    const full = path.join(dir, entry.name);
+    newest = Math.max(newest, entry.isDirectory() ? newestMtime(full) : fs.statSync(full).mtimeMs);
+  }
+  return newest;
+}
+
+/** Builds the portal when its build is missing or older than its sources. */
+export function ensureWebBuild() {
+  const web = path.join(ROOT, 'web');
+  const built = path.join(web, 'build', 'index.js');
+  if (fs.existsSync(built) && fs.statSync(built).mtimeMs >= newestMtime(web)) return;
+  say('building the portal (vite build)…');
+  run(path.join(ROOT, 'node_modules', '.bin', 'vite'), ['build', '--logLevel', 'warn'], { cwd: web });
+}

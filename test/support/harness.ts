@@ -1,0 +1,168 @@
+import crypto from 'node:crypto';
+import type http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { bundleWorkflowCode, Runtime, DefaultLogger, type Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import pino from 'pino';
+import { createApp } from '../../api/app';
+import type { Config } from '../../lib/config';
+import { demoSubject } from '../../lib/db/demo-org';
+import { createTicketWorker, WORKFLOWS_PATH } from '../../temporal/worker';
+import { TICKET_SEARCH_ATTRIBUTES } from '../../workflows/search-attributes';
+import { runTs, type RunningChild } from './child-process';
+import type { DemoUserKey } from './demo-accounts';
+import { obtainAccessToken } from './oidc-login';
+import { createTestDatabase, type TestDatabase } from './test-database';
+
+export const AUDIENCE = 'https://api.ticketing.local';
+export const CLIENT_ID = 'ticketing-portal';
+const REDIRECT_URI = 'http://127.0.0.1:3000/auth/callback';
+
+let runtimeInstalled = false;
+function quietRuntime(): void {
+  // Runtime.install may run once per module registry; the SDK's own logs would drown test output.
+  if (runtimeInstalled) return;
+  runtimeInstalled = true;
+  Runtime.install({ logger: new DefaultLogger('WARN') });
+}
+
+export interface ApiResponse<T = any> {
+  status: number;
+  headers: Headers;
+  body: T;
+}
+
+export interface Harness {
+  env: TestWorkflowEnvironment;
+  db: TestDatabase;
+  taskQueue: string;
+  apiUrl: string;
+  config: Pick<Config, 'identity' | 'temporal' | 'database'>;
+  bundle: WorkflowBundleWithSourceMap;
+  token(user: DemoUserKey): Promise<string>;
+  userId(user: DemoUserKey): Promise<number>;
+  request<T = any>(method: string, path: string, options?: { as?: DemoUserKey; body?: unknown; headers?: Record<string, string> }): Promise<ApiResponse<T>>;
+  startInProcessWorker(): Promise<void>;
+  stopInProcessWorker(): Promise<void>;
+  /** The worker as the production process, so a test can kill it like an operator's `kill -9`. */
+  spawnWorkerProcess(): RunningChild;
+  stop(): Promise<void>;
+}
+
+/**
+ * Everything one test file needs, all real: a Temporal dev server (createLocal with the
+ * CLI found by global setup), a migrated and seeded database, the Express API on a
+ * random port, and tokens from the real local issuer.
+ */
+export async function startHarness(options: { worker?: boolean } = {}): Promise<Harness> {
+  quietRuntime();
+  const cli = process.env.TEMPORAL_CLI;
+  const issuerUrl = process.env.TEST_ISSUER_URL;
+  if (!cli || !issuerUrl) throw new Error('Run the tests through jest so global setup prepares Temporal and the issuer');
+
+  const [env, db, bundle] = await Promise.all([
+    TestWorkflowEnvironment.createLocal({
+      server: {
+        executable: { type: 'existing-path', path: cli },
+        searchAttributes: [...TICKET_SEARCH_ATTRIBUTES],
+        extraArgs: ['--dynamic-config-value', 'frontend.enableExecuteMultiOperation=true', '--log-level', 'error'],
+      },
+    }),
+    createTestDatabase(),
+    bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: new DefaultLogger('WARN') }),
+  ]);
+  const taskQueue = `tickets-${crypto.randomUUID()}`;
+  const address = env.connection.options.address;
+  const temporal: Config['temporal'] = {
+    address,
+    namespace: env.namespace ?? 'default',
+    taskQueue,
+    tls: false,
+    uiUrl: '',
+  };
+  const identity: Config['identity'] = { issuerUrl, local: true, localPort: 0, audience: AUDIENCE, clientId: CLIENT_ID };
+  const logger = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
+
+  const app = createApp({ config: { identity, temporal }, client: env.client, sequelize: db.sequelize, models: db.models, logger });
+  const server: http.Server = await new Promise((resolve) => {
+    const s = app.listen(0, '127.0.0.1', () => resolve(s));
+  });
+  const apiUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}/api/v1`;
+
+  let worker: Worker | undefined;
+  let workerRun: Promise<void> | undefined;
+  const tokens = new Map<string, Promise<string>>();
+
+  const harness: Harness = {
+    env,
+    db,
+    taskQueue,
+    apiUrl,
+    bundle,
+    config: { identity, temporal, database: db.database },
+    token(user) {
+      if (!tokens.has(user)) {
+        tokens.set(
+          user,
+          obtainAccessToken({ issuerUrl, clientId: CLIENT_ID, redirectUri: REDIRECT_URI, audience: AUDIENCE, sub: demoSubject(user) }).then((t) => t.accessToken),
+        );
+      }
+      return tokens.get(user)!;
+    },
+    async userId(user) {
+      const row = await db.models.User.findOne({ where: { auth_subject: demoSubject(user) } });
+      return row!.get('id') as number;
+    },
+    async request(method, path, { as, body, headers = {} } = {}) {
+      const requestHeaders: Record<string, string> = { ...headers };
+      if (as) requestHeaders.authorization = `Bearer ${await harness.token(as)}`;
+      if (body !== undefined) requestHeaders['content-type'] ??= 'application/json';
+      const response = await fetch(`${apiUrl}${path}`, {
+        method,
+        headers: requestHeaders,
+        body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
+      });
+      const text = await response.text();
+      return { status: response.status, headers: response.headers, body: text ? JSON.parse(text) : undefined };
+    },
+    async startInProcessWorker() {
+      worker = await createTicketWorker({
+        connection: env.nativeConnection,
+        namespace: temporal.namespace,
+        taskQueue,
+        deps: { sequelize: db.sequelize, models: db.models, logger },
+        logger,
+        workflowBundle: bundle,
+        workflowInterceptorModules: [require.resolve('@temporalio/testing/lib/assert-to-failure-interceptor')],
+      });
+      workerRun = worker.run();
+    },
+    async stopInProcessWorker() {
+      if (!worker) return;
+      worker.shutdown();
+      await workerRun;
+      worker = undefined;
+    },
+    spawnWorkerProcess() {
+      return runTs(
+        'temporal/worker-main.ts',
+        {
+          TEMPORAL_ADDRESS: address,
+          TEMPORAL_NAMESPACE: temporal.namespace,
+          TEMPORAL_TASK_QUEUE: taskQueue,
+          DATABASE_URL: db.database.url,
+          LOG_LEVEL: 'warn',
+        },
+        { logPrefix: 'worker' },
+      );
+    },
+    async stop() {
+      await harness.stopInProcessWorker();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await env.teardown();
+      await db.drop();
+    },
+  };
+  if (options.worker !== false) await harness.startInProcessWorker();
+  return harness;
+}
