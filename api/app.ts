@@ -1,7 +1,7 @@
 import crypto from 'node:crypto';
 import type { Client } from '@temporalio/client';
 import express, { type Express } from 'express';
-import { rateLimit } from 'express-rate-limit';
+import { ipKeyGenerator, rateLimit } from 'express-rate-limit';
 import helmet from 'helmet';
 import { pinoHttp } from 'pino-http';
 import type { Logger } from 'pino';
@@ -54,17 +54,20 @@ export function createApp({ config, client, sequelize, models, logger, rateLimit
     await sequelize.authenticate();
     sendData(req, res, { status: 'ok', database: sequelize.getDialect(), temporalNamespace: config.temporal.namespace });
   });
-  v1.use(
+  const limiter = (limit: number, keyGenerator: (req: express.Request) => string) =>
     rateLimit({
       windowMs: 60_000,
-      limit: rateLimitPerMinute,
+      limit,
       standardHeaders: 'draft-8',
       legacyHeaders: false,
-      keyGenerator: (req) => req.get('authorization')?.slice(-32) ?? req.ip ?? 'unknown',
+      keyGenerator,
       handler: (_req, _res, next) => next(new ApiError(429, 'RATE_LIMITED', 'Too many requests; slow down and retry shortly')),
-    }),
-  );
+    });
+  // Per address before authentication (so bad tokens cannot be sprayed for free), then
+  // per person after it (so one busy user cannot starve the others behind one proxy).
+  v1.use(limiter(rateLimitPerMinute * 5, (req) => ipKeyGenerator(req.ip ?? 'unknown')));
   v1.use(...authenticate(config.identity, organisation));
+  v1.use(limiter(rateLimitPerMinute, (req) => `user:${req.principal?.id ?? 'anonymous'}`));
   v1.use(createDirectoryRouter({ organisation }));
   v1.use('/tickets', createTicketsRouter({ service, reads }));
   v1.use((_req, _res, next) => next(new ApiError(404, 'NOT_FOUND', 'No such endpoint')));

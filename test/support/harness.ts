@@ -57,8 +57,8 @@ export interface Harness {
 export async function startHarness(options: { worker?: boolean } = {}): Promise<Harness> {
   quietRuntime();
   const cli = process.env.TEMPORAL_CLI;
-  const issuerUrl = process.env.TEST_ISSUER_URL;
-  if (!cli || !issuerUrl) throw new Error('Run the tests through jest so global setup prepares Temporal and the issuer');
+  const issuerUrl = process.env.TEST_ISSUER_URL ?? 'http://127.0.0.1:9/';
+  if (!cli) throw new Error('Run the tests through jest so global setup finds the Temporal CLI');
 
   const [env, db, bundle] = await Promise.all([
     TestWorkflowEnvironment.createLocal({
@@ -69,7 +69,12 @@ export async function startHarness(options: { worker?: boolean } = {}): Promise<
       },
     }),
     createTestDatabase(),
-    bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: new DefaultLogger('WARN') }),
+    bundleWorkflowCode({
+      workflowsPath: WORKFLOWS_PATH,
+      // Turns a failed assertion inside the workflow into a failed workflow instead of an endless task retry.
+      workflowInterceptorModules: [require.resolve('@temporalio/testing/lib/assert-to-failure-interceptor')],
+      logger: new DefaultLogger('WARN'),
+    }),
   ]);
   const taskQueue = `tickets-${crypto.randomUUID()}`;
   const address = env.connection.options.address;
@@ -101,6 +106,7 @@ export async function startHarness(options: { worker?: boolean } = {}): Promise<
     bundle,
     config: { identity, temporal, database: db.database },
     token(user) {
+      if (!process.env.TEST_ISSUER_URL) throw new Error('No test issuer: run the tests through jest so global setup starts it');
       if (!tokens.has(user)) {
         tokens.set(
           user,
@@ -133,7 +139,6 @@ export async function startHarness(options: { worker?: boolean } = {}): Promise<
         deps: { sequelize: db.sequelize, models: db.models, logger },
         logger,
         workflowBundle: bundle,
-        workflowInterceptorModules: [require.resolve('@temporalio/testing/lib/assert-to-failure-interceptor')],
       });
       workerRun = worker.run();
     },

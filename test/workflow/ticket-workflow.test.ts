@@ -1,0 +1,101 @@
+import { WithStartWorkflowOperation, WorkflowUpdateFailedError } from '@temporalio/client';
+import { ApplicationFailure } from '@temporalio/common';
+import { createOrganisation, requesterProfile } from '../../lib/db/organisation';
+import {
+  awaitCreatedUpdate,
+  cancelUpdate,
+  resolveUpdate,
+  startUpdate,
+  stateQuery,
+  TICKET_WORKFLOW_TYPE,
+  TicketErrorType,
+  ticketWorkflowId,
+  type TicketWorkflowInput,
+} from '../../workflows/definitions';
+import type { Actor } from '../../workflows/domain/types';
+import type { ticketWorkflow } from '../../workflows/ticket';
+import { startHarness, type Harness } from '../support/harness';
+
+let h: Harness;
+let nextNumber = 50_000;
+
+beforeAll(async () => {
+  h = await startHarness();
+}, 120_000);
+
+afterAll(async () => {
+  await h?.stop();
+});
+
+async function actorFor(key: 'emma' | 'alex' | 'nina'): Promise<Actor> {
+  const organisation = createOrganisation(h.db.models);
+  const user = (await organisation.usersByIds([await h.userId(key)]))[0]!;
+  return { kind: 'user', userId: user.id, name: user.name, roles: user.roles, teamIds: user.teams.map((t) => t.id), departmentId: user.department?.id ?? null };
+}
+
+async function open(categoryCode: string, title: string, description = 'details') {
+  const organisation = createOrganisation(h.db.models);
+  const category = (await organisation.categories()).find((c) => c.code === categoryCode)!;
+  const emma = (await organisation.usersByIds([await h.userId('emma')]))[0]!;
+  const number = nextNumber++;
+  const input: TicketWorkflowInput = {
+    number,
+    draft: { title, description, categoryId: category.id, priority: 'medium', channel: 'portal', customFields: {} },
+    requester: requesterProfile(emma),
+    config: (await organisation.configSnapshot(category.id))!,
+  };
+  const view = await h.env.client.workflow.executeUpdateWithStart(awaitCreatedUpdate, {
+    startWorkflowOperation: new WithStartWorkflowOperation<typeof ticketWorkflow>(TICKET_WORKFLOW_TYPE, {
+      workflowId: ticketWorkflowId(number),
+      taskQueue: h.taskQueue,
+      args: [input],
+      workflowIdConflictPolicy: 'USE_EXISTING',
+    }),
+  });
+  return { view, handle: h.env.client.workflow.getHandle(ticketWorkflowId(number)) };
+}
+
+describe('ticket workflow', () => {
+  test('when a network problem is raised in an IT category, then the keyword rule routes it to Infrastructure and says so', async () => {
+    const { view } = await open('it-access', 'VPN access for contractor');
+    const infra = await h.db.models.Team.findOne({ where: { code: 'it-infrastructure' } });
+    expect(view.teamId).toBe(infra!.get('id'));
+    expect(view.routing).toMatchObject({ reason: { kind: 'rule', ruleName: 'Network words in IT requests go to Infrastructure' } });
+    // Least-loaded with no open work anywhere: the tie goes to the lowest id among those on shift.
+    expect(view.assigneeId).toBe(Math.min(await h.userId('nina'), await h.userId('lee')));
+  });
+
+  test('when a ticket goes to a queue-only team, then it stays new and unassigned', async () => {
+    const { view } = await open('hr-payroll', 'Payslip question');
+    expect(view).toMatchObject({ status: 'new', assigneeId: null, version: 2, projectedVersion: 2 });
+  });
+
+  test('when an agent of another team tries to act, then the validator refuses it and history has no trace of it', async () => {
+    const { handle, view } = await open('it-laptop', 'Laptop for a new hire');
+    const outsider = await actorFor('nina');
+    const attempt = handle.executeUpdate(startUpdate, { args: [{ actor: outsider, input: {} }] });
+    await expect(attempt).rejects.toBeInstanceOf(WorkflowUpdateFailedError);
+    const failure = await attempt.catch((err: WorkflowUpdateFailedError) => err.cause);
+    expect(failure).toBeInstanceOf(ApplicationFailure);
+    expect((failure as ApplicationFailure).type).toBe(TicketErrorType.Forbidden);
+    expect((await handle.query(stateQuery)).version).toBe(view.version);
+  });
+
+  test('when the same update id is sent twice, then the action happens once', async () => {
+    const { handle, view } = await open('it-laptop', 'Double click');
+    const alex = await actorFor('alex');
+    const lee = { ...alex, userId: view.assigneeId, name: 'Assignee' };
+    const first = await handle.executeUpdate(startUpdate, { args: [{ actor: lee, input: {} }], updateId: 'click-1' });
+    const second = await handle.executeUpdate(startUpdate, { args: [{ actor: lee, input: {} }], updateId: 'click-1' });
+    expect(second).toEqual(first);
+    expect((await handle.query(stateQuery)).version).toBe(view.version + 1);
+  });
+
+  test('when the requester cancels, then the workflow completes with the cancelled ticket', async () => {
+    const { handle } = await open('hr-payroll', 'Never mind');
+    const emma = await actorFor('emma');
+    await handle.executeUpdate(cancelUpdate, { args: [{ actor: emma, input: { reason: 'Solved it myself' } }] });
+    expect(await handle.result()).toMatchObject({ status: 'cancelled', closedAt: expect.any(String) });
+    await expect(handle.executeUpdate(resolveUpdate, { args: [{ actor: emma, input: { resolution: 'x' } }] })).rejects.toThrow();
+  });
+});
