@@ -143,7 +143,7 @@ describe('ticket lifecycle over HTTP', () => {
     await act('lee', ticket.number, 'start');
     const description = await h.env.client.workflow.getHandle(ticket.workflowId).describe();
     expect(await description.staticSummary()).toBe(`#${ticket.number} Searchable in Temporal UI`);
-    const attributes = Object.fromEntries(description.typedSearchAttributes.map((pair) => [pair.key.name, pair.value]));
+    const attributes = Object.fromEntries(description.typedSearchAttributes.getAll().map((pair) => [pair.key.name, pair.value]));
     expect(attributes).toMatchObject({ TicketStatus: 'in_progress', TicketPriority: 'high', TicketTeam: 'it-service-desk', TicketDepartment: 'IT', SlaBreached: false });
   });
 });

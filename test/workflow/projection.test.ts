@@ -73,7 +73,7 @@ describe('assignment activity', () => {
     const team = await db.models.Team.findOne({ where: { code: 'it-service-desk' } });
     const teamId = team!.get('id') as number;
     const members = (await db.models.TeamMember.findAll({ where: { team_id: teamId } })).map((m) => m.get('user_id') as number).sort((a, b) => a - b);
-    const ask = (ticketNumber: number) => mockEnv.run(activities.chooseAssignee, { ticketNumber, teamId, strategy: 'round_robin', candidateIds: members });
+    const ask = (ticketNumber: number) => mockEnv.run(activities.chooseAssignee, { ticketNumber, teamId, strategy: 'round_robin' as const, candidateIds: members });
 
     const first = await ask(7001);
     expect(await ask(7001)).toBe(first);
@@ -86,6 +86,6 @@ describe('assignment activity', () => {
     const team = await db.models.Team.findOne({ where: { code: 'people-ops' } });
     const teamId = team!.get('id') as number;
     await db.models.TeamMember.update({ on_shift: false }, { where: { team_id: teamId } });
-    expect(await mockEnv.run(activities.chooseAssignee, { ticketNumber: 7100, teamId, strategy: 'least_loaded', candidateIds: [1, 2, 3] })).toBeNull();
+    expect(await mockEnv.run(activities.chooseAssignee, { ticketNumber: 7100, teamId, strategy: 'least_loaded' as const, candidateIds: [1, 2, 3] })).toBeNull();
   });
 });
