@@ -79,7 +79,7 @@ describe('assignment activity', () => {
     expect(await ask(7001)).toBe(first);
     const second = await ask(7002);
     const third = await ask(7003);
-    expect([first, second, third].sort((a, b) => a! - b!)).toEqual(members);
+    expect([first, second, third].sort((a, b) => Number(a) - Number(b))).toEqual(members);
   });
 
   test('when nobody of the team is on shift, then nobody is chosen', async () => {
