@@ -156,7 +156,7 @@ export async function startHarness(options: { worker?: boolean } = {}): Promise<
           TEMPORAL_NAMESPACE: temporal.namespace,
           TEMPORAL_TASK_QUEUE: taskQueue,
           DATABASE_URL: db.database.url,
-          LOG_LEVEL: 'warn',
+          LOG_LEVEL: 'info',
         },
         { logPrefix: 'worker' },
       );
