@@ -9,19 +9,22 @@ import { z } from 'zod';
 const ROOT = path.resolve(__dirname, '..');
 
 const port = z.coerce.number().int().min(0).max(65535);
-const optionalString = z.string().trim().min(1).optional();
+// An empty variable (`FOO=`) means "not set", as shells and compose files use it.
+const optionalString = z.preprocess((v) => (v === '' ? undefined : v), z.string().trim().min(1).optional());
 
 const ConfigSchema = z.object({
   DATA_DIR: z.string().default(path.join(ROOT, '.data')),
   DATABASE_URL: optionalString,
-  TEMPORAL_ADDRESS: z.string().default('127.0.0.1:7233'),
+  TEMPORAL_ADDRESS: optionalString,
+  TEMPORAL_DEV_PORT: port.default(7233),
+  TEMPORAL_UI_PORT: port.default(8233),
   TEMPORAL_NAMESPACE: z.string().default('default'),
   TEMPORAL_TASK_QUEUE: z.string().default('tickets'),
   TEMPORAL_API_KEY: optionalString,
   TEMPORAL_TLS: z.enum(['true', 'false']).default('false'),
   TEMPORAL_TLS_CERT: optionalString,
   TEMPORAL_TLS_KEY: optionalString,
-  TEMPORAL_UI_URL: z.string().default('http://127.0.0.1:8233'),
+  TEMPORAL_UI_URL: optionalString,
   API_PORT: port.default(3001),
   API_HOST: z.string().default('127.0.0.1'),
   PUBLIC_API_URL: optionalString,
@@ -41,6 +44,10 @@ export interface Config {
   database: { url: string; dialect: 'sqlite' | 'mysql' };
   temporal: {
     address: string;
+    /** True when no TEMPORAL_ADDRESS is given: `npm start` runs the CLI's dev server itself. */
+    embedded: boolean;
+    devPort: number;
+    uiPort: number;
     namespace: string;
     taskQueue: string;
     apiKey?: string;
@@ -86,14 +93,17 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     dataDir,
     database: { url: databaseUrl, dialect },
     temporal: {
-      address: raw.TEMPORAL_ADDRESS,
+      address: raw.TEMPORAL_ADDRESS ?? `127.0.0.1:${raw.TEMPORAL_DEV_PORT}`,
+      embedded: !raw.TEMPORAL_ADDRESS,
+      devPort: raw.TEMPORAL_DEV_PORT,
+      uiPort: raw.TEMPORAL_UI_PORT,
       namespace: raw.TEMPORAL_NAMESPACE,
       taskQueue: raw.TEMPORAL_TASK_QUEUE,
       apiKey: raw.TEMPORAL_API_KEY,
       tls: raw.TEMPORAL_TLS === 'true' || Boolean(raw.TEMPORAL_API_KEY),
       tlsCertPath: raw.TEMPORAL_TLS_CERT,
       tlsKeyPath: raw.TEMPORAL_TLS_KEY,
-      uiUrl: raw.TEMPORAL_UI_URL,
+      uiUrl: raw.TEMPORAL_UI_URL ?? `http://127.0.0.1:${raw.TEMPORAL_UI_PORT}`,
     },
     api: {
       host: raw.API_HOST,

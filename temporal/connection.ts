@@ -4,7 +4,7 @@ import { NativeConnection } from '@temporalio/worker';
 import type { Config } from '../lib/config';
 
 /** Connection options shared by the client (API) and the worker: plain on loopback, TLS / API key for a real cluster. */
-function connectionOptions(temporal: Config['temporal']) {
+export function temporalConnectionOptions(temporal: Config['temporal']) {
   const tls = temporal.tls
     ? temporal.tlsCertPath && temporal.tlsKeyPath
       ? { clientCertPair: { crt: fs.readFileSync(temporal.tlsCertPath), key: fs.readFileSync(temporal.tlsKeyPath) } }
@@ -14,10 +14,10 @@ function connectionOptions(temporal: Config['temporal']) {
 }
 
 export async function connectClient(temporal: Config['temporal']): Promise<Client> {
-  const connection = await Connection.connect(connectionOptions(temporal));
+  const connection = await Connection.connect(temporalConnectionOptions(temporal));
   return new Client({ connection, namespace: temporal.namespace });
 }
 
 export async function connectWorker(temporal: Config['temporal']): Promise<NativeConnection> {
-  return NativeConnection.connect(connectionOptions(temporal));
+  return NativeConnection.connect(temporalConnectionOptions(temporal));
 }

@@ -16,7 +16,7 @@ afterAll(async () => {
 
 const valid = () => ({ title: 'Monitor flickers', description: 'Since this morning', categoryId: categories['it-laptop'], priority: 'low' });
 
-async function create(as: 'emma' | 'priya' | 'mark', body: Record<string, unknown> = valid(), key = crypto.randomUUID()) {
+async function create(as: 'emma' | 'priya' | 'mark', body: Record<string, unknown> = valid(), key: string = crypto.randomUUID()) {
   return h.request('POST', '/tickets', { as, body, headers: { 'Idempotency-Key': key } });
 }
 

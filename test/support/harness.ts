@@ -80,6 +80,9 @@ export async function startHarness(options: { worker?: boolean } = {}): Promise<
   const address = env.connection.options.address;
   const temporal: Config['temporal'] = {
     address,
+    embedded: false,
+    devPort: 0,
+    uiPort: 0,
     namespace: env.namespace ?? 'default',
     taskQueue,
     tls: false,
