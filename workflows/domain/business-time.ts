@@ -1,0 +1,210 @@
+import { DateTime } from 'luxon';
+
+/**
+ * Business time on a calendar: an IANA time zone, weekly working intervals (several a
+ * day allowed) and holidays — or 24×7. Pure and deterministic: every function takes the
+ * instants it works on, so the workflow (to set its timers) and the API/portal (to show
+ * countdowns) compute identical answers.
+ *
+ * Working intervals are wall-clock times in the calendar's zone, turned into real
+ * instants day by day; durations are then measured between real instants. So a DST
+ * change never gains or loses a minute inside 09:00–17:00, and a 24×7 policy counts
+ * exactly the real elapsed time.
+ */
+
+export const WEEKDAYS = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'] as const;
+export type Weekday = (typeof WEEKDAYS)[number];
+
+export interface WorkingInterval {
+  /** "HH:MM", 24-hour clock, in the calendar's time zone. */
+  start: string;
+  /** "HH:MM" after start; "24:00" means the end of the day. */
+  end: string;
+}
+
+export interface Holiday {
+  /** "YYYY-MM-DD" in the calendar's time zone. */
+  date: string;
+  name: string;
+}
+
+export interface BusinessCalendar {
+  timeZone: string;
+  weeklyHours: Partial<Record<Weekday, WorkingInterval[]>>;
+  holidays: Holiday[];
+  /** Around the clock: every real minute counts; weekly hours and holidays are ignored. */
+  twentyFourSeven?: boolean;
+}
+
+export interface CalendarProblem {
+  field: string;
+  message: string;
+}
+
+const MINUTE = 60_000;
+/** How far ahead to look for working time before declaring a calendar empty. */
+const SEARCH_DAYS = 3 * 366;
+const CLOCK = /^(\d{2}):(\d{2})$/;
+const ISO_DATE = /^\d{4}-\d{2}-\d{2}$/;
+
+function minutesOfDay(clock: string): number | undefined {
+  const match = CLOCK.exec(clock);
+  if (!match) return undefined;
+  const [hours, minutes] = [Number(match[1]), Number(match[2])];
+  if (minutes > 59 || hours > 24 || (hours === 24 && minutes !== 0)) return undefined;
+  return hours * 60 + minutes;
+}
+
+/** Every problem with a calendar, each naming its field; an empty list means it is usable. */
+export function validateCalendar(calendar: BusinessCalendar): CalendarProblem[] {
+  const problems: CalendarProblem[] = [];
+  if (!DateTime.local().setZone(calendar.timeZone).isValid) {
+    problems.push({ field: 'timeZone', message: `unknown time zone "${calendar.timeZone}"` });
+  }
+  if (calendar.twentyFourSeven) return problems;
+  let anyHours = false;
+  for (const [day, intervals] of Object.entries(calendar.weeklyHours)) {
+    if (!(WEEKDAYS as readonly string[]).includes(day)) {
+      problems.push({ field: `weeklyHours.${day}`, message: 'is not a weekday (mon…sun)' });
+      continue;
+    }
+    const parsed: Array<{ start: number; end: number; index: number }> = [];
+    (intervals ?? []).forEach((interval, index) => {
+      const field = `weeklyHours.${day}.${index}`;
+      const start = minutesOfDay(interval.start);
+      const end = minutesOfDay(interval.end);
+      if (start === undefined || start >= 24 * 60) problems.push({ field: `${field}.start`, message: 'must be HH:MM between 00:00 and 23:59' });
+      if (end === undefined) problems.push({ field: `${field}.end`, message: 'must be HH:MM between 00:01 and 24:00' });
+      if (start === undefined || end === undefined) return;
+      if (end <= start) problems.push({ field, message: `ends (${interval.end}) before it starts (${interval.start})` });
+      else parsed.push({ start, end, index });
+    });
+    parsed.sort((a, b) => a.start - b.start);
+    for (let i = 1; i < parsed.length; i++) {
+      if (parsed[i]!.start < parsed[i - 1]!.end) {
+        problems.push({ field: `weeklyHours.${day}.${parsed[i]!.index}`, message: 'overlaps another interval of the same day' });
+      }
+    }
+    if (parsed.length > 0) anyHours = true;
+  }
+  if (!anyHours) problems.push({ field: 'weeklyHours', message: 'has no working time at all' });
+  const seen = new Set<string>();
+  calendar.holidays.forEach((holiday, index) => {
+    const valid = ISO_DATE.test(holiday.date) && DateTime.fromISO(holiday.date, { zone: 'UTC' }).isValid;
+    if (!valid) problems.push({ field: `holidays.${index}.date`, message: 'must be a real date YYYY-MM-DD' });
+    else if (seen.has(holiday.date)) problems.push({ field: `holidays.${index}.date`, message: 'is listed twice' });
+    seen.add(holiday.date);
+  });
+  return problems;
+}
+
+export class InvalidCalendarError extends Error {
+  constructor(readonly problems: CalendarProblem[]) {
+    super(`Invalid business calendar: ${problems.map((p) => `${p.field} ${p.message}`).join('; ')}`);
+    this.name = 'InvalidCalendarError';
+  }
+}
+
+function assertUsable(calendar: BusinessCalendar): void {
+  const problems = validateCalendar(calendar);
+  if (problems.length > 0) throw new InvalidCalendarError(problems);
+}
+
+/** A working interval as real instants (epoch milliseconds), [start, end). */
+export interface InstantInterval {
+  start: number;
+  end: number;
+}
+
+function localDay(calendar: BusinessCalendar, instant: number): DateTime {
+  return DateTime.fromMillis(instant, { zone: calendar.timeZone }).startOf('day');
+}
+
+function atClock(day: DateTime, minutes: number): number {
+  if (minutes === 24 * 60) return day.plus({ days: 1 }).startOf('day').toMillis();
+  return day.set({ hour: Math.floor(minutes / 60), minute: minutes % 60, second: 0, millisecond: 0 }).toMillis();
+}
+
+/** The working intervals of one local day, as real instants, in order. */
+function intervalsOfDay(calendar: BusinessCalendar, day: DateTime): InstantInterval[] {
+  const date = day.toISODate()!;
+  if (calendar.holidays.some((h) => h.date === date)) return [];
+  const weekday = WEEKDAYS[day.weekday - 1]!;
+  return (calendar.weeklyHours[weekday] ?? [])
+    .map((i) => ({ start: atClock(day, minutesOfDay(i.start)!), end: atClock(day, minutesOfDay(i.end)!) }))
+    .filter((i) => i.end > i.start)
+    .sort((a, b) => a.start - b.start);
+}
+
+/** Working intervals that end after `from`, clipped to start no earlier than it, in order. */
+function* intervalsFrom(calendar: BusinessCalendar, from: number): Generator<InstantInterval> {
+  let day = localDay(calendar, from);
+  for (let i = 0; i < SEARCH_DAYS; i++, day = day.plus({ days: 1 }).startOf('day')) {
+    for (const interval of intervalsOfDay(calendar, day)) {
+      if (interval.end <= from) continue;
+      yield { start: Math.max(interval.start, from), end: interval.end };
+    }
+  }
+  throw new InvalidCalendarError([{ field: 'weeklyHours', message: `has no working time in the ${SEARCH_DAYS} days after ${new Date(from).toISOString()}` }]);
+}
+
+/** `instant` itself if it is working time, else the start of the next working interval. */
+export function nextWorkingInstant(calendar: BusinessCalendar, instant: Date): Date {
+  if (calendar.twentyFourSeven) return new Date(instant.getTime());
+  assertUsable(calendar);
+  return new Date(intervalsFrom(calendar, instant.getTime()).next().value!.start);
+}
+
+/** The instant at which `minutes` of business time have passed since `start`. */
+export function addBusinessMinutes(calendar: BusinessCalendar, start: Date, minutes: number): Date {
+  if (!Number.isFinite(minutes) || minutes < 0) throw new RangeError(`minutes must be a non-negative number, got ${minutes}`);
+  let remaining = Math.round(minutes * MINUTE);
+  if (calendar.twentyFourSeven) return new Date(start.getTime() + remaining);
+  assertUsable(calendar);
+  if (remaining === 0) return new Date(start.getTime());
+  for (const interval of intervalsFrom(calendar, start.getTime())) {
+    const available = interval.end - interval.start;
+    if (remaining <= available) return new Date(interval.start + remaining);
+    remaining -= available;
+  }
+  /* c8 ignore next */
+  throw new Error('unreachable: intervalsFrom throws when it runs out');
+}
+
+/** Business milliseconds in [from, to); zero when `to` is not after `from`. */
+export function businessMillisBetween(calendar: BusinessCalendar, from: Date, to: Date): number {
+  const [a, b] = [from.getTime(), to.getTime()];
+  if (b <= a) return 0;
+  if (calendar.twentyFourSeven) return b - a;
+  assertUsable(calendar);
+  let total = 0;
+  let day = localDay(calendar, a);
+  while (day.toMillis() < b) {
+    for (const interval of intervalsOfDay(calendar, day)) {
+      total += Math.max(0, Math.min(interval.end, b) - Math.max(interval.start, a));
+    }
+    day = day.plus({ days: 1 }).startOf('day');
+  }
+  return total;
+}
+
+export function businessMinutesBetween(calendar: BusinessCalendar, from: Date, to: Date): number {
+  return businessMillisBetween(calendar, from, to) / MINUTE;
+}
+
+/** The next `count` working intervals from `from` (what the admin console previews). */
+export function upcomingWorkingIntervals(calendar: BusinessCalendar, from: Date, count: number): Array<{ start: Date; end: Date }> {
+  if (calendar.twentyFourSeven) return [{ start: new Date(from.getTime()), end: new Date(8.64e15) }];
+  assertUsable(calendar);
+  const result: Array<{ start: Date; end: Date }> = [];
+  for (const interval of intervalsFrom(calendar, from.getTime())) {
+    if (result.length >= count) break;
+    result.push({ start: new Date(interval.start), end: new Date(interval.end) });
+  }
+  return result;
+}
+
+/** Whether `instant` falls in working time. */
+export function isWorkingTime(calendar: BusinessCalendar, instant: Date): boolean {
+  return nextWorkingInstant(calendar, instant).getTime() === instant.getTime();
+}
