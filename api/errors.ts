@@ -30,11 +30,14 @@ export const forbidden = (message: string) => new ApiError(403, 'FORBIDDEN', mes
 export const validationError = (details: FieldError[], message = 'Invalid input data') => new ApiError(400, 'VALIDATION_ERROR', message, details);
 
 export function fromZod(error: z.ZodError, prefix?: string): ApiError {
+  const fieldOf = (path: PropertyKey[]) => [prefix, ...path.map(String)].filter(Boolean).join('.') || '(body)';
   return validationError(
-    error.issues.map((issue) => ({
-      field: [prefix, ...issue.path.map(String)].filter(Boolean).join('.') || '(body)',
-      message: issue.message,
-    })),
+    error.issues.flatMap((issue) =>
+      // An unexpected property is named itself, not its parent object.
+      issue.code === 'unrecognized_keys'
+        ? issue.keys.map((key) => ({ field: fieldOf([...issue.path, key]), message: 'is not a recognised field' }))
+        : [{ field: fieldOf(issue.path), message: issue.message }],
+    ),
   );
 }
 
