@@ -13,4 +13,4 @@ WORKDIR /app
 ENV NODE_ENV=production
 COPY --from=build /app /app
 USER node
-CMD ["node_modules/.bin/tsx", "api/server.ts"]
+CMD ["node", "--import", "tsx", "api/server.ts"]

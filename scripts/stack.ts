@@ -14,7 +14,8 @@ import { temporalConnectionOptions } from '../temporal/connection';
 import { ensureSearchAttributes } from '../temporal/search-attributes';
 
 const ROOT = path.resolve(__dirname, '..');
-const TSX = path.join(ROOT, 'node_modules/.bin/tsx');
+// One process per service (the tsx binary would fork a second node underneath).
+const TS = [process.execPath, '--import', 'tsx'];
 
 export interface Stack {
   webUrl: string;
@@ -78,11 +79,11 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     say(seeded ? 'seeded the demo organisation' : 'demo organisation already present; nothing reseeded');
 
     if (config.identity.local) {
-      launch('identity', [TSX, path.join(ROOT, 'identity/main.ts')], childEnv);
+      launch('identity', [...TS, path.join(ROOT, 'identity/main.ts')], childEnv);
       await waitForHttp(`${config.identity.issuerUrl}.well-known/openid-configuration`, 'identity');
     }
-    launch('worker', [TSX, path.join(ROOT, 'temporal/worker-main.ts')], childEnv);
-    launch('api', [TSX, path.join(ROOT, 'api/server.ts')], childEnv);
+    launch('worker', [...TS, path.join(ROOT, 'temporal/worker-main.ts')], childEnv);
+    launch('api', [...TS, path.join(ROOT, 'api/server.ts')], childEnv);
     await waitForHttp(`http://127.0.0.1:${config.api.port}/api/v1/health`, 'api');
     const issuerBase = config.identity.issuerUrl.replace(/\/+$/, '');
     launch('web', [process.execPath, path.join(ROOT, 'web/build/index.js')], {

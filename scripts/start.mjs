@@ -11,7 +11,7 @@ try {
   process.exit(1);
 }
 
-const child = spawn(path.join(ROOT, 'node_modules', '.bin', 'tsx'), [path.join(ROOT, 'scripts', 'dev-stack.ts')], {
+const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'scripts', 'dev-stack.ts')], {
   cwd: ROOT,
   stdio: 'inherit',
 });

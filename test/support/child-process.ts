@@ -3,7 +3,12 @@ import path from 'node:path';
 import readline from 'node:readline';
 
 export const ROOT = path.resolve(__dirname, '../..');
-export const TSX = path.join(ROOT, 'node_modules/.bin/tsx');
+/**
+ * `node --import tsx` runs the TypeScript entry in ONE process. The `tsx` binary forks a
+ * second node underneath, so a SIGKILL to it would orphan the real service and a
+ * "killed" worker would keep polling.
+ */
+export const TS_NODE_ARGS = ['--import', 'tsx'];
 
 export interface RunningChild {
   child: ChildProcess;
@@ -14,7 +19,7 @@ export interface RunningChild {
 
 /** Runs a TypeScript entry point as its own process, as the real services run. */
 export function runTs(entry: string, env: NodeJS.ProcessEnv, options: { logPrefix?: string } = {}): RunningChild {
-  const child = spawn(TSX, [path.join(ROOT, entry)], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [...TS_NODE_ARGS, path.join(ROOT, entry)], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   let stderr = '';
   child.stderr!.on('data', (chunk: Buffer) => {
