@@ -3,7 +3,9 @@ import { WithStartWorkflowOperation, type Client } from '@temporalio/client';
 import { UniqueConstraintError } from 'sequelize';
 import type { Config } from '../lib/config';
 import type { Models } from '../lib/db/models';
+import { createConfigSnapshots } from '../lib/db/config-snapshot';
 import { requesterProfile, type Organisation, type UserProfile } from '../lib/db/organisation';
+import { ApprovalConfigError } from '../workflows/domain/approvals';
 import {
   awaitCreatedUpdate,
   lifecycleUpdates,
@@ -44,6 +46,7 @@ function summaryOf(number: number, title: string): string {
 
 /** The ticket use cases behind the routes: start workflows, send them updates, read the read tables. */
 export function createTicketService({ client, models, organisation, reads, temporal }: TicketServiceDeps) {
+  const snapshots = createConfigSnapshots(models);
   /** Allocates the ticket number for this idempotency key, or finds the one an earlier attempt got. */
   async function allocateNumber(user: UserProfile, key: string, hash: string): Promise<{ number: number; replayed: boolean }> {
     const find = () => models.TicketRequest.findOne({ where: { requester_id: user.id, idempotency_key: key } });
@@ -90,7 +93,13 @@ export function createTicketService({ client, models, organisation, reads, tempo
       if (!category) throw validationError([{ field: 'categoryId', message: 'is not an active category' }]);
       const { errors, cleaned } = validateCustomFields(category.fields, body.customFields);
       if (errors.length > 0) throw validationError(errors);
-      const config = await organisation.configSnapshot(category.id);
+      let config;
+      try {
+        config = await snapshots.snapshot({ categoryId: category.id, requesterId: user.id, customFields: cleaned, today: new Date().toISOString().slice(0, 10) });
+      } catch (err) {
+        if (err instanceof ApprovalConfigError) throw validationError([{ field: err.field, message: err.message }]);
+        throw err;
+      }
       if (!config) throw validationError([{ field: 'categoryId', message: 'is not an active category' }]);
 
       const key = idempotencyKey ?? crypto.randomUUID();

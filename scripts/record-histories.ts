@@ -4,6 +4,7 @@ import { Client, Connection, WithStartWorkflowOperation } from '@temporalio/clie
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
 import pino from 'pino';
+import { createConfigSnapshots } from '../lib/db/config-snapshot';
 import { createOrganisation, requesterProfile, type UserProfile } from '../lib/db/organisation';
 import { findTemporalCli } from '../temporal/cli';
 import { startDevServer } from '../temporal/dev-server';
@@ -78,7 +79,7 @@ async function main(): Promise<void> {
         number,
         draft: { title: story.title, description: 'Recorded story', categoryId: category.id, priority: 'medium', channel: 'portal', customFields: {} },
         requester: requesterProfile(requester),
-        config: (await organisation.configSnapshot(category.id))!,
+        config: (await createConfigSnapshots(db.models).snapshot({ categoryId: category.id, requesterId: requester.id, customFields: {}, today: '2026-11-23' }))!,
       };
       const view = await client.workflow.executeUpdateWithStart(awaitCreatedUpdate, {
         startWorkflowOperation: new WithStartWorkflowOperation<typeof ticketWorkflow>(TICKET_WORKFLOW_TYPE, {

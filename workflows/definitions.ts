@@ -1,7 +1,9 @@
-import { defineQuery, defineUpdate } from '@temporalio/workflow';
+import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
+import type { ChainState } from './domain/approvals';
+import type { SlaState, SlaSummary } from './domain/sla-clock';
 import type { ActionInput, LifecycleAction } from './domain/status-machine';
 import type { RoutingDecision } from './domain/routing';
-import type { Actor, Channel, ConfigSnapshot, Priority, RequesterProfile, TicketStatus } from './domain/types';
+import type { Actor, CalendarSnapshot, Channel, ConfigSnapshot, Priority, RequesterProfile, TicketStatus } from './domain/types';
 
 /**
  * The ticket workflow's messages and their types, imported by the workflow, the
@@ -53,7 +55,19 @@ export interface TicketState {
   updatedAt: string;
   resolvedAt: string | null;
   closedAt: string | null;
+  /** Added with SLAs and approvals (absent in tickets started before them). */
+  sla?: SlaState | null;
+  approval?: ChainState | null;
+  shares?: TicketShare[];
+  firstResponseAt?: string | null;
 }
+
+export interface TicketShare {
+  teamId: number;
+  access: 'read' | 'write';
+}
+
+export type MessageVisibility = 'public' | 'internal';
 
 export interface TicketEventRecord {
   seq: number;
@@ -64,6 +78,8 @@ export interface TicketEventRecord {
   toStatus: TicketStatus | null;
   data: Record<string, unknown>;
   occurredAt: string;
+  /** Internal notes and their events never reach a requester. */
+  visibility: MessageVisibility;
 }
 
 export interface TicketView extends TicketState {
@@ -71,6 +87,10 @@ export interface TicketView extends TicketState {
   /** Version already written to the read tables (equal to `version` once projection caught up). */
   projectedVersion: number;
   recentEvents: TicketEventRecord[];
+  slaSummary: { firstResponse: SlaSummary; resolution: SlaSummary } | null;
+  /** "Step 2 of 3: Department head · waiting on Carla CFO · 0 of 1 approved". */
+  approvalSummary: string | null;
+  autoCloseAt: string | null;
 }
 
 export interface ActionRequest {
@@ -88,6 +108,28 @@ export enum TicketErrorType {
   StaleVersion = 'StaleVersion',
 }
 
+export interface ApprovalRequest {
+  actor: Actor;
+  /** Reject needs a reason; request info needs a question; delegate needs a person. */
+  reason?: string;
+  question?: string;
+  toUserId?: number;
+}
+
+export interface ReplyRequest {
+  actor: Actor;
+  body: string;
+  visibility: MessageVisibility;
+  /** Mentioned people (user ids), resolved by the API. */
+  mentions?: number[];
+}
+
+/** Sent by the API when an admin edits a business calendar; each open ticket on it recomputes its due instants. */
+export interface CalendarChanged {
+  calendar: CalendarSnapshot;
+  reason: string;
+}
+
 export const stateQuery = defineQuery<TicketView>('stateQuery');
 
 /** Answers once the new ticket is routed, assigned and visible in the read tables. */
@@ -103,6 +145,20 @@ export const resolveUpdate = defineUpdate<TicketView, [ActionRequest]>('resolveU
 export const closeUpdate = defineUpdate<TicketView, [ActionRequest]>('closeUpdate');
 export const reopenUpdate = defineUpdate<TicketView, [ActionRequest]>('reopenUpdate');
 export const cancelUpdate = defineUpdate<TicketView, [ActionRequest]>('cancelUpdate');
+export const setPriorityUpdate = defineUpdate<TicketView, [ActionRequest]>('setPriorityUpdate');
+export const transferUpdate = defineUpdate<TicketView, [ActionRequest]>('transferUpdate');
+export const shareUpdate = defineUpdate<TicketView, [ActionRequest]>('shareUpdate');
+
+export const approveUpdate = defineUpdate<TicketView, [ApprovalRequest]>('approveUpdate');
+export const rejectUpdate = defineUpdate<TicketView, [ApprovalRequest]>('rejectUpdate');
+export const requestInfoUpdate = defineUpdate<TicketView, [ApprovalRequest]>('requestInfoUpdate');
+export const delegateUpdate = defineUpdate<TicketView, [ApprovalRequest]>('delegateUpdate');
+
+/** Public replies and internal notes: an Update, because the first agent reply stops a clock the caller wants to see stop. */
+export const replyUpdate = defineUpdate<TicketView, [ReplyRequest]>('replyUpdate');
+
+/** A calendar edit is fire-and-forget for the admin: a Signal to every open ticket on it. */
+export const calendarChangedSignal = defineSignal<[CalendarChanged]>('calendarChangedSignal');
 
 /** Lifecycle actions are Updates, not Signals: the caller needs the validated result (or the 409) synchronously. */
 export const lifecycleUpdates = {
@@ -116,6 +172,9 @@ export const lifecycleUpdates = {
   close: closeUpdate,
   reopen: reopenUpdate,
   cancel: cancelUpdate,
+  set_priority: setPriorityUpdate,
+  transfer: transferUpdate,
+  share: shareUpdate,
 } as const satisfies Record<LifecycleAction, unknown>;
 
 /** Inputs and results of activities, shared by the workflow (through `import type`) and the worker. */
@@ -123,6 +182,23 @@ export interface ProjectionBatch {
   ticket: TicketState;
   workflowId: string;
   events: TicketEventRecord[];
+}
+
+export interface NotifyInput {
+  /** Stable id: the same notification asked for twice is delivered once. */
+  id: string;
+  ticketNumber: number;
+  kind: string;
+  title: string;
+  body: string;
+  recipients: { userIds?: number[]; role?: string; departmentId?: number; teamId?: number | null };
+}
+
+export interface PageOnCallInput {
+  id: string;
+  ticketNumber: number;
+  teamId: number | null;
+  message: string;
 }
 
 export interface ChooseAssigneeInput {

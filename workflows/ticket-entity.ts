@@ -1,7 +1,17 @@
 import type { RoutingDecision } from './domain/routing';
-import { decide, type ActionInput, type LifecycleAction, type TicketFacts } from './domain/status-machine';
+import { decide, type LifecycleAction, type TicketFacts } from './domain/status-machine';
 import type { Actor, ConfigSnapshot, TicketStatus } from './domain/types';
-import { TicketErrorType, type ActionRequest, type TicketEventRecord, type TicketState, type TicketWorkflowInput } from './definitions';
+import {
+  TicketErrorType,
+  type ActionRequest,
+  type MessageVisibility,
+  type NotifyInput,
+  type PageOnCallInput,
+  type TicketEventRecord,
+  type TicketState,
+  type TicketWorkflowInput,
+} from './definitions';
+import { higherPriority, slaOnFirstResponse, slaOnPolicyInputs, slaOnStatus } from './ticket-sla';
 
 /** A refused action: the validator throws it, so a refused update leaves no trace in history. */
 export class ActionRefused extends Error {
@@ -19,7 +29,18 @@ const REFUSAL_TYPES = {
   ILLEGAL_TRANSITION: TicketErrorType.IllegalTransition,
   FORBIDDEN: TicketErrorType.Forbidden,
   VALIDATION_ERROR: TicketErrorType.InvalidInput,
+  ILLEGAL: TicketErrorType.IllegalTransition,
+  INVALID: TicketErrorType.InvalidInput,
 } as const;
+
+export function refuse(code: keyof typeof REFUSAL_TYPES, message: string, field?: string): never {
+  throw new ActionRefused(REFUSAL_TYPES[code], message, field);
+}
+
+/** Side effects the workflow runs as activities, then records with their results. */
+export type Effect =
+  | { kind: 'notify'; input: NotifyInput; escalationStep?: number; action?: string }
+  | { kind: 'page'; input: PageOnCallInput; escalationStep?: number };
 
 /**
  * The ticket's state and the events that changed it. Deterministic and free of
@@ -28,7 +49,10 @@ const REFUSAL_TYPES = {
 export class TicketEntity {
   private unprojected: TicketEventRecord[] = [];
   private recent: TicketEventRecord[] = [];
+  readonly effects: Effect[] = [];
   projectedVersion: number;
+  /** Set when a (re)routed ticket still needs the team's assignment strategy applied. */
+  assignmentPending = false;
 
   private constructor(
     readonly state: TicketState,
@@ -37,7 +61,7 @@ export class TicketEntity {
     this.projectedVersion = state.version;
   }
 
-  static open(input: TicketWorkflowInput, now: Date): TicketEntity {
+  static open(input: TicketWorkflowInput, now: Date, features: { sla: boolean }): TicketEntity {
     const iso = now.toISOString();
     const { draft } = input;
     const entity = new TicketEntity(
@@ -60,6 +84,7 @@ export class TicketEntity {
         updatedAt: iso,
         resolvedAt: null,
         closedAt: null,
+        ...(features.sla ? { sla: null, approval: null, shares: [], firstResponseAt: null } : {}),
       },
       input.config,
     );
@@ -71,7 +96,7 @@ export class TicketEntity {
       teamIds: [],
       departmentId: input.requester.departmentId,
     };
-    entity.record(now, requester, 'created', null, 'new', { title: draft.title, priority: draft.priority, channel: draft.channel });
+    entity.record(now, requester, 'created', null, 'new', { title: draft.title, priority: draft.priority, channel: draft.channel, configVersion: input.config.version });
     return entity;
   }
 
@@ -84,13 +109,22 @@ export class TicketEntity {
     return this.state.version;
   }
 
-  teamMemberIds(teamId: number | null): number[] {
-    return this.config.teams.find((t) => t.id === teamId)?.memberIds ?? [];
+  team(teamId: number | null = this.state.teamId) {
+    return this.config.teams.find((t) => t.id === teamId);
   }
 
   facts(): TicketFacts {
-    const { status, requesterId, teamId, assigneeId } = this.state;
-    return { status, requesterId, teamId, assigneeId, teamMemberIds: this.teamMemberIds(teamId) };
+    const { status, requesterId, teamId, assigneeId, priority } = this.state;
+    return {
+      status,
+      requesterId,
+      teamId,
+      assigneeId,
+      priority,
+      teamMemberIds: this.team()?.memberIds ?? [],
+      knownTeamIds: this.config.teams.map((t) => t.id),
+      sharedTeamIds: (this.state.shares ?? []).map((s) => s.teamId),
+    };
   }
 
   /** Throws ActionRefused when the action may not happen now; never changes anything. */
@@ -103,41 +137,173 @@ export class TicketEntity {
       );
     }
     const decision = decide(this.facts(), action, request.actor, request.input);
-    if (!decision.ok) {
-      throw new ActionRefused(REFUSAL_TYPES[decision.code], decision.message, decision.code === 'VALIDATION_ERROR' ? decision.field : undefined);
-    }
+    if (!decision.ok) refuse(decision.code, decision.message, decision.code === 'VALIDATION_ERROR' ? decision.field : undefined);
   }
 
   apply(action: LifecycleAction, request: ActionRequest, now: Date): void {
+    this.validate(action, { ...request, expectedVersion: undefined });
     const decision = decide(this.facts(), action, request.actor, request.input);
-    if (!decision.ok) throw new ActionRefused(REFUSAL_TYPES[decision.code], decision.message);
+    if (!decision.ok) return;
     const from = this.state.status;
-    const input: ActionInput = request.input;
-    if (action === 'assign' && input.assigneeId !== undefined) {
-      this.state.assigneeId = input.assigneeId;
-    } else if (action === 'resolve' && this.state.assigneeId === null && request.actor.userId !== null) {
-      // Whoever resolves an unowned ticket owns the resolution (and a later reopen).
-      this.state.assigneeId = request.actor.userId;
+    const previousPriority = this.state.priority;
+    const { input, actor } = request;
+    let to = decision.to;
+    switch (action) {
+      case 'assign':
+        this.state.assigneeId = input.assigneeId!;
+        break;
+      case 'resolve':
+        // Whoever resolves an unowned ticket owns the resolution (and a later reopen).
+        if (this.state.assigneeId === null && actor.userId !== null) this.state.assigneeId = actor.userId;
+        break;
+      case 'set_priority':
+        this.state.priority = input.priority!;
+        break;
+      case 'transfer': {
+        const target = this.team(input.teamId!)!;
+        const previous = this.team();
+        this.state.teamId = target.id;
+        this.state.departmentId = target.departmentId;
+        if (this.state.assigneeId !== null && !target.memberIds.includes(this.state.assigneeId)) {
+          this.state.assigneeId = null;
+          if (from === 'assigned' || from === 'in_progress') to = 'new';
+        }
+        this.assignmentPending = this.state.assigneeId === null;
+        this.record(now, actor, 'transfer', from, to, { ...input, fromTeamId: previous?.id ?? null, fromTeamName: previous?.name ?? null, teamName: target.name });
+        this.state.status = to;
+        slaOnPolicyInputs(this, `transferred to ${target.name}`, now);
+        slaOnStatus(this, from, to, now);
+        return;
+      }
+      case 'share': {
+        const shares = (this.state.shares ?? []).filter((s) => s.teamId !== input.teamId);
+        this.state.shares = [...shares, { teamId: input.teamId!, access: input.access! }];
+        break;
+      }
     }
-    this.state.status = decision.to;
-    if (decision.to === 'resolved') this.state.resolvedAt = now.toISOString();
+    this.state.status = to;
+    if (to === 'resolved') this.state.resolvedAt = now.toISOString();
     if (action === 'reopen') this.state.resolvedAt = null;
-    if (decision.to === 'closed' || decision.to === 'cancelled') this.state.closedAt = now.toISOString();
-    this.record(now, request.actor, action, from, decision.to, { ...input });
+    if (to === 'closed' || to === 'cancelled') this.state.closedAt = now.toISOString();
+    this.record(now, actor, action, from, to, { ...input });
+    if (action === 'set_priority') slaOnPolicyInputs(this, `priority ${previousPriority} → ${input.priority}`, now);
+    slaOnStatus(this, from, to, now, action === 'reopen');
   }
 
   routeTo(decision: RoutingDecision, now: Date): void {
     this.state.teamId = decision.teamId;
     this.state.routing = decision;
-    const team = this.config.teams.find((t) => t.id === decision.teamId);
+    const team = this.team(decision.teamId);
+    if (team) this.state.departmentId = team.departmentId;
+    this.assignmentPending = true;
     this.record(now, null, 'routed', this.state.status, this.state.status, { teamId: decision.teamId, teamName: team?.name ?? null, reason: decision.reason });
   }
 
-  autoAssign(assigneeId: number, strategy: string, now: Date): void {
+  autoAssign(assigneeId: number | null, strategy: string, now: Date): void {
+    this.assignmentPending = false;
+    if (assigneeId === null || !['new', 'triaged'].includes(this.state.status)) return;
     const from = this.state.status;
     this.state.assigneeId = assigneeId;
     this.state.status = 'assigned';
     this.record(now, null, 'auto_assigned', from, 'assigned', { assigneeId, strategy });
+    slaOnStatus(this, from, 'assigned', now);
+  }
+
+  /** Public replies and internal notes, with what a reply means for the ticket. */
+  validateReply(actor: Actor, body: string, visibility: MessageVisibility): void {
+    if (this.isTerminal()) refuse('ILLEGAL_TRANSITION', `The ticket is ${this.state.status}; it takes no more messages`);
+    if (body.trim() === '') refuse('VALIDATION_ERROR', 'A message needs a body', 'body');
+    const isRequester = actor.userId === this.state.requesterId;
+    const staff = this.isStaff(actor, 'write');
+    if (!isRequester && !staff) refuse('FORBIDDEN', `${actor.name} may not write on this ticket`);
+    if (visibility === 'internal' && !staff) refuse('FORBIDDEN', 'Only agents may write internal notes', 'visibility');
+  }
+
+  reply(actor: Actor, body: string, visibility: MessageVisibility, mentions: number[], now: Date): void {
+    const staff = this.isStaff(actor, 'write');
+    this.record(now, actor, visibility === 'internal' ? 'internal_note' : 'public_reply', null, null, { body, mentions }, visibility);
+    if (visibility === 'public' && staff && actor.userId !== this.state.requesterId && !this.state.firstResponseAt) {
+      this.state.firstResponseAt = now.toISOString();
+      slaOnFirstResponse(this, now);
+    }
+    if (actor.userId !== this.state.requesterId || visibility !== 'public') return;
+    const from = this.state.status;
+    if (from === 'waiting_on_requester' || from === 'resolved') {
+      // The requester's answer puts the ticket back to work; on a resolved ticket it is a reopen.
+      const to = this.state.assigneeId !== null ? 'in_progress' : 'new';
+      this.state.status = to;
+      if (from === 'resolved') this.state.resolvedAt = null;
+      this.record(now, actor, from === 'resolved' ? 'reopen' : 'resume', from, to, { reason: 'requester replied' });
+      slaOnStatus(this, from, to, now, from === 'resolved');
+    }
+  }
+
+  /** Agents or leads of the owning team, or of a team it is shared with (write access when writing), or an admin. */
+  isStaff(actor: Actor, need: 'read' | 'write'): boolean {
+    if (actor.kind !== 'user') return false;
+    if (actor.roles.includes('admin')) return true;
+    if (!actor.roles.includes('agent') && !actor.roles.includes('lead')) return false;
+    if (this.state.teamId !== null && actor.teamIds.includes(this.state.teamId)) return true;
+    return (this.state.shares ?? []).some((s) => actor.teamIds.includes(s.teamId) && (need === 'read' || s.access === 'write'));
+  }
+
+  /** Runs one rung of the escalation ladder: state changes now, notifications and pages as effects. */
+  escalate(step: number, now: Date): void {
+    const rung = this.state.sla?.policy.ladder[step];
+    if (!rung) return;
+    const id = `ticket-${this.state.number}:sla:${this.state.sla!.policy.id}:step-${step}`;
+    const base = { step, action: rung.action, afterMinutes: rung.afterMinutes };
+    switch (rung.action) {
+      case 'notify_role':
+        this.effects.push({
+          kind: 'notify',
+          escalationStep: step,
+          action: rung.action,
+          input: {
+            id,
+            ticketNumber: this.state.number,
+            kind: 'escalation',
+            title: `Escalation: #${this.state.number} ${this.state.title}`,
+            body: `SLA escalation step ${step + 1} (${rung.afterMinutes} business minutes) for a ${this.state.priority} ticket.`,
+            recipients: { role: rung.role, departmentId: this.state.departmentId, teamId: this.state.teamId },
+          },
+        });
+        return;
+      case 'page_oncall':
+        this.effects.push({ kind: 'page', escalationStep: step, input: { id, ticketNumber: this.state.number, teamId: this.state.teamId, message: `#${this.state.number} ${this.state.title}` } });
+        return;
+      case 'assign_backup': {
+        const backup = (this.team()?.leadIds ?? []).find((id) => id !== this.state.assigneeId) ?? null;
+        if (backup === null) {
+          this.record(now, null, 'escalation', null, null, { ...base, result: 'no backup available on the team' });
+          return;
+        }
+        const from = this.state.status;
+        this.state.assigneeId = backup;
+        if (from === 'new' || from === 'triaged') this.state.status = 'assigned';
+        this.record(now, null, 'escalation', from, this.state.status, { ...base, result: `assigned to backup ${backup}`, assigneeId: backup });
+        slaOnStatus(this, from, this.state.status, now);
+        return;
+      }
+      case 'bump_priority': {
+        const next = higherPriority(this.state.priority);
+        if (next === null) {
+          this.record(now, null, 'escalation', null, null, { ...base, result: 'already critical' });
+          return;
+        }
+        const previous = this.state.priority;
+        this.state.priority = next;
+        this.record(now, null, 'escalation', null, null, { ...base, result: `priority ${previous} → ${next}` });
+        slaOnPolicyInputs(this, `priority ${previous} → ${next} by escalation`, now);
+        return;
+      }
+    }
+  }
+
+  completeEffect(effect: Effect, result: string, now: Date): void {
+    if (effect.escalationStep === undefined) return;
+    const rung = this.state.sla?.policy.ladder[effect.escalationStep];
+    this.record(now, null, 'escalation', null, null, { step: effect.escalationStep, action: rung?.action ?? effect.kind, afterMinutes: rung?.afterMinutes, result });
   }
 
   isTerminal(): boolean {
@@ -163,13 +329,14 @@ export class TicketEntity {
     return [...this.recent];
   }
 
-  private record(
+  record(
     now: Date,
     actor: Actor | null,
     type: string,
     fromStatus: TicketStatus | null,
     toStatus: TicketStatus | null,
     data: Record<string, unknown>,
+    visibility: MessageVisibility = 'public',
   ): void {
     this.state.version += 1;
     this.state.updatedAt = now.toISOString();
@@ -182,6 +349,7 @@ export class TicketEntity {
       toStatus,
       data,
       occurredAt: now.toISOString(),
+      visibility,
     };
     this.unprojected.push(event);
     // The live view shows the last few changes; the full timeline lives in the read tables.

@@ -1,6 +1,6 @@
 import type { SearchAttributeUpdatePair } from '@temporalio/common';
-import type { TicketState } from './definitions';
-import type { ConfigSnapshot } from './domain/types';
+import type { TicketView } from './definitions';
+import { endOfWorkingDaysAfter, type BusinessCalendar } from './domain/business-time';
 import {
   SlaBreachedKey,
   TicketAssigneeKey,
@@ -9,26 +9,47 @@ import {
   TicketStatusKey,
   TicketTeamKey,
 } from './search-attributes';
+import type { TicketEntity } from './ticket-entity';
+import { slaBreached } from './ticket-sla';
 
 /** What ops see of a ticket in Temporal UI: search attributes to filter by, details to read. */
-export function ticketSearchAttributes(state: TicketState, config: ConfigSnapshot): SearchAttributeUpdatePair[] {
-  const team = config.teams.find((t) => t.id === state.teamId);
+export function ticketSearchAttributes(ticket: TicketEntity): SearchAttributeUpdatePair[] {
+  const { state, config } = ticket;
   return [
     { key: TicketStatusKey, value: state.status },
     { key: TicketPriorityKey, value: state.priority },
-    { key: TicketTeamKey, value: team?.code ?? null },
-    { key: TicketDepartmentKey, value: config.category.departmentCode },
+    { key: TicketTeamKey, value: ticket.team()?.code ?? null },
+    { key: TicketDepartmentKey, value: config.departmentCodes?.[state.departmentId] ?? config.category.departmentCode },
     { key: TicketAssigneeKey, value: state.assigneeId === null ? null : String(state.assigneeId) },
-    { key: SlaBreachedKey, value: false },
+    { key: SlaBreachedKey, value: slaBreached(ticket) },
   ];
 }
 
-export function describeTicket(state: TicketState, config: ConfigSnapshot): string {
-  const team = config.teams.find((t) => t.id === state.teamId);
-  return [
+/** The Markdown "current details" of the workflow: status, owner, the next due instant, whom it waits on. */
+export function describeTicket(ticket: TicketEntity, view: TicketView): string {
+  const { state } = ticket;
+  const team = ticket.team();
+  const lines = [
     `**#${state.number} ${state.title}**`,
     `Status: \`${state.status}\` · Priority: \`${state.priority}\``,
     `Team: ${team ? `${team.name} (${team.code})` : 'unrouted'} · Assignee: ${state.assigneeId ?? 'nobody'}`,
-    `Version ${state.version}, updated ${state.updatedAt}`,
-  ].join('\n\n');
+  ];
+  if (view.approvalSummary && state.status === 'pending_approval') lines.push(`Approval: ${view.approvalSummary}`);
+  if (view.slaSummary) {
+    const { firstResponse, resolution } = view.slaSummary;
+    lines.push(`First response: ${firstResponse.state}${firstResponse.dueAt ? `, due ${firstResponse.dueAt}` : ''}`);
+    lines.push(`Resolution: ${resolution.state}${resolution.dueAt ? `, due ${resolution.dueAt}` : ''}`);
+  }
+  if (view.autoCloseAt) lines.push(`Closes automatically at ${view.autoCloseAt} unless the requester replies`);
+  lines.push(`Version ${state.version}, updated ${state.updatedAt}`);
+  return lines.join('\n\n');
+}
+
+/** When a resolved ticket closes by itself: the end of the N-th business day of the owning team after resolution. */
+export function autoCloseAt(ticket: TicketEntity): Date | null {
+  const days = ticket.config.autoCloseAfterBusinessDays;
+  const { status, resolvedAt } = ticket.state;
+  if (!days || status !== 'resolved' || !resolvedAt || ticket.state.sla === undefined) return null;
+  const calendar: BusinessCalendar = ticket.team()?.calendar ?? { timeZone: 'UTC', weeklyHours: {}, holidays: [], twentyFourSeven: true };
+  return endOfWorkingDaysAfter(calendar, new Date(resolvedAt), days);
 }

@@ -3,107 +3,206 @@ import {
   allHandlersFinished,
   condition,
   continueAsNew,
+  patched,
   proxyActivities,
+  setCurrentDetails,
   setHandler,
   upsertSearchAttributes,
   workflowInfo,
-  setCurrentDetails,
 } from '@temporalio/workflow';
 import type { createActivities } from '../activities';
 import {
+  approveUpdate,
   awaitCreatedUpdate,
+  calendarChangedSignal,
+  delegateUpdate,
   lifecycleUpdates,
+  rejectUpdate,
+  replyUpdate,
+  requestInfoUpdate,
   stateQuery,
   ticketWorkflowId,
   type ActionRequest,
+  type ApprovalRequest,
+  type ReplyRequest,
   type TicketView,
   type TicketWorkflowInput,
 } from './definitions';
 import { routeTicket } from './domain/routing';
 import type { LifecycleAction } from './domain/status-machine';
-import { ActionRefused, TicketEntity } from './ticket-entity';
-import { describeTicket, ticketSearchAttributes } from './ticket-presentation';
+import { SYSTEM_ACTOR } from './domain/types';
+import { answerApprovalInfo, applyApproval, approvalSummary, beginApproval, nextApprovalWake, onApprovalTimer, validateApproval, type ApprovalAction } from './ticket-approval';
+import { ActionRefused, TicketEntity, type Effect } from './ticket-entity';
+import { autoCloseAt, describeTicket, ticketSearchAttributes } from './ticket-presentation';
+import { beginSla, collectSlaDue, nextSlaWake, slaOnCalendarChange, slaSummary } from './ticket-sla';
 
 type Activities = ReturnType<typeof createActivities>;
 
-// Projection and assignment write to our own database: retry until it is back rather
-// than give up, since a ticket must never lose an event because MySQL was down a while.
-const { projectTicket, chooseAssignee } = proxyActivities<Activities>({
+// Our own database and notification store: retry until they are back rather than give up,
+// since a ticket must never lose an event because MySQL was down a while.
+const { projectTicket, chooseAssignee, notify, pageOnCall } = proxyActivities<Activities>({
   startToCloseTimeout: '30 seconds',
   retry: { initialInterval: '1 second', maximumInterval: '1 minute', backoffCoefficient: 2 },
 });
 
+/** Tickets started before this patch have no SLA clocks or approval chains; their histories replay unchanged. */
+const SLA_AND_APPROVALS_PATCH = 'sla-and-approvals';
+
 /** One ticket, from submission to its terminal status: the single source of truth for its lifecycle. */
 export async function ticketWorkflow(input: TicketWorkflowInput): Promise<TicketView> {
-  const isContinuation = input.carried !== undefined;
-  const ticket = input.carried ? TicketEntity.resume(input.carried, input.config) : TicketEntity.open(input, new Date());
+  const carried = input.carried;
+  const withSla = carried ? carried.sla !== undefined : patched(SLA_AND_APPROVALS_PATCH);
+  const ticket = carried ? TicketEntity.resume(carried, input.config) : TicketEntity.open(input, new Date(), { sla: withSla });
   const view = (): TicketView => ({
     ...ticket.state,
     workflowId: ticketWorkflowId(ticket.state.number),
     projectedVersion: ticket.projectedVersion,
     recentEvents: ticket.recentEvents(),
+    slaSummary: slaSummary(ticket, new Date()),
+    approvalSummary: approvalSummary(ticket),
+    autoCloseAt: autoCloseAt(ticket)?.toISOString() ?? null,
   });
   const untilProjected = (version: number) => condition(() => ticket.projectedVersion >= version);
-
-  setHandler(stateQuery, view);
-  let opened = isContinuation;
-  setHandler(awaitCreatedUpdate, async () => {
-    await condition(() => opened);
+  /** Every handler answers only once the read tables show its change, so the portal never reads stale. */
+  const answer = async () => {
     await untilProjected(ticket.version);
     return view();
+  };
+
+  setHandler(stateQuery, view);
+  let opened = carried !== undefined;
+  setHandler(awaitCreatedUpdate, async () => {
+    await condition(() => opened);
+    return answer();
   });
   for (const [action, update] of Object.entries(lifecycleUpdates) as [LifecycleAction, (typeof lifecycleUpdates)[LifecycleAction]][]) {
     setHandler(
       update,
       async (request: ActionRequest) => {
         asFailure(() => ticket.apply(action, request, new Date()));
-        // Answer only once the read tables show the change, so the portal never reads stale.
-        await untilProjected(ticket.version);
-        return view();
+        return answer();
       },
       { validator: (request: ActionRequest) => asFailure(() => ticket.validate(action, request)) },
     );
   }
+  const approvalUpdates: Array<[ApprovalAction, typeof approveUpdate]> = [
+    ['approve', approveUpdate],
+    ['reject', rejectUpdate],
+    ['request_info', requestInfoUpdate],
+    ['delegate', delegateUpdate],
+  ];
+  for (const [action, update] of approvalUpdates) {
+    setHandler(
+      update,
+      async (request: ApprovalRequest) => {
+        asFailure(() => applyApproval(ticket, action, request, new Date()));
+        return answer();
+      },
+      { validator: (request: ApprovalRequest) => asFailure(() => validateApproval(ticket, action, request, new Date())) },
+    );
+  }
+  setHandler(
+    replyUpdate,
+    async (request: ReplyRequest) => {
+      asFailure(() => ticket.validateReply(request.actor, request.body, request.visibility));
+      const now = new Date();
+      ticket.reply(request.actor, request.body, request.visibility, request.mentions ?? [], now);
+      if (request.actor.userId === ticket.state.requesterId && request.visibility === 'public') answerApprovalInfo(ticket, now);
+      return answer();
+    },
+    { validator: (request: ReplyRequest) => asFailure(() => ticket.validateReply(request.actor, request.body, request.visibility)) },
+  );
+  setHandler(calendarChangedSignal, ({ calendar, reason }) => {
+    slaOnCalendarChange(ticket, calendar, reason, new Date());
+  });
 
-  if (!isContinuation) {
+  const assignIfPending = async () => {
+    const team = ticket.team();
+    if (!ticket.assignmentPending || !['new', 'triaged'].includes(ticket.state.status)) return;
+    if (!team || team.assignmentStrategy === 'queue' || team.memberIds.length === 0) {
+      ticket.assignmentPending = false;
+      return;
+    }
+    const assigneeId = await chooseAssignee({ ticketNumber: ticket.state.number, teamId: team.id, strategy: team.assignmentStrategy, candidateIds: team.memberIds });
+    ticket.autoAssign(assigneeId, team.assignmentStrategy, new Date());
+  };
+
+  if (!carried) {
     const decision = routeTicket(
       { categoryId: input.draft.categoryId, title: input.draft.title, description: input.draft.description, requester: input.requester },
       input.config,
     );
     ticket.routeTo(decision, new Date());
-    const team = input.config.teams.find((t) => t.id === decision.teamId);
-    if (team && team.assignmentStrategy !== 'queue' && team.memberIds.length > 0) {
-      const assigneeId = await chooseAssignee({
-        ticketNumber: ticket.state.number,
-        teamId: team.id,
-        strategy: team.assignmentStrategy,
-        candidateIds: team.memberIds,
-      });
-      if (assigneeId !== null && ticket.state.status === 'new') ticket.autoAssign(assigneeId, team.assignmentStrategy, new Date());
+    if (withSla) {
+      beginApproval(ticket, new Date());
+      beginSla(ticket, new Date());
     }
+    await assignIfPending();
     opened = true;
   }
 
+  const nextWake = (): number | null => {
+    if (!withSla) return null;
+    const times = [nextSlaWake(ticket), nextApprovalWake(ticket), autoCloseAt(ticket)?.getTime() ?? null].filter((t): t is number => t !== null);
+    return times.length ? Math.min(...times) : null;
+  };
+  const hasWork = () =>
+    ticket.hasUnprojected() ||
+    ticket.effects.length > 0 ||
+    (ticket.assignmentPending && ['new', 'triaged'].includes(ticket.state.status)) ||
+    ticket.isTerminal() ||
+    workflowInfo().continueAsNewSuggested;
+
   for (;;) {
-    await condition(() => ticket.hasUnprojected() || ticket.isTerminal() || workflowInfo().continueAsNewSuggested);
+    const wakeAt = nextWake();
+    const due = wakeAt !== null && wakeAt <= Date.now();
+    // A timer only while something is due later; the condition wakes on every change, which re-arms it.
+    let woken = true;
+    if (due) woken = false;
+    else if (wakeAt === null) await condition(hasWork);
+    else woken = await condition(hasWork, wakeAt - Date.now());
+    if (!woken && wakeAt !== null) onTimer(ticket, new Date());
+    await assignIfPending();
+    while (ticket.effects.length > 0) await runEffect(ticket, ticket.effects[0]!);
     if (ticket.hasUnprojected()) {
       const batch = ticket.pendingProjection();
       await projectTicket({ ...batch, workflowId: workflowInfo().workflowId });
       ticket.markProjected(batch.ticket.version);
-      upsertSearchAttributes(ticketSearchAttributes(ticket.state, input.config));
-      setCurrentDetails(describeTicket(ticket.state, input.config));
+      upsertSearchAttributes(ticketSearchAttributes(ticket));
+      setCurrentDetails(describeTicket(ticket, view()));
       continue;
     }
+    if (!ticket.isTerminal() && !workflowInfo().continueAsNewSuggested) continue;
     // Waiting for handlers lets every accepted update finish (and be answered) first.
-    await condition(() => allHandlersFinished() && !ticket.hasUnprojected());
-    if (ticket.hasUnprojected()) continue;
+    await condition(() => allHandlersFinished() && !ticket.hasUnprojected() && ticket.effects.length === 0);
+    if (ticket.hasUnprojected() || ticket.effects.length > 0) continue;
     if (ticket.isTerminal()) return view();
     await continueAsNew<typeof ticketWorkflow>({ ...input, carried: { ...ticket.state } });
   }
+
+  async function runEffect(entity: TicketEntity, effect: Effect): Promise<void> {
+    const result =
+      effect.kind === 'notify'
+        ? `notified ${(await notify(effect.input)).delivered} people`
+        : `paged on-call: ${(await pageOnCall(effect.input)).summary}`;
+    entity.effects.shift();
+    entity.completeEffect(effect, result, new Date());
+  }
+}
+
+/** What a timer firing means: auto-close, approval reminders and escalation, SLA breaches and the ladder. */
+function onTimer(ticket: TicketEntity, now: Date): void {
+  const closeAt = autoCloseAt(ticket);
+  if (closeAt && closeAt.getTime() <= now.getTime()) {
+    ticket.apply('close', { actor: SYSTEM_ACTOR, input: { reason: 'auto-closed: no reply from the requester within the business days allowed' } }, now);
+    return;
+  }
+  onApprovalTimer(ticket, now);
+  for (const step of collectSlaDue(ticket, now)) ticket.escalate(step, now);
 }
 
 /** Converts a refusal into the ApplicationFailure the client sees as the update's failure. */
-function asFailure(check: () => void): void {
+function asFailure(check: () => unknown): void {
   try {
     check();
   } catch (err) {

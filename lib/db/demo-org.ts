@@ -92,7 +92,23 @@ type Field = { key: string; label: string; type: string; required: boolean; opti
 const text = (key: string, label: string, required = false): Field => ({ key, label, type: 'text', required });
 const date = (key: string, label: string, required = false): Field => ({ key, label, type: 'date', required });
 
-export const DEMO_CATEGORIES: Array<{ code: string; name: string; department: string; parent?: string; team?: string; fields: Field[] }> = [
+/** Seed 004's purchase approvals: < 1,000 manager; 1,000–5,000 manager then department head; > 5,000 adds the finance committee (all). */
+const managerStep = { name: 'Manager', approvers: { kind: 'requester_manager' }, mode: 'any', remindAfterHours: 8, escalateAfterHours: 16 } as const;
+const headStep = { name: 'Department head', approvers: { kind: 'department_head' }, mode: 'any', remindAfterHours: 8, escalateAfterHours: 16 } as const;
+const committeeStep = { name: 'Finance committee', approvers: { kind: 'group', group: 'finance-committee' }, mode: 'all', remindAfterHours: 16 } as const;
+export const PURCHASE_APPROVAL = {
+  kind: 'conditional',
+  field: 'amount',
+  branches: [
+    { below: 1000, steps: [managerStep] },
+    { min: 1000, below: 5000.01, steps: [managerStep, headStep] },
+    { min: 5000.01, steps: [managerStep, headStep, committeeStep] },
+  ],
+} as const;
+
+export const DEMO_APPROVAL_GROUPS = [{ code: 'finance-committee', name: 'Finance committee', members: ['carla', 'fiona', 'hannah'] }];
+
+export const DEMO_CATEGORIES: Array<{ code: string; name: string; department: string; parent?: string; team?: string; fields: Field[]; approval?: unknown }> = [
   { code: 'it-hardware', name: 'Hardware', department: 'IT', fields: [] },
   {
     code: 'it-laptop',
@@ -109,7 +125,14 @@ export const DEMO_CATEGORIES: Array<{ code: string; name: string; department: st
   { code: 'it-network', name: 'Network or VPN problem', department: 'IT', team: 'it-infrastructure', fields: [text('location', 'Where are you working from')] },
   { code: 'it-software', name: 'Software installation', department: 'IT', team: 'it-service-desk', fields: [text('software', 'Software', true)] },
   { code: 'hr-payroll', name: 'Payroll question', department: 'HR', team: 'people-ops', fields: [] },
-  { code: 'hr-leave', name: 'Leave request', department: 'HR', team: 'people-ops', fields: [date('start_date', 'First day', true), date('end_date', 'Last day', true)] },
+  {
+    code: 'hr-leave',
+    name: 'Leave request',
+    department: 'HR',
+    team: 'people-ops',
+    fields: [date('start_date', 'First day', true), date('end_date', 'Last day', true)],
+    approval: { kind: 'chain', steps: [managerStep] },
+  },
   { code: 'fac-maintenance', name: 'Maintenance', department: 'FAC', team: 'facilities-ops', fields: [text('room', 'Building and room', true)] },
   { code: 'fac-desk-move', name: 'Desk move', department: 'FAC', team: 'facilities-ops', fields: [text('from_desk', 'Current desk'), text('to_desk', 'New desk')] },
   {
@@ -118,6 +141,7 @@ export const DEMO_CATEGORIES: Array<{ code: string; name: string; department: st
     department: 'FIN',
     team: 'accounts-payable',
     fields: [{ key: 'amount', label: 'Amount (EUR)', type: 'money', required: true, min: 0 }, text('vendor', 'Vendor', true)],
+    approval: PURCHASE_APPROVAL,
   },
   { code: 'fin-expense', name: 'Expense reimbursement', department: 'FIN', team: 'accounts-payable', fields: [{ key: 'amount', label: 'Amount (EUR)', type: 'money', required: true, min: 0 }] },
 ];

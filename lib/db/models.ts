@@ -18,6 +18,14 @@ export interface Models {
   Ticket: ModelStatic<Model>;
   TicketEvent: ModelStatic<Model>;
   AssignmentDecision: ModelStatic<Model>;
+  TicketMessage: ModelStatic<Model>;
+  TicketShare: ModelStatic<Model>;
+  ApprovalTask: ModelStatic<Model>;
+  ApprovalGroup: ModelStatic<Model>;
+  ApprovalGroupMember: ModelStatic<Model>;
+  Delegation: ModelStatic<Model>;
+  Notification: ModelStatic<Model>;
+  OncallPage: ModelStatic<Model>;
 }
 
 const common = { underscored: true, timestamps: true, createdAt: 'created_at', updatedAt: 'updated_at' } as const;
@@ -181,6 +189,11 @@ export function defineModels(sequelize: Sequelize): Models {
       updated_at: DataTypes.DATE,
       resolved_at: DataTypes.DATE,
       closed_at: DataTypes.DATE,
+      first_response_due: DataTypes.DATE,
+      resolution_due: DataTypes.DATE,
+      first_response_at: DataTypes.DATE,
+      sla: json('sla'),
+      approval: json('approval'),
     },
     // Timestamps come from the workflow's clock, not from the time the projection ran.
     { tableName: 'tickets', timestamps: false },
@@ -196,6 +209,7 @@ export function defineModels(sequelize: Sequelize): Models {
       to_status: DataTypes.STRING,
       data: json('data'),
       occurred_at: DataTypes.DATE,
+      visibility: DataTypes.STRING,
     },
     { tableName: 'ticket_events', timestamps: false },
   );
@@ -210,7 +224,79 @@ export function defineModels(sequelize: Sequelize): Models {
     },
     { tableName: 'assignment_decisions', timestamps: false },
   );
+  const noTimestamps = (tableName: string) => ({ tableName, timestamps: false });
+  const TicketMessage = sequelize.define(
+    'TicketMessage',
+    {
+      ticket_number: { type: DataTypes.INTEGER, primaryKey: true },
+      seq: { type: DataTypes.INTEGER, primaryKey: true },
+      author_id: DataTypes.INTEGER,
+      author_name: DataTypes.STRING,
+      visibility: DataTypes.STRING,
+      body: DataTypes.TEXT,
+      mentions: json('mentions'),
+      created_at: DataTypes.DATE,
+    },
+    noTimestamps('ticket_messages'),
+  );
+  const TicketShare = sequelize.define(
+    'TicketShare',
+    { ticket_number: { type: DataTypes.INTEGER, primaryKey: true }, team_id: { type: DataTypes.INTEGER, primaryKey: true }, access: DataTypes.STRING },
+    noTimestamps('ticket_shares'),
+  );
+  const ApprovalTask = sequelize.define(
+    'ApprovalTask',
+    {
+      ticket_number: { type: DataTypes.INTEGER, primaryKey: true },
+      step: { type: DataTypes.INTEGER, primaryKey: true },
+      approver_id: { type: DataTypes.INTEGER, primaryKey: true },
+      acting_user_id: DataTypes.INTEGER,
+      step_name: DataTypes.STRING,
+      status: DataTypes.STRING,
+      started_at: DataTypes.DATE,
+      decided_at: DataTypes.DATE,
+    },
+    noTimestamps('approval_tasks'),
+  );
+  const ApprovalGroup = sequelize.define('ApprovalGroup', { code: { type: DataTypes.STRING, primaryKey: true }, name: DataTypes.STRING }, noTimestamps('approval_groups'));
+  const ApprovalGroupMember = sequelize.define(
+    'ApprovalGroupMember',
+    { group_code: { type: DataTypes.STRING, primaryKey: true }, user_id: { type: DataTypes.INTEGER, primaryKey: true } },
+    noTimestamps('approval_group_members'),
+  );
+  const Delegation = sequelize.define(
+    'Delegation',
+    { id: pk, from_user_id: DataTypes.INTEGER, to_user_id: DataTypes.INTEGER, starts_on: DataTypes.STRING, ends_on: DataTypes.STRING, created_at: DataTypes.DATE },
+    noTimestamps('delegations'),
+  );
+  const Notification = sequelize.define(
+    'Notification',
+    {
+      id: { type: DataTypes.STRING, primaryKey: true },
+      user_id: DataTypes.INTEGER,
+      ticket_number: DataTypes.INTEGER,
+      kind: DataTypes.STRING,
+      title: DataTypes.STRING,
+      body: DataTypes.TEXT,
+      created_at: DataTypes.DATE,
+      read_at: DataTypes.DATE,
+    },
+    noTimestamps('notifications'),
+  );
+  const OncallPage = sequelize.define(
+    'OncallPage',
+    { id: { type: DataTypes.STRING, primaryKey: true }, ticket_number: DataTypes.INTEGER, team_id: DataTypes.INTEGER, message: DataTypes.TEXT, created_at: DataTypes.DATE },
+    noTimestamps('oncall_pages'),
+  );
   return {
+    TicketMessage,
+    TicketShare,
+    ApprovalTask,
+    ApprovalGroup,
+    ApprovalGroupMember,
+    Delegation,
+    Notification,
+    OncallPage,
     AppMeta,
     Department,
     User,

@@ -1,9 +1,7 @@
-import crypto from 'node:crypto';
 import type { Account } from '../accounts';
 import type { Role } from '../claims';
-import type { ConfigSnapshot, RequesterProfile, TeamSnapshot } from '../../workflows/domain/types';
+import type { RequesterProfile } from '../../workflows/domain/types';
 import type { Models } from './models';
-import { DEFAULT_TEAM_KEY } from './seed';
 
 /** Reads of the organisation configuration: people, teams, categories, routing. */
 
@@ -118,53 +116,6 @@ export function createOrganisation(models: Models) {
         email: str(u, 'email'),
         membership: str(members.find((m) => num(m, 'user_id') === num(u, 'id'))!, 'membership'),
       }));
-    },
-
-    /**
-     * The configuration a new ticket's workflow starts with. The version is a digest of
-     * the snapshot's content, so two tickets with the same version saw the same rules.
-     */
-    async configSnapshot(categoryId: number): Promise<ConfigSnapshot | undefined> {
-      const category = await models.Category.findOne({ where: { id: categoryId, active: true } });
-      if (!category) return undefined;
-      const [teams, members, departments, rules, defaultTeam] = await Promise.all([
-        models.Team.findAll({ order: [['id', 'ASC']] }),
-        models.TeamMember.findAll({ order: [['user_id', 'ASC']] }),
-        models.Department.findAll(),
-        models.RoutingRule.findAll({ where: { enabled: true }, order: [['position', 'ASC'], ['id', 'ASC']] }),
-        models.AppMeta.findByPk(DEFAULT_TEAM_KEY),
-      ]);
-      const departmentCode = new Map(departments.map((d) => [num(d, 'id'), str(d, 'code')]));
-      const teamSnapshots: TeamSnapshot[] = teams.map((t) => ({
-        id: num(t, 'id'),
-        code: str(t, 'code'),
-        name: str(t, 'name'),
-        departmentId: num(t, 'department_id'),
-        departmentCode: departmentCode.get(num(t, 'department_id')) ?? '',
-        assignmentStrategy: str(t, 'assignment_strategy') as TeamSnapshot['assignmentStrategy'],
-        memberIds: members.filter((m) => num(m, 'team_id') === num(t, 'id')).map((m) => num(m, 'user_id')),
-      }));
-      const content = {
-        category: {
-          id: num(category, 'id'),
-          code: str(category, 'code'),
-          name: str(category, 'name'),
-          departmentId: num(category, 'department_id'),
-          departmentCode: departmentCode.get(num(category, 'department_id')) ?? '',
-          defaultTeamId: (category.get('default_team_id') as number | null) ?? null,
-        },
-        teams: teamSnapshots,
-        routingRules: rules.map((r) => ({
-          id: num(r, 'id'),
-          name: str(r, 'name'),
-          position: num(r, 'position'),
-          conditions: r.get('conditions') as ConfigSnapshot['routingRules'][number]['conditions'],
-          teamId: num(r, 'team_id'),
-        })),
-        defaultTeamId: Number(defaultTeam?.get('value') ?? teamSnapshots[0]?.id),
-      };
-      const version = crypto.createHash('sha256').update(JSON.stringify(content)).digest('hex').slice(0, 12);
-      return { version, ...content };
     },
   };
 }

@@ -1,6 +1,7 @@
 import type { Sequelize } from 'sequelize';
 import {
   DEFAULT_TEAM,
+  DEMO_APPROVAL_GROUPS,
   DEMO_CALENDARS,
   DEMO_CATEGORIES,
   DEMO_DEPARTMENTS,
@@ -14,6 +15,7 @@ import type { Models } from './models';
 
 const SEEDED_KEY = 'demo_seeded_at';
 export const DEFAULT_TEAM_KEY = 'default_team_id';
+export const AUTO_CLOSE_DAYS_KEY = 'auto_close_business_days';
 
 /**
  * Seeds the demo organisation exactly once (recorded in app_meta), in one transaction,
@@ -81,7 +83,7 @@ export async function seedDemoOrganisation(sequelize: Sequelize, models: Models)
           parent_id: c.parent ? categories.get(c.parent) : null,
           default_team_id: c.team ? teams.get(c.team) : null,
           field_schema: c.fields,
-          approval_rule: null,
+          approval_rule: c.approval ?? null,
           active: true,
         },
         opts,
@@ -114,7 +116,13 @@ export async function seedDemoOrganisation(sequelize: Sequelize, models: Models)
       position += 10;
     }
 
+    for (const g of DEMO_APPROVAL_GROUPS) {
+      await models.ApprovalGroup.create({ code: g.code, name: g.name }, opts);
+      for (const member of g.members) await models.ApprovalGroupMember.create({ group_code: g.code, user_id: users.get(member) }, opts);
+    }
+
     await models.AppMeta.create({ key: DEFAULT_TEAM_KEY, value: String(teams.get(DEFAULT_TEAM)) }, opts);
+    await models.AppMeta.create({ key: AUTO_CLOSE_DAYS_KEY, value: '3' }, opts);
     await models.AppMeta.create({ key: SEEDED_KEY, value: new Date().toISOString() }, opts);
   });
   return true;

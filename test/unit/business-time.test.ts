@@ -1,6 +1,7 @@
 import {
   addBusinessMinutes,
   businessMinutesBetween,
+  endOfWorkingDaysAfter,
   isWorkingTime,
   nextWorkingInstant,
   upcomingWorkingIntervals,
@@ -88,5 +89,15 @@ describe('business time', () => {
 
   test('when a calendar has no working time, then it is refused rather than searched forever', () => {
     expect(validateCalendar({ timeZone: 'UTC', weeklyHours: {}, holidays: [] })).toEqual([{ field: 'weeklyHours', message: 'has no working time at all' }]);
+  });
+});
+
+describe('working days', () => {
+  test('when a ticket is resolved Tuesday 15:00 and closes after 3 business days, then it closes Friday at closing time', () => {
+    expect(endOfWorkingDaysAfter(berlin, at('2026-11-24T15:00:00+01:00'), 3).toISOString()).toBe(at('2026-11-27T17:00:00+01:00').toISOString());
+  });
+  test('when a holiday falls in between, then it is not counted', () => {
+    const calendar = officeHours('Europe/Berlin', [{ date: '2026-11-26', name: 'Company day' }]);
+    expect(endOfWorkingDaysAfter(calendar, at('2026-11-24T15:00:00+01:00'), 3).toISOString()).toBe(at('2026-11-30T17:00:00+01:00').toISOString());
   });
 });

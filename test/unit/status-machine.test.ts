@@ -64,10 +64,18 @@ describe('status machine', () => {
   });
 
   test('when listing actions for an agent on an assigned ticket, then work actions are offered in lifecycle order', () => {
-    expect(allowedActions(ticket({ status: 'assigned', assigneeId: 5 }), agent).map((a) => a.action)).toEqual(['assign', 'start', 'resolve', 'cancel']);
+    expect(allowedActions(ticket({ status: 'assigned', assigneeId: 5 }), agent).map((a) => a.action)).toEqual([
+      'assign',
+      'start',
+      'resolve',
+      'cancel',
+      'set_priority',
+      'transfer',
+      'share',
+    ]);
   });
 
   test('when an admin looks at any open ticket, then they may act on it', () => {
-    expect(allowedActions(ticket({ teamId: 42 }), admin).map((a) => a.action)).toEqual(['triage', 'assign', 'cancel']);
+    expect(allowedActions(ticket({ teamId: 42 }), admin).map((a) => a.action)).toEqual(['triage', 'assign', 'cancel', 'set_priority', 'transfer', 'share']);
   });
 });

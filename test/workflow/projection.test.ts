@@ -41,7 +41,7 @@ const state = (number: number, version: number, status: TicketState['status']): 
 const batch = (number: number, version: number, status: TicketState['status']): ProjectionBatch => ({
   ticket: state(number, version, status),
   workflowId: `ticket-${number}`,
-  events: [{ seq: version, type: `step-${version}`, actorId: null, actorName: 'System', fromStatus: null, toStatus: status, data: {}, occurredAt: state(number, version, status).updatedAt }],
+  events: [{ seq: version, type: `step-${version}`, actorId: null, actorName: 'System', fromStatus: null, toStatus: status, data: {}, occurredAt: state(number, version, status).updatedAt, visibility: 'public' }],
 });
 
 describe('projection activity', () => {

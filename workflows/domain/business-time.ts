@@ -208,3 +208,23 @@ export function upcomingWorkingIntervals(calendar: BusinessCalendar, from: Date,
 export function isWorkingTime(calendar: BusinessCalendar, instant: Date): boolean {
   return nextWorkingInstant(calendar, instant).getTime() === instant.getTime();
 }
+
+/**
+ * The end of the `days`-th full working day after the one `instant` falls on (or the next
+ * one, off hours): "auto-close after 3 business days" from Tuesday 15:00 is Friday 17:00.
+ * On a 24×7 calendar it is simply `days` × 24 hours later.
+ */
+export function endOfWorkingDaysAfter(calendar: BusinessCalendar, instant: Date, days: number): Date {
+  if (!Number.isInteger(days) || days < 1) throw new RangeError(`days must be a positive whole number, got ${days}`);
+  if (calendar.twentyFourSeven) return new Date(instant.getTime() + days * 24 * 3_600_000);
+  assertUsable(calendar);
+  let counted = 0;
+  let day = localDay(calendar, instant.getTime()).plus({ days: 1 });
+  for (let i = 0; i < SEARCH_DAYS; i++, day = day.plus({ days: 1 }).startOf('day')) {
+    const intervals = intervalsOfDay(calendar, day);
+    if (intervals.length === 0) continue;
+    counted += 1;
+    if (counted === days) return new Date(intervals[intervals.length - 1]!.end);
+  }
+  throw new InvalidCalendarError([{ field: 'weeklyHours', message: 'has no working days ahead' }]);
+}

@@ -1,4 +1,4 @@
-import type { Actor, TicketStatus } from './types';
+import type { Actor, Priority, TicketStatus } from './types';
 
 /**
  * The ticket's lifecycle as data: which action is legal from which status, who may
@@ -16,10 +16,13 @@ export const LIFECYCLE_ACTIONS = [
   'close',
   'reopen',
   'cancel',
+  'set_priority',
+  'transfer',
+  'share',
 ] as const;
 export type LifecycleAction = (typeof LIFECYCLE_ACTIONS)[number];
 
-export type ActionInputField = 'assigneeId' | 'reason' | 'resolution';
+export type ActionInputField = 'assigneeId' | 'reason' | 'resolution' | 'priority' | 'teamId' | 'access';
 
 /** Who may act, relative to the ticket. */
 type ActorScope = 'requester' | 'owning_team' | 'assignee' | 'admin' | 'system';
@@ -31,12 +34,19 @@ export interface TicketFacts {
   assigneeId: number | null;
   /** Members of the owning team (from the configuration snapshot): who may be assigned. */
   teamMemberIds: number[];
+  priority?: Priority;
+  /** Teams known to the configuration snapshot: where a ticket may be transferred or shared. */
+  knownTeamIds?: number[];
+  sharedTeamIds?: number[];
 }
 
 export interface ActionInput {
   assigneeId?: number;
   reason?: string;
   resolution?: string;
+  priority?: Priority;
+  teamId?: number;
+  access?: 'read' | 'write';
 }
 
 interface ActionRule {
@@ -98,6 +108,28 @@ const RULES: Record<LifecycleAction, ActionRule> = {
     actors: ['requester', 'owning_team', 'admin'],
     needs: ['reason'],
   },
+  set_priority: {
+    label: 'Change priority',
+    from: OPEN_BEFORE_RESOLUTION,
+    to: (t) => t.status,
+    actors: ['owning_team', 'admin', 'system'],
+    needs: ['priority', 'reason'],
+  },
+  transfer: {
+    label: 'Transfer',
+    from: ['new', 'triaged', ...WORKABLE],
+    // A ticket whose assignee stays behind starts over as new at the receiving team.
+    to: (t) => t.status,
+    actors: ['owning_team', 'admin'],
+    needs: ['teamId', 'reason'],
+  },
+  share: {
+    label: 'Share with a team',
+    from: ['new', 'triaged', ...WORKABLE, 'resolved'],
+    to: (t) => t.status,
+    actors: ['owning_team', 'admin'],
+    needs: ['teamId', 'access'],
+  },
 };
 
 export type DecisionError =
@@ -145,6 +177,17 @@ export function decide(ticket: TicketFacts, action: LifecycleAction, actor: Acto
     if (value === undefined || (typeof value === 'string' && value.trim() === '')) {
       return { ok: false, code: 'VALIDATION_ERROR', field, message: `${field} is required to ${rule.label.toLowerCase()}` };
     }
+  }
+  if ((action === 'transfer' || action === 'share') && input.teamId !== undefined) {
+    if (ticket.knownTeamIds && !ticket.knownTeamIds.includes(input.teamId)) {
+      return { ok: false, code: 'VALIDATION_ERROR', field: 'teamId', message: 'There is no such team' };
+    }
+    if (input.teamId === ticket.teamId) {
+      return { ok: false, code: 'VALIDATION_ERROR', field: 'teamId', message: 'The ticket already belongs to this team' };
+    }
+  }
+  if (action === 'set_priority' && input.priority === ticket.priority) {
+    return { ok: false, code: 'VALIDATION_ERROR', field: 'priority', message: `The priority is already ${input.priority}` };
   }
   if (action === 'assign' && input.assigneeId !== undefined) {
     if (!ticket.teamMemberIds.includes(input.assigneeId)) {

@@ -1,3 +1,7 @@
+import type { ResolvedStep, StandingDelegation } from './approvals';
+import type { BusinessCalendar } from './business-time';
+import type { SlaPolicy } from './sla-clock';
+
 /**
  * The ticket's vocabulary, shared by the workflow, the API and the portal.
  * Plain data only: everything here must be serialisable into workflow history.
@@ -30,6 +34,7 @@ export type AssignmentStrategy = 'queue' | 'round_robin' | 'least_loaded';
 
 export type Role = 'requester' | 'agent' | 'manager' | 'lead' | 'admin';
 
+
 /** Who is acting, as the API authenticated them. `system` is the workflow itself (timers, rules). */
 export interface Actor {
   kind: 'user' | 'system';
@@ -59,6 +64,33 @@ export interface TeamSnapshot {
   departmentCode: string;
   assignmentStrategy: AssignmentStrategy;
   memberIds: number[];
+  /** Leads of the team: who "auto-assign to backup" hands a ticket to. Absent in tickets started before SLAs. */
+  leadIds?: number[];
+  calendar?: CalendarSnapshot;
+}
+
+export interface CalendarSnapshot extends BusinessCalendar {
+  id: number;
+  code: string;
+  name: string;
+  version: number;
+}
+
+export interface SlaPolicySnapshot extends SlaPolicy {
+  departmentId: number;
+  teamId: number | null;
+  /** `24x7` counts every real minute; `business` uses the owning team's calendar. */
+  clock: 'business' | '24x7';
+}
+
+/** A category's approval chain, resolved to people when the ticket starts. */
+export interface ApprovalSnapshot {
+  steps: ResolvedStep[];
+  /** Each approver's manager: who a timed-out step escalates to. */
+  managers: Record<number, number | null>;
+  delegations: StandingDelegation[];
+  /** Display names of everyone who may appear in the chain. */
+  names: Record<number, string>;
 }
 
 export interface RoutingConditions {
@@ -98,4 +130,10 @@ export interface ConfigSnapshot {
   teams: TeamSnapshot[];
   routingRules: RoutingRule[];
   defaultTeamId: number;
+  /** The fields below arrived with SLAs and approvals; tickets started earlier lack them. */
+  slaPolicies?: SlaPolicySnapshot[];
+  approval?: ApprovalSnapshot | null;
+  autoCloseAfterBusinessDays?: number;
+  /** Department codes by id, for search attributes after a transfer. */
+  departmentCodes?: Record<number, string>;
 }

@@ -1,0 +1,80 @@
+import { Op } from 'sequelize';
+import type { NotifyInput, PageOnCallInput } from '../workflows/definitions';
+import type { ActivityDeps } from './index';
+
+type Row = { get(key: string): unknown };
+
+export function createNotificationActivities({ models, logger, oncallWebhookUrl }: ActivityDeps) {
+  /** Who a role means for this ticket: the department head for department_manager, the team's leads for team_lead. */
+  async function resolveRecipients(recipients: NotifyInput['recipients']): Promise<number[]> {
+    const ids = new Set(recipients.userIds ?? []);
+    const { role, departmentId, teamId } = recipients;
+    if (role === 'department_manager' && departmentId !== undefined) {
+      const department = await models.Department.findByPk(departmentId);
+      const head = department?.get('head_user_id') as number | null | undefined;
+      if (head) ids.add(head);
+    } else if (role === 'team_lead' && teamId) {
+      const leads = await models.TeamMember.findAll({ where: { team_id: teamId, membership: 'lead' } });
+      leads.forEach((m: Row) => ids.add(m.get('user_id') as number));
+    } else if (role) {
+      const users = await models.User.findAll({ where: { active: true, ...(role === 'admin' || departmentId === undefined ? {} : { department_id: departmentId }) } });
+      users.filter((u: Row) => (u.get('roles') as string[]).includes(role)).forEach((u: Row) => ids.add(u.get('id') as number));
+    }
+    return [...ids];
+  }
+
+  async function deliver(input: NotifyInput, userIds: number[]): Promise<number> {
+    if (userIds.length === 0) return 0;
+    const existing = await models.Notification.count({ where: { id: { [Op.in]: userIds.map((u) => `${input.id}:${u}`) } } });
+    await models.Notification.bulkCreate(
+      userIds.map((userId) => ({
+        id: `${input.id}:${userId}`,
+        user_id: userId,
+        ticket_number: input.ticketNumber,
+        kind: input.kind,
+        title: input.title.slice(0, 300),
+        body: input.body,
+        created_at: new Date(),
+        read_at: null,
+      })),
+      { ignoreDuplicates: true },
+    );
+    return userIds.length - existing;
+  }
+
+  return {
+    /**
+     * In-portal notifications. Each row's id is the workflow's stable notification id plus
+     * the recipient, so a retried activity delivers nothing twice. Returns how many people
+     * the notification is for (already delivered ones included).
+     */
+    async notify(input: NotifyInput): Promise<{ delivered: number; recipients: number[] }> {
+      const recipients = await resolveRecipients(input.recipients);
+      const fresh = await deliver(input, recipients);
+      logger.info({ notification: input.id, recipients: recipients.length, fresh }, 'notification delivered');
+      return { delivered: recipients.length, recipients };
+    },
+
+    /**
+     * The on-call hook: records the page, tells the owning team's leads, and when
+     * ONCALL_WEBHOOK_URL is configured posts it there with the page id as idempotency key.
+     */
+    async pageOnCall(input: PageOnCallInput): Promise<{ summary: string }> {
+      await models.OncallPage.bulkCreate(
+        [{ id: input.id, ticket_number: input.ticketNumber, team_id: input.teamId, message: input.message, created_at: new Date() }],
+        { ignoreDuplicates: true },
+      );
+      const leads = await resolveRecipients({ role: 'team_lead', teamId: input.teamId });
+      await deliver({ id: input.id, ticketNumber: input.ticketNumber, kind: 'page', title: `Paged: ${input.message}`, body: input.message, recipients: {} }, leads);
+      if (!oncallWebhookUrl) return { summary: `${leads.length} lead(s) notified` };
+      const response = await fetch(oncallWebhookUrl, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'idempotency-key': input.id },
+        body: JSON.stringify(input),
+        signal: AbortSignal.timeout(10_000),
+      });
+      if (!response.ok) throw new Error(`on-call webhook answered ${response.status}`);
+      return { summary: `${leads.length} lead(s) notified, webhook ${response.status}` };
+    },
+  };
+}

@@ -1,0 +1,160 @@
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { startStack, type Stack } from '../support/stack';
+
+/**
+ * The portal in Debian's Chromium against the whole stack as `npm start` runs it:
+ * the real local issuer's login page, the API, the workflows and the built portal.
+ */
+
+const ARTIFACTS = path.resolve(__dirname, '..', '..', '.test-artifacts');
+const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--no-first-run',
+  '--disable-quic',
+  '--disable-sync',
+];
+
+let stack: Stack;
+let browser: Browser;
+let context: BrowserContext;
+let page: Page;
+
+beforeAll(async () => {
+  stack = await startStack();
+  browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
+}, 180_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await stack?.stop();
+}, 60_000);
+
+beforeEach(async () => {
+  // A fresh context per test: no cookies or storage carried from one test to the next.
+  context = await browser.newContext();
+  page = await context.newPage();
+  page.setDefaultTimeout(30_000);
+});
+
+afterEach(async () => {
+  await context?.close();
+});
+
+/** A browser test that leaves a screenshot of the page in .test-artifacts/ when it fails. */
+function browserTest(name: string, body: () => Promise<void>, timeout = 120_000): void {
+  test(
+    name,
+    async () => {
+      try {
+        await body();
+      } catch (err) {
+        fs.mkdirSync(ARTIFACTS, { recursive: true });
+        const file = path.join(ARTIFACTS, `portal-${name.replace(/[^a-z0-9]+/gi, '-').slice(0, 80)}.png`);
+        await page.screenshot({ path: file, fullPage: true }).catch(() => undefined);
+        throw err;
+      }
+    },
+    timeout,
+  );
+}
+
+const onPortal = (pathname: string | RegExp) => (url: URL) =>
+  url.origin === new URL(stack.webUrl).origin && (typeof pathname === 'string' ? url.pathname === pathname : pathname.test(url.pathname));
+
+async function signInAs(who: string): Promise<void> {
+  await page.goto(stack.webUrl);
+  // The button stays disabled until the page is interactive; click() waits for it.
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.waitForURL((url) => url.origin === new URL(stack.issuerUrl).origin);
+  await page.getByRole('button', { name: who }).click();
+  await page.waitForURL(onPortal('/tickets'), { timeout: 60_000 });
+}
+
+function mainNavLink(name: string) {
+  return page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name, exact: true });
+}
+
+/** Whatever the chosen category requires beyond title and description, filled with plausible values. */
+async function fillRequiredCustomFields(): Promise<void> {
+  for (const field of await page.locator('fieldset.subform [required]').all()) {
+    const tag = await field.evaluate((el) => el.tagName.toLowerCase());
+    const type = await field.getAttribute('type');
+    if (tag === 'select') {
+      const value = await field.locator('option:not([value=""])').first().getAttribute('value');
+      await field.selectOption(value!);
+    } else if (type === 'date') {
+      await field.fill('2027-03-01');
+    } else if (type === 'number') {
+      await field.fill('100');
+    } else {
+      await field.fill('Filled in by the browser test');
+    }
+  }
+}
+
+browserTest('when nobody is signed in and the ticket list is opened, then the landing page offers to sign in', async () => {
+  const response = await page.goto(`${stack.webUrl}/tickets`);
+
+  expect(response?.ok()).toBe(true);
+  expect(new URL(page.url()).pathname).toBe('/');
+  expect(await page.getByRole('heading', { level: 1 }).textContent()).toContain('Durable Ticketing');
+  await page.getByRole('button', { name: 'Sign in' }).waitFor();
+});
+
+browserTest('when Emma signs in and submits a laptop request, then its page shows number and status and My tickets lists it', async () => {
+  // Arrange
+  const title = `Laptop for a new analyst ${crypto.randomUUID().slice(0, 8)}`;
+  await signInAs('Emma');
+  expect(await page.getByTestId('current-user').textContent()).toContain('Emma Employee');
+
+  // Act: raise the ticket through the guided form
+  await mainNavLink('New ticket').click();
+  await page.waitForURL(onPortal('/tickets/new'));
+  const category = page.getByRole('combobox', { name: 'Category' });
+  const laptop = await category.locator('option', { hasText: 'Laptop' }).first().getAttribute('value');
+  expect(laptop).toBeTruthy();
+  await category.selectOption(laptop!);
+  await fillRequiredCustomFields();
+  await page.getByRole('textbox', { name: 'Title' }).fill(title);
+  await page.getByRole('textbox', { name: 'Description' }).fill('Our new analyst starts on Monday and needs a standard laptop.');
+  await page.getByRole('button', { name: 'Submit ticket' }).click();
+  await page.waitForURL(onPortal(/^\/tickets\/\d+$/), { timeout: 60_000 });
+
+  // Assert: the detail page
+  const number = new URL(page.url()).pathname.split('/').pop()!;
+  expect(await page.getByTestId('ticket-number').textContent()).toBe(`#${number}`);
+  expect(await page.getByTestId('ticket-title').textContent()).toBe(title);
+  const status = page.getByTestId('ticket-status');
+  const statusValue = await status.getAttribute('data-status');
+  expect(statusValue).toMatch(/^[a-z_]+$/);
+  expect((await status.textContent())?.trim()).not.toBe('');
+  expect(await page.getByTestId('timeline').locator('[data-event-type="created"]').count()).toBe(1);
+
+  // Act: back to the list
+  await mainNavLink('My tickets').click();
+  await page.waitForURL(onPortal('/tickets'));
+
+  // Assert: listed once, with the same status
+  const row = page.getByTestId('ticket-row').filter({ hasText: title });
+  await row.first().waitFor();
+  expect(await row.count()).toBe(1);
+  expect(await row.getAttribute('data-ticket-number')).toBe(number);
+  expect(await row.locator('[data-status]').getAttribute('data-status')).toBe(statusValue);
+});
+
+browserTest('when a signed-in person opens a ticket number that does not exist, then the portal answers with its not-found page', async () => {
+  await signInAs('Emma');
+
+  const response = await page.goto(`${stack.webUrl}/tickets/987654321`);
+
+  expect(response?.status()).toBe(404);
+  await page.getByTestId('error-page').waitFor();
+  expect(await page.getByRole('heading', { level: 1 }).textContent()).toBe('Not found');
+});

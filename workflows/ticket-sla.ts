@@ -1,0 +1,146 @@
+import type { BusinessCalendar } from './domain/business-time';
+import {
+  collectDue,
+  dueAt,
+  nextDuePoint,
+  onCalendarChange,
+  onFirstResponse,
+  onPolicyChange,
+  onReopen,
+  onStatus,
+  startSla,
+  summarise,
+  type SlaState,
+} from './domain/sla-clock';
+import { PRIORITIES, type CalendarSnapshot, type ConfigSnapshot, type Priority, type SlaPolicySnapshot, type TicketStatus } from './domain/types';
+import type { TicketEntity } from './ticket-entity';
+
+/**
+ * The ticket's SLA clocks inside the workflow: which policy and calendar apply, and an
+ * event with its reason every time a due instant moves, so "why did the due time move"
+ * always has an answer in the timeline.
+ */
+
+/** A team-specific policy wins over the department's. */
+export function policyFor(config: ConfigSnapshot, departmentId: number, teamId: number | null, priority: Priority): SlaPolicySnapshot | undefined {
+  const policies = config.slaPolicies ?? [];
+  return (
+    policies.find((p) => p.teamId !== null && p.teamId === teamId && p.priority === priority) ??
+    policies.find((p) => p.teamId === null && p.departmentId === departmentId && p.priority === priority)
+  );
+}
+
+export function calendarFor(config: ConfigSnapshot, teamId: number | null, policy: SlaPolicySnapshot, override?: CalendarSnapshot): BusinessCalendar | undefined {
+  const calendar = override ?? config.teams.find((t) => t.id === teamId)?.calendar;
+  if (!calendar) return undefined;
+  return policy.clock === '24x7' ? { ...calendar, twentyFourSeven: true } : calendar;
+}
+
+function dues(sla: SlaState | null | undefined) {
+  return {
+    firstResponseDue: sla ? dueAt(sla, 'first_response')?.toISOString() ?? null : null,
+    resolutionDue: sla ? dueAt(sla, 'resolution')?.toISOString() ?? null : null,
+  };
+}
+
+/** Applies a change to the SLA state and records it when a due instant moved. */
+export function changeSla(ticket: TicketEntity, reason: string, now: Date, change: (sla: SlaState) => SlaState): void {
+  const sla = ticket.state.sla;
+  if (!sla) return;
+  const before = dues(sla);
+  ticket.state.sla = change(sla);
+  const after = dues(ticket.state.sla);
+  if (before.firstResponseDue !== after.firstResponseDue || before.resolutionDue !== after.resolutionDue) {
+    ticket.record(now, null, 'sla_recomputed', null, null, { reason, before, after });
+  }
+}
+
+export function beginSla(ticket: TicketEntity, now: Date): void {
+  const { state, config } = ticket;
+  const policy = policyFor(config, state.departmentId, state.teamId, state.priority);
+  const calendar = policy && calendarFor(config, state.teamId, policy);
+  if (!policy || !calendar) {
+    ticket.record(now, null, 'sla_not_applicable', null, null, { reason: 'no SLA policy or calendar for this team and priority' });
+    state.sla = null;
+    return;
+  }
+  state.sla = startSla(calendar, policy, state.status, now);
+  ticket.record(now, null, 'sla_started', null, null, {
+    policyId: policy.id,
+    policyVersion: policy.version,
+    calendar: calendar.twentyFourSeven ? '24x7' : `${(calendar as CalendarSnapshot).code ?? ''}@${(calendar as CalendarSnapshot).version ?? ''}`,
+    firstResponseMinutes: policy.firstResponseMinutes,
+    resolutionMinutes: policy.resolutionMinutes,
+    ...dues(state.sla),
+  });
+}
+
+export function slaOnStatus(ticket: TicketEntity, from: TicketStatus, to: TicketStatus, now: Date, reopened = false): void {
+  if (from === to && !reopened) return;
+  const reason = reopened ? `reopened (${from} → ${to})` : `status ${from} → ${to}`;
+  changeSla(ticket, reason, now, (sla) => (reopened ? onReopen(sla, to, now) : onStatus(sla, to, now)));
+}
+
+export function slaOnFirstResponse(ticket: TicketEntity, now: Date): void {
+  changeSla(ticket, 'first response sent', now, (sla) => onFirstResponse(sla, now));
+}
+
+/** New targets after a priority change or transfer; time already spent is kept. */
+export function slaOnPolicyInputs(ticket: TicketEntity, reason: string, now: Date): void {
+  const { state, config } = ticket;
+  if (!state.sla) return;
+  const policy = policyFor(config, state.departmentId, state.teamId, state.priority);
+  const calendar = policy && calendarFor(config, state.teamId, policy);
+  if (!policy || !calendar) return;
+  changeSla(ticket, reason, now, (sla) => onPolicyChange(sla, policy, calendar, now));
+}
+
+export function slaOnCalendarChange(ticket: TicketEntity, calendar: CalendarSnapshot, reason: string, now: Date): boolean {
+  const current = ticket.state.sla?.calendar as CalendarSnapshot | undefined;
+  if (!current || current.code !== calendar.code || (current.version ?? 0) >= calendar.version) return false;
+  const policy = ticket.state.sla!.policy as SlaPolicySnapshot;
+  const next = calendarFor(ticket.config, ticket.state.teamId, policy, calendar)!;
+  changeSla(ticket, `calendar ${calendar.name}: ${reason}`, now, (sla) => onCalendarChange(sla, next, now));
+  return true;
+}
+
+export function nextSlaWake(ticket: TicketEntity): number | null {
+  const sla = ticket.state.sla;
+  const next = sla ? nextDuePoint(sla) : undefined;
+  return next ? next.at.getTime() : null;
+}
+
+export function higherPriority(priority: Priority): Priority | null {
+  const index = PRIORITIES.indexOf(priority);
+  return index > 0 ? PRIORITIES[index - 1]! : null;
+}
+
+/** Records every breach and returns the escalation steps now due (each exactly once). */
+export function collectSlaDue(ticket: TicketEntity, now: Date): number[] {
+  const sla = ticket.state.sla;
+  if (!sla) return [];
+  const { state, fired } = collectDue(sla, now);
+  ticket.state.sla = state;
+  const steps: number[] = [];
+  for (const point of fired) {
+    if (point.kind === 'breach') {
+      ticket.record(now, null, 'sla_breached', null, null, { clock: point.clock, dueAt: point.at.toISOString() });
+    } else {
+      steps.push(point.step);
+    }
+  }
+  return steps;
+}
+
+export function slaSummary(ticket: TicketEntity, now: Date) {
+  const sla = ticket.state.sla;
+  if (!sla) return null;
+  return { firstResponse: summarise(sla, 'first_response', now), resolution: summarise(sla, 'resolution', now) };
+}
+
+export function slaBreached(ticket: TicketEntity): boolean {
+  const sla = ticket.state.sla;
+  return Boolean(sla && (sla.firstResponse.breachedAt !== null || sla.resolution.breachedAt !== null));
+}
+
+export { dues as slaDues };
