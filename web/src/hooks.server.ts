@@ -1,0 +1,17 @@
+import type { Handle, HandleServerError, ServerInit } from '@sveltejs/kit';
+import { config } from '$lib/server/config';
+import { SESSION_COOKIE } from '$lib/server/session';
+
+export const init: ServerInit = () => {
+	config();
+};
+
+export const handle: Handle = async ({ event, resolve }) => {
+	event.locals.token = event.cookies.get(SESSION_COOKIE) ?? null;
+	return resolve(event);
+};
+
+export const handleError: HandleServerError = ({ error, event, status, message }) => {
+	if (status >= 500) console.error(`${event.request.method} ${event.url.pathname} failed`, error);
+	return { message };
+};

@@ -1,0 +1,66 @@
+import { config } from './config';
+import type { Pagination } from '$lib/types';
+
+export interface FieldError {
+	field: string;
+	message: string;
+}
+
+/** A refusal or failure from the ticketing API, with the envelope's status, code and per-field details. */
+export class ApiError extends Error {
+	constructor(
+		readonly status: number,
+		readonly code: string,
+		message: string,
+		readonly details: FieldError[] = []
+	) {
+		super(message);
+		this.name = 'ApiError';
+	}
+}
+
+type Envelope<T> =
+	| { success: true; data: T; pagination?: Pagination }
+	| { success: false; error: { code: string; message: string; details?: FieldError[] } };
+
+export interface ApiResult<T> {
+	data: T;
+	pagination?: Pagination;
+}
+
+export interface RequestOptions {
+	token: string;
+	method?: 'GET' | 'POST';
+	body?: unknown;
+	headers?: Record<string, string>;
+}
+
+/** One call to the API: adds the bearer token, unwraps the envelope, and throws ApiError for anything but success. */
+export async function request<T>(path: string, { token, method = 'GET', body, headers = {} }: RequestOptions): Promise<ApiResult<T>> {
+	let response: Response;
+	try {
+		response = await fetch(`${config().apiBase}${path}`, {
+			method,
+			headers: {
+				accept: 'application/json',
+				authorization: `Bearer ${token}`,
+				...(body === undefined ? {} : { 'content-type': 'application/json' }),
+				...headers
+			},
+			body: body === undefined ? undefined : JSON.stringify(body),
+			signal: AbortSignal.timeout(30_000)
+		});
+	} catch (cause) {
+		console.error(`API ${method} ${path} unreachable`, cause);
+		throw new ApiError(503, 'API_UNREACHABLE', 'The ticketing service cannot be reached right now. Try again in a moment.');
+	}
+
+	const envelope = (await response.json().catch(() => undefined)) as Envelope<T> | undefined;
+	if (envelope?.success === true) return { data: envelope.data, pagination: envelope.pagination };
+	if (envelope?.success === false) {
+		const { code, message, details = [] } = envelope.error;
+		throw new ApiError(response.status, code, message, details);
+	}
+	console.error(`API ${method} ${path} answered ${response.status} without an envelope`);
+	throw new ApiError(502, 'BAD_GATEWAY', 'The ticketing service gave an unexpected answer.');
+}

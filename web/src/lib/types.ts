@@ -1,0 +1,113 @@
+import type { AllowedAction } from '$domain/status-machine';
+import type { Priority, Role, TicketStatus } from '$domain/types';
+
+/** The API's answers as the portal reads them (`/api/v1`, inside the envelope's `data`). */
+
+export type { AllowedAction, Priority, Role, TicketStatus };
+
+export interface Me {
+	id: number;
+	email: string;
+	name: string;
+	roles: Role[];
+	department: { id: number; code: string; name: string } | null;
+	teams: Array<{ id: number; code: string; name: string; membership: 'agent' | 'lead' }>;
+}
+
+export interface Pagination {
+	page: number;
+	limit: number;
+	total: number;
+	totalPages: number;
+}
+
+export type FieldType = 'text' | 'number' | 'money' | 'date' | 'select' | 'multiselect' | 'user';
+
+export interface CustomFieldSpec {
+	key: string;
+	label: string;
+	type: FieldType;
+	required: boolean;
+	options?: string[];
+	min?: number;
+	max?: number;
+}
+
+export interface Category {
+	id: number;
+	code: string;
+	name: string;
+	departmentId: number;
+	departmentName: string;
+	parentId: number | null;
+	fields: CustomFieldSpec[];
+}
+
+export interface Catalog {
+	categories: Category[];
+	priorities: Priority[];
+}
+
+export interface TicketSummary {
+	number: number;
+	title: string;
+	status: TicketStatus;
+	priority: Priority;
+	categoryId: number;
+	categoryName: string | null;
+	departmentId: number;
+	departmentName: string | null;
+	teamId: number | null;
+	teamName: string | null;
+	assigneeId: number | null;
+	assigneeName: string | null;
+	requesterId: number;
+	requesterName: string | null;
+	channel: string;
+	createdAt: string;
+	updatedAt: string;
+	version: number;
+}
+
+export interface TicketDetail extends TicketSummary {
+	description: string;
+	customFields: Record<string, unknown>;
+	workflowId: string;
+	allowedActions: AllowedAction[];
+}
+
+export interface TicketEvent {
+	seq: number;
+	type: string;
+	actorId: number | null;
+	actorName: string;
+	fromStatus: TicketStatus | null;
+	toStatus: TicketStatus | null;
+	data: Record<string, unknown>;
+	occurredAt: string;
+}
+
+/** The workflow's own answer to its state Query: what the ticket is right now, inside Temporal. */
+export interface LiveTicket {
+	workflowId: string;
+	runId?: string;
+	status: TicketStatus;
+	priority: Priority;
+	version: number;
+	/** The version already written to the read tables; behind `version` while projection catches up. */
+	projectedVersion: number;
+	teamId: number | null;
+	assigneeId: number | null;
+	routing: {
+		teamId: number;
+		reason: { kind: 'rule'; ruleId: number; ruleName: string } | { kind: 'category_default' } | { kind: 'organisation_default' };
+	} | null;
+	updatedAt: string;
+}
+
+export interface TeamMember {
+	id: number;
+	name: string;
+	email: string;
+	membership: 'agent' | 'lead';
+}

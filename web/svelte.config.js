@@ -1,0 +1,15 @@
+import adapter from '@sveltejs/adapter-node';
+import { vitePreprocess } from '@sveltejs/vite-plugin-svelte';
+
+/** @type {import('@sveltejs/kit').Config} */
+export default {
+	preprocess: vitePreprocess(),
+	kit: {
+		adapter: adapter({ out: 'build' }),
+		alias: {
+			// The ticket vocabulary (statuses, priorities, lifecycle actions) is defined once,
+			// beside the workflow, and shared with the API; the portal reads the same module.
+			$domain: '../workflows/domain'
+		}
+	}
+};
