@@ -1,25 +1,49 @@
-import { Op, type WhereOptions } from 'sequelize';
+import { Op, literal, type WhereOptions } from 'sequelize';
 import type { UserProfile } from '../lib/db/organisation';
+
+function ids(values: number[]): string {
+  // Only integers from our own directory reach here; the guard keeps the literal injection-proof anyway.
+  return values.filter((v) => Number.isInteger(v)).join(',') || 'NULL';
+}
 
 /**
  * Which tickets a person may see, as one SQL condition used by every list, detail and
  * action route. A ticket outside it answers 404, so its existence is not revealed.
- * Requesters see their own; agents and leads their teams'; managers their department's;
- * admins everything.
+ * Requesters see their own; agents and leads their teams' and those shared with their
+ * teams; managers their department's; approvers the tickets they are asked to approve
+ * (also as a delegate); admins everything.
  */
-export function visibleTickets(user: UserProfile): WhereOptions {
+export function visibleTickets(user: UserProfile, today = new Date().toISOString().slice(0, 10)): WhereOptions {
   if (user.roles.includes('admin')) return {};
   const clauses: WhereOptions[] = [{ requester_id: user.id }];
-  const teamIds = user.teams.map((t) => t.id);
-  if ((user.roles.includes('agent') || user.roles.includes('lead')) && teamIds.length > 0) {
+  const teamIds = teamIdsOf(user);
+  if (teamIds.length > 0) {
     clauses.push({ team_id: { [Op.in]: teamIds } });
+    clauses.push({ number: { [Op.in]: literal(`(SELECT ticket_number FROM ticket_shares WHERE team_id IN (${ids(teamIds)}))`) } });
   }
   if (user.roles.includes('manager') && user.department) {
     clauses.push({ department_id: user.department.id });
   }
+  const safeDay = /^\d{4}-\d{2}-\d{2}$/.test(today) ? today : '0000-00-00';
+  clauses.push({
+    number: {
+      [Op.in]: literal(
+        `(SELECT ticket_number FROM approval_tasks WHERE acting_user_id = ${Number(user.id)} OR approver_id IN ` +
+          `(SELECT from_user_id FROM delegations WHERE to_user_id = ${Number(user.id)} AND starts_on <= '${safeDay}' AND ends_on >= '${safeDay}'))`,
+      ),
+    },
+  });
   return { [Op.or]: clauses };
 }
 
+/** Teams whose queues this person works (agents and leads only). */
 export function teamIdsOf(user: UserProfile): number[] {
   return user.roles.includes('agent') || user.roles.includes('lead') ? user.teams.map((t) => t.id) : [];
+}
+
+/** Whether this person may read internal notes on a ticket: staff of its owning or a sharing team, or an admin. */
+export function seesInternal(user: UserProfile, ticket: { teamId: number | null; sharedTeamIds: number[] }): boolean {
+  if (user.roles.includes('admin')) return true;
+  const teams = teamIdsOf(user);
+  return (ticket.teamId !== null && teams.includes(ticket.teamId)) || ticket.sharedTeamIds.some((t) => teams.includes(t));
 }

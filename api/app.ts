@@ -12,6 +12,7 @@ import { createOrganisation } from '../lib/db/organisation';
 import { authenticate } from './auth';
 import { sendData } from './envelope';
 import { ApiError, errorMiddleware } from './errors';
+import { createApprovalsRouter } from './routes/approvals';
 import { createDirectoryRouter } from './routes/directory';
 import { createTicketsRouter } from './routes/tickets';
 import { createTicketReads } from './ticket-reads';
@@ -70,6 +71,7 @@ export function createApp({ config, client, sequelize, models, logger, rateLimit
   v1.use(limiter(rateLimitPerMinute, (req) => `user:${req.principal?.id ?? 'anonymous'}`));
   v1.use(createDirectoryRouter({ organisation }));
   v1.use('/tickets', createTicketsRouter({ service, reads }));
+  v1.use('/approvals', createApprovalsRouter({ reads }));
   v1.use((_req, _res, next) => next(new ApiError(404, 'NOT_FOUND', 'No such endpoint')));
 
   app.use('/api/v1', v1);

@@ -55,5 +55,23 @@ export const ActionBody = z.strictObject({
   assigneeId: z.number().int().positive().optional(),
   reason: trimmed(1, 2000).optional(),
   resolution: trimmed(1, 5000).optional(),
+  priority: z.enum(PRIORITIES).optional(),
+  teamId: z.number().int().positive().optional(),
+  access: z.enum(['read', 'write']).optional(),
 });
+
+export const ApprovalDecisionName = z.enum(['approve', 'reject', 'request_info', 'delegate']);
+
+export const ApprovalBody = z.strictObject({
+  reason: trimmed(1, 2000).optional(),
+  question: trimmed(1, 2000).optional(),
+  toUserId: z.number().int().positive().optional(),
+});
+export type ApprovalBody = z.infer<typeof ApprovalBody>;
+
+export const MessageBody = z.strictObject({
+  body: trimmed(1, 20_000),
+  visibility: z.enum(['public', 'internal']).default('public'),
+});
+export type MessageBody = z.infer<typeof MessageBody>;
 export type ActionBody = z.infer<typeof ActionBody>;

@@ -133,17 +133,70 @@ export function createTicketReads(models: Models) {
 
     async detail(row: Model) {
       const [summary] = await summarise([row]);
+      const number = row.get('number') as number;
+      const shares = await models.TicketShare.findAll({ where: { ticket_number: number } });
       return {
         ...summary!,
         description: row.get('description') as string,
         customFields: row.get('custom_fields') as Record<string, unknown>,
         workflowId: row.get('workflow_id') as string,
+        firstResponseDue: iso(row.get('first_response_due')),
+        resolutionDue: iso(row.get('resolution_due')),
+        firstResponseAt: iso(row.get('first_response_at')),
+        sla: (row.get('sla') as Record<string, unknown> | null) ?? null,
+        approval: (row.get('approval') as Record<string, unknown> | null) ?? null,
+        shares: shares.map((s) => ({ teamId: s.get('team_id') as number, access: s.get('access') as 'read' | 'write' })),
       };
     },
 
-    async events(number: number, page: number, limit: number) {
+    async messages(number: number, includeInternal: boolean, page: number, limit: number) {
+      const { rows, count } = await models.TicketMessage.findAndCountAll({
+        where: { ticket_number: number, ...(includeInternal ? {} : { visibility: 'public' }) },
+        order: [['seq', 'ASC']],
+        limit,
+        offset: (page - 1) * limit,
+      });
+      const items = rows.map((m) => ({
+        seq: m.get('seq') as number,
+        authorId: (m.get('author_id') as number | null) ?? null,
+        authorName: m.get('author_name') as string,
+        visibility: m.get('visibility') as 'public' | 'internal',
+        body: m.get('body') as string,
+        mentions: m.get('mentions') as number[],
+        createdAt: iso(m.get('created_at'))!,
+      }));
+      return { items, total: count };
+    },
+
+    /** The approval steps waiting on this person (directly, or as the delegate of the approver), most urgent first. */
+    async pendingApprovals(userId: number, today = new Date().toISOString().slice(0, 10)) {
+      const delegators = await models.Delegation.findAll({ where: { to_user_id: userId, starts_on: { [Op.lte]: today }, ends_on: { [Op.gte]: today } } });
+      const tasks = await models.ApprovalTask.findAll({
+        where: {
+          status: { [Op.in]: ['pending', 'waiting_info'] },
+          [Op.or]: [{ acting_user_id: userId }, { approver_id: { [Op.in]: delegators.map((d) => d.get('from_user_id') as number) } }],
+        },
+        order: [['started_at', 'ASC']],
+      });
+      const tickets = await models.Ticket.findAll({ where: { number: [...new Set(tasks.map((t) => t.get('ticket_number') as number))] } });
+      const summaries = new Map((await summarise(tickets)).map((t) => [t.number, t]));
+      return tasks
+        .filter((t) => t.get('approver_id') !== userId || t.get('acting_user_id') === userId)
+        .map((t) => ({
+          ticket: summaries.get(t.get('ticket_number') as number)!,
+          step: t.get('step') as number,
+          stepName: t.get('step_name') as string,
+          approverId: t.get('approver_id') as number,
+          onBehalfOf: t.get('approver_id') !== userId ? (t.get('approver_id') as number) : null,
+          status: t.get('status') as string,
+          waitingSince: iso(t.get('started_at')),
+        }))
+        .filter((t) => t.ticket);
+    },
+
+    async events(number: number, page: number, limit: number, includeInternal: boolean) {
       const { rows, count } = await models.TicketEvent.findAndCountAll({
-        where: { ticket_number: number },
+        where: { ticket_number: number, ...(includeInternal ? {} : { visibility: 'public' }) },
         order: [['seq', 'ASC']],
         limit,
         offset: (page - 1) * limit,
@@ -159,6 +212,7 @@ export function createTicketReads(models: Models) {
           toStatus: e.get('to_status') as string | null,
           data,
           occurredAt: iso(e.get('occurred_at'))!,
+          visibility: (e.get('visibility') as string) ?? 'public',
         };
       });
       return { items, total: count };

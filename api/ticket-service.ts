@@ -5,10 +5,15 @@ import type { Config } from '../lib/config';
 import type { Models } from '../lib/db/models';
 import { createConfigSnapshots } from '../lib/db/config-snapshot';
 import { requesterProfile, type Organisation, type UserProfile } from '../lib/db/organisation';
-import { ApprovalConfigError } from '../workflows/domain/approvals';
+import { actingSlot, ApprovalConfigError, type ChainState } from '../workflows/domain/approvals';
 import {
+  approveUpdate,
   awaitCreatedUpdate,
+  delegateUpdate,
   lifecycleUpdates,
+  rejectUpdate,
+  replyUpdate,
+  requestInfoUpdate,
   stateQuery,
   TICKET_WORKFLOW_TYPE,
   ticketWorkflowId,
@@ -22,7 +27,8 @@ import type { ticketWorkflow } from '../workflows/ticket';
 import { actorOf } from './auth';
 import { validateCustomFields } from './custom-fields';
 import { ApiError, notFound, validationError } from './errors';
-import type { ActionBody, CreateTicketBody } from './schemas';
+import { seesInternal } from './access';
+import type { ActionBody, ApprovalBody, CreateTicketBody, MessageBody } from './schemas';
 import type { TicketReads } from './ticket-reads';
 
 export interface TicketServiceDeps {
@@ -81,12 +87,57 @@ export function createTicketService({ client, models, organisation, reads, tempo
       teamId: detail.teamId,
       assigneeId: detail.assigneeId,
       teamMemberIds: [],
+      sharedTeamIds: detail.shares.map((s) => s.teamId),
     };
-    return { ...detail, allowedActions: allowedActions(facts, actorOf(user)) };
+    const internal = seesInternal(user, { teamId: detail.teamId, sharedTeamIds: facts.sharedTeamIds });
+    const chain = detail.approval as ChainState | null;
+    const mayDecide =
+      detail.status === 'pending_approval' &&
+      chain !== null &&
+      typeof actingSlot(chain, user.id, detail.requesterId, new Date().toISOString().slice(0, 10), []) === 'number';
+    return {
+      ...detail,
+      allowedActions: TERMINAL_STATUSES.includes(detail.status) ? [] : allowedActions(facts, actorOf(user)),
+      approvalActions: mayDecide ? ['approve', 'reject', 'request_info', 'delegate'] : [],
+      canReply: !TERMINAL_STATUSES.includes(detail.status) && (user.id === detail.requesterId || internal),
+      canWriteInternal: !TERMINAL_STATUSES.includes(detail.status) && internal,
+      seesInternal: internal,
+    };
   }
+
+  async function writableRow(user: UserProfile, number: number) {
+    const row = await reads.visibleRow(number, user);
+    if (!row) throw notFound('Ticket');
+    const status = row.get('status') as TicketStatus;
+    // A terminal ticket's workflow has completed and takes no updates; answer as the validator would.
+    if (TERMINAL_STATUSES.includes(status)) {
+      throw new ApiError(409, 'ILLEGAL_TRANSITION', `The ticket is ${status}; no further actions are possible`);
+    }
+    return client.workflow.getHandle(ticketWorkflowId(number));
+  }
+
+  const approvalUpdates = { approve: approveUpdate, reject: rejectUpdate, request_info: requestInfoUpdate, delegate: delegateUpdate } as const;
 
   return {
     detailFor,
+
+    async reply(user: UserProfile, number: number, body: MessageBody, updateId: string | undefined) {
+      const handle = await writableRow(user, number);
+      await handle.executeUpdate(replyUpdate, {
+        args: [{ actor: actorOf(user), body: body.body, visibility: body.visibility, mentions: [] }],
+        ...(updateId ? { updateId: `reply:${user.id}:${updateId}` } : {}),
+      });
+      return detailFor(number, user);
+    },
+
+    async decideApproval(user: UserProfile, number: number, decision: keyof typeof approvalUpdates, body: ApprovalBody, updateId: string | undefined) {
+      const handle = await writableRow(user, number);
+      await handle.executeUpdate(approvalUpdates[decision], {
+        args: [{ actor: actorOf(user), ...body }],
+        ...(updateId ? { updateId: `${decision}:${user.id}:${updateId}` } : {}),
+      });
+      return detailFor(number, user);
+    },
 
     async create(user: UserProfile, body: CreateTicketBody, idempotencyKey: string | undefined) {
       const category = (await organisation.categories()).find((c) => c.id === body.categoryId);
@@ -132,15 +183,8 @@ export function createTicketService({ client, models, organisation, reads, tempo
     },
 
     async act(user: UserProfile, number: number, action: LifecycleAction, body: ActionBody, updateId: string | undefined) {
-      const row = await reads.visibleRow(number, user);
-      if (!row) throw notFound('Ticket');
-      const status = row.get('status') as TicketStatus;
-      // A terminal ticket's workflow has completed and takes no updates; answer as the validator would.
-      if (TERMINAL_STATUSES.includes(status)) {
-        throw new ApiError(409, 'ILLEGAL_TRANSITION', `The ticket is ${status}; no further actions are possible`);
-      }
+      const handle = await writableRow(user, number);
       const { expectedVersion, ...input } = body;
-      const handle = client.workflow.getHandle(ticketWorkflowId(number));
       await handle.executeUpdate(lifecycleUpdates[action], {
         args: [{ actor: actorOf(user), input, expectedVersion }],
         // A repeated click with the same key is answered from the first attempt.
@@ -154,7 +198,9 @@ export function createTicketService({ client, models, organisation, reads, tempo
       if (!row) throw notFound('Ticket');
       const handle = client.workflow.getHandle(ticketWorkflowId(number));
       const [view, description] = await Promise.all([handle.query(stateQuery), handle.describe()]);
-      return { ...view, runId: description.runId };
+      const internal = seesInternal(user, { teamId: view.teamId, sharedTeamIds: (view.shares ?? []).map((s) => s.teamId) });
+      // Internal notes never reach a requester, not even through the live view.
+      return { ...view, recentEvents: internal ? view.recentEvents : view.recentEvents.filter((e) => e.visibility !== 'internal'), runId: description.runId };
     },
   };
 }

@@ -37,11 +37,12 @@ function newestMtime(dir) {
   return newest;
 }
 
-/** Builds the portal when its build is missing or older than its sources. */
+/** Builds the portal when its build is missing or older than its sources (its own, and the shared domain modules it imports). */
 export function ensureWebBuild() {
   const web = path.join(ROOT, 'web');
   const built = path.join(web, 'build', 'index.js');
-  if (fs.existsSync(built) && fs.statSync(built).mtimeMs >= newestMtime(web)) return;
+  const sources = Math.max(newestMtime(web), newestMtime(path.join(ROOT, 'workflows', 'domain')));
+  if (fs.existsSync(built) && fs.statSync(built).mtimeMs >= sources) return;
   say('building the portal (vite build)…');
   run(path.join(ROOT, 'node_modules', '.bin', 'vite'), ['build', '--logLevel', 'warn'], { cwd: web });
 }

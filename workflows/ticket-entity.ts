@@ -39,8 +39,8 @@ export function refuse(code: keyof typeof REFUSAL_TYPES, message: string, field?
 
 /** Side effects the workflow runs as activities, then records with their results. */
 export type Effect =
-  | { kind: 'notify'; input: NotifyInput; escalationStep?: number; action?: string }
-  | { kind: 'page'; input: PageOnCallInput; escalationStep?: number };
+  | { kind: 'notify'; input: NotifyInput; escalationStep?: number; dueAt?: string }
+  | { kind: 'page'; input: PageOnCallInput; escalationStep?: number; dueAt?: string };
 
 /**
  * The ticket's state and the events that changed it. Deterministic and free of
@@ -248,17 +248,17 @@ export class TicketEntity {
   }
 
   /** Runs one rung of the escalation ladder: state changes now, notifications and pages as effects. */
-  escalate(step: number, now: Date): void {
+  escalate(step: number, dueAt: Date, now: Date): void {
     const rung = this.state.sla?.policy.ladder[step];
     if (!rung) return;
     const id = `ticket-${this.state.number}:sla:${this.state.sla!.policy.id}:step-${step}`;
-    const base = { step, action: rung.action, afterMinutes: rung.afterMinutes };
+    const base = { step, action: rung.action, afterMinutes: rung.afterMinutes, dueAt: dueAt.toISOString() };
     switch (rung.action) {
       case 'notify_role':
         this.effects.push({
           kind: 'notify',
           escalationStep: step,
-          action: rung.action,
+          dueAt: dueAt.toISOString(),
           input: {
             id,
             ticketNumber: this.state.number,
@@ -270,7 +270,7 @@ export class TicketEntity {
         });
         return;
       case 'page_oncall':
-        this.effects.push({ kind: 'page', escalationStep: step, input: { id, ticketNumber: this.state.number, teamId: this.state.teamId, message: `#${this.state.number} ${this.state.title}` } });
+        this.effects.push({ kind: 'page', escalationStep: step, dueAt: dueAt.toISOString(), input: { id, ticketNumber: this.state.number, teamId: this.state.teamId, message: `#${this.state.number} ${this.state.title}` } });
         return;
       case 'assign_backup': {
         const backup = (this.team()?.leadIds ?? []).find((id) => id !== this.state.assigneeId) ?? null;
@@ -303,7 +303,13 @@ export class TicketEntity {
   completeEffect(effect: Effect, result: string, now: Date): void {
     if (effect.escalationStep === undefined) return;
     const rung = this.state.sla?.policy.ladder[effect.escalationStep];
-    this.record(now, null, 'escalation', null, null, { step: effect.escalationStep, action: rung?.action ?? effect.kind, afterMinutes: rung?.afterMinutes, result });
+    this.record(now, null, 'escalation', null, null, {
+      step: effect.escalationStep,
+      action: rung?.action ?? effect.kind,
+      afterMinutes: rung?.afterMinutes,
+      dueAt: effect.dueAt,
+      result,
+    });
   }
 
   isTerminal(): boolean {

@@ -115,18 +115,18 @@ export function higherPriority(priority: Priority): Priority | null {
   return index > 0 ? PRIORITIES[index - 1]! : null;
 }
 
-/** Records every breach and returns the escalation steps now due (each exactly once). */
-export function collectSlaDue(ticket: TicketEntity, now: Date): number[] {
+/** Records every breach and returns the escalation steps now due (each exactly once), with the instant each was due. */
+export function collectSlaDue(ticket: TicketEntity, now: Date): Array<{ step: number; dueAt: Date }> {
   const sla = ticket.state.sla;
   if (!sla) return [];
   const { state, fired } = collectDue(sla, now);
   ticket.state.sla = state;
-  const steps: number[] = [];
+  const steps: Array<{ step: number; dueAt: Date }> = [];
   for (const point of fired) {
     if (point.kind === 'breach') {
       ticket.record(now, null, 'sla_breached', null, null, { clock: point.clock, dueAt: point.at.toISOString() });
     } else {
-      steps.push(point.step);
+      steps.push({ step: point.step, dueAt: point.at });
     }
   }
   return steps;

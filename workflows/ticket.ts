@@ -146,12 +146,15 @@ export async function ticketWorkflow(input: TicketWorkflowInput): Promise<Ticket
     const times = [nextSlaWake(ticket), nextApprovalWake(ticket), autoCloseAt(ticket)?.getTime() ?? null].filter((t): t is number => t !== null);
     return times.length ? Math.min(...times) : null;
   };
+  // The server suggests continue-as-new as history grows; the configured limit lets operators (and tests) go earlier.
+  const historyLimit = input.config.continueAsNewAfterEvents;
+  const shouldContinueAsNew = () => workflowInfo().continueAsNewSuggested || (historyLimit !== undefined && workflowInfo().historyLength > historyLimit);
   const hasWork = () =>
     ticket.hasUnprojected() ||
     ticket.effects.length > 0 ||
     (ticket.assignmentPending && ['new', 'triaged'].includes(ticket.state.status)) ||
     ticket.isTerminal() ||
-    workflowInfo().continueAsNewSuggested;
+    shouldContinueAsNew();
 
   for (;;) {
     const wakeAt = nextWake();
@@ -172,7 +175,7 @@ export async function ticketWorkflow(input: TicketWorkflowInput): Promise<Ticket
       setCurrentDetails(describeTicket(ticket, view()));
       continue;
     }
-    if (!ticket.isTerminal() && !workflowInfo().continueAsNewSuggested) continue;
+    if (!ticket.isTerminal() && !shouldContinueAsNew()) continue;
     // Waiting for handlers lets every accepted update finish (and be answered) first.
     await condition(() => allHandlersFinished() && !ticket.hasUnprojected() && ticket.effects.length === 0);
     if (ticket.hasUnprojected() || ticket.effects.length > 0) continue;
@@ -198,7 +201,7 @@ function onTimer(ticket: TicketEntity, now: Date): void {
     return;
   }
   onApprovalTimer(ticket, now);
-  for (const step of collectSlaDue(ticket, now)) ticket.escalate(step, now);
+  for (const { step, dueAt } of collectSlaDue(ticket, now)) ticket.escalate(step, dueAt, now);
 }
 
 /** Converts a refusal into the ApplicationFailure the client sees as the update's failure. */

@@ -19,6 +19,11 @@ export function createDirectoryRouter({ organisation }: { organisation: Organisa
     sendData(req, res, { categories: await organisation.categories(), priorities: PRIORITIES });
   });
 
+  router.get('/teams', async (req, res) => {
+    principalOf(req);
+    sendData(req, res, await organisation.teams());
+  });
+
   router.get('/teams/:id/members', async (req, res) => {
     const user = principalOf(req);
     const parsed = TicketNumberParam.safeParse(req.params.id);

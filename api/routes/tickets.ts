@@ -2,7 +2,18 @@ import { Router } from 'express';
 import { principalOf } from '../auth';
 import { pagination, sendData, sendList } from '../envelope';
 import { fromZod } from '../errors';
-import { ActionBody, ActionName, CreateTicketBody, IdempotencyKey, ListTicketsQuery, PageQuery, TicketNumberParam } from '../schemas';
+import {
+  ActionBody,
+  ActionName,
+  ApprovalBody,
+  ApprovalDecisionName,
+  CreateTicketBody,
+  IdempotencyKey,
+  ListTicketsQuery,
+  MessageBody,
+  PageQuery,
+  TicketNumberParam,
+} from '../schemas';
 import type { TicketReads } from '../ticket-reads';
 import type { TicketService } from '../ticket-service';
 
@@ -44,9 +55,32 @@ export function createTicketsRouter({ service, reads }: { service: TicketService
   router.get('/:number/events', async (req, res) => {
     const number = parse(TicketNumberParam, req.params.number, 'number');
     const { page, limit } = parse(PageQuery, req.query);
-    await service.detailFor(number, principalOf(req));
-    const { items, total } = await reads.events(number, page, limit);
+    const ticket = await service.detailFor(number, principalOf(req));
+    const { items, total } = await reads.events(number, page, limit, ticket.seesInternal);
     sendList(req, res, items, pagination(page, limit, total));
+  });
+
+  router.get('/:number/messages', async (req, res) => {
+    const number = parse(TicketNumberParam, req.params.number, 'number');
+    const { page, limit } = parse(PageQuery, req.query);
+    const ticket = await service.detailFor(number, principalOf(req));
+    const { items, total } = await reads.messages(number, ticket.seesInternal, page, limit);
+    sendList(req, res, items, pagination(page, limit, total));
+  });
+
+  router.post('/:number/messages', async (req, res) => {
+    const number = parse(TicketNumberParam, req.params.number, 'number');
+    const key = idempotencyKeyOf(req.get('Idempotency-Key'));
+    const body = parse(MessageBody, req.body ?? {});
+    sendData(req, res, await service.reply(principalOf(req), number, body, key), 201);
+  });
+
+  router.post('/:number/approval/:decision', async (req, res) => {
+    const number = parse(TicketNumberParam, req.params.number, 'number');
+    const decision = parse(ApprovalDecisionName, req.params.decision, 'decision');
+    const key = idempotencyKeyOf(req.get('Idempotency-Key'));
+    const body = parse(ApprovalBody, req.body ?? {});
+    sendData(req, res, await service.decideApproval(principalOf(req), number, decision, body, key));
   });
 
   router.get('/:number/live', async (req, res) => {

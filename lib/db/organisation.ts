@@ -105,6 +105,17 @@ export function createOrganisation(models: Models) {
       }));
     },
 
+    async teams(): Promise<Array<{ id: number; code: string; name: string; departmentId: number; assignmentStrategy: string }>> {
+      const teams = await models.Team.findAll({ order: [['name', 'ASC']] });
+      return teams.map((t) => ({
+        id: num(t, 'id'),
+        code: str(t, 'code'),
+        name: str(t, 'name'),
+        departmentId: num(t, 'department_id'),
+        assignmentStrategy: str(t, 'assignment_strategy'),
+      }));
+    },
+
     async teamMembers(teamId: number): Promise<Array<{ id: number; name: string; email: string; membership: string }> | undefined> {
       const team = await models.Team.findByPk(teamId);
       if (!team) return undefined;

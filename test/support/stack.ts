@@ -20,7 +20,6 @@ export interface Stack {
 export async function startStack(): Promise<Stack> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'tickets-stack-'));
   const db = await createTestDatabase();
-  await db.sequelize.close();
   const [temporalPort, uiPort, apiPort, webPort, identityPort] = await Promise.all([freePort(), freePort(), freePort(), freePort(), freePort()]);
   const logFile = path.join(dataDir, 'stack.log');
   const env: NodeJS.ProcessEnv = {

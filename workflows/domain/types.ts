@@ -136,4 +136,6 @@ export interface ConfigSnapshot {
   autoCloseAfterBusinessDays?: number;
   /** Department codes by id, for search attributes after a transfer. */
   departmentCodes?: Record<number, string>;
+  /** Continue as new once history passes this many events, even before the server suggests it. */
+  continueAsNewAfterEvents?: number;
 }
