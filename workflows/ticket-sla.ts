@@ -1,4 +1,4 @@
-import type { BusinessCalendar } from './domain/business-time';
+import { validateCalendar, type BusinessCalendar } from './domain/business-time';
 import {
   collectDue,
   dueAt,
@@ -30,10 +30,16 @@ export function policyFor(config: ConfigSnapshot, departmentId: number, teamId: 
   );
 }
 
+/**
+ * The calendar the clocks count on, or undefined when the team has none or it is unusable.
+ * The admin API refuses malformed calendars; checking again here keeps a bad snapshot from
+ * wedging a ticket's workflow in a failing task — the ticket runs on without an SLA instead.
+ */
 export function calendarFor(config: ConfigSnapshot, teamId: number | null, policy: SlaPolicySnapshot, override?: CalendarSnapshot): BusinessCalendar | undefined {
   const calendar = override ?? config.teams.find((t) => t.id === teamId)?.calendar;
   if (!calendar) return undefined;
-  return policy.clock === '24x7' ? { ...calendar, twentyFourSeven: true } : calendar;
+  const effective = policy.clock === '24x7' ? { ...calendar, twentyFourSeven: true } : calendar;
+  return validateCalendar(effective).length === 0 ? effective : undefined;
 }
 
 function dues(sla: SlaState | null | undefined) {
@@ -60,7 +66,7 @@ export function beginSla(ticket: TicketEntity, now: Date): void {
   const policy = policyFor(config, state.departmentId, state.teamId, state.priority);
   const calendar = policy && calendarFor(config, state.teamId, policy);
   if (!policy || !calendar) {
-    ticket.record(now, null, 'sla_not_applicable', null, null, { reason: 'no SLA policy or calendar for this team and priority' });
+    ticket.record(now, null, 'sla_not_applicable', null, null, { reason: 'no SLA policy or usable calendar for this team and priority' });
     state.sla = null;
     return;
   }
@@ -99,7 +105,8 @@ export function slaOnCalendarChange(ticket: TicketEntity, calendar: CalendarSnap
   const current = ticket.state.sla?.calendar as CalendarSnapshot | undefined;
   if (!current || current.code !== calendar.code || (current.version ?? 0) >= calendar.version) return false;
   const policy = ticket.state.sla!.policy as SlaPolicySnapshot;
-  const next = calendarFor(ticket.config, ticket.state.teamId, policy, calendar)!;
+  const next = calendarFor(ticket.config, ticket.state.teamId, policy, calendar);
+  if (!next) return false;
   changeSla(ticket, `calendar ${calendar.name}: ${reason}`, now, (sla) => onCalendarChange(sla, next, now));
   return true;
 }

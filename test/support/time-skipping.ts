@@ -1,0 +1,127 @@
+import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { bundleWorkflowCode, DefaultLogger, Runtime, type Worker } from '@temporalio/worker';
+import type { WorkflowHandle } from '@temporalio/client';
+import { DateTime } from 'luxon';
+import pino from 'pino';
+import { createConfigSnapshots } from '../../lib/db/config-snapshot';
+import { DEMO_CALENDARS } from '../../lib/db/demo-org';
+import { createOrganisation, requesterProfile } from '../../lib/db/organisation';
+import { ensureSearchAttributes } from '../../temporal/search-attributes';
+import { createTicketWorker, WORKFLOWS_PATH } from '../../temporal/worker';
+import { stateQuery, TICKET_WORKFLOW_TYPE, ticketWorkflowId, type TicketView, type TicketWorkflowInput } from '../../workflows/definitions';
+import type { Actor, ConfigSnapshot, Priority } from '../../workflows/domain/types';
+import type { ticketWorkflow } from '../../workflows/ticket';
+import type { DemoUserKey } from './demo-accounts';
+import { createTestDatabase, type TestDatabase } from './test-database';
+
+export interface TimeSkippingHarness {
+  env: TestWorkflowEnvironment;
+  db: TestDatabase;
+  /** Moves the server's clock forward to `instant` (firing every timer on the way). */
+  skipTo(instant: Date): Promise<void>;
+  /** The next Monday 00:00 (Berlin) of a week with no demo holidays, at least a week after the last one handed out. */
+  nextCleanWeek(): Promise<DateTime>;
+  open(options: { category: string; priority: Priority; requester?: DemoUserKey; customFields?: Record<string, unknown>; adjust?: (config: ConfigSnapshot) => void }): Promise<WorkflowHandle<typeof ticketWorkflow>>;
+  actor(user: DemoUserKey): Promise<Actor>;
+  userId(user: DemoUserKey): Promise<number>;
+  view(handle: WorkflowHandle<typeof ticketWorkflow>): Promise<TicketView>;
+  events(number: number): Promise<Array<{ seq: number; type: string; data: Record<string, unknown>; occurredAt: string }>>;
+  stop(): Promise<void>;
+}
+
+const HOLIDAYS = new Set(DEMO_CALENDARS.flatMap((c) => c.holidays.map((h) => h.date)));
+
+/**
+ * The Java time-skipping test server with a real worker and database: SLA timers that
+ * span days fire in milliseconds, at exactly the instants the workflow asked for.
+ */
+export async function startTimeSkipping(): Promise<TimeSkippingHarness> {
+  Runtime.install({ logger: new DefaultLogger('WARN') });
+  const path = process.env.TEMPORAL_TEST_SERVER;
+  if (!path) throw new Error('Run through jest so global setup finds temporal-test-server');
+  const env = await TestWorkflowEnvironment.createTimeSkipping({ server: { executable: { type: 'existing-path', path } } });
+  await ensureSearchAttributes(env.connection, 'default');
+  const db = await createTestDatabase();
+  const logger = pino({ level: 'silent' });
+  const taskQueue = 'sla-time-skipping';
+  const worker: Worker = await createTicketWorker({
+    connection: env.nativeConnection,
+    namespace: 'default',
+    taskQueue,
+    deps: { sequelize: db.sequelize, models: db.models, logger },
+    logger,
+    workflowBundle: await bundleWorkflowCode({
+      workflowsPath: WORKFLOWS_PATH,
+      workflowInterceptorModules: [require.resolve('@temporalio/testing/lib/assert-to-failure-interceptor')],
+      logger: new DefaultLogger('WARN'),
+    }),
+  });
+  const running = worker.run();
+  const organisation = createOrganisation(db.models);
+  const snapshots = createConfigSnapshots(db.models);
+  let nextNumber = 1;
+  let lastWeek: DateTime | null = null;
+
+  const harness: TimeSkippingHarness = {
+    env,
+    db,
+    async skipTo(instant) {
+      const now = await env.currentTimeMs();
+      if (instant.getTime() < now) throw new Error(`cannot go back in time to ${instant.toISOString()} (now ${new Date(now).toISOString()})`);
+      if (instant.getTime() > now) await env.sleep(instant.getTime() - now);
+    },
+    async nextCleanWeek() {
+      const now = DateTime.fromMillis(await env.currentTimeMs(), { zone: 'Europe/Berlin' });
+      let monday = (lastWeek ?? now).plus({ weeks: 1 }).startOf('week');
+      while ([0, 1, 2, 3, 4, 5, 6, 7].some((d) => HOLIDAYS.has(monday.plus({ days: d }).toISODate()!))) monday = monday.plus({ weeks: 1 });
+      lastWeek = monday;
+      return monday;
+    },
+    async open({ category: code, priority, requester = 'emma', customFields = {}, adjust }) {
+      const category = (await organisation.categories()).find((c) => c.code === code)!;
+      const person = (await organisation.userByEmail(`${requester}@example.com`))!;
+      const today = new Date(await env.currentTimeMs()).toISOString().slice(0, 10);
+      const config = (await snapshots.snapshot({ categoryId: category.id, requesterId: person.id, customFields, today }))!;
+      adjust?.(config);
+      const number = nextNumber++;
+      const input: TicketWorkflowInput = {
+        number,
+        draft: { title: `Ticket ${number}`, description: 'time-skipping scenario', categoryId: category.id, priority, channel: 'portal', customFields },
+        requester: requesterProfile(person),
+        config,
+      };
+      const handle = await env.client.workflow.start<typeof ticketWorkflow>(TICKET_WORKFLOW_TYPE, { workflowId: ticketWorkflowId(number), taskQueue, args: [input] });
+      // The first workflow task routes and assigns; wait until that is projected.
+      for (let i = 0; i < 100; i++) {
+        const view = await handle.query(stateQuery);
+        if (view.projectedVersion === view.version && view.version >= 3) break;
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      return handle;
+    },
+    async actor(user) {
+      const profile = (await organisation.userByEmail(`${user}@example.com`))!;
+      return { kind: 'user', userId: profile.id, name: profile.name, roles: profile.roles, teamIds: profile.teams.map((t) => t.id), departmentId: profile.department?.id ?? null };
+    },
+    async userId(user) {
+      return (await organisation.userByEmail(`${user}@example.com`))!.id;
+    },
+    view: (handle) => handle.query(stateQuery),
+    async events(number) {
+      const rows = await db.models.TicketEvent.findAll({ where: { ticket_number: number }, order: [['seq', 'ASC']] });
+      return rows.map((r) => ({
+        seq: r.get('seq') as number,
+        type: r.get('type') as string,
+        data: r.get('data') as Record<string, unknown>,
+        occurredAt: new Date(r.get('occurred_at') as string).toISOString(),
+      }));
+    },
+    async stop() {
+      worker.shutdown();
+      await running;
+      await env.teardown();
+      await db.drop();
+    },
+  };
+  return harness;
+}

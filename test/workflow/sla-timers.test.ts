@@ -1,0 +1,221 @@
+import type { WorkflowHandle } from '@temporalio/client';
+import type { DateTime } from 'luxon';
+import {
+  approveUpdate,
+  reopenUpdate,
+  resolveUpdate,
+  resumeUpdate,
+  setPriorityUpdate,
+  startUpdate,
+  transferUpdate,
+  waitOnRequesterUpdate,
+} from '../../workflows/definitions';
+import type { ticketWorkflow } from '../../workflows/ticket';
+import { startTimeSkipping, type TimeSkippingHarness } from '../support/time-skipping';
+
+let h: TimeSkippingHarness;
+
+beforeAll(async () => {
+  h = await startTimeSkipping();
+}, 120_000);
+
+afterAll(async () => {
+  await h?.stop();
+});
+
+/** A wall-clock time in Berlin on a day of the given week (0 = Monday). */
+const at = (week: DateTime, day: number, clock: string) => {
+  const [hour, minute] = clock.split(':').map(Number);
+  return week.plus({ days: day }).set({ hour, minute, second: 0, millisecond: 0 }).toJSDate();
+};
+// Updates land a few real milliseconds after the skipped-to instant, so compare to the nearest minute.
+const toMinute = (ms: number) => new Date(Math.round(ms / 60_000) * 60_000).toISOString().slice(0, 16);
+const minute = (iso: string | null | undefined) => (iso ? toMinute(new Date(iso).getTime()) : iso);
+const sameMinute = (date: Date) => toMinute(date.getTime());
+
+async function assigneeActor(handle: WorkflowHandle<typeof ticketWorkflow>) {
+  const view = await h.view(handle);
+  const key = (['alex', 'sam', 'lee', 'nina', 'frank', 'felix', 'harper'] as const)[
+    (await Promise.all((['alex', 'sam', 'lee', 'nina', 'frank', 'felix', 'harper'] as const).map((k) => h.userId(k)))).indexOf(view.assigneeId!)
+  ]!;
+  return h.actor(key);
+}
+
+describe('SLA timers on business time (time-skipping server)', () => {
+  test('when a ticket arrives Friday 16:50 with a 60-minute first response, then it is due Monday 09:50 and nothing escalates at creation', async () => {
+    const week = await h.nextCleanWeek();
+    await h.skipTo(at(week, 4, '16:50'));
+    const handle = await h.open({ category: 'it-laptop', priority: 'high' });
+    const view = await h.view(handle);
+    expect(minute(view.slaSummary!.firstResponse.dueAt)).toBe(sameMinute(at(week, 7, '09:50')));
+    const row = await h.db.models.Ticket.findByPk(view.number);
+    expect(minute((row!.get('first_response_due') as Date).toISOString())).toBe(sameMinute(at(week, 7, '09:50')));
+    expect((await h.events(view.number)).map((e) => e.type)).not.toContain('escalation');
+  });
+
+  test('when that Monday is a holiday, then it is due Tuesday 09:50', async () => {
+    const week = await h.nextCleanWeek();
+    await h.skipTo(at(week, 4, '16:50'));
+    const holiday = at(week, 7, '12:00').toISOString().slice(0, 10);
+    const handle = await h.open({
+      category: 'it-laptop',
+      priority: 'high',
+      adjust: (config) => {
+        for (const team of config.teams) {
+          if (team.calendar) team.calendar = { ...team.calendar, holidays: [...team.calendar.holidays, { date: holiday, name: 'Company day' }] };
+        }
+      },
+    });
+    expect(minute((await h.view(handle)).slaSummary!.firstResponse.dueAt)).toBe(sameMinute(at(week, 8, '09:50')));
+  });
+
+  test('when a ticket is created on a Saturday, then its clocks start at the next working instant', async () => {
+    const week = await h.nextCleanWeek();
+    await h.skipTo(at(week, 5, '11:00'));
+    const handle = await h.open({ category: 'it-laptop', priority: 'high' });
+    expect(minute((await h.view(handle)).slaSummary!.firstResponse.dueAt)).toBe(sameMinute(at(week, 7, '10:00')));
+  });
+
+  test("when nobody answers a Critical ticket, then seed 000's ladder fires at exactly its instants, each once, and is recorded with results", async () => {
+    const week = await h.nextCleanWeek();
+    await h.skipTo(at(week, 0, '10:00'));
+    const handle = await h.open({ category: 'it-laptop', priority: 'critical' });
+    const { number } = await h.view(handle);
+    await h.skipTo(at(week, 0, '14:00'));
+    const events = (await h.events(number)).filter((e) => e.type === 'sla_breached' || e.type === 'escalation');
+    expect(events.map((e) => [e.type, e.data.clock ?? e.data.step, minute(e.data.dueAt as string)])).toEqual([
+      ['sla_breached', 'first_response', sameMinute(at(week, 0, '10:15'))],
+      ['escalation', 0, sameMinute(at(week, 0, '10:15'))],
+      ['escalation', 1, sameMinute(at(week, 0, '10:30'))],
+      ['sla_breached', 'resolution', sameMinute(at(week, 0, '12:00'))],
+    ]);
+    for (const e of events) expect(minute(e.occurredAt)).toBe(minute(e.data.dueAt as string));
+    expect(events[1]!.data.result).toBe('notified 1 people');
+    const dana = await h.userId('dana');
+    const ada = await h.userId('ada');
+    const notified = await h.db.models.Notification.findAll({ where: { ticket_number: number, kind: 'escalation' } });
+    expect(notified.map((n) => n.get('user_id')).sort()).toEqual([dana, ada].sort());
+    const description = await handle.describe();
+    expect(description.typedSearchAttributes.getAll().find((p) => p.key.name === 'SlaBreached')?.value).toBe(true);
+  });
+
+  test('when a High ticket waits two business hours unanswered, then it is handed to the backup lead once', async () => {
+    const week = await h.nextCleanWeek();
+    await h.skipTo(at(week, 1, '09:00'));
+    const handle = await h.open({ category: 'it-laptop', priority: 'high' });
+    const before = await h.view(handle);
+    await h.skipTo(at(week, 1, '12:00'));
+    const escalations = (await h.events(before.number)).filter((e) => e.type === 'escalation');
+    expect(escalations.map((e) => [e.data.step, e.data.action, minute(e.data.dueAt as string)])).toEqual([
+      [0, 'notify_role', sameMinute(at(week, 1, '10:00'))],
+      [1, 'assign_backup', sameMinute(at(week, 1, '11:00'))],
+    ]);
+    const lee = await h.userId('lee');
+    const after = await h.view(handle);
+    if (before.assigneeId === lee) expect(escalations[1]!.data.result).toBe('no backup available on the team');
+    else expect(after.assigneeId).toBe(lee);
+  });
+
+  test('when paused Friday 16:00 and resumed Monday 10:00, then the due instant moves by exactly the 120 business minutes of the pause', async () => {
+    const week = await h.nextCleanWeek();
+    await h.skipTo(at(week, 4, '15:00'));
+    const handle = await h.open({ category: 'it-laptop', priority: 'medium' });
+    expect(minute((await h.view(handle)).slaSummary!.firstResponse.dueAt)).toBe(sameMinute(at(week, 7, '11:00')));
+    const agent = await assigneeActor(handle);
+    await handle.executeUpdate(startUpdate, { args: [{ actor: agent, input: {} }] });
+    await h.skipTo(at(week, 4, '16:00'));
+    await handle.executeUpdate(waitOnRequesterUpdate, { args: [{ actor: agent, input: { reason: 'Which model?' } }] });
+    expect((await h.view(handle)).slaSummary!.firstResponse.dueAt).toBeNull();
+    await h.skipTo(at(week, 7, '10:00'));
+    await handle.executeUpdate(resumeUpdate, { args: [{ actor: agent, input: {} }] });
+    const view = await h.view(handle);
+    expect(minute(view.slaSummary!.firstResponse.dueAt)).toBe(sameMinute(at(week, 7, '13:00')));
+    expect(view.slaSummary!.firstResponse.spentMinutes).toBeCloseTo(60, 0);
+    const reasons = (await h.events(view.number)).filter((e) => e.type === 'sla_recomputed').map((e) => e.data.reason);
+    expect(reasons).toEqual(expect.arrayContaining(['status in_progress → waiting_on_requester', 'status waiting_on_requester → in_progress']));
+  });
+
+  test('when priority goes High → Critical after 30 spent minutes, then the 30 minutes are kept', async () => {
+    const week = await h.nextCleanWeek();
+    await h.skipTo(at(week, 2, '09:00'));
+    const handle = await h.open({ category: 'it-laptop', priority: 'high' });
+    await h.skipTo(at(week, 2, '09:30'));
+    const agent = await assigneeActor(handle);
+    await handle.executeUpdate(setPriorityUpdate, { args: [{ actor: agent, input: { priority: 'critical', reason: 'CEO laptop' } }] });
+    const view = await h.view(handle);
+    expect(view.priority).toBe('critical');
+    expect(view.slaSummary!.resolution).toMatchObject({ targetMinutes: 120 });
+    expect(view.slaSummary!.resolution.spentMinutes).toBeCloseTo(30, 0);
+    expect(minute(view.slaSummary!.resolution.dueAt)).toBe(sameMinute(at(week, 2, '11:00')));
+    const recomputed = (await h.events(view.number)).filter((e) => e.type === 'sla_recomputed').map((e) => e.data.reason);
+    expect(recomputed).toContain('priority high → critical');
+  });
+
+  test('when a ticket is transferred to a team in another time zone, then time spent is kept and the rest counts on the new calendar', async () => {
+    const week = await h.nextCleanWeek();
+    await h.skipTo(at(week, 0, '09:00'));
+    const handle = await h.open({ category: 'it-laptop', priority: 'high' });
+    await h.skipTo(at(week, 0, '09:30'));
+    const agent = await assigneeActor(handle);
+    const facilities = await h.db.models.Team.findOne({ where: { code: 'facilities-ops' } });
+    await handle.executeUpdate(transferUpdate, { args: [{ actor: agent, input: { teamId: facilities!.get('id') as number, reason: 'Desk hardware' } }] });
+    const view = await h.view(handle);
+    expect(view.teamId).toBe(facilities!.get('id'));
+    expect(view.slaSummary!.firstResponse.spentMinutes).toBeCloseTo(30, 0);
+    // 30 of 60 minutes left; New York opens 09:00 EST, which is 15:00 in Berlin.
+    expect(minute(view.slaSummary!.firstResponse.dueAt)).toBe(sameMinute(at(week, 0, '15:30')));
+    expect((await h.events(view.number)).find((e) => e.type === 'sla_recomputed' && String(e.data.reason).startsWith('transferred to'))).toBeDefined();
+  });
+
+  test('when a resolved ticket is reopened, then the resolution clock resumes with its spent time', async () => {
+    const week = await h.nextCleanWeek();
+    await h.skipTo(at(week, 0, '09:00'));
+    const handle = await h.open({ category: 'it-laptop', priority: 'high' });
+    const agent = await assigneeActor(handle);
+    await handle.executeUpdate(startUpdate, { args: [{ actor: agent, input: {} }] });
+    await h.skipTo(at(week, 0, '11:00'));
+    await handle.executeUpdate(resolveUpdate, { args: [{ actor: agent, input: { resolution: 'Done' } }] });
+    await h.skipTo(at(week, 1, '09:00'));
+    await handle.executeUpdate(reopenUpdate, { args: [{ actor: await h.actor('emma'), input: { reason: 'Not done' } }] });
+    const view = await h.view(handle);
+    expect(view.slaSummary!.resolution.spentMinutes).toBeCloseTo(120, 0);
+    expect(minute(view.slaSummary!.resolution.dueAt)).toBe(sameMinute(at(week, 1, '15:00')));
+  });
+
+  test('when a resolved ticket hears nothing for 3 business days, then it closes itself at the end of the third', async () => {
+    const week = await h.nextCleanWeek();
+    await h.skipTo(at(week, 1, '14:00'));
+    const handle = await h.open({ category: 'it-laptop', priority: 'low' });
+    const agent = await assigneeActor(handle);
+    await h.skipTo(at(week, 1, '15:00'));
+    await handle.executeUpdate(resolveUpdate, { args: [{ actor: agent, input: { resolution: 'Done' } }] });
+    expect(minute((await h.view(handle)).autoCloseAt)).toBe(sameMinute(at(week, 4, '17:00')));
+    // Skip explicitly: awaiting the result lets the test server run its clock far ahead.
+    await h.skipTo(at(week, 4, '17:05'));
+    expect((await handle.describe()).status.name).toBe('COMPLETED');
+    const result = await h.view(handle);
+    expect(result.status).toBe('closed');
+    expect(minute(result.closedAt)).toBe(sameMinute(at(week, 4, '17:00')));
+    const close = (await h.events(result.number)).find((e) => e.type === 'close');
+    expect(close?.data.reason).toMatch(/auto-closed/);
+  });
+
+  test('when an approver does not act, then the step reminds after 8 business hours and escalates to their manager after 16', async () => {
+    const week = await h.nextCleanWeek();
+    // Raised before opening hours, so the step's business time starts at exactly 09:00.
+    await h.skipTo(at(week, 0, '08:00'));
+    const handle = await h.open({ category: 'hr-leave', priority: 'low', customFields: { start_date: '2027-02-01', end_date: '2027-02-05' } });
+    const { number } = await h.view(handle);
+    await h.skipTo(at(week, 2, '09:00'));
+    const events = (await h.events(number)).filter((e) => e.type.startsWith('approval_'));
+    expect(events.map((e) => [e.type, minute(e.occurredAt)])).toEqual([
+      ['approval_requested', sameMinute(at(week, 0, '08:00'))],
+      ['approval_reminder_sent', sameMinute(at(week, 0, '17:00'))],
+      ['approval_escalated', sameMinute(at(week, 1, '17:00'))],
+    ]);
+    const carla = await h.userId('carla');
+    expect(events[2]!.data.addedApprovers).toEqual([carla]);
+    const approved = await handle.executeUpdate(approveUpdate, { args: [{ actor: await h.actor('carla') }] });
+    expect(approved.status).toBe('new');
+  });
+});
