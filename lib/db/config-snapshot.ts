@@ -3,7 +3,7 @@ import { Op } from 'sequelize';
 import { resolveChain, type ApprovalDirectory, type ApprovalRule } from '../../workflows/domain/approvals';
 import type { ApprovalSnapshot, CalendarSnapshot, ConfigSnapshot, SlaPolicySnapshot, TeamSnapshot } from '../../workflows/domain/types';
 import type { Models } from './models';
-import { AUTO_CLOSE_DAYS_KEY, DEFAULT_TEAM_KEY } from './seed';
+import { AUTO_CLOSE_DAYS_KEY, CONTINUE_AS_NEW_KEY, DEFAULT_TEAM_KEY } from './seed';
 
 type Row = { get(key: string): unknown };
 const num = (row: Row, key: string) => row.get(key) as number;
@@ -81,7 +81,7 @@ export function createConfigSnapshots(models: Models) {
     async snapshot(request: SnapshotRequest): Promise<ConfigSnapshot | undefined> {
       const category = await models.Category.findOne({ where: { id: request.categoryId, active: true } });
       if (!category) return undefined;
-      const [teams, members, departments, rules, calendars, policies, defaultTeam, autoClose] = await Promise.all([
+      const [teams, members, departments, rules, calendars, policies, defaultTeam, autoClose, historyBudget] = await Promise.all([
         models.Team.findAll({ order: [['id', 'ASC']] }),
         models.TeamMember.findAll({ order: [['user_id', 'ASC']] }),
         models.Department.findAll(),
@@ -90,6 +90,7 @@ export function createConfigSnapshots(models: Models) {
         models.SlaPolicy.findAll({ order: [['id', 'ASC']] }),
         models.AppMeta.findByPk(DEFAULT_TEAM_KEY),
         models.AppMeta.findByPk(AUTO_CLOSE_DAYS_KEY),
+        models.AppMeta.findByPk(CONTINUE_AS_NEW_KEY),
       ]);
       const departmentCodes = Object.fromEntries(departments.map((d) => [num(d, 'id'), str(d, 'code')]));
       const calendarById = new Map(calendars.map((c) => [num(c, 'id'), calendarOf(c)]));
@@ -142,6 +143,7 @@ export function createConfigSnapshots(models: Models) {
         approval: await approvalFor((category.get('approval_rule') as ApprovalRule | null) ?? null, request),
         autoCloseAfterBusinessDays: Number(autoClose?.get('value') ?? 3),
         departmentCodes,
+        ...(historyBudget ? { continueAsNewAfterEvents: Number(historyBudget.get('value')) } : {}),
       };
       const version = crypto.createHash('sha256').update(JSON.stringify(content)).digest('hex').slice(0, 12);
       return { version, ...content };

@@ -21,7 +21,7 @@ export const DEMO_DEPARTMENTS = [
   { code: 'IT', name: 'IT', head: 'dana' },
   { code: 'HR', name: 'Human Resources', head: 'hannah' },
   { code: 'FAC', name: 'Facilities', head: 'felix' },
-  { code: 'FIN', name: 'Finance', head: 'mark' },
+  { code: 'FIN', name: 'Finance', head: 'carla' },
 ] as const;
 
 export const DEMO_USERS: DemoUser[] = [

@@ -16,6 +16,8 @@ import type { Models } from './models';
 const SEEDED_KEY = 'demo_seeded_at';
 export const DEFAULT_TEAM_KEY = 'default_team_id';
 export const AUTO_CLOSE_DAYS_KEY = 'auto_close_business_days';
+/** Operators may make tickets continue as new earlier than the server suggests (a history-size budget). */
+export const CONTINUE_AS_NEW_KEY = 'continue_as_new_after_events';
 
 /**
  * Seeds the demo organisation exactly once (recorded in app_meta), in one transaction,

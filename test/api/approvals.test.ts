@@ -1,0 +1,139 @@
+import crypto from 'node:crypto';
+import { CONTINUE_AS_NEW_KEY } from '../../lib/db/seed';
+import type { DemoUserKey } from '../support/demo-accounts';
+import { startHarness, type Harness } from '../support/harness';
+
+let h: Harness;
+let purchaseCategoryId: number;
+
+beforeAll(async () => {
+  h = await startHarness();
+  const catalog = await h.request('GET', '/catalog', { as: 'emma' });
+  purchaseCategoryId = catalog.body.data.categories.find((c: { code: string }) => c.code === 'fin-purchase').id;
+}, 120_000);
+
+afterAll(async () => {
+  await h?.stop();
+});
+
+async function purchase(amount: number, as: DemoUserKey = 'emma') {
+  const response = await h.request('POST', '/tickets', {
+    as,
+    headers: { 'Idempotency-Key': crypto.randomUUID() },
+    body: { title: `Purchase of ${amount}`, description: 'Licences', categoryId: purchaseCategoryId, customFields: { amount, vendor: 'Acme' } },
+  });
+  expect(response.status).toBe(201);
+  return response.body.data;
+}
+
+const decide = (as: DemoUserKey, number: number, decision: string, body: Record<string, unknown> = {}) =>
+  h.request('POST', `/tickets/${number}/approval/${decision}`, { as, body });
+
+const approverNames = (ticket: { approval: { steps: Array<{ name: string; approverIds: number[] }> } }) =>
+  ticket.approval.steps.map((s) => [s.name, s.approverIds]);
+
+describe('approval chains over HTTP', () => {
+  test.each([
+    [500, [['Manager', ['mark']]]],
+    [2500, [['Manager', ['mark']], ['Department head', ['carla']]]],
+    [12000, [['Manager', ['mark']], ['Department head', ['carla']], ['Finance committee', ['carla', 'fiona', 'hannah']]]],
+  ] as const)('when a purchase of %d is raised, then it waits for exactly the right approvers', async (amount, expected) => {
+    const ticket = await purchase(amount);
+    expect(ticket.status).toBe('pending_approval');
+    const ids = Object.fromEntries(await Promise.all((['mark', 'carla', 'fiona', 'hannah'] as const).map(async (k) => [k, await h.userId(k)])));
+    expect(approverNames(ticket)).toEqual(expected.map(([name, people]) => [name, people.map((p) => ids[p])]));
+    const pending = await h.request('GET', '/approvals/pending', { as: 'mark' });
+    expect(pending.body.data.map((p: { ticket: { number: number } }) => p.ticket.number)).toContain(ticket.number);
+  });
+
+  test('when the department head rejects at step 2, then the chain ends and the ticket is rejected with the reason', async () => {
+    const ticket = await purchase(2500);
+    expect((await decide('mark', ticket.number, 'approve')).body.data.status).toBe('pending_approval');
+    const noReason = await decide('carla', ticket.number, 'reject');
+    expect(noReason.status).toBe(400);
+    expect(noReason.body.error.details[0].field).toBe('reason');
+    const rejected = await decide('carla', ticket.number, 'reject', { reason: 'Use the existing licences' });
+    expect(rejected.status).toBe(200);
+    expect(rejected.body.data).toMatchObject({ status: 'rejected', approval: { outcome: 'rejected' } });
+    expect((await decide('fiona', ticket.number, 'approve')).status).toBe(409);
+  });
+
+  test('when the approver asks for information, then the requester reply resumes the same step', async () => {
+    const ticket = await purchase(500);
+    const asked = await decide('mark', ticket.number, 'request_info', { question: 'Which cost centre?' });
+    expect(asked.body.data.approval.infoRequest).toMatchObject({ question: 'Which cost centre?' });
+    const replied = await h.request('POST', `/tickets/${ticket.number}/messages`, { as: 'emma', body: { body: 'CC-4711' } });
+    expect(replied.status).toBe(201);
+    expect(replied.body.data.approval).toMatchObject({ current: 0, infoRequest: null });
+    const approved = await decide('mark', ticket.number, 'approve');
+    expect(approved.body.data.status).not.toBe('pending_approval');
+    const types = (await h.request('GET', `/tickets/${ticket.number}/events?limit=100`, { as: 'emma' })).body.data.map((e: { type: string }) => e.type);
+    expect(types).toEqual(expect.arrayContaining(['approval_info_requested', 'public_reply', 'approval_info_answered', 'approval_approved', 'approved']));
+  });
+
+  test('when an approver delegates, then the delegate can act and the record says on whose behalf', async () => {
+    const ticket = await purchase(500);
+    const dana = await h.userId('dana');
+    const mark = await h.userId('mark');
+    expect((await decide('mark', ticket.number, 'delegate', { toUserId: dana })).status).toBe(200);
+    expect((await decide('mark', ticket.number, 'approve')).status).toBe(403);
+    const approved = await decide('dana', ticket.number, 'approve');
+    expect(approved.status).toBe(200);
+    expect(approved.body.data.approval.steps[0].decisions[0]).toMatchObject({ approverId: mark, actedBy: dana, decision: 'approve' });
+  });
+
+  test('when a standing delegation is in force, then the delegate sees the approval in their queue and may decide', async () => {
+    const today = new Date().toISOString().slice(0, 10);
+    await h.db.models.Delegation.create({ from_user_id: await h.userId('mark'), to_user_id: await h.userId('felix'), starts_on: today, ends_on: today, created_at: new Date() });
+    const ticket = await purchase(300);
+    const queue = await h.request('GET', '/approvals/pending', { as: 'felix' });
+    expect(queue.body.data).toEqual(expect.arrayContaining([expect.objectContaining({ onBehalfOf: await h.userId('mark'), ticket: expect.objectContaining({ number: ticket.number }) })]));
+    expect((await h.request('GET', `/tickets/${ticket.number}`, { as: 'felix' })).status).toBe(200);
+    const approved = await decide('felix', ticket.number, 'approve');
+    expect(approved.body.data.approval.steps[0].decisions[0]).toMatchObject({ approverId: await h.userId('mark'), actedBy: await h.userId('felix') });
+  });
+
+  test('when the requester tries to approve their own ticket, then it is refused and nothing changes', async () => {
+    const ticket = await purchase(500, 'mark');
+    // Mark's own manager approves Mark's purchases; Mark may see but never decide.
+    const attempt = await decide('mark', ticket.number, 'approve');
+    expect(attempt.status).toBe(403);
+    expect(attempt.body.error.message).toMatch(/own ticket/);
+    expect((await h.request('GET', `/tickets/${ticket.number}`, { as: 'mark' })).body.data.version).toBe(ticket.version);
+  });
+
+  test('when an approval is clicked twice, then the second click changes nothing', async () => {
+    const ticket = await purchase(2500);
+    const first = await decide('mark', ticket.number, 'approve');
+    const second = await decide('mark', ticket.number, 'approve');
+    expect(second.status).toBe(200);
+    expect(second.body.data.version).toBe(first.body.data.version);
+    expect(second.body.data.approval.steps[0].decisions).toHaveLength(1);
+  });
+
+  test('when the workflow continues as new in the middle of a chain, then no decision, event or state is lost', async () => {
+    await h.db.models.AppMeta.upsert({ key: CONTINUE_AS_NEW_KEY, value: '25' });
+    try {
+      const ticket = await purchase(12000);
+      const handle = h.env.client.workflow.getHandle(ticket.workflowId);
+      const firstRun = (await handle.describe()).runId;
+      await decide('mark', ticket.number, 'approve');
+      await decide('carla', ticket.number, 'approve');
+      await decide('fiona', ticket.number, 'approve');
+      await decide('hannah', ticket.number, 'approve');
+      const secondRun = (await handle.describe()).runId;
+      expect(secondRun).not.toBe(firstRun);
+      const done = await decide('carla', ticket.number, 'approve');
+      expect(done.status).toBe(200);
+      expect(done.body.data.approval.outcome).toBe('approved');
+      expect(done.body.data.approval.steps[2].decisions.map((d: { actedBy: number }) => d.actedBy).sort()).toEqual(
+        [await h.userId('carla'), await h.userId('fiona'), await h.userId('hannah')].sort(),
+      );
+      const events = (await h.request('GET', `/tickets/${ticket.number}/events?limit=200`, { as: 'emma' })).body.data as Array<{ seq: number; type: string }>;
+      expect(events.map((e) => e.seq)).toEqual(Array.from({ length: events.length }, (_, i) => i + 1));
+      expect(events.filter((e) => e.type === 'approval_approved')).toHaveLength(5);
+    } finally {
+      await h.db.models.AppMeta.destroy({ where: { key: CONTINUE_AS_NEW_KEY } });
+    }
+  });
+});
