@@ -12,6 +12,7 @@ import { createOrganisation } from '../lib/db/organisation';
 import { authenticate } from './auth';
 import { sendData } from './envelope';
 import { ApiError, errorMiddleware } from './errors';
+import { createAdminRouter } from './routes/admin';
 import { createApprovalsRouter } from './routes/approvals';
 import { createDirectoryRouter } from './routes/directory';
 import { createTicketsRouter } from './routes/tickets';
@@ -72,6 +73,7 @@ export function createApp({ config, client, sequelize, models, logger, rateLimit
   v1.use(createDirectoryRouter({ organisation }));
   v1.use('/tickets', createTicketsRouter({ service, reads }));
   v1.use('/approvals', createApprovalsRouter({ reads }));
+  v1.use('/admin', createAdminRouter({ models, client }));
   v1.use((_req, _res, next) => next(new ApiError(404, 'NOT_FOUND', 'No such endpoint')));
 
   app.use('/api/v1', v1);

@@ -26,6 +26,7 @@ export interface Models {
   Delegation: ModelStatic<Model>;
   Notification: ModelStatic<Model>;
   OncallPage: ModelStatic<Model>;
+  AuditLog: ModelStatic<Model>;
 }
 
 const common = { underscored: true, timestamps: true, createdAt: 'created_at', updatedAt: 'updated_at' } as const;
@@ -288,7 +289,22 @@ export function defineModels(sequelize: Sequelize): Models {
     { id: { type: DataTypes.STRING, primaryKey: true }, ticket_number: DataTypes.INTEGER, team_id: DataTypes.INTEGER, message: DataTypes.TEXT, created_at: DataTypes.DATE },
     noTimestamps('oncall_pages'),
   );
+  const AuditLog = sequelize.define(
+    'AuditLog',
+    {
+      id: pk,
+      actor_id: DataTypes.INTEGER,
+      entity: DataTypes.STRING,
+      entity_id: DataTypes.STRING,
+      action: DataTypes.STRING,
+      before: json('before'),
+      after: json('after'),
+      at: DataTypes.DATE,
+    },
+    noTimestamps('audit_log'),
+  );
   return {
+    AuditLog,
     TicketMessage,
     TicketShare,
     ApprovalTask,

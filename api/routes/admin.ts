@@ -1,0 +1,54 @@
+import type { Client } from '@temporalio/client';
+import { Router, type NextFunction, type Request, type Response } from 'express';
+import { z } from 'zod';
+import type { Models } from '../../lib/db/models';
+import { auditPage } from '../admin/audit';
+import { CalendarBody, createCalendarAdmin } from '../admin/calendars';
+import { createSlaPolicyAdmin, SlaPolicyBody } from '../admin/sla-policies';
+import { principalOf } from '../auth';
+import { pagination, sendData, sendList } from '../envelope';
+import { forbidden, fromZod } from '../errors';
+import { PageQuery } from '../schemas';
+
+const Id = z.coerce.number().int().positive().max(2_147_483_647);
+const PreviewQuery = z.strictObject({ from: z.iso.datetime({ offset: true }).optional(), count: z.coerce.number().int().min(1).max(50).default(10) });
+const AuditQuery = PageQuery.extend({ entity: z.string().max(48).optional(), entityId: z.string().max(64).optional() });
+
+function parse<T>(schema: z.ZodType<T>, value: unknown, prefix?: string): T {
+  const result = schema.safeParse(value);
+  if (!result.success) throw fromZod(result.error, prefix);
+  return result.data;
+}
+
+function adminsOnly(req: Request, _res: Response, next: NextFunction): void {
+  next(principalOf(req).roles.includes('admin') ? undefined : forbidden('Only administrators may change the organisation'));
+}
+
+/** The admin console's configuration endpoints; every change is validated, version-checked and audited. */
+export function createAdminRouter({ models, client }: { models: Models; client: Client }): Router {
+  const router = Router();
+  const calendars = createCalendarAdmin({ models, client });
+  const policies = createSlaPolicyAdmin({ models });
+  router.use(adminsOnly);
+
+  router.get('/calendars', async (req, res) => sendData(req, res, await calendars.list()));
+  router.get('/calendars/:id/preview', async (req, res) => {
+    const { from, count } = parse(PreviewQuery, req.query);
+    sendData(req, res, await calendars.preview(parse(Id, req.params.id, 'id'), from ? new Date(from) : new Date(), count));
+  });
+  router.put('/calendars/:id', async (req, res) => {
+    sendData(req, res, await calendars.update(principalOf(req), parse(Id, req.params.id, 'id'), parse(CalendarBody, req.body ?? {})));
+  });
+
+  router.get('/sla-policies', async (req, res) => sendData(req, res, await policies.list()));
+  router.put('/sla-policies/:id', async (req, res) => {
+    sendData(req, res, await policies.update(principalOf(req), parse(Id, req.params.id, 'id'), parse(SlaPolicyBody, req.body ?? {})));
+  });
+
+  router.get('/audit', async (req, res) => {
+    const query = parse(AuditQuery, req.query);
+    const { items, total } = await auditPage(models, query, query.page, query.limit);
+    sendList(req, res, items, pagination(query.page, query.limit, total));
+  });
+  return router;
+}
