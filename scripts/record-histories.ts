@@ -10,8 +10,11 @@ import { findTemporalCli } from '../temporal/cli';
 import { startDevServer } from '../temporal/dev-server';
 import { createTicketWorker } from '../temporal/worker';
 import {
+  approveUpdate,
   awaitCreatedUpdate,
   lifecycleUpdates,
+  replyUpdate,
+  stateQuery,
   TICKET_WORKFLOW_TYPE,
   ticketWorkflowId,
   type TicketWorkflowInput,
@@ -30,8 +33,31 @@ import { createTestDatabase } from '../test/support/test-database';
  */
 const OUT = path.resolve(__dirname, '../test/histories');
 
-type Step = [LifecycleAction, 'requester' | 'agent', Record<string, unknown>?];
-const STORIES: Array<{ name: string; category: string; title: string; steps: Step[] }> = [
+type Step = [LifecycleAction | 'approve' | 'reply', 'requester' | 'agent' | 'approver', Record<string, unknown>?];
+const STORIES: Array<{ name: string; category: string; title: string; steps: Step[]; customFields?: Record<string, unknown> }> = [
+  {
+    name: 'purchase-two-step-approval',
+    category: 'fin-purchase',
+    title: 'Design tool licences',
+    customFields: { amount: 2500, vendor: 'Acme' },
+    steps: [
+      ['approve', 'approver'],
+      ['approve', 'approver'],
+    ],
+  },
+  {
+    name: 'laptop-reply-priority-vendor-wait',
+    category: 'it-laptop',
+    title: 'Laptop keyboard broken',
+    steps: [
+      ['reply', 'agent', { body: 'Looking into it', visibility: 'public' }],
+      ['set_priority', 'agent', { priority: 'high', reason: 'Blocks work' }],
+      ['start', 'agent'],
+      ['wait_on_vendor', 'agent', { reason: 'Part ordered' }],
+      ['resume', 'agent'],
+      ['resolve', 'agent', { resolution: 'Keyboard replaced' }],
+    ],
+  },
   {
     name: 'laptop-full-lifecycle',
     category: 'it-laptop',
@@ -77,9 +103,9 @@ async function main(): Promise<void> {
       const requester = (await organisation.userByEmail('emma@example.com'))!;
       const input: TicketWorkflowInput = {
         number,
-        draft: { title: story.title, description: 'Recorded story', categoryId: category.id, priority: 'medium', channel: 'portal', customFields: {} },
+        draft: { title: story.title, description: 'Recorded story', categoryId: category.id, priority: 'medium', channel: 'portal', customFields: story.customFields ?? {} },
         requester: requesterProfile(requester),
-        config: (await createConfigSnapshots(db.models).snapshot({ categoryId: category.id, requesterId: requester.id, customFields: {}, today: '2026-11-23' }))!,
+        config: (await createConfigSnapshots(db.models).snapshot({ categoryId: category.id, requesterId: requester.id, customFields: story.customFields ?? {}, today: '2026-11-23' }))!,
       };
       const view = await client.workflow.executeUpdateWithStart(awaitCreatedUpdate, {
         startWorkflowOperation: new WithStartWorkflowOperation<typeof ticketWorkflow>(TICKET_WORKFLOW_TYPE, {
@@ -92,7 +118,15 @@ async function main(): Promise<void> {
       const handle = client.workflow.getHandle(ticketWorkflowId(number));
       const agent = view.assigneeId ? (await organisation.usersByIds([view.assigneeId]))[0]! : undefined;
       for (const [action, who, input = {}] of story.steps) {
-        await handle.executeUpdate(lifecycleUpdates[action], { args: [{ actor: actor(who === 'agent' ? agent! : requester), input }] });
+        if (action === 'approve') {
+          const chain = (await handle.query(stateQuery)).approval!;
+          const approver = (await organisation.usersByIds([chain.steps[chain.current]!.approverIds[0]!]))[0]!;
+          await handle.executeUpdate(approveUpdate, { args: [{ actor: actor(approver) }] });
+        } else if (action === 'reply') {
+          await handle.executeUpdate(replyUpdate, { args: [{ actor: actor(agent!), body: String(input.body), visibility: 'public' }] });
+        } else {
+          await handle.executeUpdate(lifecycleUpdates[action], { args: [{ actor: actor(who === 'agent' ? agent! : requester), input }] });
+        }
       }
       const history = await handle.fetchHistory();
       fs.writeFileSync(path.join(OUT, `${story.name}.json`), `${historyToJSON(history)}\n`);
