@@ -17,6 +17,19 @@ function run(command, args, options = {}) {
   }
 }
 
+/**
+ * `npm ci`, or when it refuses the lockfile, `npm install` from the same lockfile. A
+ * registry mirror that carries only this platform's builds leaves other platforms'
+ * optional packages (@swc/core-darwin-arm64, …) out of the lock, and npm ci then calls
+ * the lock out of sync although npm install resolves exactly the locked versions.
+ */
+export function installLocked() {
+  const ci = spawnSync('npm', ['ci', '--no-audit', '--no-fund'], { cwd: ROOT, stdio: 'inherit' });
+  if (ci.status === 0) return;
+  say('npm ci refused the lockfile; installing the locked versions with npm install…');
+  run('npm', ['install', '--no-audit', '--no-fund']);
+}
+
 /** Installs the locked npm dependencies when they are missing or older than the lockfile. */
 export function ensureNodeModules() {
   const lock = path.join(ROOT, 'package-lock.json');
@@ -24,7 +37,7 @@ export function ensureNodeModules() {
   const fresh = fs.existsSync(marker) && fs.statSync(marker).mtimeMs >= fs.statSync(lock).mtimeMs;
   if (fresh) return;
   say('installing npm dependencies (npm ci; the first run builds sqlite3 from source, ~2 minutes)…');
-  run('npm', ['ci', '--no-audit', '--no-fund']);
+  installLocked();
 }
 
 function newestMtime(dir) {
