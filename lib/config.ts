@@ -34,6 +34,7 @@ const ConfigSchema = z.object({
   AUTH0_DOMAIN: optionalString,
   AUTH0_AUDIENCE: z.string().default('https://api.ticketing.local'),
   AUTH0_CLIENT_ID: z.string().default('ticketing-portal'),
+  ONCALL_WEBHOOK_URL: z.preprocess((v) => (v === '' ? undefined : v), z.url().optional()),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -68,6 +69,7 @@ export interface Config {
     clientId: string;
   };
   logLevel: RawConfig['LOG_LEVEL'];
+  oncallWebhookUrl?: string;
 }
 
 export class ConfigError extends Error {}
@@ -119,5 +121,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       clientId: raw.AUTH0_CLIENT_ID,
     },
     logLevel: raw.LOG_LEVEL,
+    oncallWebhookUrl: raw.ONCALL_WEBHOOK_URL,
   };
 }

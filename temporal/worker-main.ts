@@ -16,7 +16,7 @@ async function main(): Promise<void> {
     connection,
     namespace: config.temporal.namespace,
     taskQueue: config.temporal.taskQueue,
-    deps: { sequelize, models: defineModels(sequelize), logger },
+    deps: { sequelize, models: defineModels(sequelize), logger, oncallWebhookUrl: config.oncallWebhookUrl },
     logger,
   });
   logger.info({ taskQueue: config.temporal.taskQueue, address: config.temporal.address }, 'worker started');

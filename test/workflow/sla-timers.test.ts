@@ -200,6 +200,40 @@ describe('SLA timers on business time (time-skipping server)', () => {
     expect(close?.data.reason).toMatch(/auto-closed/);
   });
 
+  test('when a ladder bumps priority and pages on-call, then each runs once at its instant and is recorded with its result', async () => {
+    const week = await h.nextCleanWeek();
+    await h.skipTo(at(week, 2, '09:00'));
+    const handle = await h.open({
+      category: 'it-laptop',
+      priority: 'medium',
+      adjust: (config) => {
+        for (const policy of config.slaPolicies ?? []) {
+          if (policy.priority === 'medium') {
+            policy.ladder = [
+              { afterMinutes: 60, action: 'page_oncall', clock: 'resolution' },
+              { afterMinutes: 90, action: 'bump_priority', clock: 'resolution' },
+            ];
+          }
+        }
+      },
+    });
+    const { number } = await h.view(handle);
+    await h.skipTo(at(week, 2, '12:00'));
+    const escalations = (await h.events(number)).filter((e) => e.type === 'escalation');
+    expect(escalations.filter((e) => e.data.action !== 'notify_role').map((e) => [e.data.action, minute(e.data.dueAt as string), e.data.result])).toEqual([
+      ['page_oncall', sameMinute(at(week, 2, '10:00')), 'paged on-call: 1 lead(s) notified'],
+      ['bump_priority', sameMinute(at(week, 2, '10:30')), 'priority medium → high'],
+    ]);
+    const view = await h.view(handle);
+    expect(view.priority).toBe('high');
+    // After the bump the High policy applies, with the 90 minutes already spent.
+    expect(view.slaSummary!.resolution.targetMinutes).toBe(480);
+    expect(view.slaSummary!.resolution.spentMinutes).toBeGreaterThanOrEqual(90);
+    // High's own ladder is judged afresh: its 60-minute notification is already due at the bump.
+    expect(escalations.find((e) => e.data.action === 'notify_role')).toMatchObject({ data: { step: 0 } });
+    expect(await h.db.models.OncallPage.count({ where: { ticket_number: number } })).toBe(1);
+  });
+
   test('when an approver does not act, then the step reminds after 8 business hours and escalates to their manager after 16', async () => {
     const week = await h.nextCleanWeek();
     // Raised before opening hours, so the step's business time starts at exactly 09:00.

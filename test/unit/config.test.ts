@@ -1,0 +1,36 @@
+import { ConfigError, loadConfig } from '../../lib/config';
+
+describe('configuration', () => {
+  test('when nothing is set, then the embedded stack runs on loopback with SQLite and the local issuer', () => {
+    const config = loadConfig({ DATA_DIR: '/tmp/tickets-data' });
+    expect(config.database).toEqual({ url: 'sqlite:///tmp/tickets-data/tickets.sqlite', dialect: 'sqlite' });
+    expect(config.temporal).toMatchObject({ address: '127.0.0.1:7233', embedded: true, uiUrl: 'http://127.0.0.1:8233', namespace: 'default' });
+    expect(config.identity).toMatchObject({ issuerUrl: 'http://127.0.0.1:3002/', local: true, audience: 'https://api.ticketing.local' });
+  });
+
+  test('when Auth0, MySQL and a cluster are configured, then the same code points at them', () => {
+    const config = loadConfig({
+      AUTH0_DOMAIN: 'acme.eu.auth0.com',
+      DATABASE_URL: 'mysql://u:p@db:3306/tickets',
+      TEMPORAL_ADDRESS: 'temporal.internal:7233',
+      TEMPORAL_API_KEY: 'key',
+    });
+    expect(config.identity).toMatchObject({ issuerUrl: 'https://acme.eu.auth0.com/', local: false });
+    expect(config.database.dialect).toBe('mysql');
+    expect(config.temporal).toMatchObject({ address: 'temporal.internal:7233', embedded: false, tls: true, apiKey: 'key' });
+  });
+
+  test('when a variable is empty, then it counts as unset', () => {
+    expect(loadConfig({ TEMPORAL_ADDRESS: '', AUTH0_DOMAIN: '' }).temporal.embedded).toBe(true);
+  });
+
+  test.each([
+    [{ API_PORT: 'eighty' }, 'API_PORT'],
+    [{ LOG_LEVEL: 'loud' }, 'LOG_LEVEL'],
+    [{ DATABASE_URL: 'postgres://x' }, 'DATABASE_URL'],
+    [{ ONCALL_WEBHOOK_URL: 'not a url' }, 'ONCALL_WEBHOOK_URL'],
+  ])('when %o is given, then start-up fails naming %s', (env, name) => {
+    expect(() => loadConfig(env)).toThrow(ConfigError);
+    expect(() => loadConfig(env)).toThrow(name);
+  });
+});
