@@ -185,12 +185,15 @@ export function createTicketService({ client, models, organisation, reads, tempo
     async act(user: UserProfile, number: number, action: LifecycleAction, body: ActionBody, updateId: string | undefined) {
       const handle = await writableRow(user, number);
       const { expectedVersion, ...input } = body;
-      await handle.executeUpdate(lifecycleUpdates[action], {
+      const view = await handle.executeUpdate(lifecycleUpdates[action], {
         args: [{ actor: actorOf(user), input, expectedVersion }],
         // A repeated click with the same key is answered from the first attempt.
         ...(updateId ? { updateId: `${action}:${user.id}:${updateId}` } : {}),
       });
-      return detailFor(number, user);
+      const visible = await reads.visibleRow(number, user);
+      if (visible) return detailFor(number, user);
+      // Transferred away from the caller's teams: say what happened without showing more of it.
+      return { number, status: view.status, teamId: view.teamId, version: view.version, visibleToYou: false };
     },
 
     async live(user: UserProfile, number: number): Promise<TicketView & { runId: string | undefined }> {

@@ -38,9 +38,10 @@ export function createConfigSnapshots(models: Models) {
 
   async function approvalDirectory(): Promise<ApprovalDirectory & { names: Record<number, string> }> {
     const [users, departments, members] = await Promise.all([
-      models.User.findAll({ where: { active: true } }),
-      models.Department.findAll(),
-      models.ApprovalGroupMember.findAll(),
+      // Ordered reads keep the snapshot (and so its version digest) identical on every database.
+      models.User.findAll({ where: { active: true }, order: [['id', 'ASC']] }),
+      models.Department.findAll({ order: [['id', 'ASC']] }),
+      models.ApprovalGroupMember.findAll({ order: [['group_code', 'ASC'], ['user_id', 'ASC']] }),
     ]);
     const groups: Record<string, number[]> = {};
     for (const m of members) (groups[str(m, 'group_code')] ??= []).push(num(m, 'user_id'));
@@ -66,7 +67,7 @@ export function createConfigSnapshots(models: Models) {
     if (steps.length === 0) return null;
     const approverIds = [...new Set(steps.flatMap((s) => s.approverIds))];
     const managers = Object.fromEntries(approverIds.map((id) => [id, directory.people.find((p) => p.id === id)?.managerId ?? null]));
-    const delegations = await models.Delegation.findAll({ where: { from_user_id: { [Op.in]: approverIds }, ends_on: { [Op.gte]: request.today } } });
+    const delegations = await models.Delegation.findAll({ where: { from_user_id: { [Op.in]: approverIds }, ends_on: { [Op.gte]: request.today } }, order: [['id', 'ASC']] });
     const involved = new Set([...approverIds, ...Object.values(managers).filter((m): m is number => m !== null), ...delegations.map((d) => num(d, 'to_user_id'))]);
     return {
       steps,
@@ -83,10 +84,10 @@ export function createConfigSnapshots(models: Models) {
       if (!category) return undefined;
       const [teams, members, departments, rules, calendars, policies, defaultTeam, autoClose, historyBudget] = await Promise.all([
         models.Team.findAll({ order: [['id', 'ASC']] }),
-        models.TeamMember.findAll({ order: [['user_id', 'ASC']] }),
-        models.Department.findAll(),
+        models.TeamMember.findAll({ order: [['team_id', 'ASC'], ['user_id', 'ASC']] }),
+        models.Department.findAll({ order: [['id', 'ASC']] }),
         models.RoutingRule.findAll({ where: { enabled: true }, order: [['position', 'ASC'], ['id', 'ASC']] }),
-        models.BusinessCalendar.findAll(),
+        models.BusinessCalendar.findAll({ order: [['id', 'ASC']] }),
         models.SlaPolicy.findAll({ order: [['id', 'ASC']] }),
         models.AppMeta.findByPk(DEFAULT_TEAM_KEY),
         models.AppMeta.findByPk(AUTO_CLOSE_DAYS_KEY),

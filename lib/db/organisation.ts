@@ -40,7 +40,7 @@ export function createOrganisation(models: Models) {
     if (users.length === 0) return [];
     const [departments, memberships, teams] = await Promise.all([
       models.Department.findAll(),
-      models.TeamMember.findAll({ where: { user_id: users.map((u) => num(u, 'id')) } }),
+      models.TeamMember.findAll({ where: { user_id: users.map((u) => num(u, 'id')) }, order: [['team_id', 'ASC']] }),
       models.Team.findAll(),
     ]);
     const departmentById = new Map(departments.map((d) => [num(d, 'id'), d]));

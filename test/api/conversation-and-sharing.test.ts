@@ -95,7 +95,10 @@ describe('transfer and share', () => {
     expect(missingReason.status).toBe(400);
     expect(missingReason.body.error.details[0].field).toBe('reason');
     const moved = await h.request('POST', `/tickets/${t.number}/actions/transfer`, { as: 'lee', body: { teamId: peopleOps.id, reason: 'It is an HR matter' } });
-    expect(moved.body.data).toMatchObject({ teamId: peopleOps.id, teamName: 'People Operations', status: 'new', assigneeId: null });
+    // The ticket left Lee's teams: the answer confirms the move without showing the ticket further.
+    expect(moved.status).toBe(200);
+    expect(moved.body.data).toMatchObject({ teamId: peopleOps.id, status: 'new', visibleToYou: false });
+    expect((await h.request('GET', `/tickets/${t.number}`, { as: 'emma' })).body.data).toMatchObject({ teamName: 'People Operations', assigneeId: null });
     expect((await h.request('GET', `/tickets/${t.number}`, { as: 'sam' })).status).toBe(404);
     expect((await h.request('GET', `/tickets/${t.number}`, { as: 'harper' })).status).toBe(200);
     const events = await h.request('GET', `/tickets/${t.number}/events?limit=100`, { as: 'harper' });

@@ -223,6 +223,8 @@ describe('SLA timers on business time (time-skipping server)', () => {
     expect(escalations.filter((e) => e.data.action !== 'notify_role').map((e) => [e.data.action, minute(e.data.dueAt as string), e.data.result])).toEqual([
       ['page_oncall', sameMinute(at(week, 2, '10:00')), 'paged on-call: 1 lead(s) notified'],
       ['bump_priority', sameMinute(at(week, 2, '10:30')), 'priority medium → high'],
+      // High's ladder hands the ticket to the backup lead at 120 first-response minutes.
+      ['assign_backup', sameMinute(at(week, 2, '11:00')), expect.stringMatching(/assigned to backup|no backup available/)],
     ]);
     const view = await h.view(handle);
     expect(view.priority).toBe('high');
