@@ -15,6 +15,7 @@ import { ApiError, errorMiddleware } from './errors';
 import { createAdminRouter } from './routes/admin';
 import { createApprovalsRouter } from './routes/approvals';
 import { createDirectoryRouter } from './routes/directory';
+import { createNotificationsRouter } from './routes/notifications';
 import { createTicketsRouter } from './routes/tickets';
 import { createTicketReads } from './ticket-reads';
 import { createTicketService } from './ticket-service';
@@ -74,6 +75,7 @@ export function createApp({ config, client, sequelize, models, logger, rateLimit
   v1.use('/tickets', createTicketsRouter({ service, reads }));
   v1.use('/approvals', createApprovalsRouter({ reads }));
   v1.use('/admin', createAdminRouter({ models, client }));
+  v1.use('/notifications', createNotificationsRouter({ models }));
   v1.use((_req, _res, next) => next(new ApiError(404, 'NOT_FOUND', 'No such endpoint')));
 
   app.use('/api/v1', v1);

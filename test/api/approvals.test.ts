@@ -8,8 +8,7 @@ let purchaseCategoryId: number;
 
 beforeAll(async () => {
   h = await startHarness();
-  const catalog = await h.request('GET', '/catalog', { as: 'emma' });
-  purchaseCategoryId = catalog.body.data.categories.find((c: { code: string }) => c.code === 'fin-purchase').id;
+  purchaseCategoryId = await h.categoryId('fin-purchase');
 }, 120_000);
 
 afterAll(async () => {

@@ -7,8 +7,7 @@ let laptopCategoryId: number;
 
 beforeAll(async () => {
   h = await startHarness();
-  const catalog = await h.request('GET', '/catalog', { as: 'emma' });
-  laptopCategoryId = catalog.body.data.categories.find((c: { code: string }) => c.code === 'it-laptop').id;
+  laptopCategoryId = await h.categoryId('it-laptop');
 }, 120_000);
 
 afterAll(async () => {
@@ -103,5 +102,29 @@ describe('transfer and share', () => {
     expect((await h.request('GET', `/tickets/${t.number}`, { as: 'harper' })).status).toBe(200);
     const events = await h.request('GET', `/tickets/${t.number}/events?limit=100`, { as: 'harper' });
     expect(events.body.data.find((e: { type: string }) => e.type === 'transfer').data).toMatchObject({ fromTeamName: 'IT Service Desk', teamName: 'People Operations' });
+  });
+});
+
+describe('in-portal notifications', () => {
+  test('when an approval is requested, then the approver has an unread notification they can mark read, and nobody else can', async () => {
+    const catalog = await h.request('GET', '/catalog', { as: 'emma' });
+    const purchase = catalog.body.data.categories.find((c: { code: string }) => c.code === 'fin-purchase').id;
+    const created = await h.request('POST', '/tickets', {
+      as: 'emma',
+      headers: { 'Idempotency-Key': crypto.randomUUID() },
+      body: { title: 'Monitor arms', description: 'Two', categoryId: purchase, customFields: { amount: 120, vendor: 'Ergo' } },
+    });
+    const unread = await h.request('GET', '/notifications/unread-count', { as: 'mark' });
+    expect(unread.body.data.unread).toBeGreaterThanOrEqual(1);
+    const list = await h.request('GET', '/notifications?unread=true', { as: 'mark' });
+    const mine = list.body.data.find((n: { ticketNumber: number }) => n.ticketNumber === created.body.data.number);
+    expect(mine).toMatchObject({ kind: 'approval_requested', readAt: null });
+
+    expect((await h.request('POST', `/notifications/${encodeURIComponent(mine.id)}/read`, { as: 'emma' })).status).toBe(404);
+    expect((await h.request('POST', `/notifications/${encodeURIComponent(mine.id)}/read`, { as: 'mark' })).status).toBe(200);
+    const after = await h.request('GET', '/notifications/unread-count', { as: 'mark' });
+    expect(after.body.data.unread).toBe(unread.body.data.unread - 1);
+    await h.request('POST', '/notifications/read-all', { as: 'mark' });
+    expect((await h.request('GET', '/notifications/unread-count', { as: 'mark' })).body.data.unread).toBe(0);
   });
 });

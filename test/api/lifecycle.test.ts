@@ -7,8 +7,7 @@ let laptopCategoryId: number;
 
 beforeAll(async () => {
   h = await startHarness();
-  const catalog = await h.request('GET', '/catalog', { as: 'emma' });
-  laptopCategoryId = catalog.body.data.categories.find((c: { code: string }) => c.code === 'it-laptop').id;
+  laptopCategoryId = await h.categoryId('it-laptop');
 }, 120_000);
 
 afterAll(async () => {

@@ -1,5 +1,7 @@
 import { findTemporalCli, findTemporalTestServer } from '../../temporal/cli';
 import { runTs, type RunningChild } from './child-process';
+import { demoAccounts } from './demo-accounts';
+import type { IdentityFixtureSetup } from './identity-fixture';
 
 declare global {
   // eslint-disable-next-line no-var
@@ -20,7 +22,12 @@ export default async function globalSetup(): Promise<void> {
   if (!testServer) throw new Error('The Temporal time-skipping test server could not be found or installed');
   process.env.TEMPORAL_TEST_SERVER = testServer;
 
-  const identity = runTs('test/support/demo-identity.ts', {}, { logPrefix: 'identity' });
+  const setup: IdentityFixtureSetup = {
+    audience: 'https://api.ticketing.local',
+    clients: [{ clientId: 'ticketing-portal', redirectUris: ['http://127.0.0.1:3000/auth/callback'], postLogoutRedirectUris: ['http://127.0.0.1:3000/'] }],
+    accounts: demoAccounts(),
+  };
+  const identity = runTs('test/support/identity-fixture.ts', { IDENTITY_FIXTURE: JSON.stringify(setup) }, { logPrefix: 'identity' });
   const { url } = await identity.firstJsonLine;
   globalThis.__IDENTITY__ = identity;
   process.env.TEST_ISSUER_URL = `${String(url).replace(/\/+$/, '')}/`;

@@ -41,6 +41,7 @@ export interface Harness {
   bundle: WorkflowBundleWithSourceMap;
   token(user: DemoUserKey): Promise<string>;
   userId(user: DemoUserKey): Promise<number>;
+  categoryId(code: string): Promise<number>;
   request<T = any>(method: string, path: string, options?: { as?: DemoUserKey; body?: unknown; headers?: Record<string, string> }): Promise<ApiResponse<T>>;
   startInProcessWorker(): Promise<void>;
   stopInProcessWorker(): Promise<void>;
@@ -121,6 +122,11 @@ export async function startHarness(options: { worker?: boolean } = {}): Promise<
     async userId(user) {
       const row = await db.models.User.findOne({ where: { auth_subject: demoSubject(user) } });
       return row!.get('id') as number;
+    },
+    async categoryId(code) {
+      const row = await db.models.Category.findOne({ where: { code } });
+      if (!row) throw new Error(`no seeded category ${code}`);
+      return row.get('id') as number;
     },
     async request(method, path, { as, body, headers = {} } = {}) {
       const requestHeaders: Record<string, string> = { ...headers };
