@@ -19,6 +19,8 @@ function ticketRow(ticket: TicketState, workflowId: string) {
   return {
     ...sla,
     sla_breached: Boolean(ticket.sla && (ticket.sla.firstResponse.breachedAt !== null || ticket.sla.resolution.breachedAt !== null)),
+    first_response_breached: Boolean(ticket.sla && ticket.sla.firstResponse.breachedAt !== null),
+    resolution_breached: Boolean(ticket.sla && ticket.sla.resolution.breachedAt !== null),
     first_response_at: ticket.firstResponseAt ? new Date(ticket.firstResponseAt) : null,
     approval: ticket.approval ?? null,
     workflow_id: workflowId,

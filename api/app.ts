@@ -16,6 +16,7 @@ import { createAdminRouter } from './routes/admin';
 import { createApprovalsRouter } from './routes/approvals';
 import { createDirectoryRouter } from './routes/directory';
 import { createNotificationsRouter } from './routes/notifications';
+import { createReportsRouter } from './routes/reports';
 import { createTicketsRouter } from './routes/tickets';
 import { createTicketReads } from './ticket-reads';
 import { createTicketService } from './ticket-service';
@@ -76,6 +77,7 @@ export function createApp({ config, client, sequelize, models, logger, rateLimit
   v1.use('/approvals', createApprovalsRouter({ reads }));
   v1.use('/admin', createAdminRouter({ models, client }));
   v1.use('/notifications', createNotificationsRouter({ models }));
+  v1.use('/reports', createReportsRouter({ sequelize }));
   v1.use((_req, _res, next) => next(new ApiError(404, 'NOT_FOUND', 'No such endpoint')));
 
   app.use('/api/v1', v1);

@@ -1,6 +1,7 @@
 import { Router } from 'express';
 import { principalOf } from '../auth';
 import { pagination, sendData, sendList } from '../envelope';
+import { streamCsv } from '../reports/csv';
 import { fromZod } from '../errors';
 import {
   ActionBody,
@@ -45,6 +46,16 @@ export function createTicketsRouter({ service, reads }: { service: TicketService
     const query = parse(ListTicketsQuery, req.query);
     const { items, total } = await reads.list(query, principalOf(req));
     sendList(req, res, items, pagination(query.page, query.limit, total));
+  });
+
+  router.get('/export', async (req, res) => {
+    const { page: _page, limit: _limit, sort: _sort, ...query } = parse(ListTicketsQuery, req.query);
+    const columns = ['number', 'title', 'status', 'priority', 'channel', 'categoryName', 'departmentName', 'teamName', 'assigneeName', 'requesterName', 'slaBreached', 'createdAt', 'updatedAt', 'resolvedAt', 'closedAt'] as const;
+    const pages = reads.exportPages(query, principalOf(req));
+    async function* rows() {
+      for await (const page of pages) yield page.map((t) => columns.map((c) => t[c]));
+    }
+    await streamCsv(res, 'tickets.csv', [...columns], rows());
   });
 
   router.get('/:number', async (req, res) => {

@@ -185,6 +185,8 @@ export function defineModels(sequelize: Sequelize): Models {
       requester_id: DataTypes.INTEGER,
       custom_fields: json('custom_fields'),
       sla_breached: DataTypes.BOOLEAN,
+      first_response_breached: DataTypes.BOOLEAN,
+      resolution_breached: DataTypes.BOOLEAN,
       seq: DataTypes.INTEGER,
       created_at: DataTypes.DATE,
       updated_at: DataTypes.DATE,

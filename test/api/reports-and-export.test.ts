@@ -1,0 +1,92 @@
+import crypto from 'node:crypto';
+import Papa from 'papaparse';
+import type { DemoUserKey } from '../support/demo-accounts';
+import { startHarness, type Harness } from '../support/harness';
+
+let h: Harness;
+// Titles are trimmed on the way in, so tab and carriage-return prefixes are covered by the unit test of neutralise.
+const hostile = ['=HYPERLINK("http://evil.example","x")', '+cmd|calc', '-2+3 formula', '@SUM(A1:A9)', '=1+1'];
+
+beforeAll(async () => {
+  h = await startHarness();
+  const laptop = await h.categoryId('it-laptop');
+  const payroll = await h.categoryId('hr-payroll');
+  for (const title of hostile) await create('emma', laptop, title, 'high');
+  await create('priya', payroll, 'Payslip missing', 'low');
+  const first = await create('emma', laptop, 'Answered quickly', 'critical');
+  await h.request('POST', `/tickets/${first.number}/messages`, { as: 'lee', body: { body: 'On it' } });
+}, 120_000);
+
+afterAll(async () => {
+  await h?.stop();
+});
+
+async function create(as: DemoUserKey, categoryId: number, title: string, priority: string) {
+  const response = await h.request('POST', '/tickets', { as, headers: { 'Idempotency-Key': crypto.randomUUID() }, body: { title, description: 'report data', categoryId, priority } });
+  expect(response.status).toBe(201);
+  return response.body.data;
+}
+
+async function csv(path: string, as: DemoUserKey) {
+  const response = await fetch(`${h.apiUrl}${path}`, { headers: { authorization: `Bearer ${await h.token(as)}` } });
+  return { status: response.status, type: response.headers.get('content-type'), text: await response.text() };
+}
+
+describe('reports', () => {
+  test('when a requester asks for a report, then 403', async () => {
+    expect((await h.request('GET', '/reports/backlog', { as: 'emma' })).status).toBe(403);
+  });
+
+  test('when an unknown report is asked for, then 400 names it', async () => {
+    const response = await h.request('GET', '/reports/everything', { as: 'ada' });
+    expect(response.status).toBe(400);
+    expect(response.body.error.details[0].field).toBe('name');
+  });
+
+  test("when a lead asks for the backlog, then only their teams' open tickets are counted, by priority and age", async () => {
+    const lee = await h.request('GET', '/reports/backlog', { as: 'lee' });
+    expect(lee.body.data.columns).toEqual(['priority', 'under_1_day', 'days_1_to_3', 'days_3_to_7', 'days_7_to_30', 'over_30_days', 'total']);
+    const byPriority = Object.fromEntries(lee.body.data.rows.map((r: unknown[]) => [r[0], Number(r[6])]));
+    expect(byPriority).toEqual({ critical: 1, high: hostile.length });
+    const admin = await h.request('GET', '/reports/backlog', { as: 'ada' });
+    expect(Object.fromEntries(admin.body.data.rows.map((r: unknown[]) => [r[0], Number(r[6])]))).toEqual({ critical: 1, high: hostile.length, low: 1 });
+  });
+
+  test('when SLA compliance is asked for, then the met first response is counted for its team', async () => {
+    const report = await h.request('GET', '/reports/sla-compliance?period=month', { as: 'ada' });
+    const desk = report.body.data.rows.find((r: unknown[]) => r[1] === 'IT Service Desk');
+    const row = Object.fromEntries(report.body.data.columns.map((c: string, i: number) => [c, Number.isNaN(Number(desk[i])) ? desk[i] : Number(desk[i])]));
+    expect(row).toMatchObject({ tickets: hostile.length + 1, first_response_met: 1, first_response_breached: 0 });
+  });
+
+  test('when a report is downloaded as CSV, then it is a CSV attachment with the same rows', async () => {
+    const download = await csv('/reports/volume?format=csv', 'ada');
+    expect(download.status).toBe(200);
+    expect(download.type).toMatch(/^text\/csv/);
+    const parsed = Papa.parse<string[]>(download.text.trim());
+    expect(parsed.data[0]).toEqual(['period', 'category', 'channel', 'tickets']);
+    expect(parsed.data.slice(1).map((r) => r[1]).sort()).toEqual(['Laptop request', 'Payroll question']);
+  });
+});
+
+describe('ticket export', () => {
+  test('when titles are hostile formulas, then every such cell is neutralised in the export', async () => {
+    const download = await csv('/tickets/export', 'emma');
+    expect(download.status).toBe(200);
+    const rows = Papa.parse<string[]>(download.text.trim()).data;
+    const titles = rows.slice(1).map((r) => r[1]!);
+    for (const title of hostile) expect(titles).toContain(`'${title}`);
+    expect(titles.every((t) => !/^[=+\-@\t\r]/.test(t))).toBe(true);
+  });
+
+  test("when a requester exports, then only their own tickets are in it", async () => {
+    const rows = Papa.parse<string[]>((await csv('/tickets/export', 'priya')).text.trim()).data;
+    expect(rows.slice(1).map((r) => r[1])).toEqual(['Payslip missing']);
+  });
+
+  test('when an export filter is invalid, then 400 names it', async () => {
+    const response = await h.request('GET', '/tickets/export?priority=urgent', { as: 'emma' });
+    expect(response.status).toBe(400);
+    expect(response.body.error.details[0].field).toMatch(/^priority/);
+  });
+});
