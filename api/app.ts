@@ -12,6 +12,7 @@ import { createOrganisation } from '../lib/db/organisation';
 import { authenticate } from './auth';
 import { sendData } from './envelope';
 import { ApiError, errorMiddleware } from './errors';
+import { buildOpenApi } from './openapi';
 import { createAdminRouter } from './routes/admin';
 import { createApprovalsRouter } from './routes/approvals';
 import { createDirectoryRouter } from './routes/directory';
@@ -57,6 +58,10 @@ export function createApp({ config, client, sequelize, models, logger, rateLimit
   v1.get('/health', async (req, res) => {
     await sequelize.authenticate();
     sendData(req, res, { status: 'ok', database: sequelize.getDialect(), temporalNamespace: config.temporal.namespace });
+  });
+  const openApi = buildOpenApi();
+  v1.get('/openapi.json', (_req, res) => {
+    res.json(openApi);
   });
   const limiter = (limit: number, keyGenerator: (req: express.Request) => string) =>
     rateLimit({

@@ -39,6 +39,7 @@ export interface Harness {
   apiUrl: string;
   config: Pick<Config, 'identity' | 'temporal' | 'database'>;
   bundle: WorkflowBundleWithSourceMap;
+  app: ReturnType<typeof createApp>;
   token(user: DemoUserKey): Promise<string>;
   userId(user: DemoUserKey): Promise<number>;
   categoryId(code: string): Promise<number>;
@@ -108,6 +109,7 @@ export async function startHarness(options: { worker?: boolean } = {}): Promise<
     taskQueue,
     apiUrl,
     bundle,
+    app,
     config: { identity, temporal, database: db.database },
     token(user) {
       if (!process.env.TEST_ISSUER_URL) throw new Error('No test issuer: run the tests through jest so global setup starts it');

@@ -1,0 +1,135 @@
+import { z } from 'zod';
+import { CalendarBody } from './admin/calendars';
+import { SlaPolicyBody } from './admin/sla-policies';
+import { NotificationListQuery } from './routes/notifications';
+import { ReportQuery } from './routes/reports';
+import { ActionBody, ApprovalBody, CreateTicketBody, ListTicketsQuery, MessageBody, PageQuery } from './schemas';
+
+/**
+ * The OpenAPI 3.1 document, built from the very zod schemas the handlers validate with
+ * (zod 4 emits JSON Schema 2020-12, the dialect OpenAPI 3.1 uses). A test compares these
+ * operations with the routes Express actually serves, so the two cannot drift apart.
+ */
+interface Operation {
+  method: 'get' | 'post' | 'put';
+  path: string;
+  summary: string;
+  tag: string;
+  public?: boolean;
+  query?: z.ZodType;
+  body?: z.ZodType;
+  idempotent?: boolean;
+  csv?: boolean;
+}
+
+const AuditQuery = PageQuery.extend({ entity: z.string().max(48).optional(), entityId: z.string().max(64).optional() });
+
+export const OPERATIONS: Operation[] = [
+  { method: 'get', path: '/health', summary: 'Liveness and database check', tag: 'system', public: true },
+  { method: 'get', path: '/openapi.json', summary: 'This document', tag: 'system', public: true },
+  { method: 'get', path: '/me', summary: 'The signed-in person: roles, department, teams', tag: 'directory' },
+  { method: 'get', path: '/catalog', summary: 'Categories with custom-field schemas, and priorities', tag: 'directory' },
+  { method: 'get', path: '/teams', summary: 'Teams (for transfer and share)', tag: 'directory' },
+  { method: 'get', path: '/teams/{id}/members', summary: 'Members of a team (staff only)', tag: 'directory' },
+  { method: 'post', path: '/tickets', summary: 'Raise a ticket (starts its workflow)', tag: 'tickets', body: CreateTicketBody, idempotent: true },
+  { method: 'get', path: '/tickets', summary: 'Tickets the caller may see, filtered and paginated', tag: 'tickets', query: ListTicketsQuery },
+  { method: 'get', path: '/tickets/export', summary: 'The filtered list as CSV (streamed)', tag: 'tickets', query: ListTicketsQuery, csv: true },
+  { method: 'get', path: '/tickets/{number}', summary: 'A ticket from the read model, with what the caller may do', tag: 'tickets' },
+  { method: 'get', path: '/tickets/{number}/events', summary: 'Timeline', tag: 'tickets', query: PageQuery },
+  { method: 'get', path: '/tickets/{number}/live', summary: "The workflow's live state (Query)", tag: 'tickets' },
+  { method: 'get', path: '/tickets/{number}/messages', summary: 'Conversation (internal notes only for staff)', tag: 'tickets', query: PageQuery },
+  { method: 'post', path: '/tickets/{number}/messages', summary: 'Public reply or internal note', tag: 'tickets', body: MessageBody, idempotent: true },
+  { method: 'post', path: '/tickets/{number}/actions/{action}', summary: 'A lifecycle action (Update with validator)', tag: 'tickets', body: ActionBody, idempotent: true },
+  { method: 'post', path: '/tickets/{number}/approval/{decision}', summary: 'Approve, reject, request information or delegate', tag: 'approvals', body: ApprovalBody, idempotent: true },
+  { method: 'get', path: '/approvals/pending', summary: 'Approval steps waiting on the caller', tag: 'approvals', query: PageQuery },
+  { method: 'get', path: '/notifications', summary: 'In-portal notifications', tag: 'notifications', query: NotificationListQuery },
+  { method: 'get', path: '/notifications/unread-count', summary: 'Unread count', tag: 'notifications' },
+  { method: 'post', path: '/notifications/read-all', summary: 'Mark all read', tag: 'notifications' },
+  { method: 'post', path: '/notifications/{id}/read', summary: 'Mark one read', tag: 'notifications' },
+  { method: 'get', path: '/reports', summary: 'Available reports', tag: 'reports' },
+  { method: 'get', path: '/reports/{name}', summary: 'A report as JSON or CSV', tag: 'reports', query: ReportQuery },
+  { method: 'get', path: '/admin/calendars', summary: 'Business calendars', tag: 'admin' },
+  { method: 'get', path: '/admin/calendars/{id}/preview', summary: 'Next working intervals of a calendar', tag: 'admin' },
+  { method: 'put', path: '/admin/calendars/{id}', summary: 'Edit a calendar (open tickets recompute due instants)', tag: 'admin', body: CalendarBody },
+  { method: 'get', path: '/admin/sla-policies', summary: 'SLA policies', tag: 'admin' },
+  { method: 'put', path: '/admin/sla-policies/{id}', summary: 'Edit an SLA policy (applies to new tickets)', tag: 'admin', body: SlaPolicyBody },
+  { method: 'get', path: '/admin/audit', summary: 'Audit log of admin changes', tag: 'admin', query: AuditQuery },
+];
+
+const envelopeError = {
+  type: 'object',
+  required: ['success', 'error', 'meta'],
+  properties: {
+    success: { const: false },
+    error: {
+      type: 'object',
+      required: ['code', 'message'],
+      properties: {
+        code: { type: 'string' },
+        message: { type: 'string' },
+        details: { type: 'array', items: { type: 'object', properties: { field: { type: 'string' }, message: { type: 'string' } } } },
+      },
+    },
+    meta: { $ref: '#/components/schemas/Meta' },
+  },
+};
+
+function jsonSchema(schema: z.ZodType, io: 'input' | 'output' = 'input'): Record<string, unknown> {
+  const { $schema: _dialect, ...rest } = z.toJSONSchema(schema, { io, unrepresentable: 'any' }) as Record<string, unknown>;
+  return rest;
+}
+
+function queryParameters(schema: z.ZodType | undefined) {
+  if (!schema) return [];
+  const object = jsonSchema(schema) as { properties?: Record<string, unknown>; required?: string[] };
+  return Object.entries(object.properties ?? {}).map(([name, property]) => ({ name, in: 'query', required: (object.required ?? []).includes(name), schema: property }));
+}
+
+function pathParameters(path: string) {
+  return [...path.matchAll(/\{(\w+)\}/g)].map(([, name]) => ({ name, in: 'path', required: true, schema: { type: 'string' } }));
+}
+
+export function buildOpenApi(serverUrl = '/api/v1') {
+  const paths: Record<string, Record<string, unknown>> = {};
+  for (const op of OPERATIONS) {
+    const errors = Object.fromEntries(
+      [
+        ['400', 'Invalid input; each offending field is named'],
+        ...(op.public ? [] : [['401', 'Missing or invalid bearer token'], ['403', 'Not allowed'], ['404', 'Not found, or not visible to the caller'], ['429', 'Rate limited']]),
+        ...(op.method === 'get' ? [] : [['409', 'Illegal transition, stale version or reused idempotency key']]),
+      ].map(([status, description]) => [status, { description, content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } }]),
+    );
+    const success = op.csv
+      ? { description: 'CSV', content: { 'text/csv': { schema: { type: 'string' } } } }
+      : { description: 'Success envelope', content: { 'application/json': { schema: { $ref: '#/components/schemas/Success' } } } };
+    paths[op.path] ??= {};
+    paths[op.path]![op.method] = {
+      summary: op.summary,
+      tags: [op.tag],
+      operationId: `${op.method}${op.path.replace(/[{}]/g, '').replace(/[^A-Za-z0-9]+(.)?/g, (_m, c: string | undefined) => (c ? c.toUpperCase() : ''))}`,
+      ...(op.public ? { security: [] } : {}),
+      parameters: [
+        ...pathParameters(op.path),
+        ...queryParameters(op.query),
+        ...(op.idempotent ? [{ name: 'Idempotency-Key', in: 'header', required: false, schema: { type: 'string', pattern: '^[A-Za-z0-9_.:-]{8,128}$' } }] : []),
+      ],
+      ...(op.body ? { requestBody: { required: true, content: { 'application/json': { schema: jsonSchema(op.body) } } } } : {}),
+      responses: { [op.method === 'post' && op.path === '/tickets' ? '201' : '200']: success, ...errors },
+    };
+  }
+  return {
+    openapi: '3.1.0',
+    info: { title: 'Durable Ticketing API', version: '1.0.0', description: 'Every ticket is a Temporal workflow; this API starts them, sends them Updates and reads the read model.' },
+    servers: [{ url: serverUrl }],
+    security: [{ bearer: [] }],
+    paths,
+    components: {
+      securitySchemes: { bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } },
+      schemas: {
+        Meta: { type: 'object', properties: { timestamp: { type: 'string', format: 'date-time' }, requestId: { type: 'string' } } },
+        Success: { type: 'object', required: ['success', 'data', 'meta'], properties: { success: { const: true }, data: {}, pagination: { type: 'object' }, meta: { $ref: '#/components/schemas/Meta' } } },
+        Error: envelopeError,
+      },
+    },
+  };
+}
