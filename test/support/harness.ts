@@ -12,6 +12,7 @@ import { TICKET_SEARCH_ATTRIBUTES } from '../../workflows/search-attributes';
 import { runTs, type RunningChild } from './child-process';
 import type { DemoUserKey } from './demo-accounts';
 import { obtainAccessToken } from './oidc-login';
+import { startWithRetries } from './retry';
 import { createTestDatabase, type TestDatabase } from './test-database';
 
 export const AUDIENCE = 'https://api.ticketing.local';
@@ -63,13 +64,15 @@ export async function startHarness(options: { worker?: boolean } = {}): Promise<
   if (!cli) throw new Error('Run the tests through jest so global setup finds the Temporal CLI');
 
   const [env, db, bundle] = await Promise.all([
-    TestWorkflowEnvironment.createLocal({
-      server: {
-        executable: { type: 'existing-path', path: cli },
-        searchAttributes: [...TICKET_SEARCH_ATTRIBUTES],
-        extraArgs: ['--dynamic-config-value', 'frontend.enableExecuteMultiOperation=true', '--log-level', 'error'],
-      },
-    }),
+    startWithRetries(() =>
+      TestWorkflowEnvironment.createLocal({
+        server: {
+          executable: { type: 'existing-path', path: cli },
+          searchAttributes: [...TICKET_SEARCH_ATTRIBUTES],
+          extraArgs: ['--dynamic-config-value', 'frontend.enableExecuteMultiOperation=true', '--log-level', 'error'],
+        },
+      }),
+    ),
     createTestDatabase(),
     bundleWorkflowCode({
       workflowsPath: WORKFLOWS_PATH,

@@ -12,6 +12,7 @@ import { stateQuery, TICKET_WORKFLOW_TYPE, ticketWorkflowId, type TicketView, ty
 import type { Actor, ConfigSnapshot, Priority } from '../../workflows/domain/types';
 import type { ticketWorkflow } from '../../workflows/ticket';
 import type { DemoUserKey } from './demo-accounts';
+import { startWithRetries } from './retry';
 import { createTestDatabase, type TestDatabase } from './test-database';
 
 export interface TimeSkippingHarness {
@@ -39,7 +40,7 @@ export async function startTimeSkipping(): Promise<TimeSkippingHarness> {
   Runtime.install({ logger: new DefaultLogger('WARN') });
   const path = process.env.TEMPORAL_TEST_SERVER;
   if (!path) throw new Error('Run through jest so global setup finds temporal-test-server');
-  const env = await TestWorkflowEnvironment.createTimeSkipping({ server: { executable: { type: 'existing-path', path } } });
+  const env = await startWithRetries(() => TestWorkflowEnvironment.createTimeSkipping({ server: { executable: { type: 'existing-path', path } } }));
   await ensureSearchAttributes(env.connection, 'default');
   const db = await createTestDatabase();
   const logger = pino({ level: 'silent' });
