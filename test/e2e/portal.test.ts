@@ -158,3 +158,50 @@ browserTest('when a signed-in person opens a ticket number that does not exist, 
   await page.getByTestId('error-page').waitFor();
   expect(await page.getByRole('heading', { level: 1 }).textContent()).toBe('Not found');
 });
+
+browserTest('when Emma raises a purchase request and Mark approves it from his queue, then the ticket shows the approval complete', async () => {
+  // Arrange: Emma raises a purchase small enough for her manager alone to approve
+  const title = `Monitors for the finance team ${crypto.randomUUID().slice(0, 8)}`;
+  await signInAs('Emma');
+  await mainNavLink('New ticket').click();
+  await page.waitForURL(onPortal('/tickets/new'));
+  const category = page.getByRole('combobox', { name: 'Category' });
+  const purchase = await category.locator('option', { hasText: 'Purchase' }).first().getAttribute('value');
+  expect(purchase).toBeTruthy();
+  await category.selectOption(purchase!);
+  await page.getByRole('spinbutton', { name: 'Amount' }).fill('500');
+  await page.getByRole('textbox', { name: 'Vendor' }).fill('Acme');
+  await page.getByRole('textbox', { name: 'Title' }).fill(title);
+  await page.getByRole('textbox', { name: 'Description' }).fill('Two monitors for the new analysts.');
+  await page.getByRole('button', { name: 'Submit ticket' }).click();
+  await page.waitForURL(onPortal(/^\/tickets\/\d+$/), { timeout: 60_000 });
+  const number = new URL(page.url()).pathname.split('/').pop()!;
+
+  expect(await page.getByTestId('ticket-status').getAttribute('data-status')).toBe('pending_approval');
+  expect(await page.getByTestId('approval-outcome').getAttribute('data-outcome')).toBe('pending');
+  // Nobody approves their own request: Emma is shown the chain, not the buttons.
+  expect(await page.getByTestId('approval-actions').count()).toBe(0);
+
+  // Act: Mark, her manager, signs in on another browser and approves from his queue
+  await context.close();
+  context = await browser.newContext();
+  page = await context.newPage();
+  page.setDefaultTimeout(30_000);
+  await signInAs('Mark');
+  await mainNavLink('Approvals').click();
+  await page.waitForURL(onPortal('/approvals'));
+  const row = page.getByTestId('approval-row').filter({ hasText: title });
+  await row.waitFor();
+  expect(await row.getAttribute('data-ticket-number')).toBe(number);
+  expect(await row.textContent()).toContain('Emma Employee');
+  await row.getByRole('link').click();
+  await page.waitForURL(onPortal(`/tickets/${number}`));
+  await page.getByTestId('approval-actions').getByRole('button', { name: 'Approve', exact: true }).click();
+
+  // Assert: the chain is complete and the ticket has moved on to be worked
+  await page.locator('[data-testid="approval-outcome"][data-outcome="approved"]').waitFor();
+  expect(await page.getByTestId('approval-step').getAttribute('data-status')).toBe('done');
+  expect(await page.getByTestId('ticket-status').getAttribute('data-status')).not.toBe('pending_approval');
+  expect(await page.getByTestId('approval-actions').count()).toBe(0);
+  expect(await page.getByTestId('timeline').locator('[data-event-type="approval_approved"]').count()).toBe(1);
+});

@@ -1,9 +1,11 @@
+import type { ChainState, StepDecision, StepState } from '$domain/approvals';
+import type { SlaSummary } from '$domain/sla-clock';
 import type { AllowedAction } from '$domain/status-machine';
 import type { Priority, Role, TicketStatus } from '$domain/types';
 
 /** The API's answers as the portal reads them (`/api/v1`, inside the envelope's `data`). */
 
-export type { AllowedAction, Priority, Role, TicketStatus };
+export type { AllowedAction, ChainState, Priority, Role, SlaSummary, StepDecision, StepState, TicketStatus };
 
 export interface Me {
 	id: number;
@@ -63,17 +65,61 @@ export interface TicketSummary {
 	assigneeName: string | null;
 	requesterId: number;
 	requesterName: string | null;
+	slaBreached: boolean;
 	channel: string;
 	createdAt: string;
 	updatedAt: string;
+	resolvedAt: string | null;
 	version: number;
 }
+
+export type ApprovalDecision = 'approve' | 'reject' | 'request_info' | 'delegate';
 
 export interface TicketDetail extends TicketSummary {
 	description: string;
 	customFields: Record<string, unknown>;
 	workflowId: string;
 	allowedActions: AllowedAction[];
+	firstResponseDue: string | null;
+	resolutionDue: string | null;
+	firstResponseAt: string | null;
+	/** Both clocks as they stood at the ticket's last change; null when no policy applies. */
+	sla: { firstResponse: SlaSummary; resolution: SlaSummary; policyId: number } | null;
+	approval: ChainState | null;
+	shares: Array<{ teamId: number; access: 'read' | 'write' }>;
+	/** What the caller may decide on the current approval step right now. */
+	approvalActions: ApprovalDecision[];
+	canReply: boolean;
+	canWriteInternal: boolean;
+	seesInternal: boolean;
+}
+
+export interface TicketMessage {
+	seq: number;
+	authorId: number | null;
+	authorName: string;
+	visibility: 'public' | 'internal';
+	body: string;
+	createdAt: string;
+}
+
+export interface PendingApproval {
+	ticket: TicketSummary;
+	step: number;
+	stepName: string;
+	approverId: number;
+	/** The approver this person stands in for as their delegate; null for their own step. */
+	onBehalfOf: number | null;
+	status: 'pending' | 'waiting_info';
+	waitingSince: string | null;
+}
+
+export interface Team {
+	id: number;
+	code: string;
+	name: string;
+	departmentId: number;
+	assignmentStrategy: string;
 }
 
 export interface TicketEvent {

@@ -1,5 +1,6 @@
 import { PRIORITIES, STATUSES } from '$domain/types';
 import { worksQueues } from '$lib/labels';
+import { takeFlash } from '$lib/server/flash';
 import { api } from '$lib/server/session';
 import type { TicketSummary } from '$lib/types';
 import type { PageServerLoad } from './$types';
@@ -29,6 +30,7 @@ export const load: PageServerLoad = async (event) => {
 
 	const { data: tickets, pagination } = await api(event).get<TicketSummary[]>(`/tickets?${query}`);
 	return {
+		notice: takeFlash(event.cookies, event.url),
 		scope,
 		filters,
 		tickets,

@@ -1,9 +1,10 @@
-import { error, fail, isHttpError } from '@sveltejs/kit';
+import { error, fail, isHttpError, redirect } from '@sveltejs/kit';
 import { ApiError } from '$lib/server/api';
 import { config } from '$lib/server/config';
+import { setFlash } from '$lib/server/flash';
 import { refused } from '$lib/server/forms';
 import { api } from '$lib/server/session';
-import type { Catalog, LiveTicket, TeamMember, TicketDetail, TicketEvent } from '$lib/types';
+import type { ApprovalDecision, Catalog, LiveTicket, Team, TeamMember, TicketDetail, TicketEvent, TicketMessage } from '$lib/types';
 import type { Actions, PageServerLoad } from './$types';
 
 function ticketNumber(param: string): number {
@@ -21,9 +22,10 @@ export const load: PageServerLoad = async (event) => {
 	const number = ticketNumber(event.params.number);
 	const client = api(event);
 
-	const [{ data: ticket }, { data: events }, live, { data: catalog }] = await Promise.all([
+	const [{ data: ticket }, { data: events }, messages, live, { data: catalog }, { data: teams }] = await Promise.all([
 		client.get<TicketDetail>(`/tickets/${number}`),
 		client.get<TicketEvent[]>(`/tickets/${number}/events?limit=200`),
+		client.get<TicketMessage[]>(`/tickets/${number}/messages?limit=200`),
 		// The ticket's record comes from the read tables; the live view asks its workflow,
 		// which may be unreachable (or past retention) without the ticket being any less there.
 		client.get<LiveTicket>(`/tickets/${number}/live`).then(
@@ -33,7 +35,9 @@ export const load: PageServerLoad = async (event) => {
 				throw err;
 			}
 		),
-		client.get<Catalog>('/catalog')
+		client.get<Catalog>('/catalog'),
+		// Names the teams a ticket was shared with or may be transferred to.
+		client.get<Team[]>('/teams')
 	]);
 
 	const canAssign = ticket.allowedActions.some((a) => a.needs.includes('assigneeId'));
@@ -51,6 +55,8 @@ export const load: PageServerLoad = async (event) => {
 	return {
 		ticket,
 		events,
+		messages: { items: messages.data, total: messages.pagination?.total ?? messages.data.length },
+		teams,
 		live,
 		members,
 		fieldSpecs: catalog.categories.find((c) => c.id === ticket.categoryId)?.fields ?? [],
@@ -60,11 +66,34 @@ export const load: PageServerLoad = async (event) => {
 	};
 };
 
+/**
+ * Sends one write for a form. Refused input comes back as the form's result (with `extra`
+ * saying which form it was, and `kept` what the person typed); a ticket that vanished is the 404 page.
+ */
+async function attempt<E extends Record<string, unknown>, K extends Record<string, unknown>>(send: () => Promise<unknown>, extra: E, kept: K) {
+	try {
+		await send();
+	} catch (err) {
+		if (err instanceof ApiError && err.status === 404) error(404, { message: err.message, code: err.code });
+		if (err instanceof ApiError && err.status < 500) return refused(err, { ...extra, ...kept });
+		throw err;
+	}
+	return { ...extra, done: true as const };
+}
+
+const DECISIONS: readonly ApprovalDecision[] = ['approve', 'reject', 'request_info', 'delegate'];
+
+async function readForm(request: Request) {
+	const form = await request.formData();
+	const field = (name: string) => String(form.get(name) ?? '').trim();
+	const key = field('actionKey');
+	return { form, field, headers: key ? { 'Idempotency-Key': key } : undefined };
+}
+
 export const actions: Actions = {
 	act: async (event) => {
 		const number = ticketNumber(event.params.number);
-		const form = await event.request.formData();
-		const field = (name: string) => String(form.get(name) ?? '').trim();
+		const { field, headers } = await readForm(event.request);
 		const action = field('action');
 		// The API decides which actions exist; the portal only keeps the name to one path segment.
 		if (!/^[a-z_]{1,40}$/.test(action)) {
@@ -75,20 +104,58 @@ export const actions: Actions = {
 		const body = {
 			...(field('expectedVersion') !== '' && Number.isInteger(expectedVersion) ? { expectedVersion } : {}),
 			...(field('assigneeId') ? { assigneeId: Number(field('assigneeId')) } : {}),
+			...(field('teamId') ? { teamId: Number(field('teamId')) } : {}),
 			...(field('reason') ? { reason: field('reason') } : {}),
 			...(field('resolution') ? { resolution: field('resolution') } : {}),
 			...(field('priority') ? { priority: field('priority') } : {}),
 			...(field('access') ? { access: field('access') } : {})
 		};
-		const key = field('actionKey');
-
-		try {
-			await api(event).post<TicketDetail>(`/tickets/${number}/actions/${action}`, body, key ? { 'Idempotency-Key': key } : undefined);
-		} catch (err) {
-			if (err instanceof ApiError && err.status === 404) error(404, { message: err.message, code: err.code });
-			if (err instanceof ApiError && err.status < 500) return refused(err, { action });
-			throw err;
+		const outcome = { leftView: false };
+		const result = await attempt(
+			async () => {
+				const { data } = await api(event).post<TicketDetail | { visibleToYou: false }>(`/tickets/${number}/actions/${action}`, body, headers);
+				outcome.leftView = 'visibleToYou' in data && data.visibleToYou === false;
+			},
+			{ action },
+			{}
+		);
+		// Transferred to a team the person is not in: the ticket is out of their sight, and its page would only say "not found".
+		if (outcome.leftView) {
+			setFlash(event.cookies, event.url, `Ticket #${number} now belongs to another team, so it has left your view.`);
+			redirect(303, '/tickets?scope=team');
 		}
-		return { action, done: true };
+		return result;
+	},
+
+	reply: async (event) => {
+		const number = ticketNumber(event.params.number);
+		const { form, field, headers } = await readForm(event.request);
+		const visibility: 'public' | 'internal' = form.get('internal') ? 'internal' : 'public';
+		const body = field('body');
+		// A message of only spaces gets past the browser's `required`; say so in words rather than in the schema's.
+		if (!body) {
+			return fail(400, { reply: visibility, body, code: 'VALIDATION_ERROR', message: 'Write a message first.', errors: { body: 'Write a message first.' } as Record<string, string> });
+		}
+		return attempt(() => api(event).post<TicketDetail>(`/tickets/${number}/messages`, { body, visibility }, headers), { reply: visibility }, { body });
+	},
+
+	decide: async (event) => {
+		const number = ticketNumber(event.params.number);
+		const { field, headers } = await readForm(event.request);
+		const decision = DECISIONS.find((d) => d === field('decision'));
+		if (!decision) {
+			return fail(400, { decision: field('decision'), code: 'VALIDATION_ERROR', message: 'That decision does not exist.', errors: {} as Record<string, string> });
+		}
+		const kept = { reason: field('reason'), question: field('question'), toUserId: field('toUserId') };
+		// There is no people search yet: a delegate is named by their user number, which must at least be one.
+		if (kept.toUserId && !/^\d{1,10}$/.test(kept.toUserId)) {
+			return fail(400, { decision, ...kept, code: 'VALIDATION_ERROR', message: 'Check the user number.', errors: { toUserId: 'Enter a user number, such as 9.' } as Record<string, string> });
+		}
+		const body = {
+			...(kept.reason ? { reason: kept.reason } : {}),
+			...(kept.question ? { question: kept.question } : {}),
+			...(kept.toUserId ? { toUserId: Number(kept.toUserId) } : {})
+		};
+		return attempt(() => api(event).post<TicketDetail>(`/tickets/${number}/approval/${decision}`, body, headers), { decision }, kept);
 	}
 };
