@@ -36,11 +36,13 @@ export function createAssignmentActivities({ sequelize, models }: ActivityDeps) 
 
   return {
     /**
-     * Picks an agent on shift for a new ticket. The decision is stored per ticket, so a
-     * retry returns the same person instead of advancing the round-robin again.
+     * Picks an agent on shift. The decision is stored per request (ticket, team, version),
+     * so a retry returns the same person instead of advancing the round-robin again, and a
+     * ticket transferred to another team is assigned afresh there.
      */
     async chooseAssignee(input: ChooseAssigneeInput): Promise<number | null> {
-      const previous = await models.AssignmentDecision.findByPk(input.ticketNumber);
+      const key = input.requestKey ?? `${input.ticketNumber}:${input.teamId}:legacy`;
+      const previous = await models.AssignmentDecision.findByPk(key);
       if (previous) return previous.get('user_id') as number | null;
       try {
         return await sequelize.transaction(async (transaction) => {
@@ -50,14 +52,14 @@ export function createAssignmentActivities({ sequelize, models }: ActivityDeps) 
             chosen = input.strategy === 'round_robin' ? await roundRobin(input, candidates, transaction) : await leastLoaded(candidates, transaction);
           }
           await models.AssignmentDecision.create(
-            { ticket_number: input.ticketNumber, team_id: input.teamId, user_id: chosen, strategy: input.strategy, decided_at: new Date() },
+            { request_key: key, ticket_number: input.ticketNumber, team_id: input.teamId, user_id: chosen, strategy: input.strategy, decided_at: new Date() },
             { transaction },
           );
           return chosen;
         });
       } catch (err) {
         if (!(err instanceof UniqueConstraintError)) throw err;
-        const decided = await models.AssignmentDecision.findByPk(input.ticketNumber);
+        const decided = await models.AssignmentDecision.findByPk(key);
         return (decided?.get('user_id') as number | null) ?? null;
       }
     },

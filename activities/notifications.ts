@@ -1,3 +1,4 @@
+import { ApplicationFailure } from '@temporalio/common';
 import { Op } from 'sequelize';
 import type { NotifyInput, PageOnCallInput } from '../workflows/definitions';
 import type { ActivityDeps } from './index';
@@ -73,6 +74,10 @@ export function createNotificationActivities({ models, logger, oncallWebhookUrl 
         body: JSON.stringify(input),
         signal: AbortSignal.timeout(10_000),
       });
+      // A 4xx will not get better by retrying; a 5xx or a network error may.
+      if (response.status >= 400 && response.status < 500) {
+        throw ApplicationFailure.nonRetryable(`on-call webhook refused the page with ${response.status}`, 'WebhookRefused');
+      }
       if (!response.ok) throw new Error(`on-call webhook answered ${response.status}`);
       return { summary: `${leads.length} lead(s) notified, webhook ${response.status}` };
     },

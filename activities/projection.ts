@@ -66,6 +66,7 @@ export function createProjectionActivities({ sequelize, models }: ActivityDeps) 
           status: decision ? decision.decision : open ? (chain.infoRequest ? 'waiting_info' : 'pending') : index < chain.current ? 'not_needed' : 'queued',
           started_at: step.startedAt ? new Date(step.startedAt) : null,
           decided_at: decision ? new Date(decision.at) : null,
+          decided_by: decision ? decision.actedBy : null,
         };
       }),
     );

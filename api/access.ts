@@ -28,8 +28,10 @@ export function visibleTickets(user: UserProfile, today = new Date().toISOString
   clauses.push({
     number: {
       [Op.in]: literal(
-        `(SELECT ticket_number FROM approval_tasks WHERE acting_user_id = ${Number(user.id)} OR approver_id IN ` +
-          `(SELECT from_user_id FROM delegations WHERE to_user_id = ${Number(user.id)} AND starts_on <= '${safeDay}' AND ends_on >= '${safeDay}'))`,
+        `(SELECT ticket_number FROM approval_tasks WHERE acting_user_id = ${Number(user.id)} OR decided_by = ${Number(user.id)} OR ` +
+          // A standing delegate sees only what is waiting now, not the delegator's whole history.
+          `(status IN ('pending', 'waiting_info') AND approver_id IN ` +
+          `(SELECT from_user_id FROM delegations WHERE to_user_id = ${Number(user.id)} AND starts_on <= '${safeDay}' AND ends_on >= '${safeDay}')))`,
       ),
     },
   });

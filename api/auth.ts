@@ -1,6 +1,6 @@
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { auth } from 'express-oauth2-jwt-bearer';
-import { EMAIL_CLAIM } from '../lib/claims';
+import { EMAIL_CLAIM, EMAIL_VERIFIED_CLAIM } from '../lib/claims';
 import type { Config } from '../lib/config';
 import type { Organisation, UserProfile } from '../lib/db/organisation';
 import type { Actor } from '../workflows/domain/types';
@@ -27,9 +27,12 @@ export function authenticate(identity: Config['identity'], organisation: Organis
       if (!sub) throw new ApiError(401, 'UNAUTHORIZED', 'The token has no subject');
       let user = await organisation.userBySubject(sub);
       if (!user) {
-        // First sign-in through a real Auth0 tenant: link the subject to the directory entry by verified email.
+        // First sign-in through a real Auth0 tenant: link the subject to the directory entry by
+        // email, but only an email the identity provider has verified — an unverified sign-up
+        // with someone else's address must never inherit their account.
         const email = (payload[EMAIL_CLAIM] ?? payload.email) as string | undefined;
-        const candidate = email ? await organisation.userByEmail(email) : undefined;
+        const verified = payload[EMAIL_VERIFIED_CLAIM] === true || payload.email_verified === true;
+        const candidate = email && verified ? await organisation.userByEmail(email) : undefined;
         if (candidate && !candidate.authSubject) {
           await organisation.linkSubject(candidate.id, sub);
           user = { ...candidate, authSubject: sub };

@@ -20,7 +20,8 @@ function checkOne(spec: FieldSpec, value: unknown): string | undefined {
     case 'number':
     case 'money': {
       if (typeof value !== 'number' || !Number.isFinite(value)) return 'must be a number';
-      if (spec.type === 'money' && Math.round(value * 100) !== value * 100) return 'must have at most two decimals';
+      // Compare with a tolerance: 19.99 * 100 is 1998.9999999999998 in binary floating point.
+      if (spec.type === 'money' && Math.abs(value * 100 - Math.round(value * 100)) > 1e-6) return 'must have at most two decimals';
       if (spec.min !== undefined && value < spec.min) return `must be at least ${spec.min}`;
       if (spec.max !== undefined && value > spec.max) return `must be at most ${spec.max}`;
       return undefined;

@@ -63,6 +63,7 @@ export const ActionBody = z.strictObject({
 export const ApprovalDecisionName = z.enum(['approve', 'reject', 'request_info', 'delegate']);
 
 export const ApprovalBody = z.strictObject({
+  step: z.number().int().min(0).max(50).optional(),
   reason: trimmed(1, 2000).optional(),
   question: trimmed(1, 2000).optional(),
   toUserId: z.number().int().positive().optional(),

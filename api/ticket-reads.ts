@@ -87,7 +87,10 @@ export function createTicketReads(models: Models) {
     if (query.createdFrom) and.push({ created_at: { [Op.gte]: new Date(query.createdFrom) } });
     if (query.createdTo) and.push({ created_at: { [Op.lt]: new Date(query.createdTo) } });
     if (query.q) {
-      const pattern = `%${query.q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+      // MySQL treats backslash as LIKE's escape character; SQLite has none unless told, so there
+      // % and _ in a search stay wildcards (a broader match, never an error).
+      const escaped = models.Ticket.sequelize!.getDialect() === 'mysql' ? query.q.replace(/[\\%_]/g, (c) => `\\${c}`) : query.q;
+      const pattern = `%${escaped}%`;
       const asNumber = /^#?\d+$/.test(query.q) ? Number(query.q.replace('#', '')) : undefined;
       and.push({
         [Op.or]: [

@@ -95,8 +95,11 @@ export function createTicketService({ client, models, organisation, reads, tempo
       detail.status === 'pending_approval' &&
       chain !== null &&
       typeof actingSlot(chain, user.id, detail.requesterId, new Date().toISOString().slice(0, 10), []) === 'number';
+    const approverIds = chain ? [...new Set(chain.steps.flatMap((step) => [...step.approverIds, ...Object.values(step.delegatedTo), ...step.decisions.map((d) => d.actedBy)]))] : [];
+    const approvalNames = Object.fromEntries((await organisation.usersByIds(approverIds)).map((u) => [u.id, u.name]));
     return {
       ...detail,
+      approvalNames,
       allowedActions: TERMINAL_STATUSES.includes(detail.status) ? [] : allowedActions(facts, actorOf(user)),
       approvalActions: mayDecide ? ['approve', 'reject', 'request_info', 'delegate'] : [],
       canReply: !TERMINAL_STATUSES.includes(detail.status) && (user.id === detail.requesterId || internal),
@@ -132,11 +135,16 @@ export function createTicketService({ client, models, organisation, reads, tempo
 
     async decideApproval(user: UserProfile, number: number, decision: keyof typeof approvalUpdates, body: ApprovalBody, updateId: string | undefined) {
       const handle = await writableRow(user, number);
-      await handle.executeUpdate(approvalUpdates[decision], {
+      if (decision === 'delegate' && body.toUserId !== undefined && (await organisation.usersByIds([body.toUserId])).length === 0) {
+        throw validationError([{ field: 'toUserId', message: 'is not an active person in the directory' }]);
+      }
+      const view = await handle.executeUpdate(approvalUpdates[decision], {
         args: [{ actor: actorOf(user), ...body }],
         ...(updateId ? { updateId: `${decision}:${user.id}:${updateId}` } : {}),
       });
-      return detailFor(number, user);
+      if (await reads.visibleRow(number, user)) return detailFor(number, user);
+      // A delegate who decided may no longer see the ticket: confirm without showing more of it.
+      return { number, status: view.status, version: view.version, visibleToYou: false };
     },
 
     async create(user: UserProfile, body: CreateTicketBody, idempotencyKey: string | undefined) {
@@ -161,6 +169,10 @@ export function createTicketService({ client, models, organisation, reads, tempo
         requester: requesterProfile(user),
         config,
       };
+      if (replayed && (await models.Ticket.findByPk(number, { attributes: ['number'] }))) {
+        // The first attempt got through; its ticket may since have closed (and its workflow completed).
+        return { ticket: await detailFor(number, user), replayed };
+      }
       const workflowId = ticketWorkflowId(number);
       // Update-with-start: one round trip starts the workflow (or finds it, for a retried
       // key) and answers once the ticket is routed and visible in the read tables.

@@ -110,6 +110,8 @@ export enum TicketErrorType {
 
 export interface ApprovalRequest {
   actor: Actor;
+  /** The step the caller saw (0-based); a decision meant for an earlier step never lands on the next one. */
+  step?: number;
   /** Reject needs a reason; request info needs a question; delegate needs a person. */
   reason?: string;
   question?: string;
@@ -203,6 +205,8 @@ export interface PageOnCallInput {
 
 export interface ChooseAssigneeInput {
   ticketNumber: number;
+  /** Identifies this request (ticket:team:version); absent in tickets started before it existed. */
+  requestKey?: string;
   teamId: number;
   strategy: 'round_robin' | 'least_loaded';
   candidateIds: number[];

@@ -11,9 +11,10 @@ import {
   type ApprovalDirectory,
   type ChainState,
 } from './domain/approvals';
-import { addBusinessMinutes, type BusinessCalendar } from './domain/business-time';
+import { addBusinessMinutes } from './domain/business-time';
 import type { ApprovalRequest } from './definitions';
 import { refuse, type TicketEntity } from './ticket-entity';
+import { usableCalendarOf } from './ticket-presentation';
 import { slaOnStatus } from './ticket-sla';
 
 /**
@@ -24,11 +25,6 @@ import { slaOnStatus } from './ticket-sla';
 
 export type ApprovalAction = 'approve' | 'reject' | 'request_info' | 'delegate';
 
-const AROUND_THE_CLOCK: BusinessCalendar = { timeZone: 'UTC', weeklyHours: {}, holidays: [], twentyFourSeven: true };
-
-function approvalCalendar(ticket: TicketEntity): BusinessCalendar {
-  return ticket.team()?.calendar ?? AROUND_THE_CLOCK;
-}
 
 function names(ticket: TicketEntity) {
   return (id: number) => ticket.config.approval?.names[id] ?? `user ${id}`;
@@ -87,12 +83,16 @@ export function validateApproval(ticket: TicketEntity, action: ApprovalAction, r
   const userId = request.actor.userId;
   const pending = chain !== null && chain !== undefined && ticket.state.status === 'pending_approval';
   const slot = pending && userId !== null ? actingSlot(chain, userId, ticket.state.requesterId, isoDate(now), ticket.config.approval?.delegations ?? []) : null;
-  const decidedNow = pending && userId !== null && chain.steps[chain.current]!.decisions.some((d) => d.actedBy === userId);
-  // A repeated approve (a second click, or a click after the step moved on) is a no-op, not an error.
-  if (action === 'approve' && chain && userId !== null && alreadyApproved(chain, userId) && (decidedNow || typeof slot !== 'number')) return null;
+  const slotDecided = pending && typeof slot === 'number' && chain.steps[chain.current]!.decisions.some((d) => d.approverId === slot);
+  const stepMovedOn = pending && request.step !== undefined && request.step !== chain.current;
+  // A repeated approve (a second click, an email link after the portal, a click after the
+  // step moved on) is a no-op, never an approval of the next step.
+  if (action === 'approve' && chain && userId !== null && alreadyApproved(chain, userId) && (slotDecided || stepMovedOn || typeof slot !== 'number')) return null;
   if (!pending) refuse('ILLEGAL_TRANSITION', 'The ticket is not waiting for approval');
   if (userId === null) refuse('FORBIDDEN', 'Only people approve');
   if (typeof slot !== 'number') refuse(slot!.code, slot!.message, slot!.field);
+  if (stepMovedOn) refuse('ILLEGAL_TRANSITION', `The chain has moved on from step ${request.step! + 1}`, 'step');
+  if (slotDecided) refuse('ILLEGAL_TRANSITION', 'This step already has your decision');
   if (action === 'reject' && !request.reason?.trim()) refuse('VALIDATION_ERROR', 'A rejection needs a reason', 'reason');
   if (action === 'request_info' && !request.question?.trim()) refuse('VALIDATION_ERROR', 'Say what information is needed', 'question');
   if (action === 'request_info' && chain.infoRequest) refuse('ILLEGAL_TRANSITION', 'Information was already requested and not yet answered');
@@ -164,7 +164,7 @@ function stepDeadlines(ticket: TicketEntity): { remind: number | null; escalate:
   if (!chain || chain.outcome !== 'pending' || chain.infoRequest || ticket.state.status !== 'pending_approval') return { remind: null, escalate: null };
   const step = chain.steps[chain.current]!;
   if (!step.startedAt) return { remind: null, escalate: null };
-  const calendar = approvalCalendar(ticket);
+  const calendar = usableCalendarOf(ticket);
   const at = (hours: number | null, done: string | null) =>
     hours === null || done !== null ? null : addBusinessMinutes(calendar, new Date(step.startedAt!), hours * 60).getTime();
   return { remind: at(step.remindAfterHours, step.remindedAt), escalate: at(step.escalateAfterHours, step.escalatedAt) };

@@ -11,7 +11,8 @@ import {
   type TicketState,
   type TicketWorkflowInput,
 } from './definitions';
-import { higherPriority, slaOnFirstResponse, slaOnPolicyInputs, slaOnStatus } from './ticket-sla';
+import type { EscalationStep } from './domain/sla-clock';
+import { higherPriority, slaOnFirstResponse, slaOnPolicyInputs, slaOnStatus, type DueRung } from './ticket-sla';
 
 /** A refused action: the validator throws it, so a refused update leaves no trace in history. */
 export class ActionRefused extends Error {
@@ -38,9 +39,13 @@ export function refuse(code: keyof typeof REFUSAL_TYPES, message: string, field?
 }
 
 /** Side effects the workflow runs as activities, then records with their results. */
-export type Effect =
-  | { kind: 'notify'; input: NotifyInput; escalationStep?: number; dueAt?: string }
-  | { kind: 'page'; input: PageOnCallInput; escalationStep?: number; dueAt?: string };
+interface EscalationOrigin {
+  escalationStep?: number;
+  rung?: EscalationStep;
+  dueAt?: string;
+}
+
+export type Effect = ({ kind: 'notify'; input: NotifyInput } | { kind: 'page'; input: PageOnCallInput }) & EscalationOrigin;
 
 /**
  * The ticket's state and the events that changed it. Deterministic and free of
@@ -248,16 +253,15 @@ export class TicketEntity {
   }
 
   /** Runs one rung of the escalation ladder: state changes now, notifications and pages as effects. */
-  escalate(step: number, dueAt: Date, now: Date): void {
-    const rung = this.state.sla?.policy.ladder[step];
-    if (!rung) return;
-    const id = `ticket-${this.state.number}:sla:${this.state.sla!.policy.id}:step-${step}`;
+  escalate({ step, rung, policyId, dueAt }: DueRung, now: Date): void {
+    const id = `ticket-${this.state.number}:sla:${policyId}:step-${step}`;
     const base = { step, action: rung.action, afterMinutes: rung.afterMinutes, dueAt: dueAt.toISOString() };
     switch (rung.action) {
       case 'notify_role':
         this.effects.push({
           kind: 'notify',
           escalationStep: step,
+          rung,
           dueAt: dueAt.toISOString(),
           input: {
             id,
@@ -270,7 +274,7 @@ export class TicketEntity {
         });
         return;
       case 'page_oncall':
-        this.effects.push({ kind: 'page', escalationStep: step, dueAt: dueAt.toISOString(), input: { id, ticketNumber: this.state.number, teamId: this.state.teamId, message: `#${this.state.number} ${this.state.title}` } });
+        this.effects.push({ kind: 'page', escalationStep: step, rung, dueAt: dueAt.toISOString(), input: { id, ticketNumber: this.state.number, teamId: this.state.teamId, message: `#${this.state.number} ${this.state.title}` } });
         return;
       case 'assign_backup': {
         const backup = (this.team()?.leadIds ?? []).find((id) => id !== this.state.assigneeId) ?? null;
@@ -302,11 +306,10 @@ export class TicketEntity {
 
   completeEffect(effect: Effect, result: string, now: Date): void {
     if (effect.escalationStep === undefined) return;
-    const rung = this.state.sla?.policy.ladder[effect.escalationStep];
     this.record(now, null, 'escalation', null, null, {
       step: effect.escalationStep,
-      action: rung?.action ?? effect.kind,
-      afterMinutes: rung?.afterMinutes,
+      action: effect.rung?.action ?? effect.kind,
+      afterMinutes: effect.rung?.afterMinutes,
       dueAt: effect.dueAt,
       result,
     });

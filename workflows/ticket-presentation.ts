@@ -1,6 +1,6 @@
 import type { SearchAttributeUpdatePair } from '@temporalio/common';
 import type { TicketView } from './definitions';
-import { endOfWorkingDaysAfter, type BusinessCalendar } from './domain/business-time';
+import { endOfWorkingDaysAfter, validateCalendar, type BusinessCalendar } from './domain/business-time';
 import {
   SlaBreachedKey,
   TicketAssigneeKey,
@@ -45,11 +45,19 @@ export function describeTicket(ticket: TicketEntity, view: TicketView): string {
   return lines.join('\n\n');
 }
 
+const AROUND_THE_CLOCK: BusinessCalendar = { timeZone: 'UTC', weeklyHours: {}, holidays: [], twentyFourSeven: true };
+
+/** The owning team's calendar when it is usable, else around the clock (for auto-close and approval timers). */
+export function usableCalendarOf(ticket: TicketEntity): BusinessCalendar {
+  const calendar = ticket.team()?.calendar;
+  return calendar && validateCalendar(calendar).length === 0 ? calendar : AROUND_THE_CLOCK;
+}
+
 /** When a resolved ticket closes by itself: the end of the N-th business day of the owning team after resolution. */
 export function autoCloseAt(ticket: TicketEntity): Date | null {
   const days = ticket.config.autoCloseAfterBusinessDays;
   const { status, resolvedAt } = ticket.state;
-  if (!days || status !== 'resolved' || !resolvedAt || ticket.state.sla === undefined) return null;
-  const calendar: BusinessCalendar = ticket.team()?.calendar ?? { timeZone: 'UTC', weeklyHours: {}, holidays: [], twentyFourSeven: true };
-  return endOfWorkingDaysAfter(calendar, new Date(resolvedAt), days);
+  // A malformed setting means "no auto-close", never a failing workflow task.
+  if (!days || !Number.isInteger(days) || days < 1 || status !== 'resolved' || !resolvedAt || ticket.state.sla === undefined) return null;
+  return endOfWorkingDaysAfter(usableCalendarOf(ticket), new Date(resolvedAt), days);
 }

@@ -10,6 +10,7 @@ import {
   onStatus,
   startSla,
   summarise,
+  type EscalationStep,
   type SlaState,
 } from './domain/sla-clock';
 import { PRIORITIES, type CalendarSnapshot, type ConfigSnapshot, type Priority, type SlaPolicySnapshot, type TicketStatus } from './domain/types';
@@ -49,10 +50,15 @@ function dues(sla: SlaState | null | undefined) {
   };
 }
 
-/** Applies a change to the SLA state and records it when a due instant moved. */
+/**
+ * Applies a change to the SLA state and records it when a due instant moved. Anything
+ * that fell due before `now` (the timer may not have been handled yet) is recorded first,
+ * so a late reply or pause can never hide a breach or skip a rung.
+ */
 export function changeSla(ticket: TicketEntity, reason: string, now: Date, change: (sla: SlaState) => SlaState): void {
+  if (!ticket.state.sla) return;
+  for (const due of collectSlaDue(ticket, now)) ticket.escalate(due, now);
   const sla = ticket.state.sla;
-  if (!sla) return;
   const before = dues(sla);
   ticket.state.sla = change(sla);
   const after = dues(ticket.state.sla);
@@ -61,6 +67,7 @@ export function changeSla(ticket: TicketEntity, reason: string, now: Date, chang
   }
 }
 
+/** Starts the clocks on the ticket's current team and priority, or records why there are none. */
 export function beginSla(ticket: TicketEntity, now: Date): void {
   const { state, config } = ticket;
   const policy = policyFor(config, state.departmentId, state.teamId, state.priority);
@@ -94,11 +101,23 @@ export function slaOnFirstResponse(ticket: TicketEntity, now: Date): void {
 /** New targets after a priority change or transfer; time already spent is kept. */
 export function slaOnPolicyInputs(ticket: TicketEntity, reason: string, now: Date): void {
   const { state, config } = ticket;
-  if (!state.sla) return;
+  if (state.sla === undefined) return;
+  if (state.sla === null) {
+    // The ticket had no applicable SLA (e.g. a team without a calendar); it may have one now.
+    if (policyFor(config, state.departmentId, state.teamId, state.priority)) beginSla(ticket, now);
+    return;
+  }
   const policy = policyFor(config, state.departmentId, state.teamId, state.priority);
-  const calendar = policy && calendarFor(config, state.teamId, policy);
-  if (!policy || !calendar) return;
-  changeSla(ticket, reason, now, (sla) => onPolicyChange(sla, policy, calendar, now));
+  const current = state.sla.calendar as CalendarSnapshot;
+  const teamCalendar = ticket.team()?.calendar;
+  // A calendar an admin edited since the ticket started (signalled in) beats the start-time snapshot.
+  const override = teamCalendar && current.code === teamCalendar.code && (current.version ?? 0) > teamCalendar.version ? current : undefined;
+  const calendar = policy && calendarFor(config, state.teamId, policy, override);
+  if (!policy || !calendar) {
+    ticket.record(now, null, 'sla_not_applicable', null, null, { reason: `${reason}: no SLA policy or usable calendar; the previous targets stay` });
+    return;
+  }
+  changeSla(ticket, reason, now, (sla) => onPolicyChange(sla, policy, calendar, state.status, now));
 }
 
 export function slaOnCalendarChange(ticket: TicketEntity, calendar: CalendarSnapshot, reason: string, now: Date): boolean {
@@ -122,21 +141,32 @@ export function higherPriority(priority: Priority): Priority | null {
   return index > 0 ? PRIORITIES[index - 1]! : null;
 }
 
-/** Records every breach and returns the escalation steps now due (each exactly once), with the instant each was due. */
-export function collectSlaDue(ticket: TicketEntity, now: Date): Array<{ step: number; dueAt: Date }> {
+export interface DueRung {
+  step: number;
+  rung: EscalationStep;
+  policyId: number;
+  dueAt: Date;
+}
+
+/**
+ * Records every breach and returns the escalation rungs now due (each exactly once), with
+ * the rung itself: a rung that bumps priority changes the policy, and the rest of the
+ * batch must still run the ladder they were due on.
+ */
+export function collectSlaDue(ticket: TicketEntity, now: Date): DueRung[] {
   const sla = ticket.state.sla;
   if (!sla) return [];
   const { state, fired } = collectDue(sla, now);
   ticket.state.sla = state;
-  const steps: Array<{ step: number; dueAt: Date }> = [];
+  const rungs: DueRung[] = [];
   for (const point of fired) {
     if (point.kind === 'breach') {
       ticket.record(now, null, 'sla_breached', null, null, { clock: point.clock, dueAt: point.at.toISOString() });
     } else {
-      steps.push({ step: point.step, dueAt: point.at });
+      rungs.push({ step: point.step, rung: sla.policy.ladder[point.step]!, policyId: sla.policy.id, dueAt: point.at });
     }
   }
-  return steps;
+  return rungs;
 }
 
 export function slaSummary(ticket: TicketEntity, now: Date) {

@@ -1,4 +1,5 @@
 import {
+  ActivityFailure,
   ApplicationFailure,
   allHandlersFinished,
   condition,
@@ -38,11 +39,18 @@ import { beginSla, collectSlaDue, nextSlaWake, slaOnCalendarChange, slaSummary }
 
 type Activities = ReturnType<typeof createActivities>;
 
-// Our own database and notification store: retry until they are back rather than give up,
-// since a ticket must never lose an event because MySQL was down a while.
-const { projectTicket, chooseAssignee, notify, pageOnCall } = proxyActivities<Activities>({
+// Our own database: retry until it is back rather than give up, since a ticket must never
+// lose an event because MySQL was down a while.
+const { projectTicket, chooseAssignee } = proxyActivities<Activities>({
   startToCloseTimeout: '30 seconds',
   retry: { initialInterval: '1 second', maximumInterval: '1 minute', backoffCoefficient: 2 },
+});
+// Notifications and pages reach outside the ticket: bounded, so a dead webhook is recorded as
+// a failed escalation instead of holding up the ticket's projection and timers.
+const { notify, pageOnCall } = proxyActivities<Activities>({
+  startToCloseTimeout: '30 seconds',
+  scheduleToCloseTimeout: '10 minutes',
+  retry: { initialInterval: '2 seconds', maximumInterval: '1 minute', backoffCoefficient: 2, maximumAttempts: 8 },
 });
 
 /** Tickets started before this patch have no SLA clocks or approval chains; their histories replay unchanged. */
@@ -123,7 +131,15 @@ export async function ticketWorkflow(input: TicketWorkflowInput): Promise<Ticket
       ticket.assignmentPending = false;
       return;
     }
-    const assigneeId = await chooseAssignee({ ticketNumber: ticket.state.number, teamId: team.id, strategy: team.assignmentStrategy, candidateIds: team.memberIds });
+    const assigneeId = await chooseAssignee({
+      ticketNumber: ticket.state.number,
+      requestKey: `${ticket.state.number}:${team.id}:${ticket.version}`,
+      teamId: team.id,
+      strategy: team.assignmentStrategy,
+      candidateIds: team.memberIds,
+    });
+    // A transfer accepted while the activity ran makes its answer moot: the next loop asks the new team.
+    if (ticket.state.teamId !== team.id) return;
     ticket.autoAssign(assigneeId, team.assignmentStrategy, new Date());
   };
 
@@ -184,13 +200,23 @@ export async function ticketWorkflow(input: TicketWorkflowInput): Promise<Ticket
   }
 
   async function runEffect(entity: TicketEntity, effect: Effect): Promise<void> {
-    const result =
-      effect.kind === 'notify'
-        ? `notified ${(await notify(effect.input)).delivered} people`
-        : `paged on-call: ${(await pageOnCall(effect.input)).summary}`;
+    let result: string;
+    try {
+      result =
+        effect.kind === 'notify'
+          ? notifiedText((await notify(effect.input)).delivered)
+          : `paged on-call: ${(await pageOnCall(effect.input)).summary}`;
+    } catch (err) {
+      if (!(err instanceof ActivityFailure)) throw err;
+      result = `failed: ${err.cause?.message ?? err.message}`;
+    }
     entity.effects.shift();
     entity.completeEffect(effect, result, new Date());
   }
+}
+
+function notifiedText(count: number): string {
+  return `notified ${count} ${count === 1 ? 'person' : 'people'}`;
 }
 
 /** What a timer firing means: auto-close, approval reminders and escalation, SLA breaches and the ladder. */
@@ -201,7 +227,7 @@ function onTimer(ticket: TicketEntity, now: Date): void {
     return;
   }
   onApprovalTimer(ticket, now);
-  for (const { step, dueAt } of collectSlaDue(ticket, now)) ticket.escalate(step, dueAt, now);
+  for (const due of collectSlaDue(ticket, now)) ticket.escalate(due, now);
 }
 
 /** Converts a refusal into the ApplicationFailure the client sees as the update's failure. */

@@ -219,13 +219,14 @@ export function defineModels(sequelize: Sequelize): Models {
   const AssignmentDecision = sequelize.define(
     'AssignmentDecision',
     {
-      ticket_number: { type: DataTypes.INTEGER, primaryKey: true },
+      request_key: { type: DataTypes.STRING, primaryKey: true },
+      ticket_number: DataTypes.INTEGER,
       team_id: DataTypes.INTEGER,
       user_id: DataTypes.INTEGER,
       strategy: DataTypes.STRING,
       decided_at: DataTypes.DATE,
     },
-    { tableName: 'assignment_decisions', timestamps: false },
+    { tableName: 'assignment_requests', timestamps: false },
   );
   const noTimestamps = (tableName: string) => ({ tableName, timestamps: false });
   const TicketMessage = sequelize.define(
@@ -258,6 +259,7 @@ export function defineModels(sequelize: Sequelize): Models {
       status: DataTypes.STRING,
       started_at: DataTypes.DATE,
       decided_at: DataTypes.DATE,
+      decided_by: DataTypes.INTEGER,
     },
     noTimestamps('approval_tasks'),
   );

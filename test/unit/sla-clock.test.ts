@@ -44,7 +44,7 @@ describe('SLA clock', () => {
 
   test('when priority goes High→Critical after 30 spent minutes, then the 30 are kept against the new targets', () => {
     const started = startSla(berlin, high, 'assigned', at('2026-11-23T09:00:00+01:00'));
-    const bumped = onPolicyChange(started, critical, berlin, at('2026-11-23T09:30:00+01:00'));
+    const bumped = onPolicyChange(started, critical, berlin, 'assigned', at('2026-11-23T09:30:00+01:00'));
     expect(summarise(bumped, 'resolution', at('2026-11-23T09:30:00+01:00'))).toMatchObject({ spentMinutes: 30, targetMinutes: 120, remainingMinutes: 90 });
     expect(iso(dueAt(bumped, 'resolution'))).toBe(iso(at('2026-11-23T11:00:00+01:00')));
     // 30 spent already exceeds Critical's 15-minute first response: breached at the change.
@@ -53,7 +53,7 @@ describe('SLA clock', () => {
 
   test('when transferred to a team in another time zone, then spent time is kept and the rest counts on the new calendar', () => {
     const started = startSla(berlin, high, 'assigned', at('2026-11-23T09:00:00+01:00'));
-    const moved = onPolicyChange(started, high, newYork, at('2026-11-23T09:30:00+01:00'));
+    const moved = onPolicyChange(started, high, newYork, 'assigned', at('2026-11-23T09:30:00+01:00'));
     // 30 of 60 minutes left; New York opens at 09:00 EST (15:00 in Berlin).
     expect(iso(dueAt(moved, 'first_response'))).toBe(iso(at('2026-11-23T09:30:00-05:00')));
   });
@@ -101,6 +101,25 @@ describe('SLA clock', () => {
     expect(dueAt(sla, 'first_response')).toBeNull();
     expect(summarise(sla, 'first_response', at('2026-11-23T12:00:00+01:00'))).toMatchObject({ state: 'met', spentMinutes: 20 });
     expect(collectDue(sla, at('2026-11-23T16:59:00+01:00')).fired).toEqual([]);
+  });
+
+  test('when the first reply is processed just after the due time, before the timer fired, then the breach is still recorded at the due instant', () => {
+    let sla = startSla(berlin, high, 'new', at('2026-11-23T09:00:00+01:00'));
+    sla = onFirstResponse(sla, at('2026-11-23T10:00:20+01:00'));
+    expect(summarise(sla, 'first_response', at('2026-11-23T10:01:00+01:00'))).toMatchObject({
+      state: 'breached',
+      breachedAt: at('2026-11-23T10:00:00+01:00').toISOString(),
+    });
+  });
+
+  test('when a policy change lands on a status the new policy pauses, then the clocks pause', () => {
+    const pausingVendor = { ...medium, id: 9, pauseStatuses: ['waiting_on_vendor' as const] };
+    const noVendorPause = { ...medium, id: 10, pauseStatuses: [] };
+    let sla = startSla(berlin, noVendorPause, 'waiting_on_vendor', at('2026-11-23T09:00:00+01:00'));
+    expect(dueAt(sla, 'resolution')).not.toBeNull();
+    sla = onPolicyChange(sla, pausingVendor, berlin, 'waiting_on_vendor', at('2026-11-23T10:00:00+01:00'));
+    expect(dueAt(sla, 'resolution')).toBeNull();
+    expect(summarise(sla, 'resolution', at('2026-11-23T12:00:00+01:00')).spentMinutes).toBe(60);
   });
 
   test('when the ticket waits for approval, then no clock runs', () => {

@@ -90,7 +90,7 @@ describe('SLA timers on business time (time-skipping server)', () => {
       ['sla_breached', 'resolution', sameMinute(at(week, 0, '12:00'))],
     ]);
     for (const e of events) expect(minute(e.occurredAt)).toBe(minute(e.data.dueAt as string));
-    expect(events[1]!.data.result).toBe('notified 1 people');
+    expect(events[1]!.data.result).toBe('notified 1 person');
     const dana = await h.userId('dana');
     const ada = await h.userId('ada');
     const notified = await h.db.models.Notification.findAll({ where: { ticket_number: number, kind: 'escalation' } });

@@ -190,7 +190,9 @@ export function actingSlot(chain: ChainState, userId: number, requesterId: numbe
     return approver === userId || delegateOn(approver, isoDate, delegations) === userId;
   });
   if (slots.length === 0) return { code: 'FORBIDDEN', message: 'Only the assigned approver or their delegate may act on this step' };
-  return slots.find((s) => !decided.has(s)) ?? slots[0]!;
+  // Someone who approves in their own right and as a delegate fills their own slot first.
+  const ordered = [...slots].sort((a, b) => Number(b === userId) - Number(a === userId));
+  return ordered.find((s) => !decided.has(s)) ?? ordered[0]!;
 }
 
 /** Whether this user already approved in the chain: a repeated click is then a no-op, not an error. */

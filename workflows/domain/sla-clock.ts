@@ -71,8 +71,11 @@ export interface SlaState {
   policy: SlaPolicy;
   firstResponse: ClockState;
   resolution: ClockState;
-  /** Ladder steps already run, by index in the policy's ladder (each runs once). */
-  firedSteps: number[];
+  /**
+   * Ladder rungs already run, as `policyId:index`: kept across policy changes so a
+   * priority that goes up and down again never re-runs a rung of a ladder it came back to.
+   */
+  firedSteps: string[];
 }
 
 function counts(status: TicketStatus, policy: SlaPolicy): boolean {
@@ -88,10 +91,18 @@ function spentMs(state: SlaState, clock: ClockState, now: number): number {
   return clock.spentMs + businessMillisBetween(state.calendar, new Date(clock.runningSince), new Date(Math.max(now, clock.runningSince)));
 }
 
-/** Folds the running stretch into spentMs so targets or calendars can change without losing it. */
+/**
+ * Folds the running stretch into spentMs so targets or calendars can change without losing
+ * it. A target already passed is stamped as breached at its real due instant, so a change
+ * processed after the due time (a late reply, a pause) can never hide the breach.
+ */
 function settle(state: SlaState, clock: ClockState, now: number): ClockState {
   if (clock.runningSince === null) return clock;
-  return { ...clock, spentMs: spentMs(state, clock, now), runningSince: now };
+  const settled = { ...clock, spentMs: spentMs(state, clock, now), runningSince: now };
+  if (settled.breachedAt === null && settled.stoppedAt === null && settled.spentMs >= clock.targetMinutes * 60_000) {
+    settled.breachedAt = instantAfter(state, clock, clock.targetMinutes) ?? now;
+  }
+  return settled;
 }
 
 function settleBoth(state: SlaState, now: number): SlaState {
@@ -139,17 +150,17 @@ export function onFirstResponse(state: SlaState, now: Date): SlaState {
 }
 
 /** New targets (priority change) or a new calendar and policy (transfer): spent time is kept. */
-export function onPolicyChange(state: SlaState, policy: SlaPolicy, calendar: BusinessCalendar, now: Date): SlaState {
+export function onPolicyChange(state: SlaState, policy: SlaPolicy, calendar: BusinessCalendar, status: TicketStatus, now: Date): SlaState {
   const settled = settleBoth(state, now.getTime());
-  return {
+  const changed: SlaState = {
     ...settled,
     calendar,
     policy,
     firstResponse: { ...settled.firstResponse, targetMinutes: policy.firstResponseMinutes },
     resolution: { ...settled.resolution, targetMinutes: policy.resolutionMinutes },
-    // Steps of the old ladder that ran stay run; the new ladder's steps are judged afresh.
-    firedSteps: policy.id === state.policy.id ? settled.firedSteps : [],
   };
+  // The new policy may pause (or not) in the ticket's current status.
+  return onStatus(changed, status, now);
 }
 
 /** The same calendar with new holidays or hours: spent time so far is kept, due instants move. */
@@ -172,6 +183,10 @@ export function dueAt(state: SlaState, name: SlaClockName): Date | null {
   return at === null ? null : new Date(at);
 }
 
+export function rungKey(state: SlaState, index: number): string {
+  return `${state.policy.id}:${index}`;
+}
+
 export type SlaDuePoint =
   | { kind: 'breach'; clock: SlaClockName; at: Date }
   | { kind: 'escalation'; step: number; clock: SlaClockName; at: Date };
@@ -185,7 +200,7 @@ export function pendingDuePoints(state: SlaState): SlaDuePoint[] {
     if (due && clock.breachedAt === null) points.push({ kind: 'breach', clock: name, at: due });
   }
   state.policy.ladder.forEach((step, index) => {
-    if (state.firedSteps.includes(index)) return;
+    if (state.firedSteps.includes(rungKey(state, index))) return;
     const name = step.clock ?? 'first_response';
     const clock = name === 'first_response' ? state.firstResponse : state.resolution;
     const at = instantAfter(state, clock, step.afterMinutes);
@@ -207,7 +222,7 @@ export function collectDue(state: SlaState, now: Date): { state: SlaState; fired
       const key = point.clock === 'first_response' ? 'firstResponse' : 'resolution';
       next = { ...next, [key]: { ...next[key], breachedAt: point.at.getTime() } };
     } else {
-      next = { ...next, firedSteps: [...next.firedSteps, point.step] };
+      next = { ...next, firedSteps: [...next.firedSteps, rungKey(state, point.step)] };
     }
   }
   return { state: next, fired };
