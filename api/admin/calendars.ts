@@ -1,4 +1,4 @@
-import type { Client } from '@temporalio/client';
+import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { Op, type Model } from 'sequelize';
 import { z } from 'zod';
 import type { Models } from '../../lib/db/models';
@@ -44,8 +44,12 @@ export function describeCalendarChange(before: CalendarSnapshot, after: Calendar
 }
 
 export function createCalendarAdmin({ models, client }: { models: Models; client: Client }) {
-  /** Tells every open ticket of the teams on this calendar; each recomputes its due instants and records why. */
-  async function signalOpenTickets(calendar: CalendarSnapshot, reason: string): Promise<number> {
+  /**
+   * Tells every open ticket of the teams on this calendar; each recomputes its due instants
+   * and records why. Returns how many were told and how many could not be (reported to the
+   * admin, who can save again: the signal is idempotent per calendar version).
+   */
+  async function signalOpenTickets(calendar: CalendarSnapshot, reason: string): Promise<{ notified: number; failed: number[] }> {
     const teams = await models.Team.findAll({ where: { calendar_id: calendar.id }, attributes: ['id'] });
     const tickets = await models.Ticket.findAll({
       where: { team_id: { [Op.in]: teams.map((t) => t.get('id') as number) }, status: { [Op.notIn]: [...TERMINAL_STATUSES] } },
@@ -53,17 +57,21 @@ export function createCalendarAdmin({ models, client }: { models: Models; client
     });
     // Bounded fan-out: a calendar shared by thousands of tickets must not open thousands of calls at once.
     const numbers = tickets.map((t) => t.get('number') as number);
+    const failed: number[] = [];
     for (let i = 0; i < numbers.length; i += 20) {
       await Promise.all(
         numbers.slice(i, i + 20).map((n) =>
           client.workflow
             .getHandle(ticketWorkflowId(n))
             .signal(calendarChangedSignal, { calendar, reason })
-            .catch(() => undefined /* completed meanwhile: nothing to recompute */),
+            .catch((err: unknown) => {
+              // A ticket that closed meanwhile has nothing to recompute; anything else is reported.
+              if (!(err instanceof WorkflowNotFoundError)) failed.push(n);
+            }),
         ),
       );
     }
-    return numbers.length;
+    return { notified: numbers.length - failed.length, failed };
   }
 
   return {
@@ -91,8 +99,8 @@ export function createCalendarAdmin({ models, client }: { models: Models; client
       const after = calendarSnapshotOf((await models.BusinessCalendar.findByPk(id))!);
       await audit(models, actor, 'business_calendar', id, 'update', before, after);
       const reason = describeCalendarChange(before, after);
-      const ticketsNotified = await signalOpenTickets(after, reason);
-      return { calendar: after, reason, ticketsNotified };
+      const { notified, failed } = await signalOpenTickets(after, reason);
+      return { calendar: after, reason, ticketsNotified: notified, ticketsNotNotified: failed };
     },
   };
 }
