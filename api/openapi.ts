@@ -32,7 +32,7 @@ export const OPERATIONS: Operation[] = [
   { method: 'get', path: '/teams', summary: 'Teams (for transfer and share)', tag: 'directory' },
   { method: 'get', path: '/teams/{id}/members', summary: 'Members of a team (staff only)', tag: 'directory' },
   { method: 'post', path: '/tickets', summary: 'Raise a ticket (starts its workflow)', tag: 'tickets', body: CreateTicketBody, idempotent: true },
-  { method: 'get', path: '/tickets', summary: 'Tickets the caller may see, filtered and paginated', tag: 'tickets', query: ListTicketsQuery },
+  { method: 'get', path: '/tickets', summary: 'Tickets the caller may see, filtered and paginated; `cf.<key>=value` filters a declared custom field', tag: 'tickets', query: ListTicketsQuery },
   { method: 'get', path: '/tickets/export', summary: 'The filtered list as CSV (streamed)', tag: 'tickets', query: ListTicketsQuery, csv: true },
   { method: 'get', path: '/tickets/{number}', summary: 'A ticket from the read model, with what the caller may do', tag: 'tickets' },
   { method: 'get', path: '/tickets/{number}/events', summary: 'Timeline', tag: 'tickets', query: PageQuery },

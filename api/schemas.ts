@@ -39,7 +39,8 @@ export const ListTicketsQuery = z.strictObject({
   page: z.coerce.number().int().min(1).max(100_000).default(1),
   limit: z.coerce.number().int().min(1).max(100).default(20),
 });
-export type ListTicketsQuery = z.infer<typeof ListTicketsQuery>;
+/** The list filters, plus `cf.<key>=value` filters on declared custom fields (checked against the catalog). */
+export type ListTicketsQuery = z.infer<typeof ListTicketsQuery> & { customFields?: Record<string, string | number> };
 
 export const PageQuery = z.strictObject({
   page: z.coerce.number().int().min(1).max(100_000).default(1),

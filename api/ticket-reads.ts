@@ -86,6 +86,18 @@ export function createTicketReads(models: Models) {
     if (query.assigneeId) and.push({ assignee_id: query.assigneeId });
     if (query.createdFrom) and.push({ created_at: { [Op.gte]: new Date(query.createdFrom) } });
     if (query.createdTo) and.push({ created_at: { [Op.lt]: new Date(query.createdTo) } });
+    for (const [key, value] of Object.entries(query.customFields ?? {})) {
+      // Keys were checked against the declared fields (letters, digits, underscore), so the JSON path is safe to inline.
+      if (!/^\w+$/.test(key)) continue;
+      const sequelize = models.Ticket.sequelize!;
+      const expr =
+        sequelize.getDialect() === 'mysql'
+          ? typeof value === 'number'
+            ? `JSON_EXTRACT(custom_fields, '$.${key}')`
+            : `JSON_UNQUOTE(JSON_EXTRACT(custom_fields, '$.${key}'))`
+          : `json_extract(custom_fields, '$.${key}')`;
+      and.push(sequelize.where(sequelize.literal(expr), value));
+    }
     if (query.q) {
       // MySQL treats backslash as LIKE's escape character; SQLite has none unless told, so there
       // % and _ in a search stay wildcards (a broader match, never an error).

@@ -2,7 +2,8 @@ import { Router } from 'express';
 import { principalOf } from '../auth';
 import { pagination, sendData, sendList } from '../envelope';
 import { streamCsv } from '../reports/csv';
-import { fromZod } from '../errors';
+import type { Organisation } from '../../lib/db/organisation';
+import { fromZod, validationError, type FieldError } from '../errors';
 import {
   ActionBody,
   ActionName,
@@ -29,7 +30,38 @@ function idempotencyKeyOf(header: string | undefined): string | undefined {
 }
 
 /** Ticket routes: thin handlers that validate, then hand over to the service or the read model. */
-export function createTicketsRouter({ service, reads }: { service: TicketService; reads: TicketReads }): Router {
+/**
+ * Splits `cf.<key>` filters off the query and checks each against the declared custom
+ * fields: unknown keys and values of the wrong type are a 400 naming the parameter.
+ */
+async function listQueryOf(raw: Record<string, unknown>, organisation: Organisation): Promise<ListTicketsQuery> {
+  const plain = Object.fromEntries(Object.entries(raw).filter(([k]) => !k.startsWith('cf.')));
+  const query: ListTicketsQuery = parse(ListTicketsQuery, plain);
+  const filters = Object.entries(raw).filter(([k]) => k.startsWith('cf.'));
+  if (filters.length === 0) return query;
+  const declared = new Map((await organisation.categories()).flatMap((c) => c.fields.map((f) => [f.key, f] as const)));
+  const errors: FieldError[] = [];
+  const customFields: Record<string, string | number> = {};
+  for (const [param, value] of filters) {
+    const key = param.slice(3);
+    const field = declared.get(key);
+    if (!field || typeof value !== 'string' || value.length > 200) {
+      errors.push({ field: param, message: field ? 'must be a single value of at most 200 characters' : 'is not a declared custom field' });
+    } else if (field.type === 'multiselect') {
+      errors.push({ field: param, message: 'multi-select fields cannot be filtered on' });
+    } else if (field.type === 'number' || field.type === 'money' || field.type === 'user') {
+      const number = Number(value);
+      if (value.trim() === '' || !Number.isFinite(number)) errors.push({ field: param, message: 'must be a number' });
+      else customFields[key] = number;
+    } else {
+      customFields[key] = value;
+    }
+  }
+  if (errors.length) throw validationError(errors);
+  return { ...query, customFields };
+}
+
+export function createTicketsRouter({ service, reads, organisation }: { service: TicketService; reads: TicketReads; organisation: Organisation }): Router {
   const router = Router();
 
   router.post('/', async (req, res) => {
@@ -43,13 +75,13 @@ export function createTicketsRouter({ service, reads }: { service: TicketService
   });
 
   router.get('/', async (req, res) => {
-    const query = parse(ListTicketsQuery, req.query);
+    const query = await listQueryOf(req.query as Record<string, unknown>, organisation);
     const { items, total } = await reads.list(query, principalOf(req));
     sendList(req, res, items, pagination(query.page, query.limit, total));
   });
 
   router.get('/export', async (req, res) => {
-    const { page: _page, limit: _limit, sort: _sort, ...query } = parse(ListTicketsQuery, req.query);
+    const { page: _page, limit: _limit, sort: _sort, ...query } = await listQueryOf(req.query as Record<string, unknown>, organisation);
     const columns = ['number', 'title', 'status', 'priority', 'channel', 'categoryName', 'departmentName', 'teamName', 'assigneeName', 'requesterName', 'slaBreached', 'createdAt', 'updatedAt', 'resolvedAt', 'closedAt'] as const;
     const pages = reads.exportPages(query, principalOf(req));
     async function* rows() {

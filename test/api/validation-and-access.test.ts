@@ -186,6 +186,19 @@ describe('who sees what', () => {
     expect(list.body.pagination).toMatchObject({ page: 1, limit: 100, total: numbers.length });
   });
 
+  test('when the list is filtered on a declared custom field, then only matching tickets appear', async () => {
+    const numbers = async (query: string) => (await h.request('GET', `/tickets?limit=100&${query}`, { as: 'ada' })).body.data.map((t: { number: number }) => t.number);
+    expect(await numbers('cf.vendor=Acme')).toEqual([purchase.number]);
+    expect(await numbers('cf.amount=1200')).toEqual([purchase.number]);
+    expect(await numbers('cf.vendor=Globex')).toEqual([]);
+  });
+
+  test('when a custom-field filter names an undeclared field or the wrong type, then 400 names the parameter', async () => {
+    const response = await h.request('GET', '/tickets?cf.colour=red&cf.amount=lots', { as: 'ada' });
+    expect(response.status).toBe(400);
+    expect(response.body.error.details.map((d: { field: string }) => d.field).sort()).toEqual(['cf.amount', 'cf.colour']);
+  });
+
   test("when a requester lists tickets, then only their own appear", async () => {
     const list = await h.request('GET', '/tickets?limit=100', { as: 'emma' });
     const requesters = new Set(list.body.data.map((t: { requesterName: string }) => t.requesterName));
