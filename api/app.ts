@@ -79,7 +79,7 @@ export function createApp({ config, client, sequelize, models, logger, rateLimit
   v1.use(limiter(rateLimitPerMinute, (req) => `user:${req.principal?.id ?? 'anonymous'}`));
   v1.use(createDirectoryRouter({ organisation }));
   v1.use('/tickets', createTicketsRouter({ service, reads, organisation }));
-  v1.use('/approvals', createApprovalsRouter({ reads }));
+  v1.use('/approvals', createApprovalsRouter({ reads, service, models, organisation }));
   v1.use('/admin', createAdminRouter({ models, client }));
   v1.use('/notifications', createNotificationsRouter({ models }));
   v1.use('/reports', createReportsRouter({ sequelize }));

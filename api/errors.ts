@@ -49,7 +49,8 @@ const WORKFLOW_FAILURES: Record<string, { status: number; code: string }> = {
   [TicketErrorType.InvalidInput]: { status: 400, code: 'VALIDATION_ERROR' },
 };
 
-function translate(err: unknown): ApiError | undefined {
+/** The answer an error deserves, or undefined for an unexpected one (a 500). */
+export function toApiError(err: unknown): ApiError | undefined {
   if (err instanceof ApiError) return err;
   if (err instanceof z.ZodError) return fromZod(err);
   if (err instanceof UnauthorizedError || err instanceof InsufficientScopeError) {
@@ -75,7 +76,7 @@ function translate(err: unknown): ApiError | undefined {
 /** The one place errors become HTTP answers; anything unexpected is logged with the request id and answered 500. */
 export function errorMiddleware(logger: Logger) {
   return (err: unknown, req: Request, res: Response, _next: NextFunction): void => {
-    const apiError = translate(err);
+    const apiError = toApiError(err);
     if (apiError) {
       if (apiError.status === 401) res.setHeader('WWW-Authenticate', 'Bearer');
       res.status(apiError.status).json({

@@ -3,7 +3,7 @@ import { CalendarBody } from './admin/calendars';
 import { SlaPolicyBody } from './admin/sla-policies';
 import { NotificationListQuery } from './routes/notifications';
 import { ReportQuery } from './routes/reports';
-import { ActionBody, ApprovalBody, CreateTicketBody, ListTicketsQuery, MessageBody, PageQuery } from './schemas';
+import { ActionBody, ApprovalBody, BulkActionBody, BulkApproveBody, CreateTicketBody, DelegationBody, ListTicketsQuery, MessageBody, PageQuery } from './schemas';
 
 /**
  * The OpenAPI 3.1 document, built from the very zod schemas the handlers validate with
@@ -11,7 +11,7 @@ import { ActionBody, ApprovalBody, CreateTicketBody, ListTicketsQuery, MessageBo
  * operations with the routes Express actually serves, so the two cannot drift apart.
  */
 interface Operation {
-  method: 'get' | 'post' | 'put';
+  method: 'get' | 'post' | 'put' | 'delete';
   path: string;
   summary: string;
   tag: string;
@@ -42,6 +42,11 @@ export const OPERATIONS: Operation[] = [
   { method: 'post', path: '/tickets/{number}/actions/{action}', summary: 'A lifecycle action (Update with validator)', tag: 'tickets', body: ActionBody, idempotent: true },
   { method: 'post', path: '/tickets/{number}/approval/{decision}', summary: 'Approve, reject, request information or delegate', tag: 'approvals', body: ApprovalBody, idempotent: true },
   { method: 'get', path: '/approvals/pending', summary: 'Approval steps waiting on the caller', tag: 'approvals', query: PageQuery },
+  { method: 'post', path: '/approvals/bulk-approve', summary: 'Approve many tickets; each reports its own outcome', tag: 'approvals', body: BulkApproveBody },
+  { method: 'get', path: '/approvals/delegations', summary: 'Standing delegations from or to the caller', tag: 'approvals', query: PageQuery },
+  { method: 'post', path: '/approvals/delegations', summary: 'Delegate my approvals between two dates (out of office)', tag: 'approvals', body: DelegationBody },
+  { method: 'delete', path: '/approvals/delegations/{id}', summary: 'Withdraw one of my delegations', tag: 'approvals' },
+  { method: 'post', path: '/tickets/bulk/actions/{action}', summary: 'Assign or set priority on many tickets; each reports its own outcome', tag: 'tickets', body: BulkActionBody },
   { method: 'get', path: '/notifications', summary: 'In-portal notifications', tag: 'notifications', query: NotificationListQuery },
   { method: 'get', path: '/notifications/unread-count', summary: 'Unread count', tag: 'notifications' },
   { method: 'post', path: '/notifications/read-all', summary: 'Mark all read', tag: 'notifications' },

@@ -61,6 +61,23 @@ export const ActionBody = z.strictObject({
   access: z.enum(['read', 'write']).optional(),
 });
 
+const TicketNumbers = z.array(z.number().int().positive()).min(1).max(100);
+
+export const BulkActionName = z.enum(['assign', 'set_priority']);
+export const BulkActionBody = z.strictObject({
+  numbers: TicketNumbers,
+  assigneeId: z.number().int().positive().optional(),
+  priority: z.enum(PRIORITIES).optional(),
+  reason: trimmed(1, 2000).optional(),
+});
+
+export const BulkApproveBody = z.strictObject({ numbers: TicketNumbers });
+
+const IsoDay = z.iso.date();
+export const DelegationBody = z
+  .strictObject({ toUserId: z.number().int().positive(), startsOn: IsoDay, endsOn: IsoDay })
+  .refine((d) => d.endsOn >= d.startsOn, { message: 'must not be before startsOn', path: ['endsOn'] });
+
 export const ApprovalDecisionName = z.enum(['approve', 'reject', 'request_info', 'delegate']);
 
 export const ApprovalBody = z.strictObject({

@@ -1,19 +1,81 @@
 import { Router } from 'express';
+import { Op } from 'sequelize';
+import { z } from 'zod';
+import type { Models } from '../../lib/db/models';
+import type { Organisation } from '../../lib/db/organisation';
 import { principalOf } from '../auth';
-import { pagination, sendList } from '../envelope';
-import { fromZod } from '../errors';
-import { PageQuery } from '../schemas';
+import { forEachTicket } from '../bulk';
+import { pagination, sendData, sendList } from '../envelope';
+import { fromZod, notFound, validationError } from '../errors';
+import { BulkApproveBody, DelegationBody, PageQuery } from '../schemas';
 import type { TicketReads } from '../ticket-reads';
+import type { TicketService } from '../ticket-service';
 
-/** "Approvals pending for me": the approver's queue, oldest waiting first. */
-export function createApprovalsRouter({ reads }: { reads: TicketReads }): Router {
+function parse<T>(schema: z.ZodType<T>, value: unknown, prefix?: string): T {
+  const result = schema.safeParse(value);
+  if (!result.success) throw fromZod(result.error, prefix);
+  return result.data;
+}
+
+function delegationView(row: { get(key: string): unknown }) {
+  return {
+    id: row.get('id') as number,
+    fromUserId: row.get('from_user_id') as number,
+    toUserId: row.get('to_user_id') as number,
+    startsOn: row.get('starts_on') as string,
+    endsOn: row.get('ends_on') as string,
+  };
+}
+
+/** The approver's side: the queue of steps waiting on me, bulk approval, and my out-of-office delegations. */
+export function createApprovalsRouter({ reads, service, models, organisation }: { reads: TicketReads; service: TicketService; models: Models; organisation: Organisation }): Router {
   const router = Router();
+
   router.get('/pending', async (req, res) => {
-    const parsed = PageQuery.safeParse(req.query);
-    if (!parsed.success) throw fromZod(parsed.error);
-    const { page, limit } = parsed.data;
+    const { page, limit } = parse(PageQuery, req.query);
     const all = await reads.pendingApprovals(principalOf(req).id);
     sendList(req, res, all.slice((page - 1) * limit, page * limit), pagination(page, limit, all.length));
   });
+
+  /** Routine requests approved in one go; each ticket answers for itself. */
+  router.post('/bulk-approve', async (req, res) => {
+    const { numbers } = parse(BulkApproveBody, req.body ?? {});
+    const user = principalOf(req);
+    const results = await forEachTicket(numbers, (number) => service.decideApproval(user, number, 'approve', {}, undefined));
+    sendData(req, res, { results, succeeded: results.filter((r) => r.status === 200).length, failed: results.filter((r) => r.status !== 200).length });
+  });
+
+  router.get('/delegations', async (req, res) => {
+    const { page, limit } = parse(PageQuery, req.query);
+    const { rows, count } = await models.Delegation.findAndCountAll({
+      where: { [Op.or]: [{ from_user_id: principalOf(req).id }, { to_user_id: principalOf(req).id }] },
+      order: [['starts_on', 'ASC'], ['id', 'ASC']],
+      limit,
+      offset: (page - 1) * limit,
+    });
+    sendList(req, res, rows.map(delegationView), pagination(page, limit, count));
+  });
+
+  /**
+   * Out of office: my approvals go to someone else between two dates. Tickets that start
+   * while it is in force carry it; pending steps show in the delegate's queue at once.
+   */
+  router.post('/delegations', async (req, res) => {
+    const user = principalOf(req);
+    const body = parse(DelegationBody, req.body ?? {});
+    if (body.toUserId === user.id) throw validationError([{ field: 'toUserId', message: 'cannot be yourself' }]);
+    if ((await organisation.usersByIds([body.toUserId])).length === 0) throw validationError([{ field: 'toUserId', message: 'is not an active person in the directory' }]);
+    const row = await models.Delegation.create({ from_user_id: user.id, to_user_id: body.toUserId, starts_on: body.startsOn, ends_on: body.endsOn, created_at: new Date() });
+    res.setHeader('Location', `${req.baseUrl}/delegations/${row.get('id') as number}`);
+    sendData(req, res, delegationView(row), 201);
+  });
+
+  router.delete('/delegations/:id', async (req, res) => {
+    const id = parse(z.coerce.number().int().positive(), req.params.id, 'id');
+    const removed = await models.Delegation.destroy({ where: { id, from_user_id: principalOf(req).id } });
+    if (removed === 0) throw notFound('Delegation');
+    sendData(req, res, { id, deleted: true });
+  });
+
   return router;
 }

@@ -1,6 +1,7 @@
 import { Router } from 'express';
 import { principalOf } from '../auth';
 import { pagination, sendData, sendList } from '../envelope';
+import { forEachTicket } from '../bulk';
 import { streamCsv } from '../reports/csv';
 import type { Organisation } from '../../lib/db/organisation';
 import { fromZod, validationError, type FieldError } from '../errors';
@@ -9,6 +10,8 @@ import {
   ActionName,
   ApprovalBody,
   ApprovalDecisionName,
+  BulkActionBody,
+  BulkActionName,
   CreateTicketBody,
   IdempotencyKey,
   ListTicketsQuery,
@@ -78,6 +81,14 @@ export function createTicketsRouter({ service, reads, organisation }: { service:
     const query = await listQueryOf(req.query as Record<string, unknown>, organisation);
     const { items, total } = await reads.list(query, principalOf(req));
     sendList(req, res, items, pagination(query.page, query.limit, total));
+  });
+
+  router.post('/bulk/actions/:action', async (req, res) => {
+    const action = parse(BulkActionName, req.params.action, 'action');
+    const { numbers, ...input } = parse(BulkActionBody, req.body ?? {});
+    const user = principalOf(req);
+    const results = await forEachTicket(numbers, (number) => service.act(user, number, action, input, undefined));
+    sendData(req, res, { results, succeeded: results.filter((r) => r.status === 200).length, failed: results.filter((r) => r.status !== 200).length });
   });
 
   router.get('/export', async (req, res) => {

@@ -138,4 +138,34 @@ describe('approval chains over HTTP', () => {
       await h.db.models.AppMeta.destroy({ where: { key: CONTINUE_AS_NEW_KEY } });
     }
   });
+
+  test('when routine requests are approved in bulk, then each ticket reports its own outcome', async () => {
+    const first = await purchase(200);
+    const second = await purchase(300);
+    const notMine = await purchase(400, 'mark');
+    const bulk = await h.request('POST', '/approvals/bulk-approve', { as: 'mark', body: { numbers: [first.number, second.number, notMine.number] } });
+    expect(bulk.status).toBe(200);
+    expect(bulk.body.data.results.map((r: { number: number; status: number }) => [r.number, r.status])).toEqual([
+      [first.number, 200],
+      [second.number, 200],
+      [notMine.number, 403],
+    ]);
+    expect(bulk.body.data).toMatchObject({ succeeded: 2, failed: 1 });
+    expect((await h.request('GET', `/tickets/${first.number}`, { as: 'emma' })).body.data.approval.outcome).toBe('approved');
+  });
+
+  test('when an approver manages their out-of-office delegations, then bad dates and people are refused and only their own can be withdrawn', async () => {
+    const dana = await h.userId('dana');
+    const badDates = await h.request('POST', '/approvals/delegations', { as: 'mark', body: { toUserId: dana, startsOn: '2026-12-20', endsOn: '2026-12-01' } });
+    expect(badDates.status).toBe(400);
+    expect(badDates.body.error.details[0].field).toBe('endsOn');
+    const self = await h.request('POST', '/approvals/delegations', { as: 'mark', body: { toUserId: await h.userId('mark'), startsOn: '2026-12-01', endsOn: '2026-12-02' } });
+    expect(self.body.error.details[0].field).toBe('toUserId');
+    const created = await h.request('POST', '/approvals/delegations', { as: 'mark', body: { toUserId: dana, startsOn: '2026-12-21', endsOn: '2027-01-04' } });
+    expect(created.status).toBe(201);
+    const mine = await h.request('GET', '/approvals/delegations', { as: 'mark' });
+    expect(mine.body.data).toEqual(expect.arrayContaining([expect.objectContaining({ id: created.body.data.id, toUserId: dana })]));
+    expect((await h.request('DELETE', `/approvals/delegations/${created.body.data.id}`, { as: 'dana' })).status).toBe(404);
+    expect((await h.request('DELETE', `/approvals/delegations/${created.body.data.id}`, { as: 'mark' })).status).toBe(200);
+  });
 });

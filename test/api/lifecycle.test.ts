@@ -149,4 +149,23 @@ describe('ticket lifecycle over HTTP', () => {
     const attributes = Object.fromEntries(description.typedSearchAttributes.getAll().map((pair) => [pair.key.name, pair.value]));
     expect(attributes).toMatchObject({ TicketStatus: 'in_progress', TicketPriority: 'high', TicketTeam: 'it-service-desk', TicketDepartment: 'IT', SlaBreached: false });
   });
+
+  test('when an agent sets priority in bulk, then visible tickets change and the others report 404', async () => {
+    const a = await createTicket('Bulk one');
+    const b = await createTicket('Bulk two');
+    const payroll = await h.request('POST', '/tickets', {
+      as: 'emma',
+      headers: { 'Idempotency-Key': key() },
+      body: { title: 'Not for IT', description: 'HR only', categoryId: await h.categoryId('hr-payroll') },
+    });
+    const bulk = await h.request('POST', '/tickets/bulk/actions/set_priority', {
+      as: 'lee',
+      body: { numbers: [a.number, b.number, payroll.body.data.number], priority: 'low', reason: 'Hardware backlog review' },
+    });
+    expect(bulk.body.data.results.map((r: { status: number }) => r.status)).toEqual([200, 200, 404]);
+    expect((await h.request('GET', `/tickets/${a.number}`, { as: 'emma' })).body.data.priority).toBe('low');
+    const invalid = await h.request('POST', '/tickets/bulk/actions/resolve', { as: 'lee', body: { numbers: [a.number] } });
+    expect(invalid.status).toBe(400);
+    expect(invalid.body.error.details[0].field).toBe('action');
+  });
 });
