@@ -14,9 +14,9 @@ export function createNotificationActivities({ models, logger, oncallWebhookUrl 
       const department = await models.Department.findByPk(departmentId);
       const head = department?.get('head_user_id') as number | null | undefined;
       if (head) ids.add(head);
-    } else if (role === 'team_lead' && teamId) {
-      const leads = await models.TeamMember.findAll({ where: { team_id: teamId, membership: 'lead' } });
-      leads.forEach((m: Row) => ids.add(m.get('user_id') as number));
+    } else if ((role === 'team_lead' || role === 'team_member') && teamId) {
+      const members = await models.TeamMember.findAll({ where: { team_id: teamId, ...(role === 'team_lead' ? { membership: 'lead' } : {}) } });
+      members.forEach((m: Row) => ids.add(m.get('user_id') as number));
     } else if (role) {
       const users = await models.User.findAll({ where: { active: true, ...(role === 'admin' || departmentId === undefined ? {} : { department_id: departmentId }) } });
       users.filter((u: Row) => (u.get('roles') as string[]).includes(role)).forEach((u: Row) => ids.add(u.get('id') as number));

@@ -60,6 +60,8 @@ export interface TicketState {
   approval?: ChainState | null;
   shares?: TicketShare[];
   firstResponseAt?: string | null;
+  /** Set on tickets started after notifications on every change arrived (a patch). */
+  notifyOnEvents?: boolean;
 }
 
 export interface TicketShare {

@@ -12,6 +12,7 @@ import {
   type TicketWorkflowInput,
 } from './definitions';
 import type { EscalationStep } from './domain/sla-clock';
+import { notificationsFor } from './ticket-notifications';
 import { higherPriority, slaOnFirstResponse, slaOnPolicyInputs, slaOnStatus, type DueRung } from './ticket-sla';
 
 /** A refused action: the validator throws it, so a refused update leaves no trace in history. */
@@ -66,7 +67,7 @@ export class TicketEntity {
     this.projectedVersion = state.version;
   }
 
-  static open(input: TicketWorkflowInput, now: Date, features: { sla: boolean }): TicketEntity {
+  static open(input: TicketWorkflowInput, now: Date, features: { sla: boolean; notifyOnEvents: boolean }): TicketEntity {
     const iso = now.toISOString();
     const { draft } = input;
     const entity = new TicketEntity(
@@ -90,6 +91,7 @@ export class TicketEntity {
         resolvedAt: null,
         closedAt: null,
         ...(features.sla ? { sla: null, approval: null, shares: [], firstResponseAt: null } : {}),
+        ...(features.notifyOnEvents ? { notifyOnEvents: true } : {}),
       },
       input.config,
     );
@@ -361,6 +363,11 @@ export class TicketEntity {
       visibility,
     };
     this.unprojected.push(event);
+    // Internal notes never notify a requester; everything else tells whoever should know.
+    if (this.state.notifyOnEvents && visibility === 'public') {
+      const needsApproval = (this.config.approval?.steps.length ?? 0) > 0;
+      for (const input of notificationsFor(event, this.state, { needsApproval })) this.effects.push({ kind: 'notify', input });
+    }
     // The live view shows the last few changes; the full timeline lives in the read tables.
     this.recent = [...this.recent, event].slice(-10);
   }
