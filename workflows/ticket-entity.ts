@@ -13,7 +13,7 @@ import {
 } from './definitions';
 import type { EscalationStep } from './domain/sla-clock';
 import { notificationsFor } from './ticket-notifications';
-import { higherPriority, slaOnFirstResponse, slaOnPolicyInputs, slaOnStatus, type DueRung } from './ticket-sla';
+import { slaOnFirstResponse, slaOnPolicyInputs, slaOnStatus } from './ticket-sla';
 
 /** A refused action: the validator throws it, so a refused update leaves no trace in history. */
 export class ActionRefused extends Error {
@@ -252,69 +252,6 @@ export class TicketEntity {
     if (!actor.roles.includes('agent') && !actor.roles.includes('lead')) return false;
     if (this.state.teamId !== null && actor.teamIds.includes(this.state.teamId)) return true;
     return (this.state.shares ?? []).some((s) => actor.teamIds.includes(s.teamId) && (need === 'read' || s.access === 'write'));
-  }
-
-  /** Runs one rung of the escalation ladder: state changes now, notifications and pages as effects. */
-  escalate({ step, rung, policyId, dueAt }: DueRung, now: Date): void {
-    const id = `ticket-${this.state.number}:sla:${policyId}:step-${step}`;
-    const base = { step, action: rung.action, afterMinutes: rung.afterMinutes, dueAt: dueAt.toISOString() };
-    switch (rung.action) {
-      case 'notify_role':
-        this.effects.push({
-          kind: 'notify',
-          escalationStep: step,
-          rung,
-          dueAt: dueAt.toISOString(),
-          input: {
-            id,
-            ticketNumber: this.state.number,
-            kind: 'escalation',
-            title: `Escalation: #${this.state.number} ${this.state.title}`,
-            body: `SLA escalation step ${step + 1} (${rung.afterMinutes} business minutes) for a ${this.state.priority} ticket.`,
-            recipients: { role: rung.role, departmentId: this.state.departmentId, teamId: this.state.teamId },
-          },
-        });
-        return;
-      case 'page_oncall':
-        this.effects.push({ kind: 'page', escalationStep: step, rung, dueAt: dueAt.toISOString(), input: { id, ticketNumber: this.state.number, teamId: this.state.teamId, message: `#${this.state.number} ${this.state.title}` } });
-        return;
-      case 'assign_backup': {
-        const backup = (this.team()?.leadIds ?? []).find((id) => id !== this.state.assigneeId) ?? null;
-        if (backup === null) {
-          this.record(now, null, 'escalation', null, null, { ...base, result: 'no backup available on the team' });
-          return;
-        }
-        const from = this.state.status;
-        this.state.assigneeId = backup;
-        if (from === 'new' || from === 'triaged') this.state.status = 'assigned';
-        this.record(now, null, 'escalation', from, this.state.status, { ...base, result: `assigned to backup ${backup}`, assigneeId: backup });
-        slaOnStatus(this, from, this.state.status, now);
-        return;
-      }
-      case 'bump_priority': {
-        const next = higherPriority(this.state.priority);
-        if (next === null) {
-          this.record(now, null, 'escalation', null, null, { ...base, result: 'already critical' });
-          return;
-        }
-        const previous = this.state.priority;
-        this.state.priority = next;
-        this.record(now, null, 'escalation', null, null, { ...base, result: `priority ${previous} → ${next}` });
-        slaOnPolicyInputs(this, `priority ${previous} → ${next} by escalation`, now);
-        return;
-      }
-    }
-  }
-
-  completeEffect(effect: Effect, result: string, now: Date): void {
-    if (effect.escalationStep === undefined) return;
-    this.record(now, null, 'escalation', null, null, {
-      step: effect.escalationStep,
-      action: effect.rung?.action ?? effect.kind,
-      afterMinutes: effect.rung?.afterMinutes,
-      dueAt: effect.dueAt,
-      result,
-    });
   }
 
   isTerminal(): boolean {

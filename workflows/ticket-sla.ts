@@ -15,6 +15,7 @@ import {
 } from './domain/sla-clock';
 import { PRIORITIES, type CalendarSnapshot, type ConfigSnapshot, type Priority, type SlaPolicySnapshot, type TicketStatus } from './domain/types';
 import type { TicketEntity } from './ticket-entity';
+import { escalate } from './ticket-escalation';
 
 /**
  * The ticket's SLA clocks inside the workflow: which policy and calendar apply, and an
@@ -57,7 +58,7 @@ function dues(sla: SlaState | null | undefined) {
  */
 export function changeSla(ticket: TicketEntity, reason: string, now: Date, change: (sla: SlaState) => SlaState): void {
   if (!ticket.state.sla) return;
-  for (const due of collectSlaDue(ticket, now)) ticket.escalate(due, now);
+  for (const due of collectSlaDue(ticket, now)) escalate(ticket, due, now);
   const sla = ticket.state.sla;
   const before = dues(sla);
   ticket.state.sla = change(sla);

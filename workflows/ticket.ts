@@ -34,6 +34,7 @@ import type { LifecycleAction } from './domain/status-machine';
 import { SYSTEM_ACTOR } from './domain/types';
 import { answerApprovalInfo, applyApproval, approvalSummary, beginApproval, nextApprovalWake, onApprovalTimer, validateApproval, type ApprovalAction } from './ticket-approval';
 import { ActionRefused, TicketEntity, type Effect } from './ticket-entity';
+import { completeEffect, escalate } from './ticket-escalation';
 import { autoCloseAt, describeTicket, ticketSearchAttributes } from './ticket-presentation';
 import { beginSla, collectSlaDue, nextSlaWake, slaOnCalendarChange, slaSummary } from './ticket-sla';
 
@@ -214,7 +215,7 @@ export async function ticketWorkflow(input: TicketWorkflowInput): Promise<Ticket
       result = `failed: ${err.cause?.message ?? err.message}`;
     }
     entity.effects.shift();
-    entity.completeEffect(effect, result, new Date());
+    completeEffect(entity, effect, result, new Date());
   }
 }
 
@@ -230,7 +231,7 @@ function onTimer(ticket: TicketEntity, now: Date): void {
     return;
   }
   onApprovalTimer(ticket, now);
-  for (const due of collectSlaDue(ticket, now)) ticket.escalate(due, now);
+  for (const due of collectSlaDue(ticket, now)) escalate(ticket, due, now);
 }
 
 /** Converts a refusal into the ApplicationFailure the client sees as the update's failure. */
