@@ -41,6 +41,13 @@ export function fromZod(error: z.ZodError, prefix?: string): ApiError {
   );
 }
 
+/** Validates input with a schema, or throws the 400 that names every offending field. */
+export function parse<T>(schema: z.ZodType<T>, value: unknown, prefix?: string): T {
+  const result = schema.safeParse(value);
+  if (!result.success) throw fromZod(result.error, prefix);
+  return result.data;
+}
+
 /** How a refusal from inside the ticket workflow reaches the caller. */
 const WORKFLOW_FAILURES: Record<string, { status: number; code: string }> = {
   [TicketErrorType.IllegalTransition]: { status: 409, code: 'ILLEGAL_TRANSITION' },

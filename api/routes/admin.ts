@@ -7,18 +7,12 @@ import { CalendarBody, createCalendarAdmin } from '../admin/calendars';
 import { createSlaPolicyAdmin, SlaPolicyBody } from '../admin/sla-policies';
 import { principalOf } from '../auth';
 import { pagination, sendData, sendList } from '../envelope';
-import { forbidden, fromZod } from '../errors';
+import { forbidden, parse } from '../errors';
 import { PageQuery } from '../schemas';
 
 const Id = z.coerce.number().int().positive().max(2_147_483_647);
 const PreviewQuery = z.strictObject({ from: z.iso.datetime({ offset: true }).optional(), count: z.coerce.number().int().min(1).max(50).default(10) });
 const AuditQuery = PageQuery.extend({ entity: z.string().max(48).optional(), entityId: z.string().max(64).optional() });
-
-function parse<T>(schema: z.ZodType<T>, value: unknown, prefix?: string): T {
-  const result = schema.safeParse(value);
-  if (!result.success) throw fromZod(result.error, prefix);
-  return result.data;
-}
 
 function adminsOnly(req: Request, _res: Response, next: NextFunction): void {
   next(principalOf(req).roles.includes('admin') ? undefined : forbidden('Only administrators may change the organisation'));

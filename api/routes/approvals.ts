@@ -6,16 +6,10 @@ import type { Organisation } from '../../lib/db/organisation';
 import { principalOf } from '../auth';
 import { forEachTicket } from '../bulk';
 import { pagination, sendData, sendList } from '../envelope';
-import { fromZod, notFound, validationError } from '../errors';
+import { notFound, parse, validationError } from '../errors';
 import { BulkApproveBody, DelegationBody, PageQuery } from '../schemas';
 import type { TicketReads } from '../ticket-reads';
 import type { TicketService } from '../ticket-service';
-
-function parse<T>(schema: z.ZodType<T>, value: unknown, prefix?: string): T {
-  const result = schema.safeParse(value);
-  if (!result.success) throw fromZod(result.error, prefix);
-  return result.data;
-}
 
 function delegationView(row: { get(key: string): unknown }) {
   return {

@@ -4,7 +4,7 @@ import { pagination, sendData, sendList } from '../envelope';
 import { forEachTicket } from '../bulk';
 import { streamCsv } from '../reports/csv';
 import type { Organisation } from '../../lib/db/organisation';
-import { fromZod, validationError, type FieldError } from '../errors';
+import { parse, validationError, type FieldError } from '../errors';
 import {
   ActionBody,
   ActionName,
@@ -21,12 +21,6 @@ import {
 } from '../schemas';
 import type { TicketReads } from '../ticket-reads';
 import type { TicketService } from '../ticket-service';
-
-function parse<T>(schema: { safeParse(v: unknown): { success: true; data: T } | { success: false; error: import('zod').ZodError } }, value: unknown, prefix?: string): T {
-  const result = schema.safeParse(value);
-  if (!result.success) throw fromZod(result.error, prefix);
-  return result.data;
-}
 
 function idempotencyKeyOf(header: string | undefined): string | undefined {
   return header === undefined ? undefined : parse(IdempotencyKey, header, 'Idempotency-Key');
