@@ -47,7 +47,9 @@ export const PageQuery = z.strictObject({
   limit: z.coerce.number().int().min(1).max(200).default(50),
 });
 
-export const TicketNumberParam = z.coerce.number().int().positive().max(2_147_483_647);
+/** A database id in a path: a positive integer that fits the column. */
+export const RecordId = z.coerce.number().int().positive().max(2_147_483_647);
+export const TicketNumberParam = RecordId;
 
 export const ActionName = z.enum(LIFECYCLE_ACTIONS);
 

@@ -1,6 +1,6 @@
 import crypto from 'node:crypto';
 import { WithStartWorkflowOperation, type Client } from '@temporalio/client';
-import { UniqueConstraintError } from 'sequelize';
+import { UniqueConstraintError, type Model } from 'sequelize';
 import type { Config } from '../lib/config';
 import type { Models } from '../lib/db/models';
 import { createConfigSnapshots } from '../lib/db/config-snapshot';
@@ -80,6 +80,18 @@ export function createTicketService({ client, models, organisation, reads, tempo
   async function detailFor(number: number, user: UserProfile) {
     const row = await reads.visibleRow(number, user);
     if (!row) throw notFound('Ticket');
+    return detailOf(row, user);
+  }
+
+  /** After a change: the detail when the caller can still see the ticket, else a bare confirmation (no second lookup). */
+  async function afterChange(number: number, user: UserProfile, view: { status: string; version: number; teamId?: number | null }) {
+    const row = await reads.visibleRow(number, user);
+    if (row) return detailOf(row, user);
+    // Transferred away, or decided by a delegate who no longer sees it: confirm without showing more.
+    return { number, status: view.status, teamId: view.teamId ?? null, version: view.version, visibleToYou: false };
+  }
+
+  async function detailOf(row: Model, user: UserProfile) {
     const detail = await reads.detail(row);
     const facts = {
       status: detail.status,
@@ -126,11 +138,11 @@ export function createTicketService({ client, models, organisation, reads, tempo
 
     async reply(user: UserProfile, number: number, body: MessageBody, updateId: string | undefined) {
       const handle = await writableRow(user, number);
-      await handle.executeUpdate(replyUpdate, {
+      const view = await handle.executeUpdate(replyUpdate, {
         args: [{ actor: actorOf(user), body: body.body, visibility: body.visibility, mentions: [] }],
         ...(updateId ? { updateId: `reply:${user.id}:${updateId}` } : {}),
       });
-      return detailFor(number, user);
+      return afterChange(number, user, view);
     },
 
     async decideApproval(user: UserProfile, number: number, decision: keyof typeof approvalUpdates, body: ApprovalBody, updateId: string | undefined) {
@@ -142,9 +154,7 @@ export function createTicketService({ client, models, organisation, reads, tempo
         args: [{ actor: actorOf(user), ...body }],
         ...(updateId ? { updateId: `${decision}:${user.id}:${updateId}` } : {}),
       });
-      if (await reads.visibleRow(number, user)) return detailFor(number, user);
-      // A delegate who decided may no longer see the ticket: confirm without showing more of it.
-      return { number, status: view.status, version: view.version, visibleToYou: false };
+      return afterChange(number, user, view);
     },
 
     async create(user: UserProfile, body: CreateTicketBody, idempotencyKey: string | undefined) {
@@ -202,10 +212,7 @@ export function createTicketService({ client, models, organisation, reads, tempo
         // A repeated click with the same key is answered from the first attempt.
         ...(updateId ? { updateId: `${action}:${user.id}:${updateId}` } : {}),
       });
-      const visible = await reads.visibleRow(number, user);
-      if (visible) return detailFor(number, user);
-      // Transferred away from the caller's teams: say what happened without showing more of it.
-      return { number, status: view.status, teamId: view.teamId, version: view.version, visibleToYou: false };
+      return afterChange(number, user, view);
     },
 
     async live(user: UserProfile, number: number): Promise<TicketView & { runId: string | undefined }> {

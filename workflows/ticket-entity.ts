@@ -148,9 +148,9 @@ export class TicketEntity {
   }
 
   apply(action: LifecycleAction, request: ActionRequest, now: Date): void {
-    this.validate(action, { ...request, expectedVersion: undefined });
+    // The validator already ran; deciding again here only guards against a state change in between.
     const decision = decide(this.facts(), action, request.actor, request.input);
-    if (!decision.ok) return;
+    if (!decision.ok) refuse(decision.code, decision.message, decision.code === 'VALIDATION_ERROR' ? decision.field : undefined);
     const from = this.state.status;
     const previousPriority = this.state.priority;
     const { input, actor } = request;

@@ -8,9 +8,8 @@ import { createSlaPolicyAdmin, SlaPolicyBody } from '../admin/sla-policies';
 import { principalOf } from '../auth';
 import { pagination, sendData, sendList } from '../envelope';
 import { forbidden, parse } from '../errors';
-import { PageQuery } from '../schemas';
+import { PageQuery, RecordId } from '../schemas';
 
-const Id = z.coerce.number().int().positive().max(2_147_483_647);
 const PreviewQuery = z.strictObject({ from: z.iso.datetime({ offset: true }).optional(), count: z.coerce.number().int().min(1).max(50).default(10) });
 const AuditQuery = PageQuery.extend({ entity: z.string().max(48).optional(), entityId: z.string().max(64).optional() });
 
@@ -28,15 +27,15 @@ export function createAdminRouter({ models, client }: { models: Models; client: 
   router.get('/calendars', async (req, res) => sendData(req, res, await calendars.list()));
   router.get('/calendars/:id/preview', async (req, res) => {
     const { from, count } = parse(PreviewQuery, req.query);
-    sendData(req, res, await calendars.preview(parse(Id, req.params.id, 'id'), from ? new Date(from) : new Date(), count));
+    sendData(req, res, await calendars.preview(parse(RecordId, req.params.id, 'id'), from ? new Date(from) : new Date(), count));
   });
   router.put('/calendars/:id', async (req, res) => {
-    sendData(req, res, await calendars.update(principalOf(req), parse(Id, req.params.id, 'id'), parse(CalendarBody, req.body ?? {})));
+    sendData(req, res, await calendars.update(principalOf(req), parse(RecordId, req.params.id, 'id'), parse(CalendarBody, req.body ?? {})));
   });
 
   router.get('/sla-policies', async (req, res) => sendData(req, res, await policies.list()));
   router.put('/sla-policies/:id', async (req, res) => {
-    sendData(req, res, await policies.update(principalOf(req), parse(Id, req.params.id, 'id'), parse(SlaPolicyBody, req.body ?? {})));
+    sendData(req, res, await policies.update(principalOf(req), parse(RecordId, req.params.id, 'id'), parse(SlaPolicyBody, req.body ?? {})));
   });
 
   router.get('/audit', async (req, res) => {

@@ -1,13 +1,12 @@
 import { Router } from 'express';
 import { Op } from 'sequelize';
-import { z } from 'zod';
 import type { Models } from '../../lib/db/models';
 import type { Organisation } from '../../lib/db/organisation';
 import { principalOf } from '../auth';
 import { forEachTicket } from '../bulk';
 import { pagination, sendData, sendList } from '../envelope';
 import { notFound, parse, validationError } from '../errors';
-import { BulkApproveBody, DelegationBody, PageQuery } from '../schemas';
+import { BulkApproveBody, DelegationBody, PageQuery, RecordId } from '../schemas';
 import type { TicketReads } from '../ticket-reads';
 import type { TicketService } from '../ticket-service';
 
@@ -65,7 +64,7 @@ export function createApprovalsRouter({ reads, service, models, organisation }: 
   });
 
   router.delete('/delegations/:id', async (req, res) => {
-    const id = parse(z.coerce.number().int().positive(), req.params.id, 'id');
+    const id = parse(RecordId, req.params.id, 'id');
     const removed = await models.Delegation.destroy({ where: { id, from_user_id: principalOf(req).id } });
     if (removed === 0) throw notFound('Delegation');
     sendData(req, res, { id, deleted: true });

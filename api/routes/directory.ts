@@ -3,8 +3,8 @@ import type { Organisation } from '../../lib/db/organisation';
 import { PRIORITIES } from '../../workflows/domain/types';
 import { principalOf } from '../auth';
 import { sendData } from '../envelope';
-import { forbidden, fromZod, notFound } from '../errors';
-import { TicketNumberParam } from '../schemas';
+import { forbidden, notFound, parse } from '../errors';
+import { RecordId } from '../schemas';
 
 /** Who am I, what can I ask for, who is on a team: what the portal's forms need. */
 export function createDirectoryRouter({ organisation }: { organisation: Organisation }): Router {
@@ -26,11 +26,10 @@ export function createDirectoryRouter({ organisation }: { organisation: Organisa
 
   router.get('/teams/:id/members', async (req, res) => {
     const user = principalOf(req);
-    const parsed = TicketNumberParam.safeParse(req.params.id);
-    if (!parsed.success) throw fromZod(parsed.error, 'id');
+    const teamId = parse(RecordId, req.params.id, 'id');
     const isStaff = user.roles.some((r) => r === 'agent' || r === 'lead' || r === 'admin' || r === 'manager');
     if (!isStaff) throw forbidden('Only staff may list team members');
-    const members = await organisation.teamMembers(parsed.data);
+    const members = await organisation.teamMembers(teamId);
     if (!members) throw notFound('Team');
     sendData(req, res, members);
   });

@@ -4,7 +4,7 @@ import { z } from 'zod';
 import type { Models } from '../../lib/db/models';
 import { principalOf } from '../auth';
 import { pagination, sendData, sendList } from '../envelope';
-import { fromZod, notFound } from '../errors';
+import { notFound, parse } from '../errors';
 import { PageQuery } from '../schemas';
 
 export const NotificationListQuery = PageQuery.extend({ unread: z.enum(['true', 'false']).optional() });
@@ -15,9 +15,7 @@ export function createNotificationsRouter({ models }: { models: Models }): Route
   const router = Router();
 
   router.get('/', async (req, res) => {
-    const parsed = NotificationListQuery.safeParse(req.query);
-    if (!parsed.success) throw fromZod(parsed.error);
-    const { page, limit, unread } = parsed.data;
+    const { page, limit, unread } = parse(NotificationListQuery, req.query);
     const where = { user_id: principalOf(req).id, ...(unread === 'true' ? { read_at: null } : {}) };
     const { rows, count } = await models.Notification.findAndCountAll({ where, order: [['created_at', 'DESC'], ['id', 'ASC']], limit, offset: (page - 1) * limit });
     const items = rows.map((n) => ({
@@ -42,13 +40,12 @@ export function createNotificationsRouter({ models }: { models: Models }): Route
   });
 
   router.post('/:id/read', async (req, res) => {
-    const parsed = NotificationId.safeParse(req.params.id);
-    if (!parsed.success) throw fromZod(parsed.error, 'id');
+    const id = parse(NotificationId, req.params.id, 'id');
     // Someone else's notification answers 404 like a missing one.
-    const row = await models.Notification.findOne({ where: { id: parsed.data, user_id: principalOf(req).id } });
+    const row = await models.Notification.findOne({ where: { id, user_id: principalOf(req).id } });
     if (!row) throw notFound('Notification');
-    if (!row.get('read_at')) await models.Notification.update({ read_at: new Date() }, { where: { id: parsed.data, read_at: { [Op.is]: null } } });
-    sendData(req, res, { id: parsed.data, read: true });
+    if (!row.get('read_at')) await models.Notification.update({ read_at: new Date() }, { where: { id, read_at: { [Op.is]: null } } });
+    sendData(req, res, { id, read: true });
   });
 
   return router;

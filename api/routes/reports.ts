@@ -3,7 +3,7 @@ import type { Sequelize } from 'sequelize';
 import { z } from 'zod';
 import { principalOf } from '../auth';
 import { sendData } from '../envelope';
-import { fromZod } from '../errors';
+import { parse } from '../errors';
 import { once, streamCsv } from '../reports/csv';
 import { REPORTS, runReport } from '../reports/queries';
 
@@ -20,17 +20,14 @@ export function createReportsRouter({ sequelize }: { sequelize: Sequelize }): Ro
   const router = Router();
   router.get('/', (req, res) => sendData(req, res, REPORTS));
   router.get('/:name', async (req, res) => {
-    const name = z.enum(REPORTS).safeParse(req.params.name);
-    if (!name.success) throw fromZod(name.error, 'name');
-    const query = ReportQuery.safeParse(req.query);
-    if (!query.success) throw fromZod(query.error);
-    const { from, to, teamId, period, format } = query.data;
-    const report = await runReport(sequelize, name.data, principalOf(req), { from: from ? new Date(from) : undefined, to: to ? new Date(to) : undefined, teamId, period });
+    const name = parse(z.enum(REPORTS), req.params.name, 'name');
+    const { from, to, teamId, period, format } = parse(ReportQuery, req.query);
+    const report = await runReport(sequelize, name, principalOf(req), { from: from ? new Date(from) : undefined, to: to ? new Date(to) : undefined, teamId, period });
     if (format === 'csv') {
-      await streamCsv(res, `${name.data}.csv`, report.columns, once(report.rows));
+      await streamCsv(res, `${name}.csv`, report.columns, once(report.rows));
       return;
     }
-    sendData(req, res, { report: name.data, columns: report.columns, rows: report.rows });
+    sendData(req, res, { report: name, columns: report.columns, rows: report.rows });
   });
   return router;
 }
