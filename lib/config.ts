@@ -35,6 +35,28 @@ const ConfigSchema = z.object({
   AUTH0_AUDIENCE: z.string().default('https://api.ticketing.local'),
   AUTH0_CLIENT_ID: z.string().default('ticketing-portal'),
   ONCALL_WEBHOOK_URL: z.preprocess((v) => (v === '' ? undefined : v), z.url().optional()),
+  /** Signs approval links and reply addresses; `npm start` generates one into DATA_DIR when unset. */
+  APP_SECRET: z.preprocess((v) => (v === '' ? undefined : v), z.string().min(32, 'must be at least 32 characters').optional()),
+  POSTMARK_SERVER_TOKEN: z.string().min(1).default('local-sink-token'),
+  /** Where the postmark client sends: the local sink (`npm start` sets it), or unset for Postmark itself. */
+  POSTMARK_API_URL: z.preprocess((v) => (v === '' ? undefined : v), z.url().optional()),
+  MAIL_SINK_PORT: port.default(3003),
+  MAIL_FROM: z.string().default('Service Desk <support@ticketing.local>'),
+  /** The support mailbox; replies go to its plus-address `support+<token>@…`. */
+  SUPPORT_ADDRESS: z.email().default('support@ticketing.local'),
+  INBOUND_WEBHOOK_USER: z.string().min(1).default('postmark'),
+  INBOUND_WEBHOOK_PASSWORD: optionalString,
+  INBOUND_REOPEN_RESOLVED: z.enum(['true', 'false']).default('true'),
+  ATTACHMENTS_DIR: optionalString,
+  S3_ENDPOINT: z.preprocess((v) => (v === '' ? undefined : v), z.url().optional()),
+  S3_BUCKET: optionalString,
+  S3_REGION: z.string().default('us-east-1'),
+  S3_ACCESS_KEY_ID: optionalString,
+  S3_SECRET_ACCESS_KEY: optionalString,
+  S3_FORCE_PATH_STYLE: z.enum(['true', 'false']).default('true'),
+  CLAMD_HOST: optionalString,
+  CLAMD_PORT: port.default(3310),
+  IMPORT_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(4),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -70,6 +92,23 @@ export interface Config {
   };
   logLevel: RawConfig['LOG_LEVEL'];
   oncallWebhookUrl?: string;
+  /** HMAC key for approval links and reply-address tokens (absent only before the stack generated one). */
+  appSecret?: string;
+  mail: {
+    serverToken: string;
+    /** Base URL of a Postmark-compatible API (the local sink); unset means Postmark itself. */
+    apiUrl?: string;
+    sinkPort: number;
+    from: string;
+    supportAddress: string;
+    inbound: { user: string; password?: string; reopenResolved: boolean };
+  };
+  attachments: {
+    dir: string;
+    s3?: { endpoint?: string; bucket: string; region: string; accessKeyId?: string; secretAccessKey?: string; forcePathStyle: boolean };
+    clamd?: { host: string; port: number };
+  };
+  import: { concurrency: number };
 }
 
 export class ConfigError extends Error {}
@@ -122,5 +161,29 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     },
     logLevel: raw.LOG_LEVEL,
     oncallWebhookUrl: raw.ONCALL_WEBHOOK_URL,
+    appSecret: raw.APP_SECRET,
+    mail: {
+      serverToken: raw.POSTMARK_SERVER_TOKEN,
+      apiUrl: raw.POSTMARK_API_URL,
+      sinkPort: raw.MAIL_SINK_PORT,
+      from: raw.MAIL_FROM,
+      supportAddress: raw.SUPPORT_ADDRESS,
+      inbound: { user: raw.INBOUND_WEBHOOK_USER, password: raw.INBOUND_WEBHOOK_PASSWORD, reopenResolved: raw.INBOUND_REOPEN_RESOLVED === 'true' },
+    },
+    attachments: {
+      dir: path.resolve(raw.ATTACHMENTS_DIR ?? path.join(dataDir, 'attachments')),
+      s3: raw.S3_BUCKET
+        ? {
+            endpoint: raw.S3_ENDPOINT,
+            bucket: raw.S3_BUCKET,
+            region: raw.S3_REGION,
+            accessKeyId: raw.S3_ACCESS_KEY_ID,
+            secretAccessKey: raw.S3_SECRET_ACCESS_KEY,
+            forcePathStyle: raw.S3_FORCE_PATH_STYLE === 'true',
+          }
+        : undefined,
+      clamd: raw.CLAMD_HOST ? { host: raw.CLAMD_HOST, port: raw.CLAMD_PORT } : undefined,
+    },
+    import: { concurrency: raw.IMPORT_CONCURRENCY },
   };
 }

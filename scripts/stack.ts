@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import readline from 'node:readline';
@@ -43,6 +44,16 @@ interface Service {
 }
 
 /**
+ * The signing secret for a machine without APP_SECRET: made once and kept beside the
+ * data, so links in mail already sent stay valid across restarts.
+ */
+function localSecret(dataDir: string): string {
+  const file = path.join(dataDir, 'app-secret');
+  if (!fs.existsSync(file)) fs.writeFileSync(file, crypto.randomBytes(32).toString('base64url'), { mode: 0o600, flag: 'wx' });
+  return fs.readFileSync(file, 'utf8').trim();
+}
+
+/**
  * Brings up the whole embedded stack in dependency order: Temporal (dev server with
  * persistence and UI, unless TEMPORAL_ADDRESS points at a cluster), the read-model
  * migrations and the one-time demo seed, then the identity provider, worker, API and
@@ -72,7 +83,13 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
 
   try {
     const temporalAddress = await ensureTemporal();
-    const childEnv = { ...env, TEMPORAL_ADDRESS: temporalAddress, DATA_DIR: config.dataDir, DATABASE_URL: config.database.url };
+    const childEnv = {
+      ...env,
+      TEMPORAL_ADDRESS: temporalAddress,
+      DATA_DIR: config.dataDir,
+      DATABASE_URL: config.database.url,
+      APP_SECRET: config.appSecret ?? localSecret(config.dataDir),
+    };
 
     say(`migrating the read model (${config.database.dialect})…`);
     const sequelize = createSequelize(config.database);
