@@ -62,6 +62,8 @@ export interface TicketState {
   firstResponseAt?: string | null;
   /** Set on tickets started after notifications on every change arrived (a patch). */
   notifyOnEvents?: boolean;
+  /** Set on tickets started after SLA warnings and breach notices arrived (a patch). */
+  slaNotices?: boolean;
 }
 
 export interface TicketShare {

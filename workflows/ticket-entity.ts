@@ -67,7 +67,7 @@ export class TicketEntity {
     this.projectedVersion = state.version;
   }
 
-  static open(input: TicketWorkflowInput, now: Date, features: { sla: boolean; notifyOnEvents: boolean }): TicketEntity {
+  static open(input: TicketWorkflowInput, now: Date, features: { sla: boolean; notifyOnEvents: boolean; slaNotices: boolean }): TicketEntity {
     const iso = now.toISOString();
     const { draft } = input;
     const entity = new TicketEntity(
@@ -92,6 +92,7 @@ export class TicketEntity {
         closedAt: null,
         ...(features.sla ? { sla: null, approval: null, shares: [], firstResponseAt: null } : {}),
         ...(features.notifyOnEvents ? { notifyOnEvents: true } : {}),
+        ...(features.slaNotices ? { slaNotices: true } : {}),
       },
       input.config,
     );

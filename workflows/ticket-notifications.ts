@@ -49,6 +49,22 @@ export function notificationsFor(event: TicketEventRecord, state: TicketState, c
         notes.push(base('assigned', `Assigned to you: ${ticket}`, `Priority ${state.priority}.`, { userIds: [state.assigneeId] }, 'assignee'));
       }
       break;
+    case 'sla_warning':
+    case 'sla_breached': {
+      // Only tickets started with SLA notices (a patch) say anything here; the rest replay as they ran.
+      if (!state.slaNotices) break;
+      const clock = event.data.clock === 'first_response' ? 'first response' : 'resolution';
+      const due = String(event.data.dueAt ?? '');
+      const owner: NotifyInput['recipients'] = state.assigneeId !== null ? { userIds: [state.assigneeId] } : { role: 'team_member', teamId: state.teamId };
+      if (event.type === 'sla_warning') {
+        notes.push(base('sla_warning', `SLA warning: ${ticket}`, `The ${clock} target is due at ${due}.`, owner, 'sla-warning'));
+      } else {
+        // A breach also goes to the team's leads, who can reassign or step in.
+        const recipients = { ...owner, ...(owner.role ? {} : { role: 'team_lead', teamId: state.teamId }) };
+        notes.push(base('sla_breached', `SLA breached: ${ticket}`, `The ${clock} target was due at ${due}.`, recipients, 'sla-breach'));
+      }
+      break;
+    }
     case 'public_reply': {
       const toRequester = event.actorId !== state.requesterId;
       const userIds = toRequester ? [state.requesterId] : others([state.assigneeId]);

@@ -23,6 +23,9 @@ import { escalate } from './ticket-escalation';
  * always has an answer in the timeline.
  */
 
+/** How far into a target the warning goes out: early enough to act, late enough to mean it. */
+export const SLA_WARNING_PERCENT = 80;
+
 /** A team-specific policy wins over the department's. */
 export function policyFor(config: ConfigSnapshot, departmentId: number, teamId: number | null, priority: Priority): SlaPolicySnapshot | undefined {
   const policies = config.slaPolicies ?? [];
@@ -78,7 +81,7 @@ export function beginSla(ticket: TicketEntity, now: Date): void {
     state.sla = null;
     return;
   }
-  state.sla = startSla(calendar, policy, state.status, now);
+  state.sla = startSla(calendar, policy, state.status, now, state.slaNotices ? SLA_WARNING_PERCENT : undefined);
   ticket.record(now, null, 'sla_started', null, null, {
     policyId: policy.id,
     policyVersion: policy.version,
@@ -163,6 +166,8 @@ export function collectSlaDue(ticket: TicketEntity, now: Date): DueRung[] {
   for (const point of fired) {
     if (point.kind === 'breach') {
       ticket.record(now, null, 'sla_breached', null, null, { clock: point.clock, dueAt: point.at.toISOString() });
+    } else if (point.kind === 'warning') {
+      ticket.record(now, null, 'sla_warning', null, null, { clock: point.clock, warnAt: point.at.toISOString(), dueAt: point.dueAt.toISOString(), percent: sla.warnAtPercent });
     } else {
       rungs.push({ step: point.step, rung: sla.policy.ladder[point.step]!, policyId: sla.policy.id, dueAt: point.at });
     }

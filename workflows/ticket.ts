@@ -58,13 +58,16 @@ const { notify, pageOnCall } = proxyActivities<Activities>({
 const SLA_AND_APPROVALS_PATCH = 'sla-and-approvals';
 /** Tickets started before this patch notify only approvers and escalations. */
 const EVENT_NOTIFICATIONS_PATCH = 'event-notifications';
+/** Tickets started before this patch have no SLA warning timer and notify nobody of a breach. */
+const SLA_NOTICES_PATCH = 'sla-notices';
 
 /** One ticket, from submission to its terminal status: the single source of truth for its lifecycle. */
 export async function ticketWorkflow(input: TicketWorkflowInput): Promise<TicketView> {
   const carried = input.carried;
   const withSla = carried ? carried.sla !== undefined : patched(SLA_AND_APPROVALS_PATCH);
   const notifyOnEvents = carried ? carried.notifyOnEvents === true : patched(EVENT_NOTIFICATIONS_PATCH);
-  const ticket = carried ? TicketEntity.resume(carried, input.config) : TicketEntity.open(input, new Date(), { sla: withSla, notifyOnEvents });
+  const slaNotices = carried ? carried.slaNotices === true : patched(SLA_NOTICES_PATCH);
+  const ticket = carried ? TicketEntity.resume(carried, input.config) : TicketEntity.open(input, new Date(), { sla: withSla, notifyOnEvents, slaNotices });
   const view = (): TicketView => ({
     ...ticket.state,
     workflowId: ticketWorkflowId(ticket.state.number),

@@ -74,7 +74,7 @@ describe('SLA clock', () => {
       if (!next) break;
       const { state, fired } = collectDue(sla, next.at);
       sla = state;
-      for (const f of fired) timeline.push(`${f.at.toISOString()} ${f.kind === 'breach' ? `breach:${f.clock}` : `step:${f.step}`}`);
+      for (const f of fired) timeline.push(`${f.at.toISOString()} ${f.kind === 'escalation' ? `step:${f.step}` : `${f.kind}:${f.clock}`}`);
     }
     expect(timeline).toEqual([
       '2026-11-23T08:15:00.000Z breach:first_response',
@@ -134,5 +134,53 @@ describe('SLA clock', () => {
       'resolutionMinutes',
       'ladder.0.role',
     ]);
+  });
+
+  describe('warnings', () => {
+    const walk = (start: ReturnType<typeof startSla>, until: Date) => {
+      let sla = start;
+      const timeline: string[] = [];
+      for (let next = nextDuePoint(sla); next && next.at <= until; next = nextDuePoint(sla)) {
+        const { state, fired } = collectDue(sla, next.at);
+        sla = state;
+        for (const f of fired) timeline.push(`${f.at.toISOString()} ${f.kind === 'escalation' ? `step:${f.step}` : `${f.kind}:${f.clock}`}`);
+      }
+      return { sla, timeline };
+    };
+
+    test('when a clock passes 80% of its target in business time, then it warns once, before the breach', () => {
+      // Medium: 240 min first response → warning after 192 business minutes (12:12), breach at 13:00.
+      const { timeline } = walk(startSla(berlin, medium, 'new', at('2026-11-23T09:00:00+01:00'), 80), at('2026-11-23T13:30:00+01:00'));
+      expect(timeline).toEqual(['2026-11-23T11:12:00.000Z warning:first_response', '2026-11-23T12:00:00.000Z breach:first_response']);
+    });
+
+    test('when the warning falls due in a batch with its breach, then only the breach is reported and the warning never comes later', () => {
+      const sla = startSla(berlin, critical, 'new', at('2026-11-23T09:00:00+01:00'), 80);
+      const { state, fired } = collectDue(sla, at('2026-11-23T09:20:00+01:00'));
+      expect(fired.map((f) => `${f.kind}:${f.clock}`)).toEqual(['breach:first_response', 'escalation:first_response']);
+      expect(nextDuePoint(state)?.kind).not.toBe('warning');
+      expect(collectDue(state, at('2026-11-23T09:29:00+01:00')).fired).toEqual([]);
+    });
+
+    test('when a warned ticket gets a longer target, then it may warn again as the new target nears', () => {
+      let { sla } = walk(startSla(berlin, high, 'new', at('2026-11-23T09:00:00+01:00'), 80), at('2026-11-23T09:50:00+01:00'));
+      expect(sla.firstResponse.warnedAt).not.toBeNull();
+      sla = onPolicyChange(sla, medium, berlin, 'new', at('2026-11-23T09:50:00+01:00'));
+      expect(sla.firstResponse.warnedAt).toBeNull();
+      expect(nextDuePoint(sla)).toMatchObject({ kind: 'warning', clock: 'first_response', at: at('2026-11-23T12:12:00+01:00') });
+    });
+
+    test('when a ticket started without warnings, then its due points are exactly as before', () => {
+      const sla = startSla(berlin, medium, 'new', at('2026-11-23T09:00:00+01:00'));
+      expect(nextDuePoint(sla)).toMatchObject({ kind: 'breach', clock: 'first_response' });
+    });
+
+    test('when the clock is paused, then the warning waits with it', () => {
+      let sla = startSla(berlin, medium, 'new', at('2026-11-23T09:00:00+01:00'), 80);
+      sla = onStatus(sla, 'waiting_on_requester', at('2026-11-23T10:00:00+01:00'));
+      expect(nextDuePoint(sla)).toBeUndefined();
+      sla = onStatus(sla, 'in_progress', at('2026-11-24T09:00:00+01:00'));
+      expect(nextDuePoint(sla)).toMatchObject({ kind: 'warning', at: at('2026-11-24T11:12:00+01:00') });
+    });
   });
 });

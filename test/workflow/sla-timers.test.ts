@@ -76,6 +76,26 @@ describe('SLA timers on business time (time-skipping server)', () => {
     expect(minute((await h.view(handle)).slaSummary!.firstResponse.dueAt)).toBe(sameMinute(at(week, 7, '10:00')));
   });
 
+  test('when a High ticket nears and then misses its first response, then the owner is warned at 80% and the owner and team leads hear of the breach', async () => {
+    const week = await h.nextCleanWeek();
+    await h.skipTo(at(week, 0, '10:00'));
+    const handle = await h.open({ category: 'it-laptop', priority: 'high' });
+    const { number, teamId, assigneeId } = await h.view(handle);
+    await h.skipTo(at(week, 0, '11:05'));
+    const events = (await h.events(number)).filter((e) => e.type === 'sla_warning' || e.type === 'sla_breached');
+    expect(events.map((e) => [e.type, e.data.clock, minute(e.occurredAt)])).toEqual([
+      ['sla_warning', 'first_response', sameMinute(at(week, 0, '10:48'))],
+      ['sla_breached', 'first_response', sameMinute(at(week, 0, '11:00'))],
+    ]);
+    const members = await h.db.models.TeamMember.findAll({ where: { team_id: teamId } });
+    const leads = members.filter((m) => m.get('membership') === 'lead').map((m) => m.get('user_id') as number);
+    const owners = assigneeId !== null ? [assigneeId] : members.map((m) => m.get('user_id') as number);
+    const recipients = async (kind: string) =>
+      (await h.db.models.Notification.findAll({ where: { ticket_number: number, kind } })).map((n) => n.get('user_id') as number).sort();
+    expect(await recipients('sla_warning')).toEqual([...owners].sort());
+    expect(await recipients('sla_breached')).toEqual([...new Set([...owners, ...leads])].sort());
+  });
+
   test("when nobody answers a Critical ticket, then seed 000's ladder fires at exactly its instants, each once, and is recorded with results", async () => {
     const week = await h.nextCleanWeek();
     await h.skipTo(at(week, 0, '10:00'));

@@ -64,6 +64,8 @@ interface ClockState {
   /** Epoch ms the clock stopped for good (first reply; resolution), or null. */
   stoppedAt: number | null;
   breachedAt: number | null;
+  /** Epoch ms of the warning's due instant once it has fired (absent before warnings existed). */
+  warnedAt?: number | null;
 }
 
 export interface SlaState {
@@ -76,6 +78,11 @@ export interface SlaState {
    * priority that goes up and down again never re-runs a rung of a ladder it came back to.
    */
   firedSteps: string[];
+  /**
+   * Share of a target after which the clock warns that the breach is near. Absent on
+   * tickets started before warnings existed, whose timers must stay as they were.
+   */
+  warnAtPercent?: number;
 }
 
 function counts(status: TicketStatus, policy: SlaPolicy): boolean {
@@ -116,13 +123,14 @@ function run(clock: ClockState, shouldRun: boolean, now: number, state: SlaState
   return clock;
 }
 
-export function startSla(calendar: BusinessCalendar, policy: SlaPolicy, status: TicketStatus, now: Date): SlaState {
+export function startSla(calendar: BusinessCalendar, policy: SlaPolicy, status: TicketStatus, now: Date, warnAtPercent?: number): SlaState {
   const state: SlaState = {
     calendar,
     policy,
     firstResponse: newClock(policy.firstResponseMinutes),
     resolution: newClock(policy.resolutionMinutes),
     firedSteps: [],
+    ...(warnAtPercent !== undefined ? { warnAtPercent } : {}),
   };
   return onStatus(state, status, now);
 }
@@ -156,11 +164,21 @@ export function onPolicyChange(state: SlaState, policy: SlaPolicy, calendar: Bus
     ...settled,
     calendar,
     policy,
-    firstResponse: { ...settled.firstResponse, targetMinutes: policy.firstResponseMinutes },
-    resolution: { ...settled.resolution, targetMinutes: policy.resolutionMinutes },
+    firstResponse: rearmWarning(settled, { ...settled.firstResponse, targetMinutes: policy.firstResponseMinutes }),
+    resolution: rearmWarning(settled, { ...settled.resolution, targetMinutes: policy.resolutionMinutes }),
   };
   // The new policy may pause (or not) in the ticket's current status.
   return onStatus(changed, status, now);
+}
+
+/** A longer target puts the warning back in the future: it may warn again when that comes. */
+function rearmWarning(state: SlaState, clock: ClockState): ClockState {
+  if (state.warnAtPercent === undefined || clock.warnedAt == null) return clock;
+  return clock.spentMs < warningMinutes(state, clock) * 60_000 ? { ...clock, warnedAt: null } : clock;
+}
+
+function warningMinutes(state: SlaState, clock: ClockState): number {
+  return (clock.targetMinutes * (state.warnAtPercent ?? 100)) / 100;
 }
 
 /** The same calendar with new holidays or hours: spent time so far is kept, due instants move. */
@@ -189,6 +207,7 @@ export function rungKey(state: SlaState, index: number): string {
 
 export type SlaDuePoint =
   | { kind: 'breach'; clock: SlaClockName; at: Date }
+  | { kind: 'warning'; clock: SlaClockName; at: Date; dueAt: Date }
   | { kind: 'escalation'; step: number; clock: SlaClockName; at: Date };
 
 /** Every future point at which something must happen, earliest first. */
@@ -198,6 +217,10 @@ export function pendingDuePoints(state: SlaState): SlaDuePoint[] {
     const clock = name === 'first_response' ? state.firstResponse : state.resolution;
     const due = dueAt(state, name);
     if (due && clock.breachedAt === null) points.push({ kind: 'breach', clock: name, at: due });
+    if (due && clock.breachedAt === null && state.warnAtPercent !== undefined && clock.warnedAt == null) {
+      const at = instantAfter(state, clock, warningMinutes(state, clock));
+      if (at !== null) points.push({ kind: 'warning', clock: name, at: new Date(at), dueAt: due });
+    }
   }
   state.policy.ladder.forEach((step, index) => {
     if (state.firedSteps.includes(rungKey(state, index))) return;
@@ -206,7 +229,8 @@ export function pendingDuePoints(state: SlaState): SlaDuePoint[] {
     const at = instantAfter(state, clock, step.afterMinutes);
     if (at !== null) points.push({ kind: 'escalation', step: index, clock: name, at: new Date(at) });
   });
-  return points.sort((a, b) => a.at.getTime() - b.at.getTime() || (a.kind === 'breach' ? -1 : 1));
+  const order = { breach: 0, escalation: 1, warning: 2 } as const;
+  return points.sort((a, b) => a.at.getTime() - b.at.getTime() || order[a.kind] - order[b.kind]);
 }
 
 export function nextDuePoint(state: SlaState): SlaDuePoint | undefined {
@@ -215,12 +239,16 @@ export function nextDuePoint(state: SlaState): SlaDuePoint | undefined {
 
 /** Records the points due at or before `now`; returns them with the new state. */
 export function collectDue(state: SlaState, now: Date): { state: SlaState; fired: SlaDuePoint[] } {
-  const fired = pendingDuePoints(state).filter((p) => p.at.getTime() <= now.getTime());
+  const due = pendingDuePoints(state).filter((p) => p.at.getTime() <= now.getTime());
+  // A warning that comes due together with its breach says nothing the breach does not.
+  const fired = due.filter((p) => p.kind !== 'warning' || !due.some((b) => b.kind === 'breach' && b.clock === p.clock));
   let next = state;
-  for (const point of fired) {
+  for (const point of due) {
+    const key = point.clock === 'first_response' ? 'firstResponse' : 'resolution';
     if (point.kind === 'breach') {
-      const key = point.clock === 'first_response' ? 'firstResponse' : 'resolution';
       next = { ...next, [key]: { ...next[key], breachedAt: point.at.getTime() } };
+    } else if (point.kind === 'warning') {
+      next = { ...next, [key]: { ...next[key], warnedAt: point.at.getTime() } };
     } else {
       next = { ...next, firedSteps: [...next.firedSteps, rungKey(state, point.step)] };
     }

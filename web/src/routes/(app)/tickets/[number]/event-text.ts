@@ -123,6 +123,8 @@ function describeAutomatic(event: TicketEvent, names: Names): EventLine | undefi
 			return { who: null, text: 'Service-level due times recalculated', result: slaReason(str(data.reason) ?? '') };
 		case 'sla_breached':
 			return { who: null, text: `${CLOCKS[str(data.clock) ?? ''] ?? 'Service-level'} target missed`, due: str(data.dueAt) };
+		case 'sla_warning':
+			return { who: null, text: `${CLOCKS[str(data.clock) ?? ''] ?? 'Service-level'} target is near`, due: str(data.dueAt) };
 		case 'sla_not_applicable':
 			return { who: null, text: 'No service-level target applies to this ticket' };
 		case 'escalation': {
