@@ -35,6 +35,8 @@ export const ListTicketsQuery = z.strictObject({
   q: z.string().trim().min(1).max(200).optional(),
   createdFrom: z.iso.datetime({ offset: true }).optional(),
   createdTo: z.iso.datetime({ offset: true }).optional(),
+  updatedFrom: z.iso.datetime({ offset: true }).optional(),
+  updatedTo: z.iso.datetime({ offset: true }).optional(),
   sort: z.enum(['updated_desc', 'updated_asc', 'created_desc', 'created_asc', 'priority']).default('updated_desc'),
   page: z.coerce.number().int().min(1).max(100_000).default(1),
   limit: z.coerce.number().int().min(1).max(100).default(20),

@@ -86,6 +86,8 @@ export function createTicketReads(models: Models) {
     if (query.assigneeId) and.push({ assignee_id: query.assigneeId });
     if (query.createdFrom) and.push({ created_at: { [Op.gte]: new Date(query.createdFrom) } });
     if (query.createdTo) and.push({ created_at: { [Op.lt]: new Date(query.createdTo) } });
+    if (query.updatedFrom) and.push({ updated_at: { [Op.gte]: new Date(query.updatedFrom) } });
+    if (query.updatedTo) and.push({ updated_at: { [Op.lt]: new Date(query.updatedTo) } });
     for (const [key, value] of Object.entries(query.customFields ?? {})) {
       // Keys were checked against the declared fields (letters, digits, underscore), so the JSON path is safe to inline.
       if (!/^\w+$/.test(key)) continue;

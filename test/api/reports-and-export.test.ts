@@ -90,3 +90,38 @@ describe('ticket export', () => {
     expect(response.body.error.details[0].field).toMatch(/^priority/);
   });
 });
+
+describe('team queue filters', () => {
+  const numbers = async (query: string) => {
+    const response = await h.request('GET', `/tickets?limit=100&${query}`, { as: 'ada' });
+    expect(response.status).toBe(200);
+    return (response.body.data as Array<{ number: number; title: string; priority: string; departmentId: number; teamId: number | null; updatedAt: string }>);
+  };
+
+  test('when filtered by priority, department, team and free text, then only matching tickets come back', async () => {
+    const all = await numbers('');
+    expect(all.length).toBeGreaterThanOrEqual(7);
+    expect((await numbers('priority=critical')).map((t) => t.title)).toEqual(['Answered quickly']);
+    const payroll = all.find((t) => t.title === 'Payslip missing')!;
+    expect((await numbers(`departmentId=${payroll.departmentId}`)).map((t) => t.title)).toEqual(['Payslip missing']);
+    expect((await numbers(`teamId=${payroll.teamId}`)).every((t) => t.teamId === payroll.teamId)).toBe(true);
+    expect((await numbers('q=payslip')).map((t) => t.title)).toEqual(['Payslip missing']);
+  });
+
+  test('when filtered by an updated-at range, then the bounds are inclusive below and exclusive above', async () => {
+    const all = await numbers('sort=updated_asc');
+    const middle = all[Math.floor(all.length / 2)]!;
+    const from = await numbers(`updatedFrom=${encodeURIComponent(middle.updatedAt)}`);
+    const to = await numbers(`updatedTo=${encodeURIComponent(middle.updatedAt)}`);
+    expect(from.map((t) => t.number)).toContain(middle.number);
+    expect(to.map((t) => t.number)).not.toContain(middle.number);
+    expect(from.length + to.length).toBe(all.length);
+    expect((await numbers(`createdFrom=${encodeURIComponent(new Date(Date.now() + 60_000).toISOString())}`))).toEqual([]);
+  });
+
+  test('when a range bound is not a date-time, then 400 names it and nothing is listed', async () => {
+    const response = await h.request('GET', '/tickets?updatedFrom=yesterday', { as: 'ada' });
+    expect(response.status).toBe(400);
+    expect(JSON.stringify(response.body.error)).toContain('updatedFrom');
+  });
+});
