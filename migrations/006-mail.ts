@@ -7,12 +7,14 @@ import { defaultTemplates } from '../mail/templates';
  * that make a one-click approval link single-use.
  */
 export async function up({ context: qi }: { context: QueryInterface }): Promise<void> {
+  // MySQL's TEXT stops at 64 KB; SQLite has one TEXT and warns about lengths.
+  const longText = qi.sequelize.getDialect() === 'sqlite' ? DataTypes.TEXT : DataTypes.TEXT('medium');
   await qi.createTable('notification_templates', {
     alias: { type: DataTypes.STRING(48), primaryKey: true, allowNull: false },
     name: { type: DataTypes.STRING(120), allowNull: false },
     subject: { type: DataTypes.STRING(500), allowNull: false },
-    html_body: { type: DataTypes.TEXT('medium'), allowNull: false },
-    text_body: { type: DataTypes.TEXT('medium'), allowNull: false },
+    html_body: { type: longText, allowNull: false },
+    text_body: { type: longText, allowNull: false },
     version: { type: DataTypes.INTEGER, allowNull: false, defaultValue: 1 },
     updated_by: { type: DataTypes.INTEGER, allowNull: true },
     updated_at: { type: DataTypes.DATE, allowNull: false },
