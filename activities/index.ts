@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import type { Sequelize } from 'sequelize';
 import type { Models } from '../lib/db/models';
+import type { MailDeps } from '../mail/sender';
 import { createAssignmentActivities } from './assignment';
 import { createNotificationActivities } from './notifications';
 import { createProjectionActivities } from './projection';
@@ -11,6 +12,8 @@ export interface ActivityDeps {
   logger: Logger;
   /** Where `page_oncall` escalations are posted, when configured. */
   oncallWebhookUrl?: string;
+  /** Email out through Postmark; without it notifications stay in the portal. */
+  mail?: MailDeps;
 }
 
 /** Every activity the ticket workflow may call, built over injected dependencies so tests can pass real ones. */

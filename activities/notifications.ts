@@ -1,11 +1,14 @@
 import { ApplicationFailure } from '@temporalio/common';
 import { Op } from 'sequelize';
+import { createMailer } from '../mail/sender';
 import type { NotifyInput, PageOnCallInput } from '../workflows/definitions';
 import type { ActivityDeps } from './index';
 
 type Row = { get(key: string): unknown };
 
-export function createNotificationActivities({ models, logger, oncallWebhookUrl }: ActivityDeps) {
+export function createNotificationActivities({ models, logger, oncallWebhookUrl, mail }: ActivityDeps) {
+  const mailer = mail ? createMailer({ models, logger, mail }) : undefined;
+
   /** Who a role means for this ticket: the department head for department_manager, the team's leads for team_lead. */
   async function resolveRecipients(recipients: NotifyInput['recipients']): Promise<number[]> {
     const ids = new Set(recipients.userIds ?? []);
@@ -45,14 +48,15 @@ export function createNotificationActivities({ models, logger, oncallWebhookUrl 
 
   return {
     /**
-     * In-portal notifications. Each row's id is the workflow's stable notification id plus
-     * the recipient, so a retried activity delivers nothing twice. Returns how many people
-     * the notification is for (already delivered ones included).
+     * In-portal notifications, then email. Each row's id is the workflow's stable notification
+     * id plus the recipient, so a retried activity delivers and sends nothing twice. Returns
+     * how many people the notification is for (already delivered ones included).
      */
     async notify(input: NotifyInput): Promise<{ delivered: number; recipients: number[] }> {
       const recipients = await resolveRecipients(input.recipients);
       const fresh = await deliver(input, recipients);
-      logger.info({ notification: input.id, recipients: recipients.length, fresh }, 'notification delivered');
+      const emailed = mailer ? await mailer.emailNotification(input, recipients) : undefined;
+      logger.info({ notification: input.id, recipients: recipients.length, fresh, emailed }, 'notification delivered');
       return { delivered: recipients.length, recipients };
     },
 
@@ -66,7 +70,9 @@ export function createNotificationActivities({ models, logger, oncallWebhookUrl 
         { ignoreDuplicates: true },
       );
       const leads = await resolveRecipients({ role: 'team_lead', teamId: input.teamId });
-      await deliver({ id: input.id, ticketNumber: input.ticketNumber, kind: 'page', title: `Paged: ${input.message}`, body: input.message, recipients: {} }, leads);
+      const page: NotifyInput = { id: input.id, ticketNumber: input.ticketNumber, kind: 'page', title: `Paged: ${input.message}`, body: input.message, recipients: {} };
+      await deliver(page, leads);
+      await mailer?.emailNotification(page, leads);
       if (!oncallWebhookUrl) return { summary: `${leads.length} lead(s) notified` };
       const response = await fetch(oncallWebhookUrl, {
         method: 'POST',

@@ -5,15 +5,18 @@ import { ipKeyGenerator, rateLimit } from 'express-rate-limit';
 import helmet from 'helmet';
 import { pinoHttp } from 'pino-http';
 import type { Logger } from 'pino';
+import type { ServerClient } from 'postmark';
 import type { Sequelize } from 'sequelize';
 import type { Config } from '../lib/config';
 import type { Models } from '../lib/db/models';
 import { createOrganisation } from '../lib/db/organisation';
+import type { Signer } from '../lib/signing';
 import { authenticate } from './auth';
 import { sendData } from './envelope';
 import { ApiError, errorMiddleware } from './errors';
 import { buildOpenApi } from './openapi';
 import { createAdminRouter } from './routes/admin';
+import { createApprovalLinksRouter } from './routes/approval-links';
 import { createApprovalsRouter } from './routes/approvals';
 import { createDirectoryRouter } from './routes/directory';
 import { createNotificationsRouter } from './routes/notifications';
@@ -30,9 +33,11 @@ export interface AppDeps {
   logger: Logger;
   /** Requests per minute per caller; generous by default, lowered in tests of the limiter. */
   rateLimitPerMinute?: number;
+  /** Email-facing parts: one-click approval pages (need the signer) and template pushes to Postmark. */
+  mail?: { signer?: Signer; postmark?: ServerClient; webUrl?: string };
 }
 
-export function createApp({ config, client, sequelize, models, logger, rateLimitPerMinute = 1200 }: AppDeps): Express {
+export function createApp({ config, client, sequelize, models, logger, rateLimitPerMinute = 1200, mail }: AppDeps): Express {
   const organisation = createOrganisation(models);
   const reads = createTicketReads(models);
   const service = createTicketService({ client, models, organisation, reads, temporal: config.temporal });
@@ -53,6 +58,8 @@ export function createApp({ config, client, sequelize, models, logger, rateLimit
     }),
   );
   app.use(express.json({ limit: '1mb' }));
+  // Reached from email without a bearer token: the signed link is the credential.
+  if (mail?.signer) app.use('/approval-links', createApprovalLinksRouter({ signer: mail.signer, models, organisation, service, logger, webUrl: mail.webUrl }));
 
   const v1 = express.Router();
   v1.get('/health', async (req, res) => {
@@ -80,7 +87,7 @@ export function createApp({ config, client, sequelize, models, logger, rateLimit
   v1.use(createDirectoryRouter({ organisation }));
   v1.use('/tickets', createTicketsRouter({ service, reads, organisation }));
   v1.use('/approvals', createApprovalsRouter({ reads, service, models, organisation }));
-  v1.use('/admin', createAdminRouter({ models, client }));
+  v1.use('/admin', createAdminRouter({ models, client, postmark: mail?.postmark, logger }));
   v1.use('/notifications', createNotificationsRouter({ models }));
   v1.use('/reports', createReportsRouter({ sequelize }));
   v1.use((_req, _res, next) => next(new ApiError(404, 'NOT_FOUND', 'No such endpoint')));

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { CalendarBody } from './admin/calendars';
+import { NotificationTemplateBody } from './admin/notification-templates';
 import { SlaPolicyBody } from './admin/sla-policies';
 import { NotificationListQuery } from './routes/notifications';
 import { ReportQuery } from './routes/reports';
@@ -20,6 +21,8 @@ interface Operation {
   body?: z.ZodType;
   idempotent?: boolean;
   csv?: boolean;
+  /** Well-formed input whose content is refused (422), described. */
+  unprocessable?: string;
 }
 
 const AuditQuery = PageQuery.extend({ entity: z.string().max(48).optional(), entityId: z.string().max(64).optional() });
@@ -58,6 +61,9 @@ export const OPERATIONS: Operation[] = [
   { method: 'put', path: '/admin/calendars/{id}', summary: 'Edit a calendar (open tickets recompute due instants)', tag: 'admin', body: CalendarBody },
   { method: 'get', path: '/admin/sla-policies', summary: 'SLA policies', tag: 'admin' },
   { method: 'put', path: '/admin/sla-policies/{id}', summary: 'Edit an SLA policy (applies to new tickets)', tag: 'admin', body: SlaPolicyBody },
+  { method: 'get', path: '/admin/notification-templates', summary: 'Email templates, one per notification kind', tag: 'admin', query: PageQuery },
+  { method: 'get', path: '/admin/notification-templates/{alias}', summary: 'One email template', tag: 'admin' },
+  { method: 'put', path: '/admin/notification-templates/{alias}', summary: 'Edit an email template (checked against the model, pushed to Postmark)', tag: 'admin', body: NotificationTemplateBody, unprocessable: 'A placeholder the model lacks or an unbalanced section; each field is named' },
   { method: 'get', path: '/admin/audit', summary: 'Audit log of admin changes', tag: 'admin', query: AuditQuery },
 ];
 
@@ -102,6 +108,7 @@ export function buildOpenApi(serverUrl = '/api/v1') {
         ['400', 'Invalid input; each offending field is named'],
         ...(op.public ? [] : [['401', 'Missing or invalid bearer token'], ['403', 'Not allowed'], ['404', 'Not found, or not visible to the caller'], ['429', 'Rate limited']]),
         ...(op.method === 'get' ? [] : [['409', 'Illegal transition, stale version or reused idempotency key']]),
+        ...(op.unprocessable ? [['422', op.unprocessable]] : []),
       ].map(([status, description]) => [status, { description, content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } }]),
     );
     const success = op.csv

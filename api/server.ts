@@ -2,6 +2,8 @@ import { loadConfig } from '../lib/config';
 import { createSequelize } from '../lib/db/connection';
 import { defineModels } from '../lib/db/models';
 import { createLogger } from '../lib/logger';
+import { createSigner } from '../lib/signing';
+import { createPostmarkClient, DEFAULT_SINK_TOKEN } from '../mail/postmark';
 import { connectClient } from '../temporal/connection';
 import { createApp } from './app';
 
@@ -12,7 +14,13 @@ async function main(): Promise<void> {
   const sequelize = createSequelize(config.database);
   await sequelize.authenticate();
   const client = await connectClient(config.temporal);
-  const app = createApp({ config, client, sequelize, models: defineModels(sequelize), logger });
+  const mail = {
+    signer: config.appSecret ? createSigner(config.appSecret) : undefined,
+    // Edited templates go to Postmark at once when there is one to talk to (as the worker decides).
+    postmark: config.mail.apiUrl || config.mail.serverToken !== DEFAULT_SINK_TOKEN ? createPostmarkClient(config.mail) : undefined,
+    webUrl: config.web.publicUrl,
+  };
+  const app = createApp({ config, client, sequelize, models: defineModels(sequelize), logger, mail });
   const server = app.listen(config.api.port, config.api.host, () => {
     logger.info({ url: `http://${config.api.host}:${config.api.port}/api/v1` }, 'api listening');
   });

@@ -11,6 +11,7 @@ async function main(): Promise<void> {
     `  API          ${stack.apiUrl}   (OpenAPI and health under it)`,
     `  Temporal UI  ${stack.temporalUiUrl}`,
     `  Sign-in      ${stack.issuerUrl}   (pick a demo person)`,
+    ...(stack.mailboxUrl ? [`  Mailbox      ${stack.mailboxUrl}   (every email sent, caught locally)`] : []),
     `  Data         ${stack.config.dataDir}`,
     '',
     '  Ctrl-C stops everything; tickets survive a restart.',

@@ -25,6 +25,8 @@ export interface Stack {
   issuerUrl: string;
   temporalUiUrl: string;
   temporalAddress: string;
+  /** The local mailbox (the Postmark sink's pages), when mail goes to the sink. */
+  mailboxUrl?: string;
   config: Config;
   stop(): Promise<void>;
 }
@@ -83,7 +85,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
 
   try {
     const temporalAddress = await ensureTemporal();
-    const childEnv = {
+    const childEnv: NodeJS.ProcessEnv = {
       ...env,
       TEMPORAL_ADDRESS: temporalAddress,
       DATA_DIR: config.dataDir,
@@ -98,6 +100,14 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     await sequelize.close();
     say(seeded ? 'seeded the demo organisation' : 'demo organisation already present; nothing reseeded');
 
+    // No Postmark configured: the local sink stands in, and worker and API send to it.
+    let mailboxUrl: string | undefined;
+    if (!config.mail.apiUrl) {
+      mailboxUrl = `http://127.0.0.1:${config.mail.sinkPort}`;
+      launch('mail', [...TS, path.join(ROOT, 'mail/sink-main.ts')], childEnv);
+      await waitForHttp(`${mailboxUrl}/api/messages`, 'mail');
+      childEnv.POSTMARK_API_URL = mailboxUrl;
+    }
     if (config.identity.local) {
       launch('identity', [...TS, path.join(ROOT, 'identity/main.ts')], childEnv);
       await waitForHttp(`${config.identity.issuerUrl}.well-known/openid-configuration`, 'identity');
@@ -125,6 +135,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       issuerUrl: config.identity.issuerUrl,
       temporalUiUrl: devServer?.uiUrl ?? config.temporal.uiUrl,
       temporalAddress,
+      mailboxUrl,
       config,
       stop,
     };

@@ -1,9 +1,12 @@
 import type { Client } from '@temporalio/client';
 import { Router, type NextFunction, type Request, type Response } from 'express';
+import type { Logger } from 'pino';
+import type { ServerClient } from 'postmark';
 import { z } from 'zod';
 import type { Models } from '../../lib/db/models';
 import { auditPage } from '../admin/audit';
 import { CalendarBody, createCalendarAdmin } from '../admin/calendars';
+import { createNotificationTemplateAdmin, NotificationTemplateBody, TemplateAlias } from '../admin/notification-templates';
 import { createSlaPolicyAdmin, SlaPolicyBody } from '../admin/sla-policies';
 import { principalOf } from '../auth';
 import { pagination, sendData, sendList } from '../envelope';
@@ -18,8 +21,9 @@ function adminsOnly(req: Request, _res: Response, next: NextFunction): void {
 }
 
 /** The admin console's configuration endpoints; every change is validated, version-checked and audited. */
-export function createAdminRouter({ models, client }: { models: Models; client: Client }): Router {
+export function createAdminRouter({ models, client, postmark, logger }: { models: Models; client: Client; postmark?: ServerClient; logger: Logger }): Router {
   const router = Router();
+  const templates = createNotificationTemplateAdmin({ models, postmark, logger });
   const calendars = createCalendarAdmin({ models, client });
   const policies = createSlaPolicyAdmin({ models });
   router.use(adminsOnly);
@@ -36,6 +40,17 @@ export function createAdminRouter({ models, client }: { models: Models; client: 
   router.get('/sla-policies', async (req, res) => sendData(req, res, await policies.list()));
   router.put('/sla-policies/:id', async (req, res) => {
     sendData(req, res, await policies.update(principalOf(req), parse(RecordId, req.params.id, 'id'), parse(SlaPolicyBody, req.body ?? {})));
+  });
+
+  router.get('/notification-templates', async (req, res) => {
+    const { page, limit } = parse(PageQuery, req.query);
+    const { items, total } = await templates.list(page, limit);
+    sendList(req, res, items, pagination(page, limit, total));
+  });
+  router.get('/notification-templates/:alias', async (req, res) => sendData(req, res, await templates.get(parse(TemplateAlias, req.params.alias, 'alias'))));
+  router.put('/notification-templates/:alias', async (req, res) => {
+    const alias = parse(TemplateAlias, req.params.alias, 'alias');
+    sendData(req, res, await templates.update(principalOf(req), alias, parse(NotificationTemplateBody, req.body ?? {})));
   });
 
   router.get('/audit', async (req, res) => {

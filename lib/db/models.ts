@@ -27,6 +27,9 @@ export interface Models {
   Notification: ModelStatic<Model>;
   OncallPage: ModelStatic<Model>;
   AuditLog: ModelStatic<Model>;
+  NotificationTemplate: ModelStatic<Model>;
+  EmailOutbox: ModelStatic<Model>;
+  ApprovalLinkUse: ModelStatic<Model>;
 }
 
 const common = { underscored: true, timestamps: true, createdAt: 'created_at', updatedAt: 'updated_at' } as const;
@@ -307,7 +310,56 @@ export function defineModels(sequelize: Sequelize): Models {
     },
     noTimestamps('audit_log'),
   );
+  const NotificationTemplate = sequelize.define(
+    'NotificationTemplate',
+    {
+      alias: { type: DataTypes.STRING, primaryKey: true },
+      name: DataTypes.STRING,
+      subject: DataTypes.STRING,
+      html_body: DataTypes.TEXT,
+      text_body: DataTypes.TEXT,
+      version,
+      updated_by: DataTypes.INTEGER,
+      updated_at: DataTypes.DATE,
+    },
+    noTimestamps('notification_templates'),
+  );
+  const EmailOutbox = sequelize.define(
+    'EmailOutbox',
+    {
+      id: { type: DataTypes.STRING, primaryKey: true },
+      notification_id: DataTypes.STRING,
+      user_id: DataTypes.INTEGER,
+      ticket_number: DataTypes.INTEGER,
+      kind: DataTypes.STRING,
+      to_address: DataTypes.STRING,
+      status: DataTypes.STRING,
+      message_id: DataTypes.STRING,
+      error: DataTypes.TEXT,
+      attempts: DataTypes.INTEGER,
+      created_at: DataTypes.DATE,
+      updated_at: DataTypes.DATE,
+      sent_at: DataTypes.DATE,
+    },
+    noTimestamps('email_outbox'),
+  );
+  const ApprovalLinkUse = sequelize.define(
+    'ApprovalLinkUse',
+    {
+      jti: { type: DataTypes.STRING, primaryKey: true },
+      ticket_number: DataTypes.INTEGER,
+      step: DataTypes.INTEGER,
+      approver_id: DataTypes.INTEGER,
+      decision: DataTypes.STRING,
+      outcome: DataTypes.STRING,
+      used_at: DataTypes.DATE,
+    },
+    noTimestamps('approval_link_uses'),
+  );
   return {
+    NotificationTemplate,
+    EmailOutbox,
+    ApprovalLinkUse,
     AuditLog,
     TicketMessage,
     TicketShare,

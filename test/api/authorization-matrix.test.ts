@@ -54,6 +54,8 @@ const READS: Array<[string, (n: number) => string, Expectation]> = [
   ['backlog report', () => '/reports/backlog', row(403, 403, 403, 403, 200, 200, 200, 200)],
   ['calendar administration', () => '/admin/calendars', row(403, 403, 403, 403, 403, 403, 403, 200)],
   ['audit log', () => '/admin/audit', row(403, 403, 403, 403, 403, 403, 403, 200)],
+  ['notification templates', () => '/admin/notification-templates', row(403, 403, 403, 403, 403, 403, 403, 200)],
+  ['one notification template', () => '/admin/notification-templates/created', row(403, 403, 403, 403, 403, 403, 403, 200)],
   ['approvals pending for me', () => '/approvals/pending', row(200, 200, 200, 200, 200, 200, 200, 200)],
 ];
 
@@ -87,5 +89,14 @@ describe('POST triage', () => {
     expect(response.status).toBe(expected);
     const status = (await h.request('GET', `/tickets/${number}`, { as: 'ada' })).body.data.status;
     expect(status).toBe(expected === 200 ? 'triaged' : 'new');
+  });
+});
+
+describe('PUT a notification template', () => {
+  test.each(PEOPLE)('when %s (%s) edits one, then only an admin may', async (person) => {
+    const expected = row(403, 403, 403, 403, 403, 403, 403, 200)[person];
+    const current = (await h.request('GET', '/admin/notification-templates/mention', { as: 'ada' })).body.data;
+    const body = { subject: current.subject, htmlBody: current.htmlBody, textBody: current.textBody, expectedVersion: current.version };
+    expect((await h.request('PUT', '/admin/notification-templates/mention', { as: person, body })).status).toBe(expected);
   });
 });

@@ -4,7 +4,8 @@ import type { AddressInfo } from 'node:net';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { bundleWorkflowCode, Runtime, DefaultLogger, type Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import pino from 'pino';
-import { createApp } from '../../api/app';
+import type { ActivityDeps } from '../../activities';
+import { createApp, type AppDeps } from '../../api/app';
 import type { Config } from '../../lib/config';
 import { demoSubject } from '../../lib/db/demo-org';
 import { createTicketWorker, WORKFLOWS_PATH } from '../../temporal/worker';
@@ -57,7 +58,7 @@ export interface Harness {
  * CLI found by global setup), a migrated and seeded database, the Express API on a
  * random port, and tokens from the real local issuer.
  */
-export async function startHarness(options: { worker?: boolean } = {}): Promise<Harness> {
+export async function startHarness(options: { worker?: boolean; appDeps?: Partial<AppDeps>; activityDeps?: Partial<ActivityDeps> } = {}): Promise<Harness> {
   quietRuntime();
   const cli = process.env.TEMPORAL_CLI;
   const issuerUrl = process.env.TEST_ISSUER_URL ?? 'http://127.0.0.1:9/';
@@ -96,7 +97,7 @@ export async function startHarness(options: { worker?: boolean } = {}): Promise<
   const identity: Config['identity'] = { issuerUrl, local: true, localPort: 0, audience: AUDIENCE, clientId: CLIENT_ID };
   const logger = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
 
-  const app = createApp({ config: { identity, temporal }, client: env.client, sequelize: db.sequelize, models: db.models, logger });
+  const app = createApp({ config: { identity, temporal }, client: env.client, sequelize: db.sequelize, models: db.models, logger, ...options.appDeps });
   const server: http.Server = await new Promise((resolve) => {
     const s = app.listen(0, '127.0.0.1', () => resolve(s));
   });
@@ -150,7 +151,7 @@ export async function startHarness(options: { worker?: boolean } = {}): Promise<
         connection: env.nativeConnection,
         namespace: temporal.namespace,
         taskQueue,
-        deps: { sequelize: db.sequelize, models: db.models, logger },
+        deps: { sequelize: db.sequelize, models: db.models, logger, ...options.activityDeps },
         logger,
         workflowBundle: bundle,
       });

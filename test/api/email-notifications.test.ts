@@ -1,0 +1,156 @@
+import crypto from 'node:crypto';
+import pino from 'pino';
+import { ServerClient } from 'postmark';
+import { createActivities } from '../../activities';
+import type { MailDeps } from '../../mail/sender';
+import type { MailSink } from '../../mail/sink';
+import type { NotifyInput } from '../../workflows/definitions';
+import { startHarness, type Harness } from '../support/harness';
+import { startTestMail, SUPPORT_ADDRESS, waitForMail, WEB_URL } from '../support/mail';
+import type { DemoUserKey } from '../support/demo-accounts';
+
+let h: Harness;
+let sink: MailSink;
+let mail: MailDeps;
+let postmark: ServerClient;
+let payroll: number;
+
+beforeAll(async () => {
+  ({ sink, mail, postmark } = await startTestMail({ inactiveRecipients: ['priya@example.com'] }));
+  h = await startHarness({ activityDeps: { mail }, appDeps: { mail: { signer: mail.signer, postmark, webUrl: WEB_URL } } });
+  payroll = await h.categoryId('hr-payroll');
+}, 120_000);
+
+afterAll(async () => {
+  await h?.stop();
+  await sink?.stop();
+});
+
+const emailOf = (user: DemoUserKey) => `${user}@example.com`;
+
+async function raise(title = 'Overtime missing') {
+  const response = await h.request('POST', '/tickets', { as: 'emma', headers: { 'Idempotency-Key': crypto.randomUUID() }, body: { title, description: 'October payslip', categoryId: payroll } });
+  expect(response.status).toBe(201);
+  return response.body.data as { number: number; version: number };
+}
+
+const about = (n: number, to: DemoUserKey, tag: string) => (m: { recipients: string[]; tag: string | null; metadata: Record<string, string> }) =>
+  m.recipients.includes(emailOf(to)) && m.tag === tag && m.metadata.ticket === String(n);
+
+describe('email out through the Postmark client, into the local sink', () => {
+  test('when a ticket is created, then the requester gets a receipt and the team a notice, each threaded to the ticket', async () => {
+    const { number } = await raise();
+    const receipt = await waitForMail(sink, about(number, 'emma', 'created'), 'receipt to emma');
+    expect(receipt.templateAlias).toBe('created');
+    expect(receipt.subject).toBe(`Received: #${number} Overtime missing`);
+    expect(receipt.textBody).toContain(`${WEB_URL}/tickets/${number}`);
+    expect(receipt.htmlBody).toContain(`href="${WEB_URL}/tickets/${number}"`);
+    const [local, domain] = receipt.replyTo!.split('@');
+    expect(domain).toBe(SUPPORT_ADDRESS.split('@')[1]);
+    expect(mail.signer!.ticketFromMailboxHash(local!.replace(/^support\+/, ''))).toBe(number);
+    expect(receipt.headers).toEqual(
+      expect.arrayContaining([
+        { Name: 'Message-ID', Value: expect.stringMatching(new RegExp(`^<ticket-${number}\\.event-\\d+\\.receipt\\.\\d+@ticketing\\.local>$`)) },
+        { Name: 'References', Value: `<ticket-${number}@ticketing.local>` },
+      ]),
+    );
+    await waitForMail(sink, about(number, 'harper', 'new_ticket'), 'team notice to harper');
+    await waitForMail(sink, about(number, 'hannah', 'new_ticket'), 'team notice to hannah');
+  });
+
+  test('when a lead assigns the ticket, then the assignee gets an email', async () => {
+    const { number } = await raise('Assignment mail');
+    const assigned = await h.request('POST', `/tickets/${number}/actions/assign`, { as: 'hannah', body: { assigneeId: await h.userId('harper') } });
+    expect(assigned.status).toBe(200);
+    const email = await waitForMail(sink, about(number, 'harper', 'assigned'), 'assignment to harper');
+    expect(email.subject).toBe(`Assigned to you: #${number} Assignment mail`);
+  });
+
+  test('when an agent writes an internal note and then a public reply, then the requester gets only the reply, and the note reaches no mailbox', async () => {
+    const { number } = await raise('Note leak check');
+    const secret = `SECRET-${crypto.randomUUID()}`;
+    expect((await h.request('POST', `/tickets/${number}/messages`, { as: 'harper', body: { body: `Internal: ${secret}`, visibility: 'internal' } })).status).toBe(201);
+    expect((await h.request('POST', `/tickets/${number}/messages`, { as: 'harper', body: { body: 'We are on it.' } })).status).toBe(201);
+    const reply = await waitForMail(sink, about(number, 'emma', 'public_reply'), 'public reply to emma');
+    expect(reply.textBody).toContain('We are on it.');
+    expect(reply.replyTo).toMatch(new RegExp(`^support\\+t${number}-[0-9a-f]{20}@ticketing\\.local$`));
+    const everything = JSON.stringify(sink.messages());
+    expect(everything).not.toContain(secret);
+    const toEmma = sink.messages({ to: emailOf('emma') }).filter((m) => m.metadata.ticket === String(number));
+    expect(toEmma.map((m) => m.tag).sort()).toEqual(['created', 'public_reply']);
+  });
+
+  test('when notify runs twice with the same input, then one email goes; an outage leaves it pending and the retry sends it once', async () => {
+    const { number } = await raise('Dedupe');
+    const activities = createActivities({ sequelize: h.db.sequelize, models: h.db.models, logger: pino({ level: 'silent' }), mail });
+    const input: NotifyInput = { id: `test-${crypto.randomUUID()}`, ticketNumber: number, kind: 'status_changed', title: `Update on #${number}`, body: 'Dedupe check', recipients: { userIds: [await h.userId('emma')] } };
+    sink.failNextSends(1, 503);
+    await expect(activities.notify(input)).rejects.toMatchObject({ statusCode: 503 });
+    const key = `${input.id}:${await h.userId('emma')}`;
+    expect((await h.db.models.EmailOutbox.findByPk(key))!.get('status')).toBe('pending');
+    await activities.notify(input);
+    await activities.notify(input);
+    const sent = sink.messages().filter((m) => m.metadata.notification === input.id);
+    expect(sent).toHaveLength(1);
+    const row = (await h.db.models.EmailOutbox.findByPk(key))!;
+    expect(row.get('status')).toBe('sent');
+    expect(row.get('message_id')).toBe(sent[0]!.id);
+    expect(row.get('attempts')).toBe(2);
+  });
+
+  test('when Postmark refuses a recipient for good, then it is recorded as failed and not retried', async () => {
+    const { number } = await raise('Inactive');
+    const activities = createActivities({ sequelize: h.db.sequelize, models: h.db.models, logger: pino({ level: 'silent' }), mail });
+    const priya = await h.userId('priya');
+    const input: NotifyInput = { id: `test-${crypto.randomUUID()}`, ticketNumber: number, kind: 'mention', title: 'Mentioned', body: 'x', recipients: { userIds: [priya, await h.userId('emma')] } };
+    await activities.notify(input);
+    await activities.notify(input);
+    const row = (await h.db.models.EmailOutbox.findByPk(`${input.id}:${priya}`))!;
+    expect(row.get('status')).toBe('failed');
+    expect(row.get('attempts')).toBe(1);
+    expect(row.get('error')).toContain('inactive');
+    expect(sink.messages().filter((m) => m.metadata.notification === input.id).map((m) => m.to)).toEqual([emailOf('emma')]);
+  });
+});
+
+describe('notification template administration', () => {
+  test('when an admin lists and reads templates, then every notification kind is there, paginated', async () => {
+    const list = await h.request('GET', '/admin/notification-templates?limit=5', { as: 'ada' });
+    expect(list.status).toBe(200);
+    expect(list.body.pagination).toMatchObject({ page: 1, limit: 5, total: 14 });
+    const one = await h.request('GET', '/admin/notification-templates/approval_requested', { as: 'ada' });
+    expect(one.body.data).toMatchObject({ alias: 'approval_requested', version: 1 });
+    expect(one.body.data.htmlBody).toContain('{{#approval}}');
+    expect((await h.request('GET', '/admin/notification-templates/nope', { as: 'ada' })).status).toBe(404);
+    expect((await h.request('GET', '/admin/notification-templates', { as: 'hannah' })).status).toBe(403);
+  });
+
+  test('when a template is refused, then 422 names the field and nothing changes', async () => {
+    const current = (await h.request('GET', '/admin/notification-templates/created', { as: 'ada' })).body.data;
+    const bad = await h.request('PUT', '/admin/notification-templates/created', {
+      as: 'ada',
+      body: { subject: '{{#ticket}}Hi', htmlBody: '<p>{{ticket.password}}</p>', textBody: 'ok', expectedVersion: current.version },
+    });
+    expect(bad.status).toBe(422);
+    expect(bad.body.error.details.map((d: { field: string }) => d.field).sort()).toEqual(['htmlBody', 'subject']);
+    expect((await h.request('GET', '/admin/notification-templates/created', { as: 'ada' })).body.data.version).toBe(current.version);
+    const shape = await h.request('PUT', '/admin/notification-templates/created', { as: 'ada', body: { subject: 'x', htmlBody: 'y', textBody: 'z' } });
+    expect(shape.status).toBe(400);
+    expect(shape.body.error.details[0].field).toBe('expectedVersion');
+  });
+
+  test('when an admin edits a template, then it is audited, pushed to Postmark and used; a stale version is refused', async () => {
+    const current = (await h.request('GET', '/admin/notification-templates/created', { as: 'ada' })).body.data;
+    const body = { subject: 'We got it: #{{ticket.number}}', htmlBody: current.htmlBody, textBody: current.textBody, expectedVersion: current.version };
+    const edited = await h.request('PUT', '/admin/notification-templates/created', { as: 'ada', body });
+    expect(edited.status).toBe(200);
+    expect(edited.body.data).toMatchObject({ version: current.version + 1, pushedToPostmark: true, updatedBy: await h.userId('ada') });
+    expect((await postmark.getTemplate('created')).Subject).toBe(body.subject);
+    const stale = await h.request('PUT', '/admin/notification-templates/created', { as: 'ada', body });
+    expect(stale.status).toBe(409);
+    const audit = await h.request('GET', '/admin/audit?entity=notification_template&entityId=created', { as: 'ada' });
+    expect(audit.body.data[0]).toMatchObject({ action: 'update', before: { subject: current.subject }, after: { subject: body.subject } });
+    const { number } = await raise('After edit');
+    expect((await waitForMail(sink, about(number, 'emma', 'created'), 'receipt with the edited subject')).subject).toBe(`We got it: #${number}`);
+  });
+});

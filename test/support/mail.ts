@@ -1,0 +1,35 @@
+import { ServerClient } from 'postmark';
+import { createSigner } from '../../lib/signing';
+import type { MailDeps } from '../../mail/sender';
+import { startMailSink, type MailSink } from '../../mail/sink';
+import type { SinkMessage } from '../../mail/mailbox-pages';
+
+export const SINK_TOKEN = 'test-sink-token';
+export const SUPPORT_ADDRESS = 'support@ticketing.local';
+export const WEB_URL = 'http://portal.test';
+
+/** The local sink and real mail deps pointed at it; `apiUrl` is filled in once the API listens. */
+export async function startTestMail(options: { inactiveRecipients?: string[] } = {}): Promise<{ sink: MailSink; mail: MailDeps; postmark: ServerClient }> {
+  const sink = await startMailSink({ serverToken: SINK_TOKEN, inactiveRecipients: options.inactiveRecipients });
+  const postmark = new ServerClient(SINK_TOKEN, { useHttps: false, requestHost: new URL(sink.url).host, timeout: 10 });
+  const mail: MailDeps = {
+    postmark,
+    from: `Service Desk <${SUPPORT_ADDRESS}>`,
+    supportAddress: SUPPORT_ADDRESS,
+    webUrl: WEB_URL,
+    apiUrl: 'http://127.0.0.1:9',
+    signer: createSigner('test-signing-secret-'.repeat(3)),
+  };
+  return { sink, mail, postmark };
+}
+
+/** Waits for mail the workflow sends after the API has answered (activities run after the Update returns). */
+export async function waitForMail(sink: MailSink, predicate: (m: SinkMessage) => boolean, what: string, timeoutMs = 20_000): Promise<SinkMessage> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const found = sink.messages().find(predicate);
+    if (found) return found;
+    if (Date.now() > deadline) throw new Error(`no email ${what} within ${timeoutMs} ms; mailbox: ${JSON.stringify(sink.messages().map((m) => [m.to, m.tag, m.subject]))}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
