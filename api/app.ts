@@ -1,4 +1,5 @@
 import crypto from 'node:crypto';
+import path from 'node:path';
 import type { Client } from '@temporalio/client';
 import express, { type Express } from 'express';
 import { ipKeyGenerator, rateLimit } from 'express-rate-limit';
@@ -13,7 +14,11 @@ import { authenticate } from './auth';
 import { sendData } from './envelope';
 import { ApiError, errorMiddleware } from './errors';
 import { buildOpenApi } from './openapi';
+import { createAttachmentService } from '../attachments/service';
+import { ClamdScanner } from '../attachments/scanner';
+import { createStorage } from '../attachments/storage';
 import { createAdminRouter } from './routes/admin';
+import { createAttachmentsRouter } from './routes/attachments';
 import { createApprovalsRouter } from './routes/approvals';
 import { createDirectoryRouter } from './routes/directory';
 import { createNotificationsRouter } from './routes/notifications';
@@ -23,7 +28,7 @@ import { createTicketReads } from './ticket-reads';
 import { createTicketService } from './ticket-service';
 
 export interface AppDeps {
-  config: Pick<Config, 'identity' | 'temporal'>;
+  config: Pick<Config, 'identity' | 'temporal' | 'attachments'> & Partial<Pick<Config, 'mail' | 'appSecret'>>;
   client: Client;
   sequelize: Sequelize;
   models: Models;
@@ -36,6 +41,13 @@ export function createApp({ config, client, sequelize, models, logger, rateLimit
   const organisation = createOrganisation(models);
   const reads = createTicketReads(models);
   const service = createTicketService({ client, models, organisation, reads, temporal: config.temporal });
+  const files = createAttachmentService({
+    models,
+    storage: createStorage(config.attachments),
+    scanner: config.attachments.clamd ? new ClamdScanner(config.attachments.clamd.host, config.attachments.clamd.port) : undefined,
+    spoolDir: path.join(config.attachments.dir, '.incoming'),
+    logger,
+  });
 
   const app = express();
   app.disable('x-powered-by');
@@ -78,6 +90,7 @@ export function createApp({ config, client, sequelize, models, logger, rateLimit
   v1.use(...authenticate(config.identity, organisation));
   v1.use(limiter(rateLimitPerMinute, (req) => `user:${req.principal?.id ?? 'anonymous'}`));
   v1.use(createDirectoryRouter({ organisation }));
+  v1.use('/tickets/:number/attachments', createAttachmentsRouter({ files, reads, models }));
   v1.use('/tickets', createTicketsRouter({ service, reads, organisation }));
   v1.use('/approvals', createApprovalsRouter({ reads, service, models, organisation }));
   v1.use('/admin', createAdminRouter({ models, client }));

@@ -17,7 +17,7 @@ export interface ClamdStandIn {
  * reports the EICAR test string as `Eicar-Test-Signature FOUND` and refuses streams over
  * its StreamMaxLength the way clamd does.
  */
-export async function startClamdStandIn(options: { maxStreamBytes?: number } = {}): Promise<ClamdStandIn> {
+export async function startClamdStandIn(options: { maxStreamBytes?: number; port?: number } = {}): Promise<ClamdStandIn> {
   const maxStreamBytes = options.maxStreamBytes ?? 30 * 1024 * 1024;
   const scanned: number[] = [];
   const sockets = new Set<net.Socket>();
@@ -65,7 +65,7 @@ export async function startClamdStandIn(options: { maxStreamBytes?: number } = {
       }
     });
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  await new Promise<void>((resolve) => server.listen(options.port ?? 0, '127.0.0.1', resolve));
   return {
     host: '127.0.0.1',
     port: (server.address() as AddressInfo).port,
