@@ -19,6 +19,9 @@ import { ClamdScanner } from '../attachments/scanner';
 import { createStorage } from '../attachments/storage';
 import { createAdminRouter } from './routes/admin';
 import { createAttachmentsRouter } from './routes/attachments';
+import { createInboundEmailsRouter, createInboundRouter } from './routes/inbound';
+import { createInboundMail } from './inbound/postmark';
+import { createSigner } from '../lib/signing';
 import { createApprovalsRouter } from './routes/approvals';
 import { createDirectoryRouter } from './routes/directory';
 import { createNotificationsRouter } from './routes/notifications';
@@ -64,6 +67,20 @@ export function createApp({ config, client, sequelize, models, logger, rateLimit
       autoLogging: { ignore: (req) => req.url === '/api/v1/health' },
     }),
   );
+  // The inbound email webhook has its own basic auth and body limit, so it sits before both.
+  const inboundSettings = config.appSecret ? config.mail?.inbound : undefined;
+  const inbound = createInboundMail({
+    models,
+    organisation,
+    reads,
+    service,
+    files,
+    signer: createSigner(config.appSecret ?? crypto.randomBytes(32).toString('hex')),
+    reopenResolved: config.mail?.inbound.reopenResolved ?? true,
+    intakeCategoryCode: config.mail?.inbound.categoryCode ?? 'it-hardware',
+    logger,
+  });
+  app.use('/api/v1/inbound', createInboundRouter({ inbound, settings: inboundSettings }));
   app.use(express.json({ limit: '1mb' }));
 
   const v1 = express.Router();
@@ -93,6 +110,7 @@ export function createApp({ config, client, sequelize, models, logger, rateLimit
   v1.use('/tickets/:number/attachments', createAttachmentsRouter({ files, reads, models }));
   v1.use('/tickets', createTicketsRouter({ service, reads, organisation }));
   v1.use('/approvals', createApprovalsRouter({ reads, service, models, organisation }));
+  v1.use('/admin/inbound-emails', createInboundEmailsRouter({ models }));
   v1.use('/admin', createAdminRouter({ models, client }));
   v1.use('/notifications', createNotificationsRouter({ models }));
   v1.use('/reports', createReportsRouter({ sequelize }));

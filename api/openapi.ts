@@ -3,6 +3,7 @@ import { CalendarBody } from './admin/calendars';
 import { SlaPolicyBody } from './admin/sla-policies';
 import { NotificationListQuery } from './routes/notifications';
 import { UploadFields } from './routes/attachments';
+import { PostmarkInbound } from './inbound/postmark';
 import { ReportQuery } from './routes/reports';
 import { ActionBody, ApprovalBody, BulkActionBody, BulkApproveBody, CreateTicketBody, DelegationBody, ListTicketsQuery, MessageBody, PageQuery } from './schemas';
 
@@ -70,6 +71,16 @@ export const OPERATIONS: Operation[] = [
   { method: 'put', path: '/admin/calendars/{id}', summary: 'Edit a calendar (open tickets recompute due instants)', tag: 'admin', body: CalendarBody },
   { method: 'get', path: '/admin/sla-policies', summary: 'SLA policies', tag: 'admin' },
   { method: 'put', path: '/admin/sla-policies/{id}', summary: 'Edit an SLA policy (applies to new tickets)', tag: 'admin', body: SlaPolicyBody },
+  { method: 'get', path: '/admin/inbound-emails', summary: 'Every inbound email and what became of it (admins)', tag: 'admin', query: PageQuery },
+  {
+    method: 'post',
+    path: '/inbound/postmark',
+    summary: "Postmark's inbound webhook: a new email raises a ticket, a reply to support+<hash>@ appends to it. Permanent refusals answer 403 (Postmark stops retrying)",
+    tag: 'email',
+    public: true,
+    security: 'HTTP basic auth with INBOUND_WEBHOOK_USER / INBOUND_WEBHOOK_PASSWORD (put them in the webhook URL); 503 until a password is configured',
+    body: PostmarkInbound,
+  },
   { method: 'get', path: '/admin/audit', summary: 'Audit log of admin changes', tag: 'admin', query: AuditQuery },
 ];
 
@@ -135,7 +146,8 @@ export function buildOpenApi(serverUrl = '/api/v1') {
       summary: op.summary,
       tags: [op.tag],
       operationId: `${op.method}${op.path.replace(/[{}]/g, '').replace(/[^A-Za-z0-9]+(.)?/g, (_m, c: string | undefined) => (c ? c.toUpperCase() : ''))}`,
-      ...(op.public ? { security: [] } : {}),
+      ...(op.public ? { security: op.security ? [{ webhookBasic: [] }] : [] } : {}),
+      ...(op.security ? { description: op.security } : {}),
       parameters: [
         ...pathParameters(op.path),
         ...queryParameters(op.query),
@@ -153,7 +165,7 @@ export function buildOpenApi(serverUrl = '/api/v1') {
     security: [{ bearer: [] }],
     paths,
     components: {
-      securitySchemes: { bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } },
+      securitySchemes: { bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' }, webhookBasic: { type: 'http', scheme: 'basic' } },
       schemas: {
         Meta: { type: 'object', properties: { timestamp: { type: 'string', format: 'date-time' }, requestId: { type: 'string' } } },
         Success: { type: 'object', required: ['success', 'data', 'meta'], properties: { success: { const: true }, data: {}, pagination: { type: 'object' }, meta: { $ref: '#/components/schemas/Meta' } } },

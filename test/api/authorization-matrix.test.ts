@@ -54,6 +54,7 @@ const READS: Array<[string, (n: number) => string, Expectation]> = [
   ['backlog report', () => '/reports/backlog', row(403, 403, 403, 403, 200, 200, 200, 200)],
   ['calendar administration', () => '/admin/calendars', row(403, 403, 403, 403, 403, 403, 403, 200)],
   ['audit log', () => '/admin/audit', row(403, 403, 403, 403, 403, 403, 403, 200)],
+  ['inbound email log', () => '/admin/inbound-emails', row(403, 403, 403, 403, 403, 403, 403, 200)],
   ['approvals pending for me', () => '/approvals/pending', row(200, 200, 200, 200, 200, 200, 200, 200)],
 ];
 
@@ -131,5 +132,13 @@ describe('attachments', () => {
   test.each(PEOPLE)('when %s (%s) asks for a rescan without a scanner configured, then staff hear 409 and others are refused', async (person) => {
     const response = await h.request('POST', `/tickets/${shared}/attachments/${publicFile}/scan`, { as: person });
     expect(response.status).toBe(row(403, 404, 409, 404, 409, 404, 404, 409)[person]);
+  });
+});
+
+describe('POST the inbound email webhook', () => {
+  test.each(PEOPLE)('when %s (%s) posts with a bearer token and no webhook password is configured, then 503: only basic auth ever opens it', async (person) => {
+    const response = await h.request('POST', '/inbound/postmark', { as: person, body: { MessageID: 'x' } });
+    expect(response.status).toBe(503);
+    expect(response.body.error.code).toBe('NOT_CONFIGURED');
   });
 });
