@@ -1,4 +1,5 @@
 import crypto from 'node:crypto';
+import path from 'node:path';
 import type { Client } from '@temporalio/client';
 import express, { type Express } from 'express';
 import { ipKeyGenerator, rateLimit } from 'express-rate-limit';
@@ -15,8 +16,15 @@ import { authenticate } from './auth';
 import { sendData } from './envelope';
 import { ApiError, errorMiddleware } from './errors';
 import { buildOpenApi } from './openapi';
+import { createAttachmentService } from '../attachments/service';
+import { ClamdScanner } from '../attachments/scanner';
+import { createStorage } from '../attachments/storage';
 import { createAdminRouter } from './routes/admin';
 import { createApprovalLinksRouter } from './routes/approval-links';
+import { createAttachmentsRouter } from './routes/attachments';
+import { createInboundEmailsRouter, createInboundRouter } from './routes/inbound';
+import { createInboundMail } from './inbound/postmark';
+import { createSigner } from '../lib/signing';
 import { createApprovalsRouter } from './routes/approvals';
 import { createDirectoryRouter } from './routes/directory';
 import { createNotificationsRouter } from './routes/notifications';
@@ -26,7 +34,7 @@ import { createTicketReads } from './ticket-reads';
 import { createTicketService } from './ticket-service';
 
 export interface AppDeps {
-  config: Pick<Config, 'identity' | 'temporal'>;
+  config: Pick<Config, 'identity' | 'temporal' | 'attachments'> & Partial<Pick<Config, 'mail' | 'appSecret'>>;
   client: Client;
   sequelize: Sequelize;
   models: Models;
@@ -41,6 +49,13 @@ export function createApp({ config, client, sequelize, models, logger, rateLimit
   const organisation = createOrganisation(models);
   const reads = createTicketReads(models);
   const service = createTicketService({ client, models, organisation, reads, temporal: config.temporal });
+  const files = createAttachmentService({
+    models,
+    storage: createStorage(config.attachments),
+    scanner: config.attachments.clamd ? new ClamdScanner(config.attachments.clamd.host, config.attachments.clamd.port) : undefined,
+    spoolDir: path.join(config.attachments.dir, '.incoming'),
+    logger,
+  });
 
   const app = express();
   app.disable('x-powered-by');
@@ -57,6 +72,20 @@ export function createApp({ config, client, sequelize, models, logger, rateLimit
       autoLogging: { ignore: (req) => req.url === '/api/v1/health' },
     }),
   );
+  // The inbound email webhook has its own basic auth and body limit, so it sits before both.
+  const inboundSettings = config.appSecret ? config.mail?.inbound : undefined;
+  const inbound = createInboundMail({
+    models,
+    organisation,
+    reads,
+    service,
+    files,
+    signer: createSigner(config.appSecret ?? crypto.randomBytes(32).toString('hex')),
+    reopenResolved: config.mail?.inbound.reopenResolved ?? true,
+    intakeCategoryCode: config.mail?.inbound.categoryCode ?? 'it-hardware',
+    logger,
+  });
+  app.use('/api/v1/inbound', createInboundRouter({ inbound, settings: inboundSettings }));
   app.use(express.json({ limit: '1mb' }));
   // Reached from email without a bearer token: the signed link is the credential.
   if (mail?.signer) app.use('/approval-links', createApprovalLinksRouter({ signer: mail.signer, models, organisation, service, logger, webUrl: mail.webUrl }));
@@ -85,8 +114,10 @@ export function createApp({ config, client, sequelize, models, logger, rateLimit
   v1.use(...authenticate(config.identity, organisation));
   v1.use(limiter(rateLimitPerMinute, (req) => `user:${req.principal?.id ?? 'anonymous'}`));
   v1.use(createDirectoryRouter({ organisation }));
+  v1.use('/tickets/:number/attachments', createAttachmentsRouter({ files, reads, models }));
   v1.use('/tickets', createTicketsRouter({ service, reads, organisation }));
   v1.use('/approvals', createApprovalsRouter({ reads, service, models, organisation }));
+  v1.use('/admin/inbound-emails', createInboundEmailsRouter({ models }));
   v1.use('/admin', createAdminRouter({ models, client, postmark: mail?.postmark, logger }));
   v1.use('/notifications', createNotificationsRouter({ models }));
   v1.use('/reports', createReportsRouter({ sequelize }));

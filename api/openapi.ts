@@ -3,6 +3,8 @@ import { CalendarBody } from './admin/calendars';
 import { NotificationTemplateBody } from './admin/notification-templates';
 import { SlaPolicyBody } from './admin/sla-policies';
 import { NotificationListQuery } from './routes/notifications';
+import { UploadFields } from './routes/attachments';
+import { PostmarkInbound } from './inbound/postmark';
 import { ReportQuery } from './routes/reports';
 import { ActionBody, ApprovalBody, BulkActionBody, BulkApproveBody, CreateTicketBody, DelegationBody, ListTicketsQuery, MessageBody, PageQuery } from './schemas';
 
@@ -23,6 +25,12 @@ interface Operation {
   csv?: boolean;
   /** Well-formed input whose content is refused (422), described. */
   unprocessable?: string;
+  /** A multipart/form-data body: files under `file` plus these text fields. */
+  multipart?: z.ZodObject;
+  /** Answers raw bytes (a download) instead of the JSON envelope. */
+  binary?: boolean;
+  /** Why a public operation is still protected (e.g. a webhook's own basic auth). */
+  security?: string;
 }
 
 const AuditQuery = PageQuery.extend({ entity: z.string().max(48).optional(), entityId: z.string().max(64).optional() });
@@ -44,6 +52,11 @@ export const OPERATIONS: Operation[] = [
   { method: 'post', path: '/tickets/{number}/messages', summary: 'Public reply or internal note', tag: 'tickets', body: MessageBody, idempotent: true },
   { method: 'post', path: '/tickets/{number}/actions/{action}', summary: 'A lifecycle action (Update with validator)', tag: 'tickets', body: ActionBody, idempotent: true },
   { method: 'post', path: '/tickets/{number}/approval/{decision}', summary: 'Approve, reject, request information or delegate', tag: 'approvals', body: ApprovalBody, idempotent: true },
+  { method: 'post', path: '/tickets/{number}/attachments', summary: 'Upload files (multipart/form-data, field `file`, up to 10 files of 25 MB; type decided by content)', tag: 'attachments', multipart: UploadFields },
+  { method: 'get', path: '/tickets/{number}/attachments', summary: 'Files on a ticket (internal ones only for staff)', tag: 'attachments', query: PageQuery },
+  { method: 'get', path: '/tickets/{number}/attachments/{id}/content', summary: 'Download a clean file (logged); 409 while quarantined, infected or unscanned', tag: 'attachments', binary: true },
+  { method: 'get', path: '/tickets/{number}/attachments/{id}/downloads', summary: 'Who downloaded a file, when, from where (staff only)', tag: 'attachments', query: PageQuery },
+  { method: 'post', path: '/tickets/{number}/attachments/{id}/scan', summary: 'Scan a quarantined or unscanned file again (staff only)', tag: 'attachments' },
   { method: 'get', path: '/approvals/pending', summary: 'Approval steps waiting on the caller', tag: 'approvals', query: PageQuery },
   { method: 'post', path: '/approvals/bulk-approve', summary: 'Approve many tickets; each reports its own outcome', tag: 'approvals', body: BulkApproveBody },
   { method: 'get', path: '/approvals/delegations', summary: 'Standing delegations from or to the caller', tag: 'approvals', query: PageQuery },
@@ -64,6 +77,16 @@ export const OPERATIONS: Operation[] = [
   { method: 'get', path: '/admin/notification-templates', summary: 'Email templates, one per notification kind', tag: 'admin', query: PageQuery },
   { method: 'get', path: '/admin/notification-templates/{alias}', summary: 'One email template', tag: 'admin' },
   { method: 'put', path: '/admin/notification-templates/{alias}', summary: 'Edit an email template (checked against the model, pushed to Postmark)', tag: 'admin', body: NotificationTemplateBody, unprocessable: 'A placeholder the model lacks or an unbalanced section; each field is named' },
+  { method: 'get', path: '/admin/inbound-emails', summary: 'Every inbound email and what became of it (admins)', tag: 'admin', query: PageQuery },
+  {
+    method: 'post',
+    path: '/inbound/postmark',
+    summary: "Postmark's inbound webhook: a new email raises a ticket, a reply to support+<hash>@ appends to it. Permanent refusals answer 403 (Postmark stops retrying)",
+    tag: 'email',
+    public: true,
+    security: 'HTTP basic auth with INBOUND_WEBHOOK_USER / INBOUND_WEBHOOK_PASSWORD (put them in the webhook URL); 503 until a password is configured',
+    body: PostmarkInbound,
+  },
   { method: 'get', path: '/admin/audit', summary: 'Audit log of admin changes', tag: 'admin', query: AuditQuery },
 ];
 
@@ -100,6 +123,15 @@ function pathParameters(path: string) {
   return [...path.matchAll(/\{(\w+)\}/g)].map(([, name]) => ({ name, in: 'path', required: true, schema: { type: 'string' } }));
 }
 
+function multipartSchema(fields: z.ZodObject) {
+  const schema = jsonSchema(fields) as { properties?: Record<string, unknown>; required?: string[] };
+  return {
+    type: 'object',
+    required: ['file', ...(schema.required ?? [])],
+    properties: { file: { type: 'array', items: { type: 'string', contentMediaType: 'application/octet-stream' } }, ...schema.properties },
+  };
+}
+
 export function buildOpenApi(serverUrl = '/api/v1') {
   const paths: Record<string, Record<string, unknown>> = {};
   for (const op of OPERATIONS) {
@@ -113,19 +145,23 @@ export function buildOpenApi(serverUrl = '/api/v1') {
     );
     const success = op.csv
       ? { description: 'CSV', content: { 'text/csv': { schema: { type: 'string' } } } }
-      : { description: 'Success envelope', content: { 'application/json': { schema: { $ref: '#/components/schemas/Success' } } } };
+      : op.binary
+        ? { description: 'The file, with its sniffed Content-Type and Content-Disposition: attachment', content: { 'application/octet-stream': { schema: { type: 'string', contentMediaType: 'application/octet-stream' } } } }
+        : { description: 'Success envelope', content: { 'application/json': { schema: { $ref: '#/components/schemas/Success' } } } };
     paths[op.path] ??= {};
     paths[op.path]![op.method] = {
       summary: op.summary,
       tags: [op.tag],
       operationId: `${op.method}${op.path.replace(/[{}]/g, '').replace(/[^A-Za-z0-9]+(.)?/g, (_m, c: string | undefined) => (c ? c.toUpperCase() : ''))}`,
-      ...(op.public ? { security: [] } : {}),
+      ...(op.public ? { security: op.security ? [{ webhookBasic: [] }] : [] } : {}),
+      ...(op.security ? { description: op.security } : {}),
       parameters: [
         ...pathParameters(op.path),
         ...queryParameters(op.query),
         ...(op.idempotent ? [{ name: 'Idempotency-Key', in: 'header', required: false, schema: { type: 'string', pattern: '^[A-Za-z0-9_.:-]{8,128}$' } }] : []),
       ],
       ...(op.body ? { requestBody: { required: true, content: { 'application/json': { schema: jsonSchema(op.body) } } } } : {}),
+      ...(op.multipart ? { requestBody: { required: true, content: { 'multipart/form-data': { schema: multipartSchema(op.multipart) } } } } : {}),
       responses: { [op.method === 'post' && op.path === '/tickets' ? '201' : '200']: success, ...errors },
     };
   }
@@ -136,7 +172,7 @@ export function buildOpenApi(serverUrl = '/api/v1') {
     security: [{ bearer: [] }],
     paths,
     components: {
-      securitySchemes: { bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } },
+      securitySchemes: { bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' }, webhookBasic: { type: 'http', scheme: 'basic' } },
       schemas: {
         Meta: { type: 'object', properties: { timestamp: { type: 'string', format: 'date-time' }, requestId: { type: 'string' } } },
         Success: { type: 'object', required: ['success', 'data', 'meta'], properties: { success: { const: true }, data: {}, pagination: { type: 'object' }, meta: { $ref: '#/components/schemas/Meta' } } },

@@ -21,7 +21,7 @@ import {
   type TicketWorkflowInput,
 } from '../workflows/definitions';
 import { allowedActions, type LifecycleAction } from '../workflows/domain/status-machine';
-import { TERMINAL_STATUSES, type TicketStatus } from '../workflows/domain/types';
+import { TERMINAL_STATUSES, type Channel, type TicketStatus } from '../workflows/domain/types';
 import { TicketDepartmentKey, TicketPriorityKey, TicketStatusKey } from '../workflows/search-attributes';
 import type { ticketWorkflow } from '../workflows/ticket';
 import { actorOf } from './auth';
@@ -157,7 +157,7 @@ export function createTicketService({ client, models, organisation, reads, tempo
       return afterChange(number, user, view);
     },
 
-    async create(user: UserProfile, body: CreateTicketBody, idempotencyKey: string | undefined) {
+    async create(user: UserProfile, body: CreateTicketBody, idempotencyKey: string | undefined, channel: Channel = 'portal') {
       const category = (await organisation.categories()).find((c) => c.id === body.categoryId);
       if (!category) throw validationError([{ field: 'categoryId', message: 'is not an active category' }]);
       const { errors, cleaned } = validateCustomFields(category.fields, body.customFields);
@@ -175,7 +175,7 @@ export function createTicketService({ client, models, organisation, reads, tempo
       const { number, replayed } = await allocateNumber(user, key, requestHash({ ...body, customFields: cleaned }));
       const input: TicketWorkflowInput = {
         number,
-        draft: { ...body, customFields: cleaned, channel: 'portal' },
+        draft: { ...body, customFields: cleaned, channel },
         requester: requesterProfile(user),
         config,
       };

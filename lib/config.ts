@@ -47,6 +47,8 @@ const ConfigSchema = z.object({
   INBOUND_WEBHOOK_USER: z.string().min(1).default('postmark'),
   INBOUND_WEBHOOK_PASSWORD: optionalString,
   INBOUND_REOPEN_RESOLVED: z.enum(['true', 'false']).default('true'),
+  /** The category (by code) a ticket raised by email starts in. */
+  INBOUND_CATEGORY: z.string().trim().min(1).default('it-hardware'),
   ATTACHMENTS_DIR: optionalString,
   S3_ENDPOINT: z.preprocess((v) => (v === '' ? undefined : v), z.url().optional()),
   S3_BUCKET: optionalString,
@@ -101,7 +103,7 @@ export interface Config {
     sinkPort: number;
     from: string;
     supportAddress: string;
-    inbound: { user: string; password?: string; reopenResolved: boolean };
+    inbound: { user: string; password?: string; reopenResolved: boolean; categoryCode?: string };
   };
   attachments: {
     dir: string;
@@ -168,7 +170,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       sinkPort: raw.MAIL_SINK_PORT,
       from: raw.MAIL_FROM,
       supportAddress: raw.SUPPORT_ADDRESS,
-      inbound: { user: raw.INBOUND_WEBHOOK_USER, password: raw.INBOUND_WEBHOOK_PASSWORD, reopenResolved: raw.INBOUND_REOPEN_RESOLVED === 'true' },
+      inbound: { user: raw.INBOUND_WEBHOOK_USER, password: raw.INBOUND_WEBHOOK_PASSWORD, reopenResolved: raw.INBOUND_REOPEN_RESOLVED === 'true', categoryCode: raw.INBOUND_CATEGORY },
     },
     attachments: {
       dir: path.resolve(raw.ATTACHMENTS_DIR ?? path.join(dataDir, 'attachments')),

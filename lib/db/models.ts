@@ -30,6 +30,9 @@ export interface Models {
   NotificationTemplate: ModelStatic<Model>;
   EmailOutbox: ModelStatic<Model>;
   ApprovalLinkUse: ModelStatic<Model>;
+  Attachment: ModelStatic<Model>;
+  AttachmentDownload: ModelStatic<Model>;
+  InboundEmail: ModelStatic<Model>;
 }
 
 const common = { underscored: true, timestamps: true, createdAt: 'created_at', updatedAt: 'updated_at' } as const;
@@ -356,10 +359,56 @@ export function defineModels(sequelize: Sequelize): Models {
     },
     noTimestamps('approval_link_uses'),
   );
+  const Attachment = sequelize.define(
+    'Attachment',
+    {
+      id: { type: DataTypes.STRING, primaryKey: true },
+      ticket_number: DataTypes.INTEGER,
+      filename: DataTypes.STRING,
+      content_type: DataTypes.STRING,
+      size: DataTypes.INTEGER,
+      sha256: DataTypes.STRING,
+      storage_key: DataTypes.STRING,
+      status: DataTypes.STRING,
+      scan_detail: DataTypes.STRING,
+      scanned_at: DataTypes.DATE,
+      visibility: DataTypes.STRING,
+      uploaded_by: DataTypes.INTEGER,
+      source: DataTypes.STRING,
+      created_at: DataTypes.DATE,
+    },
+    noTimestamps('attachments'),
+  );
+  const AttachmentDownload = sequelize.define(
+    'AttachmentDownload',
+    { id: pk, attachment_id: DataTypes.STRING, user_id: DataTypes.INTEGER, at: DataTypes.DATE, ip: DataTypes.STRING },
+    noTimestamps('attachment_downloads'),
+  );
+  const InboundEmail = sequelize.define(
+    'InboundEmail',
+    {
+      id: pk,
+      message_id: DataTypes.STRING,
+      from_address: DataTypes.STRING,
+      to_address: DataTypes.STRING,
+      mailbox_hash: DataTypes.STRING,
+      subject: DataTypes.STRING,
+      outcome: DataTypes.STRING,
+      reason: DataTypes.STRING,
+      status_code: DataTypes.INTEGER,
+      ticket_number: DataTypes.INTEGER,
+      detail: json('detail'),
+      received_at: DataTypes.DATE,
+    },
+    noTimestamps('inbound_emails'),
+  );
   return {
     NotificationTemplate,
     EmailOutbox,
     ApprovalLinkUse,
+    Attachment,
+    AttachmentDownload,
+    InboundEmail,
     AuditLog,
     TicketMessage,
     TicketShare,

@@ -56,6 +56,7 @@ const READS: Array<[string, (n: number) => string, Expectation]> = [
   ['audit log', () => '/admin/audit', row(403, 403, 403, 403, 403, 403, 403, 200)],
   ['notification templates', () => '/admin/notification-templates', row(403, 403, 403, 403, 403, 403, 403, 200)],
   ['one notification template', () => '/admin/notification-templates/created', row(403, 403, 403, 403, 403, 403, 403, 200)],
+  ['inbound email log', () => '/admin/inbound-emails', row(403, 403, 403, 403, 403, 403, 403, 200)],
   ['approvals pending for me', () => '/approvals/pending', row(200, 200, 200, 200, 200, 200, 200, 200)],
 ];
 
@@ -98,5 +99,57 @@ describe('PUT a notification template', () => {
     const current = (await h.request('GET', '/admin/notification-templates/mention', { as: 'ada' })).body.data;
     const body = { subject: current.subject, htmlBody: current.htmlBody, textBody: current.textBody, expectedVersion: current.version };
     expect((await h.request('PUT', '/admin/notification-templates/mention', { as: person, body })).status).toBe(expected);
+  });
+});
+
+describe('attachments', () => {
+  const PDF = Buffer.from('%PDF-1.7\n%%EOF\n');
+  const upload = async (person: DemoUserKey, number: number, visibility = 'public') => {
+    const form = new FormData();
+    form.append('visibility', visibility);
+    form.append('file', new Blob([PDF]), 'payslip.pdf');
+    const response = await fetch(`${h.apiUrl}/tickets/${number}/attachments`, { method: 'POST', headers: { authorization: `Bearer ${await h.token(person)}` }, body: form });
+    return { status: response.status, body: (await response.json()) as { data: Array<{ id: string }> } };
+  };
+  let publicFile: string;
+  let internalFile: string;
+  beforeAll(async () => {
+    publicFile = (await upload('emma', shared)).body.data[0]!.id;
+    internalFile = (await upload('harper', shared, 'internal')).body.data[0]!.id;
+  });
+
+  test.each(PEOPLE)('when %s (%s) uploads, then only those who may reply may', async (person) => {
+    expect((await upload(person, shared)).status).toBe(row(201, 404, 201, 404, 201, 404, 404, 201)[person]);
+  });
+
+  test.each(PEOPLE)('when %s (%s) uploads an internal file, then only the staff of the ticket may', async (person) => {
+    expect((await upload(person, shared, 'internal')).status).toBe(row(403, 404, 201, 404, 201, 404, 404, 201)[person]);
+  });
+
+  const FILE_READS: Array<[string, (n: number) => string, Expectation]> = [
+    ['list', (n) => `/tickets/${n}/attachments`, row(200, 404, 200, 404, 200, 404, 404, 200)],
+    ['download public', (n) => `/tickets/${n}/attachments/${publicFile}/content`, row(200, 404, 200, 404, 200, 404, 404, 200)],
+    ['download internal', (n) => `/tickets/${n}/attachments/${internalFile}/content`, row(404, 404, 200, 404, 200, 404, 404, 200)],
+    ['download log', (n) => `/tickets/${n}/attachments/${publicFile}/downloads`, row(403, 404, 200, 404, 200, 404, 404, 200)],
+  ];
+  describe.each(FILE_READS)('GET %s', (_name, path, expected) => {
+    test.each(PEOPLE)('when %s (%s) asks, then the answer is as the access rules say', async (person) => {
+      const response = await fetch(`${h.apiUrl}${path(shared)}`, { headers: { authorization: `Bearer ${await h.token(person)}` } });
+      await response.arrayBuffer();
+      expect(response.status).toBe(expected[person]);
+    });
+  });
+
+  test.each(PEOPLE)('when %s (%s) asks for a rescan without a scanner configured, then staff hear 409 and others are refused', async (person) => {
+    const response = await h.request('POST', `/tickets/${shared}/attachments/${publicFile}/scan`, { as: person });
+    expect(response.status).toBe(row(403, 404, 409, 404, 409, 404, 404, 409)[person]);
+  });
+});
+
+describe('POST the inbound email webhook', () => {
+  test.each(PEOPLE)('when %s (%s) posts with a bearer token and no webhook password is configured, then 503: only basic auth ever opens it', async (person) => {
+    const response = await h.request('POST', '/inbound/postmark', { as: person, body: { MessageID: 'x' } });
+    expect(response.status).toBe(503);
+    expect(response.body.error.code).toBe('NOT_CONFIGURED');
   });
 });

@@ -1,4 +1,7 @@
 import crypto from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import type http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
@@ -58,7 +61,14 @@ export interface Harness {
  * CLI found by global setup), a migrated and seeded database, the Express API on a
  * random port, and tokens from the real local issuer.
  */
-export async function startHarness(options: { worker?: boolean; appDeps?: Partial<AppDeps>; activityDeps?: Partial<ActivityDeps> } = {}): Promise<Harness> {
+export async function startHarness(
+  options: {
+    worker?: boolean;
+    config?: Partial<Pick<Config, 'attachments' | 'mail' | 'appSecret'>>;
+    appDeps?: Partial<AppDeps>;
+    activityDeps?: Partial<ActivityDeps>;
+  } = {},
+): Promise<Harness> {
   quietRuntime();
   const cli = process.env.TEMPORAL_CLI;
   const issuerUrl = process.env.TEST_ISSUER_URL ?? 'http://127.0.0.1:9/';
@@ -97,7 +107,10 @@ export async function startHarness(options: { worker?: boolean; appDeps?: Partia
   const identity: Config['identity'] = { issuerUrl, local: true, localPort: 0, audience: AUDIENCE, clientId: CLIENT_ID };
   const logger = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
 
-  const app = createApp({ config: { identity, temporal }, client: env.client, sequelize: db.sequelize, models: db.models, logger, ...options.appDeps });
+  // Attachments land in a throwaway folder unless the test configures storage itself.
+  const attachmentsDir = fs.mkdtempSync(path.join(os.tmpdir(), 'tickets-attachments-'));
+  const attachments: Config['attachments'] = { dir: attachmentsDir, ...options.config?.attachments };
+  const app = createApp({ config: { identity, temporal, ...options.config, attachments }, client: env.client, sequelize: db.sequelize, models: db.models, logger, ...options.appDeps });
   const server: http.Server = await new Promise((resolve) => {
     const s = app.listen(0, '127.0.0.1', () => resolve(s));
   });
@@ -181,6 +194,7 @@ export async function startHarness(options: { worker?: boolean; appDeps?: Partia
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await env.teardown();
       await db.drop();
+      fs.rmSync(attachmentsDir, { recursive: true, force: true });
     },
   };
   if (options.worker !== false) await harness.startInProcessWorker();
