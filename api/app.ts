@@ -14,6 +14,7 @@ import { sendData } from './envelope';
 import { ApiError, errorMiddleware } from './errors';
 import { buildOpenApi } from './openapi';
 import { createAdminRouter } from './routes/admin';
+import { createAdminConfigRouter } from './routes/admin-config';
 import { createApprovalsRouter } from './routes/approvals';
 import { createDirectoryRouter } from './routes/directory';
 import { createNotificationsRouter } from './routes/notifications';
@@ -80,6 +81,8 @@ export function createApp({ config, client, sequelize, models, logger, rateLimit
   v1.use(createDirectoryRouter({ organisation }));
   v1.use('/tickets', createTicketsRouter({ service, reads, organisation }));
   v1.use('/approvals', createApprovalsRouter({ reads, service, models, organisation }));
+  // Before the calendar/SLA router: its admins-only guard would refuse leads' reads here.
+  v1.use('/admin', createAdminConfigRouter({ models }));
   v1.use('/admin', createAdminRouter({ models, client }));
   v1.use('/notifications', createNotificationsRouter({ models }));
   v1.use('/reports', createReportsRouter({ sequelize }));
