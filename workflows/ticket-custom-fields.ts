@@ -8,8 +8,11 @@ import { ActionRefused, refuse, type TicketEntity } from './ticket-entity';
  * when, and the version, and records what changed so the timeline shows before and after.
  */
 
-/** A requester may correct their own form until someone has triaged the ticket. */
-const REQUESTER_EDITABLE: readonly TicketStatus[] = ['new', 'pending_approval'];
+/**
+ * A requester may correct their own form until someone has triaged the ticket, and again
+ * while the team waits on them (often precisely for a missing or wrong field).
+ */
+const REQUESTER_EDITABLE: readonly TicketStatus[] = ['new', 'pending_approval', 'waiting_on_requester'];
 
 function same(a: unknown, b: unknown): boolean {
   return JSON.stringify(a ?? null) === JSON.stringify(b ?? null);
@@ -40,7 +43,7 @@ export function validateCustomFieldEdit(ticket: TicketEntity, request: CustomFie
   if (ticket.isStaff(request.actor, 'write')) return;
   if (request.actor.userId === ticket.state.requesterId) {
     if (REQUESTER_EDITABLE.includes(ticket.state.status)) return;
-    refuse('FORBIDDEN', 'The ticket has been triaged; ask the team to change its fields');
+    refuse('FORBIDDEN', `The ticket is ${ticket.state.status}; ask the team to change its fields`);
   }
   refuse('FORBIDDEN', `${request.actor.name} may not edit this ticket`);
 }

@@ -139,6 +139,19 @@ describe('editing custom fields through the workflow', () => {
     expect((await h.db.models.Ticket.findByPk(ticket.number))!.get('custom_fields')).toEqual({ summary: 'Offsite', seats: 8 });
   });
 
+  test('when the team waits on the requester, then the requester may correct the form again', async () => {
+    const ticket = await raise({ summary: 'Offsite' });
+    let version = ticket.version;
+    for (const [action, body] of [['assign', { assigneeId: harperId }], ['start', {}], ['wait_on_requester', { reason: 'How many seats?' }]] as const) {
+      const response = await h.request('POST', `/tickets/${ticket.number}/actions/${action}`, { as: 'harper', body: { ...body, expectedVersion: version } });
+      expect(response.status).toBe(200);
+      version = response.body.data.version;
+    }
+    const answered = await patch(ticket.number, 'emma', { seats: 20 }, version);
+    expect(answered.status).toBe(200);
+    expect(answered.body.data.customFields).toEqual({ summary: 'Offsite', seats: 20 });
+  });
+
   test('when someone who cannot see the ticket edits, then 404; an agent of another team who cannot see it, 404 too', async () => {
     const ticket = await raise({ summary: 'Offsite' });
     expect((await patch(ticket.number, 'priya', { seats: 2 }, ticket.version)).status).toBe(404);
