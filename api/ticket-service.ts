@@ -28,7 +28,7 @@ import type { ticketWorkflow } from '../workflows/ticket';
 import { actorOf } from './auth';
 import { userFieldErrors, userIdsIn, validateCustomFieldChanges, validateCustomFields, type FieldSpec } from './custom-fields';
 import { ApiError, notFound, validationError } from './errors';
-import { seesInternal } from './access';
+import { seesInternal, teamIdsOf } from './access';
 import type { ActionBody, ApprovalBody, CreateTicketBody, CustomFieldsBody, MessageBody } from './schemas';
 import type { TicketReads } from './ticket-reads';
 
@@ -117,6 +117,13 @@ export function createTicketService({ client, models, organisation, reads, tempo
       approvalActions: mayDecide ? ['approve', 'reject', 'request_info', 'delegate'] : [],
       canReply: !TERMINAL_STATUSES.includes(detail.status) && (user.id === detail.requesterId || internal),
       canWriteInternal: !TERMINAL_STATUSES.includes(detail.status) && internal,
+      // Mirrors the workflow's rule (workflows/ticket-custom-fields.ts), which remains the authority.
+      canEditCustomFields:
+        !TERMINAL_STATUSES.includes(detail.status) &&
+        (user.roles.includes('admin') ||
+          (detail.teamId !== null && teamIdsOf(user).includes(detail.teamId)) ||
+          detail.shares.some((s) => s.access === 'write' && teamIdsOf(user).includes(s.teamId)) ||
+          (user.id === detail.requesterId && ['new', 'pending_approval', 'waiting_on_requester'].includes(detail.status))),
       seesInternal: internal,
     };
   }

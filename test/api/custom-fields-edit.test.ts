@@ -132,10 +132,13 @@ describe('editing custom fields through the workflow', () => {
     const ticket = await raise({ summary: 'Offsite' });
     const own = await patch(ticket.number, 'emma', { seats: 8 }, ticket.version);
     expect(own.status).toBe(200);
+    expect(own.body.data.canEditCustomFields).toBe(true);
     const triaged = await h.request('POST', `/tickets/${ticket.number}/actions/triage`, { as: 'harper', body: {} });
     expect(triaged.status).toBe(200);
     const late = await patch(ticket.number, 'emma', { seats: 9 }, triaged.body.data.version);
     expect(late.status).toBe(403);
+    expect((await h.request('GET', `/tickets/${ticket.number}`, { as: 'emma' })).body.data.canEditCustomFields).toBe(false);
+    expect((await h.request('GET', `/tickets/${ticket.number}`, { as: 'harper' })).body.data.canEditCustomFields).toBe(true);
     expect((await h.db.models.Ticket.findByPk(ticket.number))!.get('custom_fields')).toEqual({ summary: 'Offsite', seats: 8 });
   });
 
