@@ -25,6 +25,7 @@ import { createAttachmentsRouter } from './routes/attachments';
 import { createInboundEmailsRouter, createInboundRouter } from './routes/inbound';
 import { createInboundMail } from './inbound/postmark';
 import { createSigner } from '../lib/signing';
+import { createAdminConfigRouter } from './routes/admin-config';
 import { createApprovalsRouter } from './routes/approvals';
 import { createDirectoryRouter } from './routes/directory';
 import { createNotificationsRouter } from './routes/notifications';
@@ -118,6 +119,8 @@ export function createApp({ config, client, sequelize, models, logger, rateLimit
   v1.use('/tickets', createTicketsRouter({ service, reads, organisation }));
   v1.use('/approvals', createApprovalsRouter({ reads, service, models, organisation }));
   v1.use('/admin/inbound-emails', createInboundEmailsRouter({ models }));
+  // Before the calendar/SLA router: its admins-only guard would refuse leads' reads here.
+  v1.use('/admin', createAdminConfigRouter({ models }));
   v1.use('/admin', createAdminRouter({ models, client, postmark: mail?.postmark, logger }));
   v1.use('/notifications', createNotificationsRouter({ models }));
   v1.use('/reports', createReportsRouter({ sequelize }));

@@ -1,12 +1,18 @@
 import { z } from 'zod';
 import { CalendarBody } from './admin/calendars';
 import { NotificationTemplateBody } from './admin/notification-templates';
+import { ApprovalRuleBody, CategoryCreateBody, CategoryEditBody, FieldSchemaEditBody } from './admin/categories';
+import { DepartmentCreateBody, DepartmentEditBody } from './admin/departments';
+import { RoutingOrderBody, RoutingRuleCreateBody, RoutingRuleEditBody } from './admin/routing-rules';
 import { SlaPolicyBody } from './admin/sla-policies';
+import { MemberBody, TeamCreateBody, TeamEditBody } from './admin/teams';
+import { VersionQuery } from './admin/versioned';
+import { CategoryListQuery } from './routes/admin-config';
 import { NotificationListQuery } from './routes/notifications';
 import { UploadFields } from './routes/attachments';
 import { PostmarkInbound } from './inbound/postmark';
 import { ReportQuery } from './routes/reports';
-import { ActionBody, ApprovalBody, BulkActionBody, BulkApproveBody, CreateTicketBody, DelegationBody, ListTicketsQuery, MessageBody, PageQuery } from './schemas';
+import { ActionBody, ApprovalBody, BulkActionBody, BulkApproveBody, CreateTicketBody, CustomFieldsBody, DelegationBody, ListTicketsQuery, MessageBody, PageQuery } from './schemas';
 
 /**
  * The OpenAPI 3.1 document, built from the very zod schemas the handlers validate with
@@ -14,7 +20,7 @@ import { ActionBody, ApprovalBody, BulkActionBody, BulkApproveBody, CreateTicket
  * operations with the routes Express actually serves, so the two cannot drift apart.
  */
 interface Operation {
-  method: 'get' | 'post' | 'put' | 'delete';
+  method: 'get' | 'post' | 'put' | 'patch' | 'delete';
   path: string;
   summary: string;
   tag: string;
@@ -43,7 +49,14 @@ export const OPERATIONS: Operation[] = [
   { method: 'get', path: '/teams', summary: 'Teams (for transfer and share)', tag: 'directory' },
   { method: 'get', path: '/teams/{id}/members', summary: 'Members of a team (staff only)', tag: 'directory' },
   { method: 'post', path: '/tickets', summary: 'Raise a ticket (starts its workflow)', tag: 'tickets', body: CreateTicketBody, idempotent: true },
-  { method: 'get', path: '/tickets', summary: 'Tickets the caller may see, filtered and paginated; `cf.<key>=value` filters a declared custom field', tag: 'tickets', query: ListTicketsQuery },
+  {
+    method: 'get',
+    path: '/tickets',
+    summary:
+      'Tickets the caller may see, filtered and paginated; `cf.<key>=value` filters a declared custom field (a multi-select: holds that option), `cf.<key>.min` / `cf.<key>.max` bound number, money and date fields',
+    tag: 'tickets',
+    query: ListTicketsQuery,
+  },
   { method: 'get', path: '/tickets/export', summary: 'The filtered list as CSV (streamed)', tag: 'tickets', query: ListTicketsQuery, csv: true },
   { method: 'get', path: '/tickets/{number}', summary: 'A ticket from the read model, with what the caller may do', tag: 'tickets' },
   { method: 'get', path: '/tickets/{number}/events', summary: 'Timeline', tag: 'tickets', query: PageQuery },
@@ -51,6 +64,14 @@ export const OPERATIONS: Operation[] = [
   { method: 'get', path: '/tickets/{number}/messages', summary: 'Conversation (internal notes only for staff)', tag: 'tickets', query: PageQuery },
   { method: 'post', path: '/tickets/{number}/messages', summary: 'Public reply or internal note', tag: 'tickets', body: MessageBody, idempotent: true },
   { method: 'post', path: '/tickets/{number}/actions/{action}', summary: 'A lifecycle action (Update with validator)', tag: 'tickets', body: ActionBody, idempotent: true },
+  {
+    method: 'patch',
+    path: '/tickets/{number}/custom-fields',
+    summary: "Edit custom fields (staff who may write the ticket; the requester until it is triaged); checked against the category's schema, recorded on the timeline",
+    tag: 'tickets',
+    body: CustomFieldsBody,
+    idempotent: true,
+  },
   { method: 'post', path: '/tickets/{number}/approval/{decision}', summary: 'Approve, reject, request information or delegate', tag: 'approvals', body: ApprovalBody, idempotent: true },
   { method: 'post', path: '/tickets/{number}/attachments', summary: 'Upload files (multipart/form-data, field `file`, up to 10 files of 25 MB; type decided by content)', tag: 'attachments', multipart: UploadFields },
   { method: 'get', path: '/tickets/{number}/attachments', summary: 'Files on a ticket (internal ones only for staff)', tag: 'attachments', query: PageQuery },
@@ -87,6 +108,26 @@ export const OPERATIONS: Operation[] = [
     security: 'HTTP basic auth with INBOUND_WEBHOOK_USER / INBOUND_WEBHOOK_PASSWORD (put them in the webhook URL); 503 until a password is configured',
     body: PostmarkInbound,
   },
+  { method: 'get', path: '/admin/departments', summary: 'Departments (admins and leads)', tag: 'admin', query: PageQuery },
+  { method: 'post', path: '/admin/departments', summary: 'Create a department', tag: 'admin', body: DepartmentCreateBody },
+  { method: 'put', path: '/admin/departments/{id}', summary: 'Edit a department and its head (the head approves department-head steps of new tickets)', tag: 'admin', body: DepartmentEditBody },
+  { method: 'get', path: '/admin/teams', summary: 'Teams with members (admins and leads)', tag: 'admin', query: PageQuery },
+  { method: 'post', path: '/admin/teams', summary: 'Create a team (routes and assigns new tickets)', tag: 'admin', body: TeamCreateBody },
+  { method: 'get', path: '/admin/teams/{id}', summary: 'A team with its members (admins and leads)', tag: 'admin' },
+  { method: 'put', path: '/admin/teams/{id}', summary: 'Edit a team: name, department, calendar, assignment strategy (applies to new tickets)', tag: 'admin', body: TeamEditBody },
+  { method: 'put', path: '/admin/teams/{id}/members/{userId}', summary: "Add a member or change their membership and shift (bumps the team's version; applies to new tickets)", tag: 'admin', body: MemberBody },
+  { method: 'delete', path: '/admin/teams/{id}/members/{userId}', summary: "Remove a member (bumps the team's version; open tickets keep their assignee)", tag: 'admin', query: VersionQuery },
+  { method: 'get', path: '/admin/categories', summary: 'Categories with field schemas and approval rules (admins and leads)', tag: 'admin', query: CategoryListQuery },
+  { method: 'post', path: '/admin/categories', summary: 'Create a category with its custom-field schema', tag: 'admin', body: CategoryCreateBody },
+  { method: 'get', path: '/admin/categories/{id}', summary: 'A category (admins and leads)', tag: 'admin' },
+  { method: 'put', path: '/admin/categories/{id}', summary: 'Edit or archive a category (archived: out of the catalog, history kept; applies to new tickets)', tag: 'admin', body: CategoryEditBody },
+  { method: 'put', path: '/admin/categories/{id}/fields', summary: 'Replace the custom-field schema (checked on new tickets and on edits; existing values kept)', tag: 'admin', body: FieldSchemaEditBody },
+  { method: 'put', path: '/admin/categories/{id}/approval-rule', summary: 'Set the approval rule (validated so the workflow can run it; applies to new tickets)', tag: 'admin', body: ApprovalRuleBody },
+  { method: 'get', path: '/admin/routing-rules', summary: 'Routing rules in evaluation order (admins and leads)', tag: 'admin', query: PageQuery },
+  { method: 'post', path: '/admin/routing-rules', summary: 'Create a routing rule (first match wins; applies to new tickets)', tag: 'admin', body: RoutingRuleCreateBody },
+  { method: 'put', path: '/admin/routing-rules/order', summary: 'Reorder every routing rule at once (applies to new tickets)', tag: 'admin', body: RoutingOrderBody },
+  { method: 'put', path: '/admin/routing-rules/{id}', summary: 'Edit a routing rule (applies to new tickets)', tag: 'admin', body: RoutingRuleEditBody },
+  { method: 'delete', path: '/admin/routing-rules/{id}', summary: 'Delete a routing rule (tickets it routed keep its name in their history)', tag: 'admin', query: VersionQuery },
   { method: 'get', path: '/admin/audit', summary: 'Audit log of admin changes', tag: 'admin', query: AuditQuery },
 ];
 

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { CustomFieldFilter } from './custom-fields';
 import { LIFECYCLE_ACTIONS } from '../workflows/domain/status-machine';
 import { PRIORITIES, STATUSES } from '../workflows/domain/types';
 
@@ -41,8 +42,8 @@ export const ListTicketsQuery = z.strictObject({
   page: z.coerce.number().int().min(1).max(100_000).default(1),
   limit: z.coerce.number().int().min(1).max(100).default(20),
 });
-/** The list filters, plus `cf.<key>=value` filters on declared custom fields (checked against the catalog). */
-export type ListTicketsQuery = z.infer<typeof ListTicketsQuery> & { customFields?: Record<string, string | number> };
+/** The list filters, plus `cf.` filters on declared custom fields (checked against the catalog). */
+export type ListTicketsQuery = z.infer<typeof ListTicketsQuery> & { customFields?: CustomFieldFilter[] };
 
 export const PageQuery = z.strictObject({
   page: z.coerce.number().int().min(1).max(100_000).default(1),
@@ -98,3 +99,10 @@ export const MessageBody = z.strictObject({
 });
 export type MessageBody = z.infer<typeof MessageBody>;
 export type ActionBody = z.infer<typeof ActionBody>;
+
+/** Custom-field edit: each named key is set; null (or an empty value) clears an optional field. */
+export const CustomFieldsBody = z.strictObject({
+  customFields: z.record(z.string().max(64), z.unknown()).refine((v) => Object.keys(v).length > 0 && Object.keys(v).length <= 50, 'must name between 1 and 50 fields'),
+  expectedVersion: z.number().int().min(0),
+});
+export type CustomFieldsBody = z.infer<typeof CustomFieldsBody>;

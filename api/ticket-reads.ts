@@ -3,6 +3,7 @@ import type { Models } from '../lib/db/models';
 import type { UserProfile } from '../lib/db/organisation';
 import type { TicketStatus } from '../workflows/domain/types';
 import { teamIdsOf, visibleTickets } from './access';
+import type { CustomFieldFilter, FieldSpec } from './custom-fields';
 import type { ListTicketsQuery } from './schemas';
 
 /** Queries over the read tables only: lists, detail and timeline never ask the workflows. */
@@ -75,6 +76,45 @@ export function createTicketReads(models: Models) {
     });
   }
 
+  /** The ticket's custom values in the category's field order, with labels, and people named. */
+  async function labelledFields(categoryId: number, values: Record<string, unknown>) {
+    const category = await models.Category.findByPk(categoryId, { attributes: ['field_schema'] });
+    const fields = ((category?.get('field_schema') as FieldSpec[] | null) ?? []).filter((f) => values[f.key] !== undefined);
+    const userIds = fields.filter((f) => f.type === 'user' && typeof values[f.key] === 'number').map((f) => values[f.key] as number);
+    const people = new Map((userIds.length ? await models.User.findAll({ where: { id: userIds }, attributes: ['id', 'name'] }) : []).map((u) => [u.get('id') as number, u.get('name') as string]));
+    const declared = new Set(fields.map((f) => f.key));
+    return [
+      ...fields.map((f) => ({ key: f.key, label: f.label, type: f.type, value: values[f.key], ...(f.type === 'user' ? { display: people.get(values[f.key] as number) ?? null } : {}) })),
+      // Values of fields the schema has since dropped stay visible under their key.
+      ...Object.keys(values)
+        .filter((k) => !declared.has(k))
+        .map((k) => ({ key: k, label: k, type: 'retired', value: values[k] })),
+    ];
+  }
+
+  /** One `cf.` filter as SQL. Keys were checked against the declared fields (a-z, 0-9, _), so the JSON path is safe to inline. */
+  function customFieldCondition(filter: CustomFieldFilter): WhereOptions {
+    const sequelize = models.Ticket.sequelize!;
+    const mysql = sequelize.getDialect() === 'mysql' || sequelize.getDialect() === 'mariadb';
+    const path = `'$.${filter.key.replace(/[^a-z0-9_]/g, '')}'`;
+    if (filter.op === 'contains') {
+      // A multi-select holds the option when the option is one of its array's elements.
+      const value = sequelize.escape(filter.value);
+      return sequelize.literal(
+        mysql
+          ? `JSON_CONTAINS(custom_fields, JSON_QUOTE(${value}), ${path})`
+          : `EXISTS (SELECT 1 FROM json_each(custom_fields, ${path}) WHERE json_each.value = ${value})`,
+      ) as unknown as WhereOptions;
+    }
+    const expr = mysql
+      ? typeof filter.value === 'number'
+        ? `JSON_EXTRACT(custom_fields, ${path})`
+        : `JSON_UNQUOTE(JSON_EXTRACT(custom_fields, ${path}))`
+      : `json_extract(custom_fields, ${path})`;
+    const op = filter.op === 'gte' ? Op.gte : filter.op === 'lte' ? Op.lte : Op.eq;
+    return sequelize.where(sequelize.literal(expr), { [op]: filter.value });
+  }
+
   function listWhere(query: ListTicketsQuery, user: UserProfile): WhereOptions {
     const and: WhereOptions[] = [visibleTickets(user)];
     if (query.scope === 'mine') and.push({ requester_id: user.id });
@@ -88,18 +128,7 @@ export function createTicketReads(models: Models) {
     if (query.createdTo) and.push({ created_at: { [Op.lt]: new Date(query.createdTo) } });
     if (query.updatedFrom) and.push({ updated_at: { [Op.gte]: new Date(query.updatedFrom) } });
     if (query.updatedTo) and.push({ updated_at: { [Op.lt]: new Date(query.updatedTo) } });
-    for (const [key, value] of Object.entries(query.customFields ?? {})) {
-      // Keys were checked against the declared fields (letters, digits, underscore), so the JSON path is safe to inline.
-      if (!/^\w+$/.test(key)) continue;
-      const sequelize = models.Ticket.sequelize!;
-      const expr =
-        sequelize.getDialect() === 'mysql'
-          ? typeof value === 'number'
-            ? `JSON_EXTRACT(custom_fields, '$.${key}')`
-            : `JSON_UNQUOTE(JSON_EXTRACT(custom_fields, '$.${key}'))`
-          : `json_extract(custom_fields, '$.${key}')`;
-      and.push(sequelize.where(sequelize.literal(expr), value));
-    }
+    for (const filter of query.customFields ?? []) and.push(customFieldCondition(filter));
     if (query.q) {
       // MySQL treats backslash as LIKE's escape character; SQLite has none unless told, so there
       // % and _ in a search stay wildcards (a broader match, never an error).
@@ -170,10 +199,12 @@ export function createTicketReads(models: Models) {
       const [summary] = await summarise([row]);
       const number = row.get('number') as number;
       const shares = await models.TicketShare.findAll({ where: { ticket_number: number } });
+      const customFields = row.get('custom_fields') as Record<string, unknown>;
       return {
         ...summary!,
         description: row.get('description') as string,
-        customFields: row.get('custom_fields') as Record<string, unknown>,
+        customFields,
+        customFieldList: await labelledFields(row.get('category_id') as number, customFields),
         workflowId: row.get('workflow_id') as string,
         firstResponseDue: iso(row.get('first_response_due')),
         resolutionDue: iso(row.get('resolution_due')),

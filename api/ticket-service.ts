@@ -5,11 +5,12 @@ import type { Config } from '../lib/config';
 import type { Models } from '../lib/db/models';
 import { createConfigSnapshots } from '../lib/db/config-snapshot';
 import { requesterProfile, type Organisation, type UserProfile } from '../lib/db/organisation';
-import { actingSlot, ApprovalConfigError, type ChainState } from '../workflows/domain/approvals';
+import { actingSlot, ApprovalConfigError, type ApprovalRule, type ChainState } from '../workflows/domain/approvals';
 import {
   approveUpdate,
   awaitCreatedUpdate,
   delegateUpdate,
+  editCustomFieldsUpdate,
   lifecycleUpdates,
   rejectUpdate,
   replyUpdate,
@@ -25,10 +26,10 @@ import { TERMINAL_STATUSES, type Channel, type TicketStatus } from '../workflows
 import { TicketDepartmentKey, TicketPriorityKey, TicketStatusKey } from '../workflows/search-attributes';
 import type { ticketWorkflow } from '../workflows/ticket';
 import { actorOf } from './auth';
-import { validateCustomFields } from './custom-fields';
+import { userFieldErrors, userIdsIn, validateCustomFieldChanges, validateCustomFields, type FieldSpec } from './custom-fields';
 import { ApiError, notFound, validationError } from './errors';
-import { seesInternal } from './access';
-import type { ActionBody, ApprovalBody, CreateTicketBody, MessageBody } from './schemas';
+import { seesInternal, teamIdsOf } from './access';
+import type { ActionBody, ApprovalBody, CreateTicketBody, CustomFieldsBody, MessageBody } from './schemas';
 import type { TicketReads } from './ticket-reads';
 
 export interface TicketServiceDeps {
@@ -116,6 +117,13 @@ export function createTicketService({ client, models, organisation, reads, tempo
       approvalActions: mayDecide ? ['approve', 'reject', 'request_info', 'delegate'] : [],
       canReply: !TERMINAL_STATUSES.includes(detail.status) && (user.id === detail.requesterId || internal),
       canWriteInternal: !TERMINAL_STATUSES.includes(detail.status) && internal,
+      // Mirrors the workflow's rule (workflows/ticket-custom-fields.ts), which remains the authority.
+      canEditCustomFields:
+        !TERMINAL_STATUSES.includes(detail.status) &&
+        (user.roles.includes('admin') ||
+          (detail.teamId !== null && teamIdsOf(user).includes(detail.teamId)) ||
+          detail.shares.some((s) => s.access === 'write' && teamIdsOf(user).includes(s.teamId)) ||
+          (user.id === detail.requesterId && ['new', 'pending_approval', 'waiting_on_requester'].includes(detail.status))),
       seesInternal: internal,
     };
   }
@@ -129,6 +137,15 @@ export function createTicketService({ client, models, organisation, reads, tempo
       throw new ApiError(409, 'ILLEGAL_TRANSITION', `The ticket is ${status}; no further actions are possible`);
     }
     return client.workflow.getHandle(ticketWorkflowId(number));
+  }
+
+  /** Values naming people must name active ones. */
+  async function checkUserFields(fields: FieldSpec[], values: Record<string, unknown>) {
+    const ids = userIdsIn(fields, values);
+    if (ids.length === 0) return;
+    const active = new Set((await organisation.usersByIds(ids)).map((u) => u.id));
+    const errors = userFieldErrors(fields, values, active);
+    if (errors.length > 0) throw validationError(errors);
   }
 
   const approvalUpdates = { approve: approveUpdate, reject: rejectUpdate, request_info: requestInfoUpdate, delegate: delegateUpdate } as const;
@@ -162,6 +179,7 @@ export function createTicketService({ client, models, organisation, reads, tempo
       if (!category) throw validationError([{ field: 'categoryId', message: 'is not an active category' }]);
       const { errors, cleaned } = validateCustomFields(category.fields, body.customFields);
       if (errors.length > 0) throw validationError(errors);
+      await checkUserFields(category.fields, cleaned);
       let config;
       try {
         config = await snapshots.snapshot({ categoryId: category.id, requesterId: user.id, customFields: cleaned, today: new Date().toISOString().slice(0, 10) });
@@ -211,6 +229,34 @@ export function createTicketService({ client, models, organisation, reads, tempo
         args: [{ actor: actorOf(user), input, expectedVersion }],
         // A repeated click with the same key is answered from the first attempt.
         ...(updateId ? { updateId: `${action}:${user.id}:${updateId}` } : {}),
+      });
+      return afterChange(number, user, view);
+    },
+
+    /**
+     * Edits custom fields through the workflow (an Update), so the timeline records the
+     * change and the read tables follow. Values are checked against the category's current
+     * schema here; who may edit, and the version, are the workflow's to decide.
+     */
+    async editCustomFields(user: UserProfile, number: number, body: CustomFieldsBody, updateId: string | undefined) {
+      const handle = await writableRow(user, number);
+      const row = (await reads.visibleRow(number, user))!;
+      const category = await models.Category.findByPk(row.get('category_id') as number);
+      const fields = (category?.get('field_schema') as FieldSpec[] | null) ?? [];
+      const { errors, cleaned } = validateCustomFieldChanges(fields, body.customFields);
+      if (errors.length > 0) throw validationError(errors);
+      await checkUserFields(fields, cleaned);
+      // The approval chain was chosen from this value when the ticket started; changing it
+      // afterwards would leave a chain that no longer matches the request.
+      const rule = (category?.get('approval_rule') as ApprovalRule | null) ?? null;
+      if (rule?.kind === 'conditional' && rule.field in cleaned && row.get('approval') !== null) {
+        throw new ApiError(409, 'APPROVAL_FIELD_LOCKED', `${rule.field} chose this ticket's approval chain; it cannot change after submission`, [
+          { field: `customFields.${rule.field}`, message: 'decides the approval chain and cannot change' },
+        ]);
+      }
+      const view = await handle.executeUpdate(editCustomFieldsUpdate, {
+        args: [{ actor: actorOf(user), changes: cleaned, expectedVersion: body.expectedVersion }],
+        ...(updateId ? { updateId: `custom-fields:${user.id}:${updateId}` } : {}),
       });
       return afterChange(number, user, view);
     },

@@ -12,6 +12,7 @@ import { createTicketWorker } from '../temporal/worker';
 import {
   approveUpdate,
   awaitCreatedUpdate,
+  editCustomFieldsUpdate,
   lifecycleUpdates,
   replyUpdate,
   stateQuery,
@@ -29,11 +30,12 @@ import { createTestDatabase } from '../test/support/test-database';
  * Records the histories of representative tickets into test/histories/, for the replay
  * test to run against every later version of the workflow code. Run it when a new
  * kind of ticket story appears (and never to "fix" a failing replay: that failure means
- * a change needs patched()).  Usage: npx tsx scripts/record-histories.ts
+ * a change needs patched()).  Usage: npx tsx scripts/record-histories.ts [story names...]
+ * (with names, only those stories are recorded: earlier recordings stay as they were made).
  */
 const OUT = path.resolve(__dirname, '../test/histories');
 
-type Step = [LifecycleAction | 'approve' | 'reply', 'requester' | 'agent' | 'approver', Record<string, unknown>?];
+type Step = [LifecycleAction | 'approve' | 'reply' | 'edit_fields', 'requester' | 'agent' | 'approver', Record<string, unknown>?];
 const STORIES: Array<{ name: string; category: string; title: string; steps: Step[]; customFields?: Record<string, unknown> }> = [
   {
     name: 'purchase-two-step-approval',
@@ -74,6 +76,20 @@ const STORIES: Array<{ name: string; category: string; title: string; steps: Ste
   },
   { name: 'payroll-queue-cancelled', category: 'hr-payroll', title: 'Payslip question', steps: [['cancel', 'requester', { reason: 'Found it' }]] },
   { name: 'vpn-routed-by-keyword-open', category: 'it-access', title: 'VPN access for contractor', steps: [['start', 'agent']] },
+  {
+    name: 'laptop-fields-edited',
+    category: 'it-laptop',
+    title: 'Laptop for the design team',
+    customFields: { model: 'Standard 14"' },
+    steps: [
+      ['start', 'agent'],
+      ['wait_on_requester', 'agent', { reason: 'Which model, and by when?' }],
+      ['edit_fields', 'requester', { model: 'Developer 16"', needed_by: '2026-12-14' }],
+      ['resume', 'agent'],
+      ['edit_fields', 'agent', { needed_by: null }],
+      ['resolve', 'agent', { resolution: 'Delivered' }],
+    ],
+  },
 ];
 
 async function main(): Promise<void> {
@@ -97,8 +113,9 @@ async function main(): Promise<void> {
 
   await worker.runUntil(async () => {
     fs.mkdirSync(OUT, { recursive: true });
+    const only = process.argv.slice(2);
     let number = 1;
-    for (const story of STORIES) {
+    for (const story of STORIES.filter((s) => only.length === 0 || only.includes(s.name))) {
       const category = (await organisation.categories()).find((c) => c.code === story.category)!;
       const requester = (await organisation.userByEmail('emma@example.com'))!;
       const input: TicketWorkflowInput = {
@@ -122,6 +139,8 @@ async function main(): Promise<void> {
           const chain = (await handle.query(stateQuery)).approval!;
           const approver = (await organisation.usersByIds([chain.steps[chain.current]!.approverIds[0]!]))[0]!;
           await handle.executeUpdate(approveUpdate, { args: [{ actor: actor(approver) }] });
+        } else if (action === 'edit_fields') {
+          await handle.executeUpdate(editCustomFieldsUpdate, { args: [{ actor: actor(who === 'agent' ? agent! : requester), changes: input }] });
         } else if (action === 'reply') {
           await handle.executeUpdate(replyUpdate, { args: [{ actor: actor(agent!), body: String(input.body), visibility: 'public' }] });
         } else {

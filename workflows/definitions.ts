@@ -130,6 +130,13 @@ export interface ReplyRequest {
   mentions?: number[];
 }
 
+/** Custom-field edits: `changes` sets each key, null clears it. The API has checked the values against the category's schema. */
+export interface CustomFieldsRequest {
+  actor: Actor;
+  changes: Record<string, unknown>;
+  expectedVersion?: number;
+}
+
 /** Sent by the API when an admin edits a business calendar; each open ticket on it recomputes its due instants. */
 export interface CalendarChanged {
   calendar: CalendarSnapshot;
@@ -162,6 +169,9 @@ export const delegateUpdate = defineUpdate<TicketView, [ApprovalRequest]>('deleg
 
 /** Public replies and internal notes: an Update, because the first agent reply stops a clock the caller wants to see stop. */
 export const replyUpdate = defineUpdate<TicketView, [ReplyRequest]>('replyUpdate');
+
+/** An Update (not a Signal) so the caller gets the 409 on a stale version and sees the edit once projected. */
+export const editCustomFieldsUpdate = defineUpdate<TicketView, [CustomFieldsRequest]>('editCustomFieldsUpdate');
 
 /** A calendar edit is fire-and-forget for the admin: a Signal to every open ticket on it. */
 export const calendarChangedSignal = defineSignal<[CalendarChanged]>('calendarChangedSignal');

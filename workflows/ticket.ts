@@ -17,6 +17,7 @@ import {
   awaitCreatedUpdate,
   calendarChangedSignal,
   delegateUpdate,
+  editCustomFieldsUpdate,
   lifecycleUpdates,
   rejectUpdate,
   replyUpdate,
@@ -25,6 +26,7 @@ import {
   ticketWorkflowId,
   type ActionRequest,
   type ApprovalRequest,
+  type CustomFieldsRequest,
   type ReplyRequest,
   type TicketView,
   type TicketWorkflowInput,
@@ -34,6 +36,7 @@ import type { LifecycleAction } from './domain/status-machine';
 import { SYSTEM_ACTOR } from './domain/types';
 import { answerApprovalInfo, applyApproval, approvalSummary, beginApproval, nextApprovalWake, onApprovalTimer, validateApproval, type ApprovalAction } from './ticket-approval';
 import { ActionRefused, TicketEntity, type Effect } from './ticket-entity';
+import { applyCustomFieldEdit, validateCustomFieldEdit } from './ticket-custom-fields';
 import { completeEffect, escalate } from './ticket-escalation';
 import { autoCloseAt, describeTicket, ticketSearchAttributes } from './ticket-presentation';
 import { beginSla, collectSlaDue, nextSlaWake, slaOnCalendarChange, slaSummary } from './ticket-sla';
@@ -126,6 +129,15 @@ export async function ticketWorkflow(input: TicketWorkflowInput): Promise<Ticket
       return answer();
     },
     { validator: (request: ReplyRequest) => asFailure(() => ticket.validateReply(request.actor, request.body, request.visibility)) },
+  );
+  // A new handler: histories that never received this Update replay unchanged, so no patch is needed.
+  setHandler(
+    editCustomFieldsUpdate,
+    async (request: CustomFieldsRequest) => {
+      asFailure(() => applyCustomFieldEdit(ticket, request, new Date()));
+      return answer();
+    },
+    { validator: (request: CustomFieldsRequest) => asFailure(() => validateCustomFieldEdit(ticket, request)) },
   );
   setHandler(calendarChangedSignal, ({ calendar, reason }) => {
     slaOnCalendarChange(ticket, calendar, reason, new Date());

@@ -4,7 +4,8 @@ import { pagination, sendData, sendList } from '../envelope';
 import { forEachTicket } from '../bulk';
 import { streamCsv } from '../reports/csv';
 import type { Organisation } from '../../lib/db/organisation';
-import { parse, validationError, type FieldError } from '../errors';
+import { parseCustomFieldFilters } from '../custom-fields';
+import { parse, validationError } from '../errors';
 import {
   ActionBody,
   ActionName,
@@ -13,6 +14,7 @@ import {
   BulkActionBody,
   BulkActionName,
   CreateTicketBody,
+  CustomFieldsBody,
   IdempotencyKey,
   ListTicketsQuery,
   MessageBody,
@@ -26,38 +28,19 @@ function idempotencyKeyOf(header: string | undefined): string | undefined {
   return header === undefined ? undefined : parse(IdempotencyKey, header, 'Idempotency-Key');
 }
 
-/** Ticket routes: thin handlers that validate, then hand over to the service or the read model. */
-/**
- * Splits `cf.<key>` filters off the query and checks each against the declared custom
- * fields: unknown keys and values of the wrong type are a 400 naming the parameter.
- */
+/** Splits `cf.` filters off the query and checks each against the declared custom fields (400 naming the parameter). */
 async function listQueryOf(raw: Record<string, unknown>, organisation: Organisation): Promise<ListTicketsQuery> {
   const plain = Object.fromEntries(Object.entries(raw).filter(([k]) => !k.startsWith('cf.')));
   const query: ListTicketsQuery = parse(ListTicketsQuery, plain);
-  const filters = Object.entries(raw).filter(([k]) => k.startsWith('cf.'));
-  if (filters.length === 0) return query;
+  const raws = Object.entries(raw).filter(([k]) => k.startsWith('cf.'));
+  if (raws.length === 0) return query;
   const declared = new Map((await organisation.categories()).flatMap((c) => c.fields.map((f) => [f.key, f] as const)));
-  const errors: FieldError[] = [];
-  const customFields: Record<string, string | number> = {};
-  for (const [param, value] of filters) {
-    const key = param.slice(3);
-    const field = declared.get(key);
-    if (!field || typeof value !== 'string' || value.length > 200) {
-      errors.push({ field: param, message: field ? 'must be a single value of at most 200 characters' : 'is not a declared custom field' });
-    } else if (field.type === 'multiselect') {
-      errors.push({ field: param, message: 'multi-select fields cannot be filtered on' });
-    } else if (field.type === 'number' || field.type === 'money' || field.type === 'user') {
-      const number = Number(value);
-      if (value.trim() === '' || !Number.isFinite(number)) errors.push({ field: param, message: 'must be a number' });
-      else customFields[key] = number;
-    } else {
-      customFields[key] = value;
-    }
-  }
+  const { filters, errors } = parseCustomFieldFilters(raws, declared);
   if (errors.length) throw validationError(errors);
-  return { ...query, customFields };
+  return { ...query, customFields: filters };
 }
 
+/** Ticket routes: thin handlers that validate, then hand over to the service or the read model. */
 export function createTicketsRouter({ service, reads, organisation }: { service: TicketService; reads: TicketReads; organisation: Organisation }): Router {
   const router = Router();
 
@@ -129,6 +112,13 @@ export function createTicketsRouter({ service, reads, organisation }: { service:
     const key = idempotencyKeyOf(req.get('Idempotency-Key'));
     const body = parse(ApprovalBody, req.body ?? {});
     sendData(req, res, await service.decideApproval(principalOf(req), number, decision, body, key));
+  });
+
+  router.patch('/:number/custom-fields', async (req, res) => {
+    const number = parse(TicketNumberParam, req.params.number, 'number');
+    const key = idempotencyKeyOf(req.get('Idempotency-Key'));
+    const body = parse(CustomFieldsBody, req.body ?? {});
+    sendData(req, res, await service.editCustomFields(principalOf(req), number, body, key));
   });
 
   router.get('/:number/live', async (req, res) => {

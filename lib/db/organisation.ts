@@ -27,7 +27,8 @@ export interface CategoryView {
   departmentName: string;
   parentId: number | null;
   defaultTeamId: number | null;
-  fields: Array<{ key: string; label: string; type: string; required: boolean; options?: string[]; min?: number; max?: number }>;
+  /** min and max: length for text, value for number and money, ISO dates for date. */
+  fields: Array<{ key: string; label: string; type: string; required: boolean; options?: string[]; min?: number | string; max?: number | string }>;
 }
 
 type Row = { get(key: string): unknown };

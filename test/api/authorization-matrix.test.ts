@@ -57,6 +57,13 @@ const READS: Array<[string, (n: number) => string, Expectation]> = [
   ['notification templates', () => '/admin/notification-templates', row(403, 403, 403, 403, 403, 403, 403, 200)],
   ['one notification template', () => '/admin/notification-templates/created', row(403, 403, 403, 403, 403, 403, 403, 200)],
   ['inbound email log', () => '/admin/inbound-emails', row(403, 403, 403, 403, 403, 403, 403, 200)],
+  // Leads read the organisation set-up (routing, teams, categories); only admins change it.
+  ['departments', () => '/admin/departments', row(403, 403, 403, 403, 200, 200, 403, 200)],
+  ['teams administration', () => '/admin/teams', row(403, 403, 403, 403, 200, 200, 403, 200)],
+  ['one team', () => `/admin/teams/${hrTeamId}`, row(403, 403, 403, 403, 200, 200, 403, 200)],
+  ['categories administration', () => '/admin/categories', row(403, 403, 403, 403, 200, 200, 403, 200)],
+  ['one category', () => `/admin/categories/${payroll}`, row(403, 403, 403, 403, 200, 200, 403, 200)],
+  ['routing rules', () => '/admin/routing-rules', row(403, 403, 403, 403, 200, 200, 403, 200)],
   ['approvals pending for me', () => '/approvals/pending', row(200, 200, 200, 200, 200, 200, 200, 200)],
 ];
 
@@ -151,5 +158,34 @@ describe('POST the inbound email webhook', () => {
     const response = await h.request('POST', '/inbound/postmark', { as: person, body: { MessageID: 'x' } });
     expect(response.status).toBe(503);
     expect(response.body.error.code).toBe('NOT_CONFIGURED');
+  });
+});
+
+describe('PATCH custom fields', () => {
+  // Payroll declares no fields, so whoever may reach the ticket gets the schema's 400: this row checks
+  // visibility; who may edit once visible (requester before triage, write staff) is in custom-fields-edit.test.ts.
+  test.each(PEOPLE)('when %s (%s) edits a new ticket, then only those who see it get past access', async (person) => {
+    const expected = row(200, 404, 200, 404, 200, 404, 404, 200)[person];
+    const { number } = await raise();
+    const version = (await h.request('GET', `/tickets/${number}`, { as: 'ada' })).body.data.version;
+    const response = await h.request('PATCH', `/tickets/${number}/custom-fields`, { as: person, body: { customFields: { note: 'x' }, expectedVersion: version } });
+    expect(response.status).toBe(expected === 200 ? 400 : expected);
+  });
+});
+
+/** Every admin change, tried by each person with a body that would be valid: only the admin gets past the guard. */
+const ADMIN_WRITES: Array<[string, 'POST' | 'PUT' | 'DELETE', () => string, () => unknown]> = [
+  ['create a department', 'POST', () => '/admin/departments', () => ({ code: `D${crypto.randomUUID().slice(0, 8)}`, name: 'Matrix' })],
+  ['create a team', 'POST', () => '/admin/teams', () => ({ code: `t-${crypto.randomUUID().slice(0, 8)}`, name: 'Matrix', departmentId: 1 })],
+  ['create a routing rule', 'POST', () => '/admin/routing-rules', () => ({ name: 'Matrix', conditions: { keywords: ['matrixword'] }, teamId: hrTeamId, enabled: false })],
+  ['edit category fields', 'PUT', () => `/admin/categories/${payroll}/fields`, () => ({ fields: [], expectedVersion: 999 })],
+  ['remove a team member', 'DELETE', () => `/admin/teams/${hrTeamId}/members/999999?expectedVersion=1`, () => undefined],
+];
+
+describe.each(ADMIN_WRITES)('%s', (_name, method, path, body) => {
+  test.each(PEOPLE)('when %s (%s) tries, then only the admin gets past the guard', async (person) => {
+    const response = await h.request(method, path(), { as: person, body: body() });
+    if (person === 'ada') expect([200, 201, 404, 409]).toContain(response.status);
+    else expect(response.status).toBe(403);
   });
 });
