@@ -41,6 +41,8 @@ const ConfigSchema = z.object({
   /** Where the postmark client sends: the local sink (`npm start` sets it), or unset for Postmark itself. */
   POSTMARK_API_URL: z.preprocess((v) => (v === '' ? undefined : v), z.url().optional()),
   MAIL_SINK_PORT: port.default(3003),
+  /** Loopback unless the sink runs in a container that others reach by name. */
+  MAIL_SINK_HOST: z.string().default('127.0.0.1'),
   MAIL_FROM: z.string().default('Service Desk <support@ticketing.local>'),
   /** The support mailbox; replies go to its plus-address `support+<token>@…`. */
   SUPPORT_ADDRESS: z.email().default('support@ticketing.local'),
@@ -101,6 +103,7 @@ export interface Config {
     /** Base URL of a Postmark-compatible API (the local sink); unset means Postmark itself. */
     apiUrl?: string;
     sinkPort: number;
+    sinkHost: string;
     from: string;
     supportAddress: string;
     inbound: { user: string; password?: string; reopenResolved: boolean; categoryCode?: string };
@@ -168,6 +171,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       serverToken: raw.POSTMARK_SERVER_TOKEN,
       apiUrl: raw.POSTMARK_API_URL,
       sinkPort: raw.MAIL_SINK_PORT,
+      sinkHost: raw.MAIL_SINK_HOST,
       from: raw.MAIL_FROM,
       supportAddress: raw.SUPPORT_ADDRESS,
       inbound: { user: raw.INBOUND_WEBHOOK_USER, password: raw.INBOUND_WEBHOOK_PASSWORD, reopenResolved: raw.INBOUND_REOPEN_RESOLVED === 'true', categoryCode: raw.INBOUND_CATEGORY },

@@ -9,7 +9,7 @@ async function main(): Promise<void> {
   const logger = createLogger('mail', config.logLevel);
   const sink = await startMailSink({
     port: config.mail.sinkPort,
-    host: '127.0.0.1',
+    host: config.mail.sinkHost,
     serverToken: config.mail.serverToken,
     file: path.join(config.dataDir, 'mailbox.jsonl'),
   });

@@ -8,6 +8,7 @@ const signer = createSigner(SECRET);
 const mail: Config['mail'] = {
   serverToken: 'local-sink-token',
   sinkPort: 0,
+  sinkHost: '127.0.0.1',
   from: 'Service Desk <support@ticketing.local>',
   supportAddress: 'support@ticketing.local',
   inbound: { user: 'postmark', password: 'correct horse battery staple', reopenResolved: true, categoryCode: 'it-hardware' },
