@@ -2,10 +2,12 @@ import { ApplicationFailure } from '@temporalio/common';
 import { Op } from 'sequelize';
 import type { NotifyInput, PageOnCallInput } from '../workflows/definitions';
 import type { ActivityDeps } from './index';
+import { createWatcherDelivery } from './watchers';
 
 type Row = { get(key: string): unknown };
 
 export function createNotificationActivities({ models, logger, oncallWebhookUrl }: ActivityDeps) {
+  const watchersToNotify = createWatcherDelivery(models);
   /** Who a role means for this ticket: the department head for department_manager, the team's leads for team_lead. */
   async function resolveRecipients(recipients: NotifyInput['recipients']): Promise<number[]> {
     const ids = new Set(recipients.userIds ?? []);
@@ -50,7 +52,8 @@ export function createNotificationActivities({ models, logger, oncallWebhookUrl 
      * the notification is for (already delivered ones included).
      */
     async notify(input: NotifyInput): Promise<{ delivered: number; recipients: number[] }> {
-      const recipients = await resolveRecipients(input.recipients);
+      const addressed = await resolveRecipients(input.recipients);
+      const recipients = [...addressed, ...(await watchersToNotify(input, addressed))];
       const fresh = await deliver(input, recipients);
       logger.info({ notification: input.id, recipients: recipients.length, fresh }, 'notification delivered');
       return { delivered: recipients.length, recipients };

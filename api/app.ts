@@ -16,26 +16,37 @@ import { buildOpenApi } from './openapi';
 import { createAdminRouter } from './routes/admin';
 import { createApprovalsRouter } from './routes/approvals';
 import { createDirectoryRouter } from './routes/directory';
+import { createImportsRouter } from './routes/imports';
+import { createImportRunner } from './imports/runner';
 import { createNotificationsRouter } from './routes/notifications';
 import { createReportsRouter } from './routes/reports';
 import { createTicketsRouter } from './routes/tickets';
+import { createWatchersRouter } from './routes/watchers';
 import { createTicketReads } from './ticket-reads';
 import { createTicketService } from './ticket-service';
 
 export interface AppDeps {
-  config: Pick<Config, 'identity' | 'temporal'>;
+  config: Pick<Config, 'identity' | 'temporal'> & Partial<Pick<Config, 'import'>>;
   client: Client;
   sequelize: Sequelize;
   models: Models;
   logger: Logger;
   /** Requests per minute per caller; generous by default, lowered in tests of the limiter. */
   rateLimitPerMinute?: number;
+  /** Resume imports a stopped API process left behind, at start and every minute (the API process sets it; tests call sweep themselves). */
+  resumeImports?: boolean;
 }
 
-export function createApp({ config, client, sequelize, models, logger, rateLimitPerMinute = 1200 }: AppDeps): Express {
+export function createApp({ config, client, sequelize, models, logger, rateLimitPerMinute = 1200, resumeImports = false }: AppDeps): Express {
   const organisation = createOrganisation(models);
   const reads = createTicketReads(models);
   const service = createTicketService({ client, models, organisation, reads, temporal: config.temporal });
+  const imports = createImportRunner({ models, organisation, service, logger, concurrency: config.import?.concurrency ?? 4 });
+  if (resumeImports) {
+    const sweep = () => void imports.sweep().catch((err: unknown) => logger.error({ err }, 'import sweep failed'));
+    sweep();
+    setInterval(sweep, 60_000).unref();
+  }
 
   const app = express();
   app.disable('x-powered-by');
@@ -79,6 +90,8 @@ export function createApp({ config, client, sequelize, models, logger, rateLimit
   v1.use(limiter(rateLimitPerMinute, (req) => `user:${req.principal?.id ?? 'anonymous'}`));
   v1.use(createDirectoryRouter({ organisation }));
   v1.use('/tickets', createTicketsRouter({ service, reads, organisation }));
+  v1.use('/tickets', createWatchersRouter({ models, organisation }));
+  v1.use('/imports', createImportsRouter({ models, runner: imports }));
   v1.use('/approvals', createApprovalsRouter({ reads, service, models, organisation }));
   v1.use('/admin', createAdminRouter({ models, client }));
   v1.use('/notifications', createNotificationsRouter({ models }));

@@ -12,7 +12,7 @@ async function main(): Promise<void> {
   const sequelize = createSequelize(config.database);
   await sequelize.authenticate();
   const client = await connectClient(config.temporal);
-  const app = createApp({ config, client, sequelize, models: defineModels(sequelize), logger });
+  const app = createApp({ config, client, sequelize, models: defineModels(sequelize), logger, resumeImports: true });
   const server = app.listen(config.api.port, config.api.host, () => {
     logger.info({ url: `http://${config.api.host}:${config.api.port}/api/v1` }, 'api listening');
   });

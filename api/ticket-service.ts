@@ -21,13 +21,14 @@ import {
   type TicketWorkflowInput,
 } from '../workflows/definitions';
 import { allowedActions, type LifecycleAction } from '../workflows/domain/status-machine';
-import { TERMINAL_STATUSES, type TicketStatus } from '../workflows/domain/types';
+import { TERMINAL_STATUSES, type Channel, type TicketStatus } from '../workflows/domain/types';
 import { TicketDepartmentKey, TicketPriorityKey, TicketStatusKey } from '../workflows/search-attributes';
 import type { ticketWorkflow } from '../workflows/ticket';
 import { actorOf } from './auth';
 import { validateCustomFields } from './custom-fields';
 import { ApiError, notFound, validationError } from './errors';
 import { seesInternal } from './access';
+import { mentionedUserIds } from './mentions';
 import type { ActionBody, ApprovalBody, CreateTicketBody, MessageBody } from './schemas';
 import type { TicketReads } from './ticket-reads';
 
@@ -138,8 +139,9 @@ export function createTicketService({ client, models, organisation, reads, tempo
 
     async reply(user: UserProfile, number: number, body: MessageBody, updateId: string | undefined) {
       const handle = await writableRow(user, number);
+      const mentions = await mentionedUserIds({ models, organisation }, number, body.body, body.visibility);
       const view = await handle.executeUpdate(replyUpdate, {
-        args: [{ actor: actorOf(user), body: body.body, visibility: body.visibility, mentions: [] }],
+        args: [{ actor: actorOf(user), body: body.body, visibility: body.visibility, mentions }],
         ...(updateId ? { updateId: `reply:${user.id}:${updateId}` } : {}),
       });
       return afterChange(number, user, view);
@@ -157,7 +159,8 @@ export function createTicketService({ client, models, organisation, reads, tempo
       return afterChange(number, user, view);
     },
 
-    async create(user: UserProfile, body: CreateTicketBody, idempotencyKey: string | undefined) {
+    /** `channel` says where the ticket came from: the portal, or a CSV import acting for the requester in the row. */
+    async create(user: UserProfile, body: CreateTicketBody, idempotencyKey: string | undefined, channel: Channel = 'portal') {
       const category = (await organisation.categories()).find((c) => c.id === body.categoryId);
       if (!category) throw validationError([{ field: 'categoryId', message: 'is not an active category' }]);
       const { errors, cleaned } = validateCustomFields(category.fields, body.customFields);
@@ -175,7 +178,7 @@ export function createTicketService({ client, models, organisation, reads, tempo
       const { number, replayed } = await allocateNumber(user, key, requestHash({ ...body, customFields: cleaned }));
       const input: TicketWorkflowInput = {
         number,
-        draft: { ...body, customFields: cleaned, channel: 'portal' },
+        draft: { ...body, customFields: cleaned, channel },
         requester: requesterProfile(user),
         config,
       };
