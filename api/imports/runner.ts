@@ -142,7 +142,9 @@ export function createImportRunner({ models, organisation, service, logger, conc
       heartbeat.unref();
       try {
         const { rows } = await ingestCsv(models, importId, upload);
-        await models.Import.update({ status: 'queued', total_rows: rows, lease_owner: null, lease_until: null }, { where: { id: importId } });
+        // Rows refused while reading (ragged, repeated external id) count as failed from the start.
+        const refused = await models.ImportRow.count({ where: { import_id: importId, outcome: 'error' } });
+        await models.Import.update({ status: 'queued', total_rows: rows, failed_count: refused, lease_owner: null, lease_until: null }, { where: { id: importId } });
         return { rows };
       } catch (err) {
         // Refused whole: nothing of it is kept.
