@@ -5,14 +5,15 @@ import type { NotifyInput } from '../workflows/definitions';
 
 /** The notifications a watcher also receives; nothing else (no approvals, no SLA pages). */
 const WATCHED_KINDS = new Set(['public_reply', 'status_changed']);
-// The workflow's notification ids are `ticket-<number>:event-<seq>:<group>`.
-const EVENT_OF_NOTIFICATION = /^ticket-(\d+):event-(\d+):/;
 
 /**
  * Watchers, as seen by the notify activity: mentioned people start watching, and watchers
- * hear of public replies and status changes. Each delivery re-checks that the watcher
- * may still see the ticket (a transfer or a role change ends what they may read) and
- * that the event is public, so nothing from an internal note ever reaches a watcher.
+ * hear of public replies and status changes. Each delivery re-checks that the watcher may
+ * still see the ticket (a transfer or a role change ends what they may read). Nothing from
+ * an internal note reaches a watcher because the workflow emits no notification at all for
+ * a non-public event (TicketEntity.record); the kinds watched here exist only for public ones.
+ * The notification does not say who acted (effects run before the event is projected), so a
+ * watcher who replied also hears of their own reply.
  */
 export function createWatcherDelivery(models: Models) {
   const organisation = createOrganisation(models);
@@ -34,14 +35,8 @@ export function createWatcherDelivery(models: Models) {
       return [];
     }
     if (!WATCHED_KINDS.has(input.kind)) return [];
-    const match = EVENT_OF_NOTIFICATION.exec(input.id);
-    if (!match || Number(match[1]) !== number) return [];
-    // Effects run after projection, so the event row is there; without it, deliver to no watcher rather than guess.
-    const event = await models.TicketEvent.findOne({ where: { ticket_number: number, seq: Number(match[2]) }, attributes: ['actor_id', 'visibility'] });
-    if (!event || event.get('visibility') !== 'public') return [];
-    const actorId = event.get('actor_id') as number | null;
     const watchers = await models.TicketWatcher.findAll({ where: { ticket_number: number }, attributes: ['user_id'] });
-    const ids = watchers.map((w) => w.get('user_id') as number).filter((id) => id !== actorId && !recipients.includes(id));
+    const ids = watchers.map((w) => w.get('user_id') as number).filter((id) => !recipients.includes(id));
     return ids.length === 0 ? [] : visibleAmong(number, ids);
   };
 }
