@@ -127,7 +127,9 @@ export function createImportRunner({ models, organisation, service, logger, conc
   function start(importId: string): Promise<void> {
     const existing = running.get(importId);
     if (existing) return existing;
-    const job = work(importId).finally(() => running.delete(importId));
+    const job = work(importId)
+      .catch((err: unknown) => logger.error({ err, importId }, 'import could not be claimed'))
+      .finally(() => running.delete(importId));
     running.set(importId, job);
     return job;
   }
