@@ -3,11 +3,13 @@ import { Op } from 'sequelize';
 import { createMailer } from '../mail/sender';
 import type { NotifyInput, PageOnCallInput } from '../workflows/definitions';
 import type { ActivityDeps } from './index';
+import { createWatcherDelivery } from './watchers';
 
 type Row = { get(key: string): unknown };
 
 export function createNotificationActivities({ models, logger, oncallWebhookUrl, mail }: ActivityDeps) {
   const mailer = mail ? createMailer({ models, logger, mail }) : undefined;
+  const watchersToNotify = createWatcherDelivery(models);
 
   /** Who a role means for this ticket: the department head for department_manager, the team's leads for team_lead. */
   async function resolveRecipients(recipients: NotifyInput['recipients']): Promise<number[]> {
@@ -53,7 +55,8 @@ export function createNotificationActivities({ models, logger, oncallWebhookUrl,
      * how many people the notification is for (already delivered ones included).
      */
     async notify(input: NotifyInput): Promise<{ delivered: number; recipients: number[] }> {
-      const recipients = await resolveRecipients(input.recipients);
+      const addressed = await resolveRecipients(input.recipients);
+      const recipients = [...addressed, ...(await watchersToNotify(input, addressed))];
       const fresh = await deliver(input, recipients);
       const emailed = mailer ? await mailer.emailNotification(input, recipients) : undefined;
       logger.info({ notification: input.id, recipients: recipients.length, fresh, emailed }, 'notification delivered');

@@ -28,14 +28,17 @@ import { createSigner } from '../lib/signing';
 import { createAdminConfigRouter } from './routes/admin-config';
 import { createApprovalsRouter } from './routes/approvals';
 import { createDirectoryRouter } from './routes/directory';
+import { createImportsRouter } from './routes/imports';
+import { createImportRunner } from './imports/runner';
 import { createNotificationsRouter } from './routes/notifications';
 import { createReportsRouter } from './routes/reports';
 import { createTicketsRouter } from './routes/tickets';
+import { createWatchersRouter } from './routes/watchers';
 import { createTicketReads } from './ticket-reads';
 import { createTicketService } from './ticket-service';
 
 export interface AppDeps {
-  config: Pick<Config, 'identity' | 'temporal' | 'attachments'> & Partial<Pick<Config, 'mail' | 'appSecret'>>;
+  config: Pick<Config, 'identity' | 'temporal' | 'attachments'> & Partial<Pick<Config, 'mail' | 'appSecret' | 'import'>>;
   client: Client;
   sequelize: Sequelize;
   models: Models;
@@ -44,9 +47,11 @@ export interface AppDeps {
   rateLimitPerMinute?: number;
   /** Email-facing parts: one-click approval pages (need the signer) and template pushes to Postmark. */
   mail?: { signer?: Signer; postmark?: ServerClient; webUrl?: string };
+  /** Resume imports a stopped API process left behind, at start and every minute (the API process sets it; tests call sweep themselves). */
+  resumeImports?: boolean;
 }
 
-export function createApp({ config, client, sequelize, models, logger, rateLimitPerMinute = 1200, mail }: AppDeps): Express {
+export function createApp({ config, client, sequelize, models, logger, rateLimitPerMinute = 1200, mail, resumeImports = false }: AppDeps): Express {
   const organisation = createOrganisation(models);
   const reads = createTicketReads(models);
   const service = createTicketService({ client, models, organisation, reads, temporal: config.temporal });
@@ -57,6 +62,12 @@ export function createApp({ config, client, sequelize, models, logger, rateLimit
     spoolDir: path.join(config.attachments.dir, '.incoming'),
     logger,
   });
+  const imports = createImportRunner({ models, organisation, service, logger, concurrency: config.import?.concurrency ?? 4 });
+  if (resumeImports) {
+    const sweep = () => void imports.sweep().catch((err: unknown) => logger.error({ err }, 'import sweep failed'));
+    sweep();
+    setInterval(sweep, 60_000).unref();
+  }
 
   const app = express();
   app.disable('x-powered-by');
@@ -117,6 +128,8 @@ export function createApp({ config, client, sequelize, models, logger, rateLimit
   v1.use(createDirectoryRouter({ organisation }));
   v1.use('/tickets/:number/attachments', createAttachmentsRouter({ files, reads, models }));
   v1.use('/tickets', createTicketsRouter({ service, reads, organisation }));
+  v1.use('/tickets', createWatchersRouter({ models, organisation }));
+  v1.use('/imports', createImportsRouter({ models, runner: imports }));
   v1.use('/approvals', createApprovalsRouter({ reads, service, models, organisation }));
   v1.use('/admin/inbound-emails', createInboundEmailsRouter({ models }));
   // Before the calendar/SLA router: its admins-only guard would refuse leads' reads here.

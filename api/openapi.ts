@@ -8,11 +8,13 @@ import { SlaPolicyBody } from './admin/sla-policies';
 import { MemberBody, TeamCreateBody, TeamEditBody } from './admin/teams';
 import { VersionQuery } from './admin/versioned';
 import { CategoryListQuery } from './routes/admin-config';
+import { ImportErrorsQuery, ImportUploadQuery } from './routes/imports';
 import { NotificationListQuery } from './routes/notifications';
 import { UploadFields } from './routes/attachments';
 import { PostmarkInbound } from './inbound/postmark';
 import { ReportQuery } from './routes/reports';
 import { ActionBody, ApprovalBody, BulkActionBody, BulkApproveBody, CreateTicketBody, CustomFieldsBody, DelegationBody, ListTicketsQuery, MessageBody, PageQuery } from './schemas';
+import { WatchBody } from './routes/watchers';
 
 /**
  * The OpenAPI 3.1 document, built from the very zod schemas the handlers validate with
@@ -37,6 +39,10 @@ interface Operation {
   binary?: boolean;
   /** Why a public operation is still protected (e.g. a webhook's own basic auth). */
   security?: string;
+  /** The request body is a CSV file (raw `text/csv`), not JSON. */
+  csvBody?: boolean;
+  /** The success status when it is not 200. */
+  status?: '201' | '202';
 }
 
 const AuditQuery = PageQuery.extend({ entity: z.string().max(48).optional(), entityId: z.string().max(64).optional() });
@@ -129,6 +135,21 @@ export const OPERATIONS: Operation[] = [
   { method: 'put', path: '/admin/routing-rules/{id}', summary: 'Edit a routing rule (applies to new tickets)', tag: 'admin', body: RoutingRuleEditBody },
   { method: 'delete', path: '/admin/routing-rules/{id}', summary: 'Delete a routing rule (tickets it routed keep its name in their history)', tag: 'admin', query: VersionQuery },
   { method: 'get', path: '/admin/audit', summary: 'Audit log of admin changes', tag: 'admin', query: AuditQuery },
+  { method: 'get', path: '/tickets/{number}/watchers', summary: "Who watches a ticket (non-staff see only their own entry)", tag: 'tickets', query: PageQuery },
+  { method: 'post', path: '/tickets/{number}/watchers', summary: 'Watch a ticket (yourself; staff of the ticket may add anyone who can see it)', tag: 'tickets', body: WatchBody },
+  { method: 'delete', path: '/tickets/{number}/watchers/{userId}', summary: 'Stop watching (yourself; staff of the ticket may remove anyone)', tag: 'tickets' },
+  {
+    method: 'post',
+    path: '/imports',
+    summary: 'Import tickets from a CSV file sent as the raw text/csv body (leads and admins; at most 20 MB and 50,000 rows). Columns: external_id, requester_email, title, description, category (id, code or name), priority (optional), cf.<key> per custom field. Answers 202; the rows are processed in the background.',
+    tag: 'imports',
+    query: ImportUploadQuery,
+    csvBody: true,
+    status: '202',
+  },
+  { method: 'get', path: '/imports', summary: 'My imports (admins: all)', tag: 'imports', query: PageQuery },
+  { method: 'get', path: '/imports/{id}', summary: 'Progress and totals of an import', tag: 'imports' },
+  { method: 'get', path: '/imports/{id}/errors', summary: 'Per-row errors, as JSON (paginated) or CSV (?format=csv, streamed, formulas neutralised)', tag: 'imports', query: ImportErrorsQuery },
 ];
 
 const envelopeError = {
@@ -203,7 +224,8 @@ export function buildOpenApi(serverUrl = '/api/v1') {
       ],
       ...(op.body ? { requestBody: { required: true, content: { 'application/json': { schema: jsonSchema(op.body) } } } } : {}),
       ...(op.multipart ? { requestBody: { required: true, content: { 'multipart/form-data': { schema: multipartSchema(op.multipart) } } } } : {}),
-      responses: { [op.method === 'post' && op.path === '/tickets' ? '201' : '200']: success, ...errors },
+      ...(op.csvBody ? { requestBody: { required: true, content: { 'text/csv': { schema: { type: 'string' } } } } } : {}),
+      responses: { [op.status ?? (op.method === 'post' && op.path === '/tickets' ? '201' : '200')]: success, ...errors },
     };
   }
   return {

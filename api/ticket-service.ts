@@ -29,6 +29,7 @@ import { actorOf } from './auth';
 import { userFieldErrors, userIdsIn, validateCustomFieldChanges, validateCustomFields, type FieldSpec } from './custom-fields';
 import { ApiError, notFound, validationError } from './errors';
 import { seesInternal, teamIdsOf } from './access';
+import { mentionedUserIds } from './mentions';
 import type { ActionBody, ApprovalBody, CreateTicketBody, CustomFieldsBody, MessageBody } from './schemas';
 import type { TicketReads } from './ticket-reads';
 
@@ -155,8 +156,9 @@ export function createTicketService({ client, models, organisation, reads, tempo
 
     async reply(user: UserProfile, number: number, body: MessageBody, updateId: string | undefined) {
       const handle = await writableRow(user, number);
+      const mentions = await mentionedUserIds({ models, organisation }, number, body.body, body.visibility);
       const view = await handle.executeUpdate(replyUpdate, {
-        args: [{ actor: actorOf(user), body: body.body, visibility: body.visibility, mentions: [] }],
+        args: [{ actor: actorOf(user), body: body.body, visibility: body.visibility, mentions }],
         ...(updateId ? { updateId: `reply:${user.id}:${updateId}` } : {}),
       });
       return afterChange(number, user, view);
@@ -174,6 +176,7 @@ export function createTicketService({ client, models, organisation, reads, tempo
       return afterChange(number, user, view);
     },
 
+    /** `channel` says where the ticket came from: the portal, an email, or a CSV import acting for the requester in the row. */
     async create(user: UserProfile, body: CreateTicketBody, idempotencyKey: string | undefined, channel: Channel = 'portal') {
       const category = (await organisation.categories()).find((c) => c.id === body.categoryId);
       if (!category) throw validationError([{ field: 'categoryId', message: 'is not an active category' }]);

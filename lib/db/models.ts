@@ -33,6 +33,9 @@ export interface Models {
   Attachment: ModelStatic<Model>;
   AttachmentDownload: ModelStatic<Model>;
   InboundEmail: ModelStatic<Model>;
+  Import: ModelStatic<Model>;
+  ImportRow: ModelStatic<Model>;
+  TicketWatcher: ModelStatic<Model>;
 }
 
 const common = { underscored: true, timestamps: true, createdAt: 'created_at', updatedAt: 'updated_at' } as const;
@@ -402,6 +405,50 @@ export function defineModels(sequelize: Sequelize): Models {
     },
     noTimestamps('inbound_emails'),
   );
+  const Import = sequelize.define(
+    'Import',
+    {
+      id: { type: DataTypes.STRING, primaryKey: true },
+      created_by: DataTypes.INTEGER,
+      filename: DataTypes.STRING,
+      status: DataTypes.STRING,
+      total_rows: DataTypes.INTEGER,
+      created_count: DataTypes.INTEGER,
+      existing_count: DataTypes.INTEGER,
+      failed_count: DataTypes.INTEGER,
+      failure: DataTypes.TEXT,
+      lease_owner: DataTypes.STRING,
+      lease_until: DataTypes.DATE,
+      created_at: DataTypes.DATE,
+      started_at: DataTypes.DATE,
+      finished_at: DataTypes.DATE,
+    },
+    noTimestamps('imports'),
+  );
+  const ImportRow = sequelize.define(
+    'ImportRow',
+    {
+      import_id: { type: DataTypes.STRING, primaryKey: true },
+      row_number: { type: DataTypes.INTEGER, primaryKey: true },
+      external_id: DataTypes.STRING,
+      outcome: DataTypes.STRING,
+      ticket_number: DataTypes.INTEGER,
+      errors: json('errors'),
+      data: json('data'),
+    },
+    noTimestamps('import_rows'),
+  );
+  const TicketWatcher = sequelize.define(
+    'TicketWatcher',
+    {
+      ticket_number: { type: DataTypes.INTEGER, primaryKey: true },
+      user_id: { type: DataTypes.INTEGER, primaryKey: true },
+      added_by: DataTypes.INTEGER,
+      reason: DataTypes.STRING,
+      created_at: DataTypes.DATE,
+    },
+    noTimestamps('ticket_watchers'),
+  );
   return {
     NotificationTemplate,
     EmailOutbox,
@@ -409,6 +456,9 @@ export function defineModels(sequelize: Sequelize): Models {
     Attachment,
     AttachmentDownload,
     InboundEmail,
+    Import,
+    ImportRow,
+    TicketWatcher,
     AuditLog,
     TicketMessage,
     TicketShare,

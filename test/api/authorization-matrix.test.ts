@@ -65,6 +65,8 @@ const READS: Array<[string, (n: number) => string, Expectation]> = [
   ['one category', () => `/admin/categories/${payroll}`, row(403, 403, 403, 403, 200, 200, 403, 200)],
   ['routing rules', () => '/admin/routing-rules', row(403, 403, 403, 403, 200, 200, 403, 200)],
   ['approvals pending for me', () => '/approvals/pending', row(200, 200, 200, 200, 200, 200, 200, 200)],
+  ['watchers', (n) => `/tickets/${n}/watchers`, row(200, 404, 200, 404, 200, 404, 404, 200)],
+  ['imports', () => '/imports', row(403, 403, 403, 403, 200, 200, 403, 200)],
 ];
 
 describe.each(READS)('GET %s', (_name, path, expected) => {
@@ -187,5 +189,43 @@ describe.each(ADMIN_WRITES)('%s', (_name, method, path, body) => {
     const response = await h.request(method, path(), { as: person, body: body() });
     if (person === 'ada') expect([200, 201, 404, 409]).toContain(response.status);
     else expect(response.status).toBe(403);
+  });
+});
+
+describe('POST watch a ticket (yourself)', () => {
+  test.each(PEOPLE)('when %s (%s) watches, then anyone who may see the ticket may', async (person) => {
+    const expected = row(201, 404, 201, 404, 201, 404, 404, 201)[person];
+    const { number } = await raise();
+    expect((await h.request('POST', `/tickets/${number}/watchers`, { as: person, body: {} })).status).toBe(expected);
+  });
+});
+
+describe('POST add someone else as a watcher', () => {
+  test.each(PEOPLE)('when %s (%s) adds the requester, then only the staff of the ticket may', async (person) => {
+    const expected = row(201, 404, 201, 404, 201, 404, 404, 201)[person];
+    const { number } = await raise();
+    const target = person === 'emma' ? await h.userId('harper') : await h.userId('emma');
+    const response = await h.request('POST', `/tickets/${number}/watchers`, { as: person, body: { userId: target } });
+    expect(response.status).toBe(person === 'emma' ? 403 : expected);
+  });
+});
+
+describe('DELETE someone else as a watcher', () => {
+  test.each(PEOPLE)('when %s (%s) removes another watcher, then only the staff of the ticket may', async (person) => {
+    const expected = row(403, 404, 200, 404, 200, 404, 404, 200)[person];
+    const { number } = await raise();
+    const other = person === 'harper' ? 'hannah' : 'harper';
+    await h.request('POST', `/tickets/${number}/watchers`, { as: other, body: {} });
+    const response = await h.request('DELETE', `/tickets/${number}/watchers/${await h.userId(other)}`, { as: person });
+    expect(response.status).toBe(expected);
+  });
+});
+
+describe('POST an import', () => {
+  test.each(PEOPLE)('when %s (%s) uploads a CSV, then only leads and admins may', async (person) => {
+    const expected = row(403, 403, 403, 403, 202, 202, 403, 202)[person];
+    const csv = `external_id,requester_email,title,description,category\r\nmatrix-${person}-${crypto.randomUUID()},emma@example.com,Matrix,x,hr-payroll\r\n`;
+    const response = await fetch(`${h.apiUrl}/imports`, { method: 'POST', headers: { authorization: `Bearer ${await h.token(person)}`, 'content-type': 'text/csv' }, body: csv });
+    expect(response.status).toBe(expected);
   });
 });

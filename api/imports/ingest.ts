@@ -1,0 +1,88 @@
+import { Transform, type Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import Papa from 'papaparse';
+import type { Models } from '../../lib/db/models';
+import { ApiError } from '../errors';
+import { headerProblems, type Cells } from './rows';
+
+/** Caps on one upload: past them the upload is refused whole (413 / 422) and nothing is kept. */
+export const IMPORT_LIMITS = { maxBytes: 20 * 1024 * 1024, maxRows: 50_000, maxCellChars: 20_000 } as const;
+
+const BATCH = 500;
+
+function byteCounter(maxBytes: number): Transform {
+  let seen = 0;
+  return new Transform({
+    transform(chunk: Buffer, _encoding, done) {
+      seen += chunk.length;
+      if (seen > maxBytes) done(new ApiError(413, 'PAYLOAD_TOO_LARGE', `The file is larger than ${maxBytes / (1024 * 1024)} MB; split it into several imports`));
+      else done(null, chunk);
+    },
+  });
+}
+
+/**
+ * Streams an uploaded CSV through papaparse into `import_rows`, one batch at a time: the
+ * file is never held whole, and the request stream is paused whenever the database falls
+ * behind (papaparse's duplex stream passes Node's back-pressure through). Structural
+ * problems (a bad header, ragged rows, an external id repeated within the file) are
+ * settled here; everything else is left pending for the runner.
+ */
+export async function ingestCsv(models: Models, importId: string, upload: Readable, limits = IMPORT_LIMITS): Promise<{ rows: number }> {
+  const parser = Papa.parse(Papa.NODE_STREAM_INPUT, {
+    header: true,
+    skipEmptyLines: 'greedy',
+    transformHeader: (h: string) => h.replace(/^\uFEFF/, '').trim(),
+  });
+  const firstSeen = new Map<string, number>();
+  let batch: Array<Record<string, unknown>> = [];
+  let rows = 0;
+  let header: string[] | undefined;
+  const flush = async () => {
+    if (batch.length === 0) return;
+    const pending = batch;
+    batch = [];
+    await models.ImportRow.bulkCreate(pending);
+  };
+  const consume = async (source: AsyncIterable<Record<string, unknown>>) => {
+    for await (const record of source) {
+      rows += 1;
+      if (rows > limits.maxRows) throw new ApiError(422, 'TOO_MANY_ROWS', `The file has more than ${limits.maxRows} rows; split it into several imports`);
+      const { __parsed_extra: extra, ...fields } = record;
+      if (!header) {
+        header = Object.keys(fields);
+        const problems = headerProblems(header);
+        if (problems.length > 0) throw new ApiError(422, 'INVALID_CSV_HEADER', 'The header row does not describe tickets', problems);
+      }
+      const cells: Cells = {};
+      const errors: Array<{ field: string; message: string }> = [];
+      for (const column of header) {
+        const value = fields[column];
+        if (typeof value !== 'string') errors.push({ field: column, message: 'is missing: the row has fewer cells than the header' });
+        else if (value.length > limits.maxCellChars) errors.push({ field: column, message: `is longer than ${limits.maxCellChars} characters` });
+        else cells[column] = value;
+      }
+      if (extra !== undefined) errors.push({ field: '(row)', message: 'has more cells than the header' });
+      const externalId = (cells.external_id ?? '').trim().slice(0, 191) || null;
+      if (externalId !== null) {
+        const earlier = firstSeen.get(externalId);
+        if (earlier !== undefined) errors.push({ field: 'external_id', message: `repeats row ${earlier} of this file` });
+        else firstSeen.set(externalId, rows);
+      }
+      batch.push({
+        import_id: importId,
+        row_number: rows,
+        external_id: externalId,
+        outcome: errors.length > 0 ? 'error' : 'pending',
+        ticket_number: null,
+        errors: errors.length > 0 ? errors : null,
+        data: errors.length > 0 ? null : cells,
+      });
+      if (batch.length >= BATCH) await flush();
+    }
+    await flush();
+  };
+  await pipeline(upload, byteCounter(limits.maxBytes), parser, consume);
+  if (rows === 0) throw new ApiError(422, 'EMPTY_CSV', 'The file has a header but no rows', [{ field: '(file)', message: 'has no rows' }]);
+  return { rows };
+}

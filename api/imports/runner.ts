@@ -1,0 +1,180 @@
+import crypto from 'node:crypto';
+import type { Readable } from 'node:stream';
+import type { Logger } from 'pino';
+import { Op } from 'sequelize';
+import type { Models } from '../../lib/db/models';
+import type { CategoryView, Organisation, UserProfile } from '../../lib/db/organisation';
+import { toApiError, type FieldError } from '../errors';
+import type { TicketService } from '../ticket-service';
+import { ingestCsv } from './ingest';
+import { checkRow, importKey, type Cells } from './rows';
+
+const LEASE_MS = 60_000;
+const PAGE = 200;
+
+const sha256 = (s: string) => crypto.createHash('sha256').update(s).digest('hex');
+
+export interface ImportRunnerDeps {
+  models: Models;
+  organisation: Organisation;
+  service: TicketService;
+  logger: Logger;
+  concurrency: number;
+}
+
+/**
+ * Works through an import's pending rows in the background, `concurrency` rows at a time,
+ * so a 10,000-row file never floods Temporal or the database and the API keeps answering.
+ * A process holds an import through a lease it renews while working; when the process
+ * dies, the lease runs out and the next sweep (at start, then every minute, in any API
+ * replica) picks the import up where it stopped. Rows are idempotent on their external id,
+ * so a row that was in flight at the crash is not created twice.
+ */
+export function createImportRunner({ models, organisation, service, logger, concurrency }: ImportRunnerDeps) {
+  const owner = `${process.pid}:${crypto.randomUUID()}`;
+  const running = new Map<string, Promise<void>>();
+
+  async function claim(importId: string): Promise<boolean> {
+    const now = new Date();
+    const [claimed] = await models.Import.update(
+      { lease_owner: owner, lease_until: new Date(now.getTime() + LEASE_MS), status: 'running' },
+      {
+        where: {
+          id: importId,
+          status: { [Op.in]: ['queued', 'running'] },
+          [Op.or]: [{ lease_owner: owner }, { lease_until: null }, { lease_until: { [Op.lt]: now } }],
+        },
+      },
+    );
+    if (claimed > 0) await models.Import.update({ started_at: now }, { where: { id: importId, started_at: null } });
+    return claimed > 0;
+  }
+
+  async function processRow(row: { row_number: number; data: Cells }, importId: string, catalog: CategoryView[], people: Map<string, Promise<UserProfile | undefined>>) {
+    const record = async (outcome: 'created' | 'existing' | 'error', ticketNumber: number | null, errors: FieldError[] | null) => {
+      await models.ImportRow.update({ outcome, ticket_number: ticketNumber, errors, data: null }, { where: { import_id: importId, row_number: row.row_number } });
+      const counter = outcome === 'created' ? 'created_count' : outcome === 'existing' ? 'existing_count' : 'failed_count';
+      await models.Import.increment(counter, { where: { id: importId } });
+    };
+    const checked = checkRow(row.data, catalog);
+    if (!checked.ok) return record('error', null, checked.errors);
+    const earlier = await models.ImportRow.findOne({
+      where: { external_id: checked.externalId, ticket_number: { [Op.ne]: null } },
+      attributes: ['ticket_number'],
+    });
+    if (earlier) return record('existing', earlier.get('ticket_number') as number, null);
+    if (!people.has(checked.email)) people.set(checked.email, organisation.userByEmail(checked.email));
+    const requester = await people.get(checked.email);
+    if (!requester) return record('error', null, [{ field: 'requester_email', message: 'is not an active person in the directory' }]);
+    try {
+      const { ticket, replayed } = await service.create(requester, checked.body, importKey(checked.externalId, sha256), 'import');
+      return record(replayed ? 'existing' : 'created', ticket.number, null);
+    } catch (err) {
+      const known = toApiError(err);
+      if (!known || known.status >= 500) throw err;
+      const errors = known.details.length > 0 ? known.details.map((d) => ({ field: d.field === 'categoryId' ? 'category' : d.field, message: d.message })) : [{ field: '(row)', message: known.message }];
+      return record('error', null, errors);
+    }
+  }
+
+  async function work(importId: string): Promise<void> {
+    if (!(await claim(importId))) return;
+    const heartbeat = setInterval(() => {
+      models.Import.update({ lease_until: new Date(Date.now() + LEASE_MS) }, { where: { id: importId, lease_owner: owner } }).catch((err: unknown) =>
+        logger.warn({ err, importId }, 'import lease renewal failed'),
+      );
+    }, LEASE_MS / 4);
+    heartbeat.unref();
+    try {
+      const catalog = await organisation.categories();
+      const people = new Map<string, Promise<UserProfile | undefined>>();
+      for (;;) {
+        const page = await models.ImportRow.findAll({ where: { import_id: importId, outcome: 'pending' }, order: [['row_number', 'ASC']], limit: PAGE });
+        if (page.length === 0) break;
+        const queue = page.map((r) => ({ row_number: r.get('row_number') as number, data: r.get('data') as Cells }));
+        // A fixed pool: at most `concurrency` rows talk to Temporal at once.
+        await Promise.all(
+          Array.from({ length: Math.min(concurrency, queue.length) }, async () => {
+            for (let row = queue.shift(); row; row = queue.shift()) {
+              try {
+                await processRow(row, importId, catalog, people);
+              } catch (err) {
+                // An unexpected failure (Temporal or the database away) is this row's error, not the import's.
+                logger.error({ err, importId, row: row.row_number }, 'import row failed');
+                await models.ImportRow.update(
+                  { outcome: 'error', errors: [{ field: '(row)', message: 'could not be created (server error); import it again' }], data: null },
+                  { where: { import_id: importId, row_number: row.row_number } },
+                );
+                await models.Import.increment('failed_count', { where: { id: importId } });
+              }
+            }
+          }),
+        );
+      }
+      await models.Import.update({ status: 'completed', finished_at: new Date(), lease_owner: null, lease_until: null }, { where: { id: importId, lease_owner: owner } });
+      logger.info({ importId }, 'import completed');
+    } catch (err) {
+      logger.error({ err, importId }, 'import failed');
+      await models.Import.update(
+        { status: 'failed', failure: 'The import stopped on a server error; rows already processed keep their outcome', finished_at: new Date(), lease_owner: null, lease_until: null },
+        { where: { id: importId, lease_owner: owner } },
+      ).catch(() => undefined);
+    } finally {
+      clearInterval(heartbeat);
+    }
+  }
+
+  function start(importId: string): Promise<void> {
+    const existing = running.get(importId);
+    if (existing) return existing;
+    const job = work(importId)
+      .catch((err: unknown) => logger.error({ err, importId }, 'import could not be claimed'))
+      .finally(() => running.delete(importId));
+    running.set(importId, job);
+    return job;
+  }
+
+  return {
+    start,
+    /** Takes in the upload under a lease (so a sweep can tell a live upload from a dead one), then queues it. */
+    async receive(importId: string, upload: Readable): Promise<{ rows: number }> {
+      const renew = () => models.Import.update({ lease_owner: owner, lease_until: new Date(Date.now() + LEASE_MS) }, { where: { id: importId } });
+      await renew();
+      const heartbeat = setInterval(() => void renew().catch(() => undefined), LEASE_MS / 4);
+      heartbeat.unref();
+      try {
+        const { rows } = await ingestCsv(models, importId, upload);
+        // Rows refused while reading (ragged, repeated external id) count as failed from the start.
+        const refused = await models.ImportRow.count({ where: { import_id: importId, outcome: 'error' } });
+        await models.Import.update({ status: 'queued', total_rows: rows, failed_count: refused, lease_owner: null, lease_until: null }, { where: { id: importId } });
+        return { rows };
+      } catch (err) {
+        // Refused whole: nothing of it is kept.
+        await models.ImportRow.destroy({ where: { import_id: importId } });
+        await models.Import.destroy({ where: { id: importId } });
+        throw err;
+      } finally {
+        clearInterval(heartbeat);
+      }
+    },
+    /** Picks up imports whose process went away (no live lease); uploads cut off mid-way are marked failed. */
+    async sweep(): Promise<string[]> {
+      const now = new Date();
+      const stale = { [Op.or]: [{ lease_until: null }, { lease_until: { [Op.lt]: now } }] };
+      await models.Import.update(
+        { status: 'failed', failure: 'The upload was interrupted before the file was complete; upload it again', finished_at: now },
+        { where: { status: 'receiving', ...stale } },
+      );
+      const orphans = await models.Import.findAll({ where: { status: { [Op.in]: ['queued', 'running'] }, ...stale }, attributes: ['id'] });
+      const ids = orphans.map((o) => o.get('id') as string).filter((id) => !running.has(id));
+      ids.forEach((id) => void start(id));
+      return ids;
+    },
+    /** Waits for the imports this process is working on (tests and graceful shutdown). */
+    async idle(): Promise<void> {
+      await Promise.all([...running.values()]);
+    },
+  };
+}
+
+export type ImportRunner = ReturnType<typeof createImportRunner>;

@@ -1,0 +1,83 @@
+import { Router } from 'express';
+import { z } from 'zod';
+import type { Models } from '../../lib/db/models';
+import type { Organisation, UserProfile } from '../../lib/db/organisation';
+import { principalOf } from '../auth';
+import { pagination, sendData, sendList } from '../envelope';
+import { forbidden, notFound, parse, validationError } from '../errors';
+import { PageQuery, RecordId, TicketNumberParam } from '../schemas';
+import { audienceOf } from '../ticket-audience';
+
+export const WatchBody = z.strictObject({ userId: z.number().int().positive().max(2_147_483_647).optional() });
+
+/**
+ * Who follows a ticket. Anyone who may see a ticket may watch it themselves; the staff of
+ * the ticket (those who read its internal notes: its team, sharing teams, admins) may add
+ * or remove anyone who may see it. Requesters and other non-staff see only their own entry,
+ * so the list does not reveal which colleagues were mentioned where.
+ */
+export function createWatchersRouter({ models, organisation }: { models: Models; organisation: Organisation }): Router {
+  const router = Router();
+
+  async function callerOn(number: number, user: UserProfile) {
+    const [me] = await audienceOf(models, number, [user]);
+    if (!me) throw notFound('Ticket');
+    return me;
+  }
+
+  router.get('/:number/watchers', async (req, res) => {
+    const number = parse(TicketNumberParam, req.params.number, 'number');
+    const { page, limit } = parse(PageQuery, req.query);
+    const user = principalOf(req);
+    const me = await callerOn(number, user);
+    const { rows, count } = await models.TicketWatcher.findAndCountAll({
+      where: { ticket_number: number, ...(me.internal ? {} : { user_id: user.id }) },
+      order: [['created_at', 'ASC'], ['user_id', 'ASC']],
+      limit,
+      offset: (page - 1) * limit,
+    });
+    const names = new Map(
+      (await models.User.findAll({ where: { id: rows.map((r) => r.get('user_id') as number) }, attributes: ['id', 'name'] })).map((u) => [u.get('id') as number, u.get('name') as string]),
+    );
+    const items = rows.map((r) => ({
+      userId: r.get('user_id') as number,
+      name: names.get(r.get('user_id') as number) ?? null,
+      reason: r.get('reason') as string,
+      addedBy: (r.get('added_by') as number | null) ?? null,
+      createdAt: new Date(r.get('created_at') as string).toISOString(),
+    }));
+    sendList(req, res, items, pagination(page, limit, count));
+  });
+
+  router.post('/:number/watchers', async (req, res) => {
+    const number = parse(TicketNumberParam, req.params.number, 'number');
+    const body = parse(WatchBody, req.body ?? {});
+    const user = principalOf(req);
+    const me = await callerOn(number, user);
+    const userId = body.userId ?? user.id;
+    if (userId !== user.id) {
+      if (!me.internal) throw forbidden('Only the staff of this ticket may add other people as watchers');
+      const [target] = await organisation.usersByIds([userId]);
+      if (!target) throw validationError([{ field: 'userId', message: 'is not an active person in the directory' }]);
+      if ((await audienceOf(models, number, [target])).length === 0) throw validationError([{ field: 'userId', message: 'may not see this ticket' }]);
+    }
+    const existing = await models.TicketWatcher.findOne({ where: { ticket_number: number, user_id: userId } });
+    if (!existing) {
+      await models.TicketWatcher.bulkCreate([{ ticket_number: number, user_id: userId, added_by: user.id, reason: 'manual', created_at: new Date() }], { ignoreDuplicates: true });
+    }
+    sendData(req, res, { ticketNumber: number, userId, watching: true }, existing ? 200 : 201);
+  });
+
+  router.delete('/:number/watchers/:userId', async (req, res) => {
+    const number = parse(TicketNumberParam, req.params.number, 'number');
+    const userId = parse(RecordId, req.params.userId, 'userId');
+    const user = principalOf(req);
+    const me = await callerOn(number, user);
+    if (userId !== user.id && !me.internal) throw forbidden('Only the staff of this ticket may remove other watchers');
+    const removed = await models.TicketWatcher.destroy({ where: { ticket_number: number, user_id: userId } });
+    if (removed === 0) throw notFound('Watcher');
+    sendData(req, res, { ticketNumber: number, userId, watching: false });
+  });
+
+  return router;
+}
