@@ -12,8 +12,7 @@ const WATCHED_KINDS = new Set(['public_reply', 'status_changed']);
  * still see the ticket (a transfer or a role change ends what they may read). Nothing from
  * an internal note reaches a watcher because the workflow emits no notification at all for
  * a non-public event (TicketEntity.record); the kinds watched here exist only for public ones.
- * The notification does not say who acted (effects run before the event is projected), so a
- * watcher who replied also hears of their own reply.
+ * Nobody hears of their own action: the notification names its actor.
  */
 export function createWatcherDelivery(models: Models) {
   const organisation = createOrganisation(models);
@@ -36,7 +35,7 @@ export function createWatcherDelivery(models: Models) {
     }
     if (!WATCHED_KINDS.has(input.kind)) return [];
     const watchers = await models.TicketWatcher.findAll({ where: { ticket_number: number }, attributes: ['user_id'] });
-    const ids = watchers.map((w) => w.get('user_id') as number).filter((id) => !recipients.includes(id));
+    const ids = watchers.map((w) => w.get('user_id') as number).filter((id) => !recipients.includes(id) && id !== input.actorId);
     return ids.length === 0 ? [] : visibleAmong(number, ids);
   };
 }

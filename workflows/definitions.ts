@@ -208,6 +208,8 @@ export interface NotifyInput {
   title: string;
   body: string;
   recipients: { userIds?: number[]; role?: string; departmentId?: number; teamId?: number | null };
+  /** Who caused it, so nobody (a watcher included) hears of their own action; absent on older inputs. */
+  actorId?: number | null;
 }
 
 export interface PageOnCallInput {

@@ -27,6 +27,7 @@ export function notificationsFor(event: TicketEventRecord, state: TicketState, c
     title,
     body,
     recipients,
+    actorId: event.actorId,
   });
   const others = (ids: Array<number | null>) => ids.filter((id): id is number => id !== null && id !== event.actorId);
   const notes: NotifyInput[] = [];

@@ -144,6 +144,16 @@ describe('watchers and notifications', () => {
     expect(await notificationsOf('alex', number)).toEqual([]);
   });
 
+  test('when a watcher replies, then the others hear of it and the watcher does not hear of their own reply', async () => {
+    const number = await raise();
+    await watch('hannah', number);
+    await watch('harper', number);
+    expect((await say('hannah', number, 'Looking into the overtime rules')).status).toBe(201);
+    await eventually(() => notificationsOf('emma', number), (n) => n.some((x) => x.kind === 'public_reply'));
+    await eventually(() => notificationsOf('harper', number), (n) => n.some((x) => x.kind === 'public_reply'));
+    expect((await notificationsOf('hannah', number)).filter((n) => n.kind === 'public_reply')).toEqual([]);
+  });
+
   test('when the status changes, then a watcher hears of it like the requester does', async () => {
     const number = await raise();
     await watch('hannah', number);
