@@ -63,13 +63,19 @@ export function createApp({ config, client, sequelize, models, logger, rateLimit
     logger,
   });
   const imports = createImportRunner({ models, organisation, service, logger, concurrency: config.import?.concurrency ?? 4 });
+  let sweeper: NodeJS.Timeout | undefined;
   if (resumeImports) {
     const sweep = () => void imports.sweep().catch((err: unknown) => logger.error({ err }, 'import sweep failed'));
     sweep();
-    setInterval(sweep, 60_000).unref();
+    sweeper = setInterval(sweep, 60_000).unref();
   }
 
   const app = express();
+  // Background work the process owns; the server (and the test harness) stop it before closing connections.
+  app.locals.stopBackgroundWork = async () => {
+    clearInterval(sweeper);
+    await imports.stop();
+  };
   app.disable('x-powered-by');
   app.set('trust proxy', 'loopback');
   app.use(helmet());

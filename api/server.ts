@@ -26,7 +26,10 @@ async function main(): Promise<void> {
   });
   const shutdown = () => {
     server.close(() => {
-      void client.connection.close().then(() => sequelize.close()).then(() => process.exit(0));
+      void (app.locals.stopBackgroundWork as () => Promise<void>)()
+        .then(() => client.connection.close())
+        .then(() => sequelize.close())
+        .then(() => process.exit(0));
     });
   };
   process.once('SIGINT', shutdown);

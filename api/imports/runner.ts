@@ -33,6 +33,8 @@ export interface ImportRunnerDeps {
 export function createImportRunner({ models, organisation, service, logger, concurrency }: ImportRunnerDeps) {
   const owner = `${process.pid}:${crypto.randomUUID()}`;
   const running = new Map<string, Promise<void>>();
+  /** Set on shutdown: rows in flight finish, no new row starts, and the lease is handed back. */
+  let stopping = false;
 
   async function claim(importId: string): Promise<boolean> {
     const now = new Date();
@@ -88,14 +90,14 @@ export function createImportRunner({ models, organisation, service, logger, conc
     try {
       const catalog = await organisation.categories();
       const people = new Map<string, Promise<UserProfile | undefined>>();
-      for (;;) {
+      while (!stopping) {
         const page = await models.ImportRow.findAll({ where: { import_id: importId, outcome: 'pending' }, order: [['row_number', 'ASC']], limit: PAGE });
         if (page.length === 0) break;
         const queue = page.map((r) => ({ row_number: r.get('row_number') as number, data: r.get('data') as Cells }));
         // A fixed pool: at most `concurrency` rows talk to Temporal at once.
         await Promise.all(
           Array.from({ length: Math.min(concurrency, queue.length) }, async () => {
-            for (let row = queue.shift(); row; row = queue.shift()) {
+            for (let row = stopping ? undefined : queue.shift(); row; row = stopping ? undefined : queue.shift()) {
               try {
                 await processRow(row, importId, catalog, people);
               } catch (err) {
@@ -110,6 +112,12 @@ export function createImportRunner({ models, organisation, service, logger, conc
             }
           }),
         );
+      }
+      if (stopping) {
+        // Pending rows stay pending; with the lease released, the next sweep anywhere resumes them.
+        await models.Import.update({ lease_owner: null, lease_until: null }, { where: { id: importId, lease_owner: owner } });
+        logger.info({ importId }, 'import paused for shutdown');
+        return;
       }
       await models.Import.update({ status: 'completed', finished_at: new Date(), lease_owner: null, lease_until: null }, { where: { id: importId, lease_owner: owner } });
       logger.info({ importId }, 'import completed');
@@ -172,6 +180,11 @@ export function createImportRunner({ models, organisation, service, logger, conc
     },
     /** Waits for the imports this process is working on (tests and graceful shutdown). */
     async idle(): Promise<void> {
+      await Promise.all([...running.values()]);
+    },
+    /** Graceful shutdown: lets rows in flight finish, starts no more, hands the rest to the next sweep. */
+    async stop(): Promise<void> {
+      stopping = true;
       await Promise.all([...running.values()]);
     },
   };

@@ -234,6 +234,34 @@ describe('CSV import after a restart', () => {
     expect((await h.request('GET', `/imports/${id}`, { as: 'lee' })).body.data).toMatchObject({ status: 'completed', totals: { created: 2, pending: 0 } });
   }, 120_000);
 
+  test('when a process shuts down mid-import, then rows in flight finish, the rest wait with the lease released, and a sweep finishes them', async () => {
+    const id = crypto.randomUUID();
+    const lee = await h.userId('lee');
+    const count = 12;
+    await h.db.models.Import.create({ id, created_by: lee, filename: 'shutdown.csv', status: 'queued', total_rows: count, created_count: 0, existing_count: 0, failed_count: 0, created_at: new Date() });
+    const cells = (n: number) => ({ external_id: `${run}-shutdown-${n}`, requester_email: 'emma@example.com', title: `Shutdown ${n}`, description: 'x', category: 'hr-payroll', priority: 'low' });
+    await h.db.models.ImportRow.bulkCreate(Array.from({ length: count }, (_, i) => ({ import_id: id, row_number: i + 1, external_id: `${run}-shutdown-${i + 1}`, outcome: 'pending', data: cells(i + 1) })));
+    const models = h.db.models;
+    const organisation = createOrganisation(models);
+    const service = createTicketService({ client: h.env.client, models, organisation, reads: createTicketReads(models), temporal: h.config.temporal });
+    const first = createImportRunner({ models, organisation, service, logger: pino({ level: 'silent' }), concurrency: 1 });
+    void first.start(id);
+    // Let a row or two through, then shut down as SIGTERM would.
+    for (let i = 0; i < 100 && (await models.ImportRow.count({ where: { import_id: id, outcome: 'created' } })) === 0; i++) await new Promise((r) => setTimeout(r, 100));
+    await first.stop();
+    const paused = await models.Import.findByPk(id);
+    expect(paused?.get('status')).toBe('running');
+    expect(paused?.get('lease_owner')).toBeNull();
+    const pending = await models.ImportRow.count({ where: { import_id: id, outcome: 'pending' } });
+    expect(pending).toBeGreaterThan(0);
+    expect(pending).toBeLessThan(count);
+
+    const second = createImportRunner({ models, organisation, service, logger: pino({ level: 'silent' }), concurrency: 2 });
+    expect(await second.sweep()).toContain(id);
+    await second.idle();
+    expect((await h.request('GET', `/imports/${id}`, { as: 'lee' })).body.data).toMatchObject({ status: 'completed', totals: { created: count, pending: 0 } });
+  }, 120_000);
+
   test('when an upload was cut off mid-way, then the sweep marks it failed with a clear reason', async () => {
     const id = crypto.randomUUID();
     await h.db.models.Import.create({ id, created_by: await h.userId('lee'), filename: 'cut.csv', status: 'receiving', lease_until: new Date(Date.now() - 1000), created_at: new Date() });

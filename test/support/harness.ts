@@ -190,6 +190,8 @@ export async function startHarness(
       );
     },
     async stop() {
+      // Imports still running would otherwise call Temporal after it is gone (and fail the next file).
+      await (app.locals.stopBackgroundWork as () => Promise<void>)();
       await harness.stopInProcessWorker();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await env.teardown();
