@@ -64,6 +64,8 @@ export interface TicketState {
   notifyOnEvents?: boolean;
   /** Set on tickets started after SLA warnings and breach notices arrived (a patch). */
   slaNotices?: boolean;
+  /** Set by the same patch: @mentions in internal notes notify the colleagues named. */
+  noteMentions?: boolean;
 }
 
 export interface TicketShare {

@@ -12,7 +12,7 @@ import {
   type TicketWorkflowInput,
 } from './definitions';
 import type { EscalationStep } from './domain/sla-clock';
-import { notificationsFor } from './ticket-notifications';
+import { noteMentionNotifications, notificationsFor } from './ticket-notifications';
 import { slaOnFirstResponse, slaOnPolicyInputs, slaOnStatus } from './ticket-sla';
 
 /** A refused action: the validator throws it, so a refused update leaves no trace in history. */
@@ -92,7 +92,7 @@ export class TicketEntity {
         closedAt: null,
         ...(features.sla ? { sla: null, approval: null, shares: [], firstResponseAt: null } : {}),
         ...(features.notifyOnEvents ? { notifyOnEvents: true } : {}),
-        ...(features.slaNotices ? { slaNotices: true } : {}),
+        ...(features.slaNotices ? { slaNotices: true, noteMentions: true } : {}),
       },
       input.config,
     );
@@ -305,6 +305,9 @@ export class TicketEntity {
     if (this.state.notifyOnEvents && visibility === 'public') {
       const needsApproval = (this.config.approval?.steps.length ?? 0) > 0;
       for (const input of notificationsFor(event, this.state, { needsApproval })) this.effects.push({ kind: 'notify', input });
+    } else if (this.state.noteMentions && visibility === 'internal') {
+      // Colleagues @mentioned in a note hear of it; the requester never does.
+      for (const input of noteMentionNotifications(event, this.state)) this.effects.push({ kind: 'notify', input });
     }
     // The live view shows the last few changes; the full timeline lives in the read tables.
     this.recent = [...this.recent, event].slice(-10);

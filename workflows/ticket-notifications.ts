@@ -82,3 +82,26 @@ export function notificationsFor(event: TicketEventRecord, state: TicketState, c
   if (mentions.length) notes.push(base('mention', `You were mentioned on ${ticket}`, String(event.data.body ?? '').slice(0, 500), { userIds: mentions }, 'mentions'));
   return notes;
 }
+
+/**
+ * An internal note notifies only the colleagues it @mentions (the API admits only people
+ * who may read internal notes); never the requester, never the author.
+ */
+export function noteMentionNotifications(event: TicketEventRecord, state: TicketState): NotifyInput[] {
+  if (event.type !== 'internal_note') return [];
+  const mentions = ((event.data.mentions as number[] | undefined) ?? []).filter(
+    (id) => Number.isInteger(id) && id !== event.actorId && id !== state.requesterId,
+  );
+  if (mentions.length === 0) return [];
+  return [
+    {
+      id: `ticket-${state.number}:event-${event.seq}:note-mentions`,
+      ticketNumber: state.number,
+      kind: 'mention',
+      title: `You were mentioned in an internal note on #${state.number} ${state.title}`,
+      body: String(event.data.body ?? '').slice(0, 500),
+      recipients: { userIds: mentions },
+      actorId: event.actorId,
+    },
+  ];
+}

@@ -61,7 +61,10 @@ const { notify, pageOnCall } = proxyActivities<Activities>({
 const SLA_AND_APPROVALS_PATCH = 'sla-and-approvals';
 /** Tickets started before this patch notify only approvers and escalations. */
 const EVENT_NOTIFICATIONS_PATCH = 'event-notifications';
-/** Tickets started before this patch have no SLA warning timer and notify nobody of a breach. */
+/**
+ * Tickets started before this patch have no SLA warning timer, notify nobody of a breach,
+ * and notify nobody mentioned in an internal note.
+ */
 const SLA_NOTICES_PATCH = 'sla-notices';
 
 /** One ticket, from submission to its terminal status: the single source of truth for its lifecycle. */

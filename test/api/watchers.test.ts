@@ -104,6 +104,18 @@ describe('watchers and notifications', () => {
     expect((await notificationsOf('hannah', number)).map((n) => n.kind)).toContain('mention');
   });
 
+  test('when an agent @mentions a colleague and the requester in an internal note, then the colleague is notified and watches, and the requester hears nothing', async () => {
+    const number = await raise();
+    expect((await say('harper', number, 'SECRET: @hannah@example.com please check, not for @emma@example.com', 'internal')).status).toBe(201);
+    const hannah = await eventually(() => notificationsOf('hannah', number), (n) => n.some((x) => x.kind === 'mention'));
+    expect(hannah.find((n) => n.kind === 'mention')?.body).toContain('SECRET');
+    expect(await watchers('harper', number)).toContain(await h.userId('hannah'));
+    await say('harper', number, 'A public word so the note has surely been handled');
+    const emma = await eventually(() => notificationsOf('emma', number), (n) => n.some((x) => x.kind === 'public_reply'));
+    expect(JSON.stringify(emma)).not.toContain('SECRET');
+    expect(emma.map((n) => n.kind)).not.toContain('mention');
+  });
+
   test('when a mention names someone who cannot see the ticket, then they are neither notified nor watching', async () => {
     const number = await raise();
     await say('harper', number, 'Maybe @alex@example.com knows?');
