@@ -3,6 +3,7 @@ import type { Sequelize } from 'sequelize';
 import type { Models } from '../lib/db/models';
 import type { MailDeps } from '../mail/sender';
 import { createAssignmentActivities } from './assignment';
+import { createOutboxActivities } from './email-outbox';
 import { createNotificationActivities } from './notifications';
 import { createProjectionActivities } from './projection';
 
@@ -16,11 +17,12 @@ export interface ActivityDeps {
   mail?: MailDeps;
 }
 
-/** Every activity the ticket workflow may call, built over injected dependencies so tests can pass real ones. */
+/** Every activity the workflows may call, built over injected dependencies so tests can pass real ones. */
 export function createActivities(deps: ActivityDeps) {
   return {
     ...createProjectionActivities(deps),
     ...createAssignmentActivities(deps),
     ...createNotificationActivities(deps),
+    ...createOutboxActivities(deps),
   };
 }

@@ -6,7 +6,8 @@ import { createLogger } from '../lib/logger';
 import { createSigner } from '../lib/signing';
 import { createPostmarkClient, DEFAULT_SINK_TOKEN, syncTemplates } from '../mail/postmark';
 import type { MailDeps } from '../mail/sender';
-import { connectWorker } from './connection';
+import { connectClient, connectWorker } from './connection';
+import { ensureEmailOutboxSweep } from './schedules';
 import { createTicketWorker } from './worker';
 
 /**
@@ -47,6 +48,12 @@ async function main(): Promise<void> {
     deps: { sequelize, models, logger, oncallWebhookUrl: config.oncallWebhookUrl, mail },
     logger,
   });
+  if (mail) {
+    const client = await connectClient(config.temporal);
+    const sweep = await ensureEmailOutboxSweep(client, config.temporal.taskQueue);
+    logger.info({ schedule: sweep }, 'email outbox sweep scheduled');
+    await client.connection.close();
+  }
   logger.info({ taskQueue: config.temporal.taskQueue, address: config.temporal.address }, 'worker started');
   // Worker.run() handles SIGINT/SIGTERM itself: it drains in-flight tasks, then resolves.
   await worker.run();

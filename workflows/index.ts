@@ -1,1 +1,2 @@
 export { ticketWorkflow } from './ticket';
+export { emailOutboxSweepWorkflow } from './email-outbox-sweep';

@@ -1,0 +1,92 @@
+import crypto from 'node:crypto';
+import pino from 'pino';
+import { createActivities } from '../../activities';
+import type { MailDeps } from '../../mail/sender';
+import type { MailSink } from '../../mail/sink';
+import { EMAIL_OUTBOX_SWEEP_SCHEDULE, ensureEmailOutboxSweep } from '../../temporal/schedules';
+import type { NotifyInput } from '../../workflows/definitions';
+import { startHarness, type Harness } from '../support/harness';
+import { startTestMail, waitForMail } from '../support/mail';
+
+let h: Harness;
+let sink: MailSink;
+let mail: MailDeps;
+
+beforeAll(async () => {
+  ({ sink, mail } = await startTestMail());
+  h = await startHarness({ activityDeps: { mail } });
+}, 120_000);
+
+afterAll(async () => {
+  await h?.stop();
+  await sink?.stop();
+});
+
+async function raise() {
+  const payroll = await h.categoryId('hr-payroll');
+  const response = await h.request('POST', '/tickets', { as: 'emma', headers: { 'Idempotency-Key': crypto.randomUUID() }, body: { title: 'Overtime missing', description: 'October', categoryId: payroll } });
+  expect(response.status).toBe(201);
+  return response.body.data.number as number;
+}
+
+/** An email whose ticket gave up on it: Postmark was down for every retry, and the row is old enough to sweep. */
+async function strandedEmail(number: number): Promise<{ input: NotifyInput; key: string }> {
+  const emma = await h.userId('emma');
+  const input: NotifyInput = { id: `ticket-${number}:stranded-${crypto.randomUUID().slice(0, 8)}`, ticketNumber: number, kind: 'status_changed', title: `Update on #${number}`, body: 'Your ticket: work has started.', recipients: { userIds: [emma] } };
+  const activities = createActivities({ sequelize: h.db.sequelize, models: h.db.models, logger: pino({ level: 'silent' }), mail });
+  sink.failNextSends(1, 503);
+  await expect(activities.notify(input)).rejects.toMatchObject({ statusCode: 503 });
+  const key = `${input.id}:${emma}`;
+  await h.db.models.EmailOutbox.update({ updated_at: new Date(Date.now() - 20 * 60_000) }, { where: { id: key } });
+  return { input, key };
+}
+
+describe('the email outbox sweep', () => {
+  test('when the schedule is ensured twice, then one schedule exists and runs the sweep workflow on the ticket task queue', async () => {
+    expect(await ensureEmailOutboxSweep(h.env.client, h.taskQueue)).toBe('created');
+    expect(await ensureEmailOutboxSweep(h.env.client, h.taskQueue)).toBe('exists');
+    const description = await h.env.client.schedule.getHandle(EMAIL_OUTBOX_SWEEP_SCHEDULE).describe();
+    expect(description.action).toMatchObject({ type: 'startWorkflow', workflowType: 'emailOutboxSweepWorkflow', taskQueue: h.taskQueue });
+    // From here the tests trigger passes themselves; a pass on the clock would race them.
+    await h.env.client.schedule.getHandle(EMAIL_OUTBOX_SWEEP_SCHEDULE).pause('tests trigger passes by hand');
+  });
+
+  test('when a pending email is old enough, then a scheduled pass sends it once, and later passes send nothing more', async () => {
+    const number = await raise();
+    const { input, key } = await strandedEmail(number);
+    expect((await h.db.models.EmailOutbox.findByPk(key))?.get('status')).toBe('pending');
+
+    const schedule = h.env.client.schedule.getHandle(EMAIL_OUTBOX_SWEEP_SCHEDULE);
+    await schedule.trigger();
+    const sent = await waitForMail(sink, (m) => m.metadata.notification === input.id, 'the stranded email');
+    expect(sent.to).toContain('emma@example.com');
+    for (let i = 0; i < 100 && (await h.db.models.EmailOutbox.findByPk(key))?.get('status') !== 'sent'; i++) await new Promise((r) => setTimeout(r, 100));
+    expect((await h.db.models.EmailOutbox.findByPk(key))?.get('status')).toBe('sent');
+
+    await schedule.trigger();
+    await new Promise((r) => setTimeout(r, 2000));
+    expect(sink.messages().filter((m) => m.metadata.notification === input.id)).toHaveLength(1);
+  });
+
+  test('when Postmark is still down, then the row stays pending with its attempts counted; a fresh pending row is left to its ticket', async () => {
+    const number = await raise();
+    const { key } = await strandedEmail(number);
+    const activities = createActivities({ sequelize: h.db.sequelize, models: h.db.models, logger: pino({ level: 'silent' }), mail });
+    sink.failNextSends(1, 503);
+    expect(await activities.resendPendingEmails({ olderThanMinutes: 15, limit: 10 })).toMatchObject({ stillPending: 1, sent: 0 });
+    const row = await h.db.models.EmailOutbox.findByPk(key);
+    expect(row?.get('status')).toBe('pending');
+    expect(row?.get('attempts')).toBe(2);
+    // Just touched by that attempt: too fresh for the next pass.
+    expect(await activities.resendPendingEmails({ olderThanMinutes: 15, limit: 10 })).toMatchObject({ examined: 0 });
+  });
+
+  test('when the notification behind a pending email is gone, then the row is marked failed rather than retried forever', async () => {
+    const number = await raise();
+    const { input, key } = await strandedEmail(number);
+    await h.db.models.Notification.destroy({ where: { id: `${input.id}:${await h.userId('emma')}` } });
+    const activities = createActivities({ sequelize: h.db.sequelize, models: h.db.models, logger: pino({ level: 'silent' }), mail });
+    expect(await activities.resendPendingEmails({ olderThanMinutes: 15, limit: 10 })).toMatchObject({ failed: 1 });
+    expect((await h.db.models.EmailOutbox.findByPk(key))?.get('status')).toBe('failed');
+  });
+});
