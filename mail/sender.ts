@@ -66,6 +66,9 @@ export function createMailer({ models, logger, mail }: { models: Models; logger:
       Headers: [
         { Name: 'Message-ID', Value: `<${key.replace(/[^A-Za-z0-9.-]/g, '.')}@${supportDomain}>` },
         { Name: 'References', Value: `<ticket-${input.ticketNumber}@${supportDomain}>` },
+        // Machine-sent (RFC 3834): out-of-office responders should not answer it.
+        { Name: 'Auto-Submitted', Value: 'auto-generated' },
+        { Name: 'X-Auto-Response-Suppress', Value: 'All' },
       ],
       Metadata: { notification: input.id, ticket: String(input.ticketNumber) },
     };

@@ -8,7 +8,7 @@ import type { Models } from '../../lib/db/models';
 import type { Organisation, UserProfile } from '../../lib/db/organisation';
 import type { Signer } from '../../lib/signing';
 import { TERMINAL_STATUSES, type TicketStatus } from '../../workflows/domain/types';
-import { ApiError, fromZod, type FieldError } from '../errors';
+import { ApiError, fromZod, toApiError, type FieldError } from '../errors';
 import type { TicketReads } from '../ticket-reads';
 import type { TicketService } from '../ticket-service';
 
@@ -38,7 +38,7 @@ export const PostmarkInbound = z.object({
 export type PostmarkInbound = z.infer<typeof PostmarkInbound>;
 
 /** What became of one inbound message; the refusals are permanent, so they answer 403 (the one status that stops Postmark's retries). */
-export type InboundOutcome = 'created' | 'replied' | 'unknown_sender' | 'forged_hash' | 'not_allowed' | 'ticket_closed' | 'ticket_resolved' | 'malformed';
+export type InboundOutcome = 'created' | 'replied' | 'unknown_sender' | 'forged_hash' | 'not_allowed' | 'ticket_closed' | 'ticket_resolved' | 'auto_reply' | 'malformed';
 
 const REFUSAL_STATUS: Record<Exclude<InboundOutcome, 'created' | 'replied'>, number> = {
   unknown_sender: 403,
@@ -46,8 +46,24 @@ const REFUSAL_STATUS: Record<Exclude<InboundOutcome, 'created' | 'replied'>, num
   not_allowed: 403,
   ticket_closed: 403,
   ticket_resolved: 403,
+  auto_reply: 403,
   malformed: 400,
 };
+
+/**
+ * Out-of-office and other machine replies (RFC 3834 and the common vendor headers). Taking
+ * them in would reopen resolved tickets and, answered by another auto-reply, ping-pong.
+ */
+function automaticReplyHeader(headers: Array<{ Name: string; Value: string }>): string | undefined {
+  for (const { Name, Value } of headers) {
+    const name = Name.toLowerCase();
+    const value = Value.trim().toLowerCase();
+    if (name === 'auto-submitted' && value !== 'no') return `${Name}: ${Value}`;
+    if (name === 'x-autoreply' || name === 'x-autorespond') return `${Name}: ${Value}`;
+    if (name === 'precedence' && ['bulk', 'junk', 'list', 'auto_reply'].includes(value)) return `${Name}: ${Value}`;
+  }
+  return undefined;
+}
 
 export interface AttachmentOutcome {
   name: string;
@@ -108,7 +124,7 @@ function answerOf(row: Model, replayed: boolean): InboundAnswer {
 
 export function createInboundMail({ models, organisation, reads, service, files, signer, reopenResolved, intakeCategoryCode, logger }: InboundDeps) {
   /** Keeps what it can: each file goes through the same sniffing and scanning as an upload; a refused one is noted, not fatal. */
-  async function keepAttachments(mail: PostmarkInbound, ticketNumber: number, user: UserProfile): Promise<AttachmentOutcome[]> {
+  async function keepAttachments(mail: PostmarkInbound, ticketNumber: number, user: UserProfile, visibility: 'public' | 'internal'): Promise<AttachmentOutcome[]> {
     const results: AttachmentOutcome[] = [];
     for (const attachment of mail.Attachments) {
       const spooled = await files.spool(Readable.from([Buffer.from(attachment.Content, 'base64')]), attachment.Name);
@@ -117,13 +133,19 @@ export function createInboundMail({ models, organisation, reads, service, files,
         results.push({ name: spooled.filename, outcome: 'refused', reason: spooled.tooLarge ? 'larger than 25 MB' : spooled.verdict.ok ? '' : spooled.verdict.reason });
         continue;
       }
-      const view = await files.commit(ticketNumber, spooled, { visibility: 'public', uploadedBy: user.id, source: 'email' });
+      const view = await files.commit(ticketNumber, spooled, { visibility, uploadedBy: user.id, source: 'email' });
       results.push({ name: view.filename, outcome: 'kept', attachmentId: view.id, status: view.status });
     }
     return results;
   }
 
-  async function replyTo(mail: PostmarkInbound, user: UserProfile, hash: string): Promise<number> {
+  /**
+   * A reply by email. The requester's goes on the conversation as a public reply; anyone
+   * else's (staff answering a notification, perhaps one about an internal note, with the
+   * note quoted below) becomes an internal note: nothing written by email can put
+   * internal discussion in front of the requester.
+   */
+  async function replyTo(mail: PostmarkInbound, user: UserProfile, hash: string): Promise<{ number: number; visibility: 'public' | 'internal' }> {
     const number = signer.ticketFromMailboxHash(hash);
     if (number === null) throw new Refusal('forged_hash', `The reply address support+${clip(hash, 60)}@… was not issued by this service`);
     const row = await reads.visibleRow(number, user);
@@ -134,18 +156,22 @@ export function createInboundMail({ models, organisation, reads, service, files,
       throw new Refusal('ticket_closed', `Ticket #${number} is ${status} and takes no more replies; write a new email (not a reply) to open a new ticket`);
     }
     const key = keyOf(mail.MessageID);
+    const visibility = row.get('requester_id') === user.id ? 'public' : 'internal';
     try {
       if (status === 'resolved') {
         if (!reopenResolved) throw new Refusal('ticket_resolved', `Ticket #${number} is resolved and replies by email do not reopen it; reopen it in the portal`);
         await service.act(user, number, 'reopen', { reason: 'Reopened by an email reply' }, key);
       }
       const body = clip(mail.StrippedTextReply.trim() || mail.TextBody.trim() || (mail.Attachments.length ? '(attachments only)' : '(empty message)'), 20_000);
-      await service.reply(user, number, { body, visibility: 'public' }, key);
+      await service.reply(user, number, { body, visibility }, key);
     } catch (err) {
-      if (err instanceof ApiError && err.status === 403) throw new Refusal('not_allowed', `${user.email} may not write on ticket #${number}: ${err.message}`);
+      // The workflow's own refusals (a validator said no) are permanent too: record them and stop Postmark's retries.
+      const known = err instanceof Refusal ? undefined : toApiError(err);
+      if (known?.status === 403 || known?.status === 404) throw new Refusal('not_allowed', `${user.email} may not write on ticket #${number}: ${known.message}`);
+      if (known?.status === 409) throw new Refusal('ticket_closed', `Ticket #${number} takes no reply from ${user.email} now: ${known.message}`);
       throw err;
     }
-    return number;
+    return { number, visibility };
   }
 
   async function create(mail: PostmarkInbound, user: UserProfile): Promise<number> {
@@ -197,9 +223,11 @@ export function createInboundMail({ models, organisation, reads, service, files,
       try {
         const user = await organisation.userByEmail(senderAddress);
         if (!user) throw new Refusal('unknown_sender', `${clip(senderAddress, 200)} is not an active employee in the directory`);
+        const automatic = automaticReplyHeader(mail.Headers);
+        if (automatic) throw new Refusal('auto_reply', `An automatic reply (${clip(automatic, 100)}) is not taken in`);
         const outcome: InboundOutcome = hash ? 'replied' : 'created';
-        const ticketNumber = hash ? await replyTo(mail, user, hash) : await create(mail, user);
-        const attachments = await keepAttachments(mail, ticketNumber, user);
+        const { number: ticketNumber, visibility } = hash ? await replyTo(mail, user, hash) : { number: await create(mail, user), visibility: 'public' as const };
+        const attachments = await keepAttachments(mail, ticketNumber, user, visibility);
         logger.info({ messageId: mail.MessageID, outcome, ticketNumber }, 'inbound email accepted');
         return record({ ...envelope, from_address: clip(senderAddress, 320), outcome, status_code: 200, ticket_number: ticketNumber, reason: null, detail: { attachments } });
       } catch (err) {

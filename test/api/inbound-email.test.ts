@@ -161,6 +161,49 @@ describe('replies by email', () => {
   });
 });
 
+describe('replies from staff and from machines', () => {
+  test('when an agent answers a notification by email, then it becomes an internal note: the requester never sees it or its quoted text', async () => {
+    const number = await emailedTicket();
+    const delivered = await deliver(
+      email({
+        MailboxHash: signer.mailboxHash(number),
+        From: 'alex@example.com',
+        FromFull: { Email: 'alex@example.com', Name: 'Alex Agent' },
+        StrippedTextReply: '',
+        TextBody: 'SECRET: checked with HR.\n\n> internal note quoted from the mention email',
+      }),
+    );
+    expect(delivered.status).toBe(200);
+    const asStaff = (await h.request('GET', `/tickets/${number}/messages`, { as: 'ada' })).body.data as Array<{ body: string; visibility: string }>;
+    expect(asStaff).toEqual([expect.objectContaining({ body: expect.stringContaining('SECRET'), visibility: 'internal' })]);
+    const asRequester = await h.request('GET', `/tickets/${number}/messages`, { as: 'emma' });
+    expect(JSON.stringify(asRequester.body)).not.toContain('SECRET');
+  });
+
+  test('when the workflow refuses the sender (a manager who may read but not write), then 403 is answered and recorded', async () => {
+    const number = await emailedTicket();
+    const payload = email({ MailboxHash: signer.mailboxHash(number), From: 'dana@example.com', FromFull: { Email: 'dana@example.com', Name: 'Dana Director' }, StrippedTextReply: 'Noted.' });
+    const refused = await deliver(payload);
+    expect(refused.status).toBe(403);
+    expect(refused.body.error.code).toBe('NOT_ALLOWED');
+    expect(await recorded(payload.MessageID)).toMatchObject({ outcome: 'not_allowed', status_code: 403 });
+    expect(await messagesOf(number)).toEqual([]);
+  });
+
+  test('when an out-of-office answers the resolution email, then it is refused and recorded, and the ticket stays resolved', async () => {
+    const number = await emailedTicket();
+    await h.request('POST', `/tickets/${number}/actions/start`, { as: 'ada', body: {} });
+    await h.request('POST', `/tickets/${number}/actions/resolve`, { as: 'ada', body: { resolution: 'Replaced the fuser' } });
+    const payload = email({ MailboxHash: signer.mailboxHash(number), Subject: 'Automatic reply: Update', StrippedTextReply: 'I am out of the office.', Headers: [{ Name: 'Auto-Submitted', Value: 'auto-replied' }] });
+    const refused = await deliver(payload);
+    expect(refused.status).toBe(403);
+    expect(refused.body.error.code).toBe('AUTO_REPLY');
+    expect(await recorded(payload.MessageID)).toMatchObject({ outcome: 'auto_reply', status_code: 403 });
+    expect((await h.request('GET', `/tickets/${number}`, { as: 'emma' })).body.data.status).toBe('resolved');
+    expect(await messagesOf(number)).toEqual([]);
+  });
+});
+
 describe('refusals', () => {
   test('when the sender is not an employee, then 403, no ticket, and the refusal is recorded for ops', async () => {
     const count = await ticketCount();
