@@ -124,7 +124,7 @@ export function createTicketService({ client, models, organisation, reads, tempo
         (user.roles.includes('admin') ||
           (detail.teamId !== null && teamIdsOf(user).includes(detail.teamId)) ||
           detail.shares.some((s) => s.access === 'write' && teamIdsOf(user).includes(s.teamId)) ||
-          (user.id === detail.requesterId && ['new', 'pending_approval', 'waiting_on_requester'].includes(detail.status))),
+          (user.id === detail.requesterId && !chain && ['new', 'waiting_on_requester'].includes(detail.status))),
       seesInternal: internal,
     };
   }
@@ -249,10 +249,11 @@ export function createTicketService({ client, models, organisation, reads, tempo
       const { errors, cleaned } = validateCustomFieldChanges(fields, body.customFields);
       if (errors.length > 0) throw validationError(errors);
       await checkUserFields(fields, cleaned);
-      // The approval chain was chosen from this value when the ticket started; changing it
-      // afterwards would leave a chain that no longer matches the request.
+      // The approval chain was chosen from this value when the ticket started (no chain at
+      // all is a choice too: under the threshold); changing it afterwards would leave the
+      // ticket approved, or unapproved, for a request it no longer is.
       const rule = (category?.get('approval_rule') as ApprovalRule | null) ?? null;
-      if (rule?.kind === 'conditional' && rule.field in cleaned && row.get('approval') !== null) {
+      if (rule?.kind === 'conditional' && rule.field in cleaned) {
         throw new ApiError(409, 'APPROVAL_FIELD_LOCKED', `${rule.field} chose this ticket's approval chain; it cannot change after submission`, [
           { field: `customFields.${rule.field}`, message: 'decides the approval chain and cannot change' },
         ]);

@@ -10,9 +10,11 @@ import { ActionRefused, refuse, type TicketEntity } from './ticket-entity';
 
 /**
  * A requester may correct their own form until someone has triaged the ticket, and again
- * while the team waits on them (often precisely for a missing or wrong field).
+ * while the team waits on them (often precisely for a missing or wrong field) — but never
+ * a ticket with an approval chain: what approvers see, or saw and approved, must not change
+ * under them.
  */
-const REQUESTER_EDITABLE: readonly TicketStatus[] = ['new', 'pending_approval', 'waiting_on_requester'];
+const REQUESTER_EDITABLE: readonly TicketStatus[] = ['new', 'waiting_on_requester'];
 
 function same(a: unknown, b: unknown): boolean {
   return JSON.stringify(a ?? null) === JSON.stringify(b ?? null);
@@ -42,6 +44,7 @@ export function validateCustomFieldEdit(ticket: TicketEntity, request: CustomFie
   if (Object.keys(request.changes).length === 0) refuse('VALIDATION_ERROR', 'Name at least one field to change', 'customFields');
   if (ticket.isStaff(request.actor, 'write')) return;
   if (request.actor.userId === ticket.state.requesterId) {
+    if (ticket.state.approval) refuse('FORBIDDEN', 'The request went to approval; ask the team to change its fields');
     if (REQUESTER_EDITABLE.includes(ticket.state.status)) return;
     refuse('FORBIDDEN', `The ticket is ${ticket.state.status}; ask the team to change its fields`);
   }

@@ -155,6 +155,25 @@ describe('editing custom fields through the workflow', () => {
     expect(answered.body.data.customFields).toEqual({ summary: 'Offsite', seats: 20 });
   });
 
+  test('when a ticket is in approval, then its requester may not change what the approvers are deciding on, nor the amount that chose them', async () => {
+    const purchase = await h.categoryId('fin-purchase');
+    const created = await h.request('POST', '/tickets', {
+      as: 'emma',
+      headers: { 'Idempotency-Key': crypto.randomUUID() },
+      body: { title: 'Monitors', description: 'Two monitors', categoryId: purchase, customFields: { amount: 400, vendor: 'Dell' } },
+    });
+    expect(created.status).toBe(201);
+    const { number, version } = created.body.data as { number: number; version: number };
+    expect((await h.request('GET', `/tickets/${number}`, { as: 'emma' })).body.data.status).toBe('pending_approval');
+    const vendor = await h.request('PATCH', `/tickets/${number}/custom-fields`, { as: 'emma', body: { customFields: { vendor: 'Apple' }, expectedVersion: version } });
+    expect(vendor.status).toBe(403);
+    expect((await h.request('GET', `/tickets/${number}`, { as: 'emma' })).body.data.canEditCustomFields).toBe(false);
+    const amount = await h.request('PATCH', `/tickets/${number}/custom-fields`, { as: 'emma', body: { customFields: { amount: 50000 }, expectedVersion: version } });
+    expect(amount.status).toBe(409);
+    expect(amount.body.error.code).toBe('APPROVAL_FIELD_LOCKED');
+    expect((await h.db.models.Ticket.findByPk(number))!.get('custom_fields')).toEqual({ amount: 400, vendor: 'Dell' });
+  });
+
   test('when someone who cannot see the ticket edits, then 404; an agent of another team who cannot see it, 404 too', async () => {
     const ticket = await raise({ summary: 'Offsite' });
     expect((await patch(ticket.number, 'priya', { seats: 2 }, ticket.version)).status).toBe(404);
