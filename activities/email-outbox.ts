@@ -30,7 +30,8 @@ export function createOutboxActivities({ models, logger, mail }: ActivityDeps) {
       if (!mailer) return result;
       const before = new Date(Date.now() - olderThanMinutes * 60_000);
       const rows = await models.EmailOutbox.findAll({
-        where: { status: 'pending', updated_at: { [Op.lte]: before } },
+        // 'sending' this old is a claim whose attempt died mid-send.
+        where: { status: { [Op.in]: ['pending', 'sending'] }, updated_at: { [Op.lte]: before } },
         order: [['updated_at', 'ASC']],
         limit,
       });

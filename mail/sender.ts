@@ -1,3 +1,4 @@
+import { Op } from 'sequelize';
 import { ApplicationFailure } from '@temporalio/common';
 import { Errors, type ServerClient } from 'postmark';
 import type { Logger } from 'pino';
@@ -24,6 +25,9 @@ export interface MailDeps {
 }
 
 type Row = { get(key: string): unknown };
+
+/** Longer than one send can take (the client's timeout), so a live claim is never taken over. */
+export const CLAIM_LAPSES_MS = 2 * 60_000;
 
 /** Postmark refuses these for good (bad or suppressed address): retrying cannot help. */
 function isPermanent(err: unknown): boolean {
@@ -109,11 +113,17 @@ export function createMailer({ models, logger, mail }: { models: Models; logger:
         [{ id: key, notification_id: input.id, user_id: user.get('id'), ticket_number: input.ticketNumber, kind: input.kind, to_address: email, status: 'pending', attempts: 0, created_at: now, updated_at: now }],
         { ignoreDuplicates: true },
       );
-      const row = (await models.EmailOutbox.findByPk(key))!;
-      if (row.get('status') !== 'pending') {
+      // Claim the row before sending: a timed-out attempt may still be running beside its
+      // retry, and only one of them may send. A claim left by a crashed attempt lapses.
+      const [claimed] = await models.EmailOutbox.update(
+        { status: 'sending', updated_at: now },
+        { where: { id: key, [Op.or]: [{ status: 'pending' }, { status: 'sending', updated_at: { [Op.lt]: new Date(now.getTime() - CLAIM_LAPSES_MS) } }] } },
+      );
+      if (claimed === 0) {
         counts.skipped += 1;
         continue;
       }
+      const row = (await models.EmailOutbox.findByPk(key))!;
       const attempts = (row.get('attempts') as number) + 1;
       try {
         const response = await send(input, user, ticketTitle, key);
@@ -126,7 +136,7 @@ export function createMailer({ models, logger, mail }: { models: Models; logger:
           logger.warn({ notification: input.id, to: email, error }, 'email refused for good; not retried');
           counts.failed += 1;
         } else {
-          await row.update({ attempts, error, updated_at: new Date() });
+          await row.update({ status: 'pending', attempts, error, updated_at: new Date() });
           logger.warn({ notification: input.id, to: email, error }, 'email not sent yet; will retry');
           // The others still get theirs now; the retry sends only what is pending.
           transient ??= err;

@@ -81,6 +81,18 @@ describe('the email outbox sweep', () => {
     expect(await activities.resendPendingEmails({ olderThanMinutes: 15, limit: 10 })).toMatchObject({ examined: 0 });
   });
 
+  test('when two attempts of one notify run at once (a timed-out attempt beside its retry), then each email goes once', async () => {
+    const number = await raise();
+    const people = await Promise.all((['emma', 'harper', 'hannah'] as const).map((p) => h.userId(p)));
+    const input: NotifyInput = { id: `ticket-${number}:race-${crypto.randomUUID().slice(0, 8)}`, ticketNumber: number, kind: 'status_changed', title: `Update on #${number}`, body: 'Race check', recipients: { userIds: people } };
+    const attempt = () => createActivities({ sequelize: h.db.sequelize, models: h.db.models, logger: pino({ level: 'silent' }), mail }).notify(input);
+    await Promise.all([attempt(), attempt(), attempt()]);
+    const sent = sink.messages().filter((m) => m.metadata.notification === input.id);
+    expect(sent.map((m) => m.to).sort()).toEqual(['emma@example.com', 'hannah@example.com', 'harper@example.com']);
+    const rows = await h.db.models.EmailOutbox.findAll({ where: { notification_id: input.id } });
+    expect(rows.map((r) => r.get('status'))).toEqual(['sent', 'sent', 'sent']);
+  });
+
   test('when the notification behind a pending email is gone, then the row is marked failed rather than retried forever', async () => {
     const number = await raise();
     const { input, key } = await strandedEmail(number);
