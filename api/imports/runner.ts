@@ -33,6 +33,8 @@ export interface ImportRunnerDeps {
 export function createImportRunner({ models, organisation, service, logger, concurrency }: ImportRunnerDeps) {
   const owner = `${process.pid}:${crypto.randomUUID()}`;
   const running = new Map<string, Promise<void>>();
+  // One budget for the whole process: five imports at once still start only `concurrency` tickets at a time.
+  const slots = semaphore(concurrency);
   /** Set on shutdown: rows in flight finish, no new row starts, and the lease is handed back. */
   let stopping = false;
 
@@ -60,14 +62,16 @@ export function createImportRunner({ models, organisation, service, logger, conc
     };
     const checked = checkRow(row.data, catalog);
     if (!checked.ok) return record('error', null, checked.errors);
-    const earlier = await models.ImportRow.findOne({
-      where: { external_id: checked.externalId, ticket_number: { [Op.ne]: null } },
-      attributes: ['ticket_number'],
-    });
-    if (earlier) return record('existing', earlier.get('ticket_number') as number, null);
     if (!people.has(checked.email)) people.set(checked.email, organisation.userByEmail(checked.email));
     const requester = await people.get(checked.email);
     if (!requester) return record('error', null, [{ field: 'requester_email', message: 'is not an active person in the directory' }]);
+    // A re-import finds its tickets without a round trip to Temporal. Only the same
+    // requester's: the create key is theirs, and another requester's ticket is not ours to name.
+    const earlier = await models.ImportRow.findAll({ where: { external_id: checked.externalId, ticket_number: { [Op.ne]: null } }, attributes: ['ticket_number'] });
+    if (earlier.length > 0) {
+      const mine = await models.Ticket.findOne({ where: { number: earlier.map((r) => r.get('ticket_number') as number), requester_id: requester.id }, attributes: ['number'] });
+      if (mine) return record('existing', mine.get('number') as number, null);
+    }
     try {
       const { ticket, replayed } = await service.create(requester, checked.body, importKey(checked.externalId, sha256), 'import');
       return record(replayed ? 'existing' : 'created', ticket.number, null);
@@ -94,12 +98,12 @@ export function createImportRunner({ models, organisation, service, logger, conc
         const page = await models.ImportRow.findAll({ where: { import_id: importId, outcome: 'pending' }, order: [['row_number', 'ASC']], limit: PAGE });
         if (page.length === 0) break;
         const queue = page.map((r) => ({ row_number: r.get('row_number') as number, data: r.get('data') as Cells }));
-        // A fixed pool: at most `concurrency` rows talk to Temporal at once.
+        // A pool per import, drawing on the process-wide slots: at most `concurrency` rows talk to Temporal at once.
         await Promise.all(
           Array.from({ length: Math.min(concurrency, queue.length) }, async () => {
             for (let row = stopping ? undefined : queue.shift(); row; row = stopping ? undefined : queue.shift()) {
               try {
-                await processRow(row, importId, catalog, people);
+                await slots.run(() => processRow(row!, importId, catalog, people));
               } catch (err) {
                 // An unexpected failure (Temporal or the database away) is this row's error, not the import's.
                 logger.error({ err, importId, row: row.row_number }, 'import row failed');
@@ -191,3 +195,22 @@ export function createImportRunner({ models, organisation, service, logger, conc
 }
 
 export type ImportRunner = ReturnType<typeof createImportRunner>;
+
+/** At most `size` tasks at a time; the rest wait their turn in order. */
+function semaphore(size: number) {
+  let free = size;
+  const waiting: Array<() => void> = [];
+  return {
+    async run<T>(task: () => Promise<T>): Promise<T> {
+      if (free > 0) free -= 1;
+      else await new Promise<void>((resolve) => waiting.push(resolve));
+      try {
+        return await task();
+      } finally {
+        const next = waiting.shift();
+        if (next) next();
+        else free += 1;
+      }
+    },
+  };
+}

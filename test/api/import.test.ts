@@ -119,6 +119,19 @@ describe('CSV import', () => {
   }, 120_000);
 });
 
+describe('CSV import idempotency is per requester', () => {
+  test('when another file reuses an external id for a different requester, then a new ticket is raised and no other requester ticket is named', async () => {
+    const id = `${run}-shared-id`;
+    const first = await finished((await upload(csvOf([[id, 'emma@example.com', 'From system X', 'x', 'hr-payroll', 'low', '']]))).body.data.id);
+    expect(first.totals).toMatchObject({ created: 1 });
+    const second = await finished((await upload(csvOf([[id, 'priya@example.com', 'From system Y', 'x', 'hr-payroll', 'low', '']]), 'ada')).body.data.id, 'ada');
+    expect(second.totals).toMatchObject({ created: 1, existing: 0 });
+    const numbers = await h.db.models.ImportRow.findAll({ where: { external_id: id }, attributes: ['ticket_number'] });
+    const tickets = await h.db.models.Ticket.findAll({ where: { number: numbers.map((r) => r.get('ticket_number') as number) } });
+    expect(tickets.map((t) => t.get('title')).sort()).toEqual(['From system X', 'From system Y']);
+  }, 120_000);
+});
+
 describe('CSV import refusals', () => {
   test.each([
     ['emma', 403],
