@@ -51,6 +51,15 @@ export interface AppDeps {
   resumeImports?: boolean;
 }
 
+const SECRET_HEADERS = ['authorization', 'cookie', 'x-postmark-server-token'];
+
+export function redactRequest(req: { url?: string; headers?: Record<string, unknown> } & Record<string, unknown>) {
+  const headers = { ...(req.headers ?? {}) };
+  for (const name of SECRET_HEADERS) if (name in headers) headers[name] = '[redacted]';
+  const url = typeof req.url === 'string' ? req.url.replace(/^\/approval-links\/[^/?#]+/, '/approval-links/[redacted]') : req.url;
+  return { ...req, url, headers };
+}
+
 export function createApp({ config, client, sequelize, models, logger, rateLimitPerMinute = 1200, mail, resumeImports = false }: AppDeps): Express {
   const organisation = createOrganisation(models);
   const reads = createTicketReads(models);
@@ -82,6 +91,9 @@ export function createApp({ config, client, sequelize, models, logger, rateLimit
   app.use(
     pinoHttp({
       logger,
+      // Credentials never reach the logs: bearer tokens, the webhook's basic auth, cookies,
+      // and the approval-link tokens that are themselves the credential in their URL.
+      serializers: { req: redactRequest },
       genReqId: (req, res) => {
         const id = (req.headers['x-request-id'] as string | undefined)?.slice(0, 64) ?? crypto.randomUUID();
         res.setHeader('X-Request-Id', id);
