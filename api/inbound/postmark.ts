@@ -51,6 +51,21 @@ const REFUSAL_STATUS: Record<Exclude<InboundOutcome, 'created' | 'replied'>, num
 };
 
 /**
+ * A message whose sender address failed the checks its domain publishes: SPF says the
+ * sending server may not send for it and no DKIM signature vouches for it. Taken at face
+ * value, anyone could raise tickets and reply as any employee.
+ */
+function forgedSenderHeader(headers: Array<{ Name: string; Value: string }>): string | undefined {
+  const value = (name: string) => headers.filter((h) => h.Name.toLowerCase() === name).map((h) => h.Value.trim().toLowerCase());
+  const spfFailed = value('received-spf').some((v) => v.startsWith('fail') || v.startsWith('softfail'));
+  const dkimPassed = value('authentication-results').some((v) => /\bdkim=pass\b/.test(v)) || value('dkim-signature-verified').some((v) => v === 'pass');
+  const dmarcFailed = value('authentication-results').some((v) => /\bdmarc=fail\b/.test(v));
+  if (dmarcFailed) return 'DMARC failed';
+  if (spfFailed && !dkimPassed) return 'SPF failed and no DKIM signature passed';
+  return undefined;
+}
+
+/**
  * Out-of-office and other machine replies (RFC 3834 and the common vendor headers). Taking
  * them in would reopen resolved tickets and, answered by another auto-reply, ping-pong.
  */
@@ -222,6 +237,8 @@ export function createInboundMail({ models, organisation, reads, service, files,
       const hash = mail.MailboxHash || mail.ToFull.find((r) => r.MailboxHash)?.MailboxHash || '';
       try {
         const user = await organisation.userByEmail(senderAddress);
+        const forged = forgedSenderHeader(mail.Headers);
+        if (forged) throw new Refusal('unknown_sender', `${clip(senderAddress, 200)} could not be verified as the sender (${forged})`);
         if (!user) throw new Refusal('unknown_sender', `${clip(senderAddress, 200)} is not an active employee in the directory`);
         const automatic = automaticReplyHeader(mail.Headers);
         if (automatic) throw new Refusal('auto_reply', `An automatic reply (${clip(automatic, 100)}) is not taken in`);

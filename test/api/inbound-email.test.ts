@@ -215,6 +215,24 @@ describe('refusals', () => {
     expect(await recorded(payload.MessageID)).toMatchObject({ outcome: 'unknown_sender', status_code: 403 });
   });
 
+  test('when the sender address fails SPF with no passing DKIM, or fails DMARC, then it is refused as unverified: an employee address alone is not proof', async () => {
+    const count = await ticketCount();
+    for (const headers of [
+      [{ Name: 'Received-SPF', Value: 'Fail (protection.outlook.com: domain of example.com does not designate 203.0.113.9 as permitted sender)' }],
+      [{ Name: 'Authentication-Results', Value: 'mx.postmarkapp.com; spf=pass; dkim=none; dmarc=fail header.from=example.com' }],
+    ]) {
+      const payload = email({ Headers: headers });
+      const refused = await deliver(payload);
+      expect(refused.status).toBe(403);
+      expect(refused.body.error).toMatchObject({ code: 'UNKNOWN_SENDER', message: expect.stringContaining('could not be verified') });
+      expect(await recorded(payload.MessageID)).toMatchObject({ outcome: 'unknown_sender', status_code: 403 });
+    }
+    expect(await ticketCount()).toBe(count);
+    // SPF failing (a forwarder) but the domain's DKIM signature passing: that is the employee.
+    const forwarded = await deliver(email({ Headers: [{ Name: 'Received-SPF', Value: 'SoftFail' }, { Name: 'Authentication-Results', Value: 'mx; dkim=pass header.d=example.com' }] }));
+    expect(forwarded.status).toBe(200);
+  });
+
   test('when the payload is malformed, then 400 names the field, nothing is created, and it is recorded', async () => {
     const count = await ticketCount();
     const { FromFull: _dropped, ...payload } = email();
