@@ -148,6 +148,13 @@ export function createInboundMail({ models, organisation, reads, service, files,
         results.push({ name: spooled.filename, outcome: 'refused', reason: spooled.tooLarge ? 'larger than 25 MB' : spooled.verdict.ok ? '' : spooled.verdict.reason });
         continue;
       }
+      // A redelivery after a partial failure must not store what the first delivery already kept.
+      const kept = await models.Attachment.findOne({ where: { ticket_number: ticketNumber, sha256: spooled.sha256, filename: spooled.filename, uploaded_by: user.id, source: 'email' } });
+      if (kept) {
+        await files.discard([spooled]);
+        results.push({ name: spooled.filename, outcome: 'kept', attachmentId: kept.get('id') as string, status: kept.get('status') as string });
+        continue;
+      }
       const view = await files.commit(ticketNumber, spooled, { visibility, uploadedBy: user.id, source: 'email' });
       results.push({ name: view.filename, outcome: 'kept', attachmentId: view.id, status: view.status });
     }

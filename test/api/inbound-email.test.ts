@@ -108,6 +108,19 @@ describe('new tickets by email', () => {
     expect(await ticketCount()).toBe(count);
   });
 
+  test('when a delivery died after keeping its attachment and Postmark retries, then the same ticket answers and the file is not stored twice', async () => {
+    const payload = email({ Subject: `Scanner ${crypto.randomUUID().slice(0, 8)}`, Attachments: [{ Name: 'scan.pdf', Content: PDF.toString('base64'), ContentType: 'application/pdf', ContentLength: PDF.length }] });
+    const first = await deliver(payload);
+    expect(first.status).toBe(200);
+    // As if the process had died before recording the outcome.
+    await h.db.models.InboundEmail.destroy({ where: { message_id: payload.MessageID } });
+    const again = await deliver(payload);
+    expect(again.status).toBe(200);
+    expect(again.body.data.ticketNumber).toBe(first.body.data.ticketNumber);
+    expect(again.body.data.attachments).toEqual([expect.objectContaining({ name: 'scan.pdf', outcome: 'kept', attachmentId: first.body.data.attachments[0].attachmentId })]);
+    expect(await h.db.models.Attachment.count({ where: { ticket_number: first.body.data.ticketNumber } })).toBe(1);
+  });
+
   test('when the subject is empty, then the ticket gets a fallback title', async () => {
     const delivered = await deliver(email({ Subject: '  ' }));
     expect((await h.request('GET', `/tickets/${delivered.body.data.ticketNumber}`, { as: 'emma' })).body.data.title).toBe('Email from Emma Employee');
