@@ -27,6 +27,9 @@ export interface AttachmentsDeps {
 }
 
 /** An upload received into a temporary file: hashed, measured and sniffed on the way in. */
+/** How soon a file whose scan failed (clamd unreachable) may be tried again on a download. */
+const RESCAN_AFTER_MS = 60_000;
+
 export interface Spooled {
   filename: string;
   tempPath: string;
@@ -74,6 +77,7 @@ export function viewOf(row: Model): AttachmentView {
 }
 
 export function createAttachmentService({ models, storage, scanner, spoolDir, logger }: AttachmentsDeps) {
+  const scansInFlight = new Map<string, Promise<Model>>();
   /** Runs the scanner over the stored bytes and records its verdict; an unreachable scanner leaves the file blocked. */
   async function scan(row: Model): Promise<Model> {
     if (!scanner) return row;
@@ -178,10 +182,19 @@ export function createAttachmentService({ models, storage, scanner, spoolDir, lo
     },
 
     /** Scans again a file that is still waiting or whose scan failed; clean and infected verdicts are final. */
-    async rescan(row: Model): Promise<Model> {
+    /** `force`: staff asked for it (the once-a-minute pacing of download-triggered retries does not apply). */
+    async rescan(row: Model, { force = false }: { force?: boolean } = {}): Promise<Model> {
       const status = row.get('status') as AttachmentStatus;
       if (!scanner || (status !== 'quarantined' && status !== 'scan_failed')) return row;
-      return scan(row);
+      // Many viewers of one held file share one scan, and a failed scan is retried at most once a minute.
+      const id = row.get('id') as string;
+      const inFlight = scansInFlight.get(id);
+      if (inFlight) return inFlight;
+      const lastTried = row.get('scanned_at') ? new Date(row.get('scanned_at') as string).getTime() : 0;
+      if (!force && status === 'scan_failed' && Date.now() - lastTried < RESCAN_AFTER_MS) return row;
+      const job = scan(row).finally(() => scansInFlight.delete(id));
+      scansInFlight.set(id, job);
+      return job;
     },
 
     /** The bytes of a clean file, with the download recorded (who, when, from where) before the first byte leaves. */

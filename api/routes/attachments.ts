@@ -225,7 +225,7 @@ export function createAttachmentsRouter({ files, reads, models }: { files: Attac
     const { row, who } = await visibleAttachment(req);
     if (!who.staffRead) throw forbidden('Only staff of the ticket may ask for a rescan');
     if (!files.scannerConfigured) throw new ApiError(409, 'NO_SCANNER', 'No malware scanner is configured (CLAMD_HOST); files are clean on arrival');
-    sendData(req, res, viewOf(await files.rescan(row)));
+    sendData(req, res, viewOf(await files.rescan(row, { force: true })));
   });
 
   return router;
