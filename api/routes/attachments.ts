@@ -81,7 +81,8 @@ export function refusalOf(spooled: Spooled[]): ApiError | undefined {
  */
 function receive(req: Request, files: AttachmentService): Promise<{ spooled: Spooled[]; fields: Record<string, string> }> {
   return new Promise((resolve, reject) => {
-    const spooled: Spooled[] = [];
+    // Indexed by the file's place in the body: spools finish in any order, answers keep the sender's.
+    const slots: Array<Spooled | undefined> = [];
     const fields: Record<string, string> = {};
     let failure: ApiError | undefined;
     const pending: Array<Promise<void>> = [];
@@ -108,10 +109,12 @@ function receive(req: Request, files: AttachmentService): Promise<{ spooled: Spo
         stream.resume();
         return;
       }
+      const slot = slots.length;
+      slots.push(undefined);
       pending.push(
         files.spool(stream, info.filename ?? '').then(
           (s) => {
-            spooled.push(s);
+            slots[slot] = s;
           },
           (err: unknown) => fail(new ApiError(400, 'MALFORMED_MULTIPART', `The upload of ${info.filename} broke off: ${(err as Error).message}`)),
         ),
@@ -127,6 +130,7 @@ function receive(req: Request, files: AttachmentService): Promise<{ spooled: Spo
     parser.on('partsLimit', () => fail(validationError([{ field: '(body)', message: 'too many parts' }])));
     const settle = async (error?: ApiError) => {
       await Promise.allSettled(pending);
+      const spooled = slots.filter((s): s is Spooled => s !== undefined);
       if (error ?? failure) {
         await files.discard(spooled);
         reject(error ?? failure);
