@@ -35,11 +35,15 @@ export function createOutboxActivities({ models, logger, mail }: ActivityDeps) {
         order: [['updated_at', 'ASC']],
         limit,
       });
+      // Each outbox row is one person's copy of an in-portal notification, keyed the same way.
+      const notifications = new Map(
+        (await models.Notification.findAll({ where: { id: rows.map((r) => `${r.get('notification_id') as string}:${r.get('user_id') as number}`) } })).map((n) => [n.get('id') as string, n]),
+      );
       for (const row of rows) {
         result.examined += 1;
         const notificationId = row.get('notification_id') as string;
         const userId = row.get('user_id') as number;
-        const notification = await models.Notification.findByPk(`${notificationId}:${userId}`);
+        const notification = notifications.get(`${notificationId}:${userId}`);
         if (!notification) {
           // Nothing to rebuild the email from: say so once rather than retrying forever.
           await row.update({ status: 'failed', error: 'its in-portal notification is gone; cannot rebuild the email', updated_at: new Date() });

@@ -11,7 +11,6 @@ import type { Sequelize } from 'sequelize';
 import type { Config } from '../lib/config';
 import type { Models } from '../lib/db/models';
 import { createOrganisation } from '../lib/db/organisation';
-import type { Signer } from '../lib/signing';
 import { authenticate } from './auth';
 import { sendData } from './envelope';
 import { ApiError, errorMiddleware } from './errors';
@@ -45,8 +44,8 @@ export interface AppDeps {
   logger: Logger;
   /** Requests per minute per caller; generous by default, lowered in tests of the limiter. */
   rateLimitPerMinute?: number;
-  /** Email-facing parts: one-click approval pages (need the signer) and template pushes to Postmark. */
-  mail?: { signer?: Signer; postmark?: ServerClient; webUrl?: string };
+  /** Email-facing parts: template pushes to Postmark, and where approval pages send people afterwards. */
+  mail?: { postmark?: ServerClient; webUrl?: string };
   /** Resume imports a stopped API process left behind, at start and every minute (the API process sets it; tests call sweep themselves). */
   resumeImports?: boolean;
 }
@@ -102,23 +101,26 @@ export function createApp({ config, client, sequelize, models, logger, rateLimit
       autoLogging: { ignore: (req) => req.url === '/api/v1/health' },
     }),
   );
+  // Reply addresses and approval links are signed with APP_SECRET; without it neither exists.
+  const signer = config.appSecret ? createSigner(config.appSecret) : undefined;
   // The inbound email webhook has its own basic auth and body limit, so it sits before both.
-  const inboundSettings = config.appSecret ? config.mail?.inbound : undefined;
-  const inbound = createInboundMail({
-    models,
-    organisation,
-    reads,
-    service,
-    files,
-    signer: createSigner(config.appSecret ?? crypto.randomBytes(32).toString('hex')),
-    reopenResolved: config.mail?.inbound.reopenResolved ?? true,
-    intakeCategoryCode: config.mail?.inbound.categoryCode ?? 'it-hardware',
-    logger,
-  });
-  app.use('/api/v1/inbound', createInboundRouter({ inbound, settings: inboundSettings }));
+  const inbound = signer
+    ? createInboundMail({
+        models,
+        organisation,
+        reads,
+        service,
+        files,
+        signer,
+        reopenResolved: config.mail?.inbound.reopenResolved ?? true,
+        intakeCategoryCode: config.mail?.inbound.categoryCode ?? 'it-hardware',
+        logger,
+      })
+    : undefined;
+  app.use('/api/v1/inbound', createInboundRouter({ inbound, settings: config.mail?.inbound }));
   app.use(express.json({ limit: '1mb' }));
   // Reached from email without a bearer token: the signed link is the credential.
-  if (mail?.signer) app.use('/approval-links', createApprovalLinksRouter({ signer: mail.signer, models, organisation, service, logger, webUrl: mail.webUrl }));
+  if (signer) app.use('/approval-links', createApprovalLinksRouter({ signer, models, organisation, service, logger, webUrl: mail?.webUrl }));
 
   const v1 = express.Router();
   v1.get('/health', async (req, res) => {

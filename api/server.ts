@@ -2,7 +2,6 @@ import { loadConfig } from '../lib/config';
 import { createSequelize } from '../lib/db/connection';
 import { defineModels } from '../lib/db/models';
 import { createLogger } from '../lib/logger';
-import { createSigner } from '../lib/signing';
 import { createPostmarkClient, DEFAULT_SINK_TOKEN } from '../mail/postmark';
 import { connectClient } from '../temporal/connection';
 import { createApp } from './app';
@@ -15,7 +14,6 @@ async function main(): Promise<void> {
   await sequelize.authenticate();
   const client = await connectClient(config.temporal);
   const mail = {
-    signer: config.appSecret ? createSigner(config.appSecret) : undefined,
     // Edited templates go to Postmark at once when there is one to talk to (as the worker decides).
     postmark: config.mail.apiUrl || config.mail.serverToken !== DEFAULT_SINK_TOKEN ? createPostmarkClient(config.mail) : undefined,
     webUrl: config.web.publicUrl,

@@ -41,10 +41,11 @@ function basicAuth(settings: Config['mail']['inbound'] | undefined) {
  * limit: it authenticates with its own basic auth, and a message with attachments
  * arrives base64-encoded in one JSON body (Postmark allows 35 MB per message).
  */
-export function createInboundRouter({ inbound, settings }: { inbound: InboundMail; settings: Config['mail']['inbound'] | undefined }): Router {
+/** `inbound` is absent without APP_SECRET (no reply address can be verified): the webhook then answers 503 like an unset password. */
+export function createInboundRouter({ inbound, settings }: { inbound: InboundMail | undefined; settings: Config['mail']['inbound'] | undefined }): Router {
   const router = Router();
-  router.post('/postmark', basicAuth(settings), express.json({ limit: '50mb' }), async (req, res) => {
-    const answer = await inbound.receive(req.body);
+  router.post('/postmark', basicAuth(inbound ? settings : undefined), express.json({ limit: '50mb' }), async (req, res) => {
+    const answer = await inbound!.receive(req.body);
     if (answer.replayed) res.setHeader('Idempotent-Replayed', 'true');
     if (answer.status >= 400) {
       const code = answer.outcome === 'malformed' ? 'VALIDATION_ERROR' : answer.outcome.toUpperCase();

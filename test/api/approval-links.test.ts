@@ -4,7 +4,7 @@ import type { MailDeps } from '../../mail/sender';
 import type { MailSink } from '../../mail/sink';
 import { createSigner } from '../../lib/signing';
 import { startHarness, type Harness } from '../support/harness';
-import { startTestMail, waitForMail, WEB_URL } from '../support/mail';
+import { APP_SECRET, startTestMail, waitForMail, WEB_URL } from '../support/mail';
 
 let h: Harness;
 let sink: MailSink;
@@ -14,7 +14,7 @@ let purchase: number;
 
 beforeAll(async () => {
   ({ sink, mail } = await startTestMail());
-  h = await startHarness({ worker: false, activityDeps: { mail }, appDeps: { mail: { signer: mail.signer, postmark: mail.postmark, webUrl: WEB_URL } } });
+  h = await startHarness({ worker: false, activityDeps: { mail }, config: { appSecret: APP_SECRET }, appDeps: { mail: { postmark: mail.postmark, webUrl: WEB_URL } } });
   origin = new URL(h.apiUrl).origin;
   // The links point at the API the test started; the worker reads this when it builds each email.
   mail.apiUrl = origin;

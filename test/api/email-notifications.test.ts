@@ -6,7 +6,7 @@ import type { MailDeps } from '../../mail/sender';
 import type { MailSink } from '../../mail/sink';
 import type { NotifyInput } from '../../workflows/definitions';
 import { startHarness, type Harness } from '../support/harness';
-import { startTestMail, SUPPORT_ADDRESS, waitForMail, WEB_URL } from '../support/mail';
+import { APP_SECRET, startTestMail, SUPPORT_ADDRESS, waitForMail, WEB_URL } from '../support/mail';
 import type { DemoUserKey } from '../support/demo-accounts';
 
 let h: Harness;
@@ -17,7 +17,7 @@ let payroll: number;
 
 beforeAll(async () => {
   ({ sink, mail, postmark } = await startTestMail({ inactiveRecipients: ['priya@example.com'] }));
-  h = await startHarness({ activityDeps: { mail }, appDeps: { mail: { signer: mail.signer, postmark, webUrl: WEB_URL } } });
+  h = await startHarness({ activityDeps: { mail }, config: { appSecret: APP_SECRET }, appDeps: { mail: { postmark, webUrl: WEB_URL } } });
   payroll = await h.categoryId('hr-payroll');
 }, 120_000);
 

@@ -7,7 +7,6 @@ import { Writable } from 'node:stream';
 import { Client, Connection } from '@temporalio/client';
 import pino from 'pino';
 import { createApp } from '../../api/app';
-import { createSigner } from '../../lib/signing';
 import { createTestDatabase, type TestDatabase } from '../support/test-database';
 
 /** What the API writes to its request log must never hand anyone a working credential. */
@@ -30,13 +29,14 @@ beforeAll(async () => {
       identity: { issuerUrl: 'http://127.0.0.1:9/', local: true, localPort: 0, audience: 'https://api.ticketing.local', clientId: 'ticketing-portal' },
       temporal: { address: '127.0.0.1:9', embedded: false, devPort: 0, uiPort: 0, namespace: 'default', taskQueue: 'logs', tls: false, uiUrl: '' },
       attachments: { dir: attachmentsDir },
+      appSecret: 'log-test-secret-'.repeat(3),
     },
     // Nothing here reaches Temporal; a lazy connection is never dialled.
     client: new Client({ connection: Connection.lazy({ address: '127.0.0.1:9' }) }),
     sequelize: db.sequelize,
     models: db.models,
     logger: pino({ level: 'info' }, sink),
-    mail: { signer: createSigner('log-test-secret-'.repeat(3)), webUrl: 'http://portal.test' },
+    mail: { webUrl: 'http://portal.test' },
   });
   server = await new Promise((resolve) => {
     const s = app.listen(0, '127.0.0.1', () => resolve(s));

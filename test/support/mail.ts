@@ -7,6 +7,8 @@ import type { SinkMessage } from '../../mail/mailbox-pages';
 export const SINK_TOKEN = 'test-sink-token';
 export const SUPPORT_ADDRESS = 'support@ticketing.local';
 export const WEB_URL = 'http://portal.test';
+/** The API signs with APP_SECRET; the test mail deps sign with the same, as a real deployment does. */
+export const APP_SECRET = 'test-signing-secret-'.repeat(3);
 
 /** The local sink and real mail deps pointed at it; `apiUrl` is filled in once the API listens. */
 export async function startTestMail(options: { inactiveRecipients?: string[] } = {}): Promise<{ sink: MailSink; mail: MailDeps; postmark: ServerClient }> {
@@ -18,7 +20,7 @@ export async function startTestMail(options: { inactiveRecipients?: string[] } =
     supportAddress: SUPPORT_ADDRESS,
     webUrl: WEB_URL,
     apiUrl: 'http://127.0.0.1:9',
-    signer: createSigner('test-signing-secret-'.repeat(3)),
+    signer: createSigner(APP_SECRET),
   };
   return { sink, mail, postmark };
 }
