@@ -1,10 +1,12 @@
 import { DataTypes, type Model, type ModelStatic, type Sequelize } from 'sequelize';
+import { common, json, noTimestamps, pk, version } from './model-kit';
+import { defineIntegrationModels, type IntegrationModels } from './models-integrations';
 
 /**
  * Sequelize models over the tables the migrations create. Migrations own the schema;
  * these definitions only describe it to the ORM (no `sync()` anywhere).
  */
-export interface Models {
+export interface Models extends IntegrationModels {
   AppMeta: ModelStatic<Model>;
   Department: ModelStatic<Model>;
   User: ModelStatic<Model>;
@@ -27,33 +29,6 @@ export interface Models {
   Notification: ModelStatic<Model>;
   OncallPage: ModelStatic<Model>;
   AuditLog: ModelStatic<Model>;
-  NotificationTemplate: ModelStatic<Model>;
-  EmailOutbox: ModelStatic<Model>;
-  ApprovalLinkUse: ModelStatic<Model>;
-  Attachment: ModelStatic<Model>;
-  AttachmentDownload: ModelStatic<Model>;
-  InboundEmail: ModelStatic<Model>;
-  Import: ModelStatic<Model>;
-  ImportRow: ModelStatic<Model>;
-  TicketWatcher: ModelStatic<Model>;
-}
-
-const common = { underscored: true, timestamps: true, createdAt: 'created_at', updatedAt: 'updated_at' } as const;
-const pk = { type: DataTypes.INTEGER, primaryKey: true, autoIncrement: true };
-const version = { type: DataTypes.INTEGER, allowNull: false, defaultValue: 1 };
-
-/**
- * MariaDB stores JSON as LONGTEXT, so mysql2 hands it back as a string where MySQL 8
- * and SQLite hand back the parsed value; parsing in the getter gives one shape everywhere.
- */
-function json(name: string) {
-  return {
-    type: DataTypes.JSON,
-    get(this: Model) {
-      const raw: unknown = this.getDataValue(name);
-      return typeof raw === 'string' ? JSON.parse(raw) : raw;
-    },
-  };
 }
 
 export function defineModels(sequelize: Sequelize): Models {
@@ -237,7 +212,6 @@ export function defineModels(sequelize: Sequelize): Models {
     },
     { tableName: 'assignment_requests', timestamps: false },
   );
-  const noTimestamps = (tableName: string) => ({ tableName, timestamps: false });
   const TicketMessage = sequelize.define(
     'TicketMessage',
     {
@@ -316,158 +290,8 @@ export function defineModels(sequelize: Sequelize): Models {
     },
     noTimestamps('audit_log'),
   );
-  const NotificationTemplate = sequelize.define(
-    'NotificationTemplate',
-    {
-      alias: { type: DataTypes.STRING, primaryKey: true },
-      name: DataTypes.STRING,
-      subject: DataTypes.STRING,
-      html_body: DataTypes.TEXT,
-      text_body: DataTypes.TEXT,
-      version,
-      updated_by: DataTypes.INTEGER,
-      updated_at: DataTypes.DATE,
-    },
-    noTimestamps('notification_templates'),
-  );
-  const EmailOutbox = sequelize.define(
-    'EmailOutbox',
-    {
-      id: { type: DataTypes.STRING, primaryKey: true },
-      notification_id: DataTypes.STRING,
-      user_id: DataTypes.INTEGER,
-      ticket_number: DataTypes.INTEGER,
-      kind: DataTypes.STRING,
-      to_address: DataTypes.STRING,
-      status: DataTypes.STRING,
-      message_id: DataTypes.STRING,
-      error: DataTypes.TEXT,
-      attempts: DataTypes.INTEGER,
-      created_at: DataTypes.DATE,
-      updated_at: DataTypes.DATE,
-      sent_at: DataTypes.DATE,
-    },
-    noTimestamps('email_outbox'),
-  );
-  const ApprovalLinkUse = sequelize.define(
-    'ApprovalLinkUse',
-    {
-      jti: { type: DataTypes.STRING, primaryKey: true },
-      ticket_number: DataTypes.INTEGER,
-      step: DataTypes.INTEGER,
-      approver_id: DataTypes.INTEGER,
-      decision: DataTypes.STRING,
-      outcome: DataTypes.STRING,
-      used_at: DataTypes.DATE,
-    },
-    noTimestamps('approval_link_uses'),
-  );
-  const Attachment = sequelize.define(
-    'Attachment',
-    {
-      id: { type: DataTypes.STRING, primaryKey: true },
-      ticket_number: DataTypes.INTEGER,
-      filename: DataTypes.STRING,
-      content_type: DataTypes.STRING,
-      size: DataTypes.INTEGER,
-      sha256: DataTypes.STRING,
-      storage_key: DataTypes.STRING,
-      status: DataTypes.STRING,
-      scan_detail: DataTypes.STRING,
-      scanned_at: DataTypes.DATE,
-      visibility: DataTypes.STRING,
-      uploaded_by: DataTypes.INTEGER,
-      source: DataTypes.STRING,
-      created_at: DataTypes.DATE,
-    },
-    noTimestamps('attachments'),
-  );
-  const AttachmentDownload = sequelize.define(
-    'AttachmentDownload',
-    { id: pk, attachment_id: DataTypes.STRING, user_id: DataTypes.INTEGER, at: DataTypes.DATE, ip: DataTypes.STRING },
-    noTimestamps('attachment_downloads'),
-  );
-  const InboundEmail = sequelize.define(
-    'InboundEmail',
-    {
-      id: pk,
-      message_id: DataTypes.STRING,
-      from_address: DataTypes.STRING,
-      to_address: DataTypes.STRING,
-      mailbox_hash: DataTypes.STRING,
-      subject: DataTypes.STRING,
-      outcome: DataTypes.STRING,
-      reason: DataTypes.STRING,
-      status_code: DataTypes.INTEGER,
-      ticket_number: DataTypes.INTEGER,
-      detail: json('detail'),
-      received_at: DataTypes.DATE,
-    },
-    noTimestamps('inbound_emails'),
-  );
-  const Import = sequelize.define(
-    'Import',
-    {
-      id: { type: DataTypes.STRING, primaryKey: true },
-      created_by: DataTypes.INTEGER,
-      filename: DataTypes.STRING,
-      status: DataTypes.STRING,
-      total_rows: DataTypes.INTEGER,
-      created_count: DataTypes.INTEGER,
-      existing_count: DataTypes.INTEGER,
-      failed_count: DataTypes.INTEGER,
-      failure: DataTypes.TEXT,
-      lease_owner: DataTypes.STRING,
-      lease_until: DataTypes.DATE,
-      created_at: DataTypes.DATE,
-      started_at: DataTypes.DATE,
-      finished_at: DataTypes.DATE,
-    },
-    noTimestamps('imports'),
-  );
-  const ImportRow = sequelize.define(
-    'ImportRow',
-    {
-      import_id: { type: DataTypes.STRING, primaryKey: true },
-      row_number: { type: DataTypes.INTEGER, primaryKey: true },
-      external_id: DataTypes.STRING,
-      outcome: DataTypes.STRING,
-      ticket_number: DataTypes.INTEGER,
-      errors: json('errors'),
-      data: json('data'),
-    },
-    noTimestamps('import_rows'),
-  );
-  const TicketWatcher = sequelize.define(
-    'TicketWatcher',
-    {
-      ticket_number: { type: DataTypes.INTEGER, primaryKey: true },
-      user_id: { type: DataTypes.INTEGER, primaryKey: true },
-      added_by: DataTypes.INTEGER,
-      reason: DataTypes.STRING,
-      created_at: DataTypes.DATE,
-    },
-    noTimestamps('ticket_watchers'),
-  );
   return {
-    NotificationTemplate,
-    EmailOutbox,
-    ApprovalLinkUse,
-    Attachment,
-    AttachmentDownload,
-    InboundEmail,
-    Import,
-    ImportRow,
-    TicketWatcher,
-    AuditLog,
-    TicketMessage,
-    TicketShare,
-    ApprovalTask,
-    ApprovalGroup,
-    ApprovalGroupMember,
-    Delegation,
-    Notification,
-    OncallPage,
+    ...defineIntegrationModels(sequelize),
     AppMeta,
     Department,
     User,
@@ -481,5 +305,14 @@ export function defineModels(sequelize: Sequelize): Models {
     Ticket,
     TicketEvent,
     AssignmentDecision,
+    TicketMessage,
+    TicketShare,
+    ApprovalTask,
+    ApprovalGroup,
+    ApprovalGroupMember,
+    Delegation,
+    Notification,
+    OncallPage,
+    AuditLog,
   };
 }
