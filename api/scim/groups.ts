@@ -14,7 +14,7 @@ async function groupView(models: Models, row: Model) {
     id: String(id),
     displayName: row.get('display_name') as string,
     ...(row.get('external_id') ? { externalId: row.get('external_id') as string } : {}),
-    members: users.map((u) => ({ value: String(u.get('id')), display: u.get('name') as string, type: 'User', $ref: `../Users/${String(u.get('id'))}` })),
+    members: users.map((u) => ({ value: String(u.get('id')), type: 'User', $ref: `${SCIMMY.Resources.User.basepath()}/${String(u.get('id'))}` })),
     meta: { created: new Date(row.get('created_at') as string), lastModified: new Date(row.get('updated_at') as string), version: etagOf(row.get('version') as number) },
   };
 }
@@ -24,6 +24,8 @@ async function groupView(models: Models, row: Model) {
  * table (api/scim/access.ts): joining "Service Desk Agents" makes an agent of IT Service Desk.
  */
 export function declareGroups(): void {
+  // A member's display name is the person's, not the client's to set: not offered rather than silently ignored.
+  SCIMMY.Schemas.Group.definition.truncate(...['members.display']);
   SCIMMY.Resources.declare(SCIMMY.Resources.Group)
     .ingress(async (resource, instance, ctx: ScimContext) => {
       const data = instance as unknown as ScimGroupIn;

@@ -33,6 +33,11 @@ const tokenMatches = (given: string, expected: string) => {
   return crypto.timingSafeEqual(a, b);
 };
 
+function bearerValid(req: Request, expected: string): boolean {
+  const token = /^Bearer (.+)$/i.exec(req.header('authorization') ?? '')?.[1]?.trim();
+  return !!token && tokenMatches(token, expected);
+}
+
 /**
  * The SCIM 2.0 service provider (RFC 7643/7644) at /scim/v2, built on SCIMMY's schemas,
  * filters and PATCH and scimmy-routers' endpoints. Two things Express 5 needs from us:
@@ -51,6 +56,14 @@ export function createScimRouter({ models, client, logger, settings }: { models:
     // Every resource carries its version as a weak ETag (RFC 7644 §3.14).
     const send = res.send.bind(res);
     res.send = (body?: unknown) => {
+      // SCIMMY leaves `schemas` out when `attributes` narrows a resource; RFC 7643 §3 always returns it.
+      const schemasFor = req.path.startsWith('/Users') ? ['urn:ietf:params:scim:schemas:core:2.0:User'] : req.path.startsWith('/Groups') ? ['urn:ietf:params:scim:schemas:core:2.0:Group'] : null;
+      const withSchemas = (r: Record<string, unknown>) => (r && typeof r === 'object' && !r.schemas && schemasFor ? { schemas: schemasFor, ...r } : r);
+      if (body && typeof body === 'object' && !Buffer.isBuffer(body)) {
+        const b = body as { Resources?: Array<Record<string, unknown>> } & Record<string, unknown>;
+        if (Array.isArray(b.Resources)) b.Resources = b.Resources.map(withSchemas);
+        else body = withSchemas(JSON.parse(JSON.stringify(b)) as Record<string, unknown>);
+      }
       const version = (body as { meta?: { version?: string } } | undefined)?.meta?.version;
       if (typeof version === 'string' && !res.headersSent) res.setHeader('ETag', version);
       return send(body);
@@ -58,13 +71,18 @@ export function createScimRouter({ models, client, logger, settings }: { models:
     next();
   });
 
+  // Discovery endpoints are read-only: other methods are 405 (RFC 7644 §4), not the routers' 404.
+  router.all(/^\/(ServiceProviderConfig|ResourceTypes|Schemas)(\/.*)?$/, (req: Request, res: Response, next: NextFunction) => {
+    if (req.method === 'GET' || req.method === 'HEAD' || !bearerValid(req, settings.token)) return next();
+    res.status(405).setHeader('Allow', 'GET').setHeader('Content-Type', 'application/scim+json');
+    res.send({ schemas: ['urn:ietf:params:scim:api:messages:2.0:Error'], status: '405', detail: `${req.method} is not supported on ${req.path}` });
+  });
+
   const scim = new SCIMMYRouters({
     type: 'bearer',
     docUri: 'https://github.com/ticketing/README.md#scim',
     handler: (req: Request) => {
-      const header = req.header('authorization') ?? '';
-      const token = /^Bearer (.+)$/i.exec(header)?.[1]?.trim();
-      if (!token || !tokenMatches(token, settings.token)) throw new Error('A valid SCIM bearer token is required');
+      if (!bearerValid(req, settings.token)) throw new Error('A valid SCIM bearer token is required');
       return actor.label;
     },
     context: (req: Request): ScimContext => ({

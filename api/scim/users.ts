@@ -37,13 +37,13 @@ export async function toScimUser(models: Models, person: PersonView): Promise<{ 
     displayName: person.name,
     ...(person.title ? { title: person.title } : {}),
     active: person.active,
-    emails: [{ value: person.email, type: 'work', primary: true }],
-    ...(person.location ? { addresses: [{ type: 'work', locality: person.location, formatted: person.location, primary: true }] } : {}),
-    groups: groupRows.map((g) => ({ value: String(g.get('id')), display: g.get('display_name') as string, $ref: `../Groups/${String(g.get('id'))}` })),
+    emails: [{ value: person.email }],
+    ...(person.location ? { addresses: [{ locality: person.location }] } : {}),
+    groups: groupRows.map((g) => ({ value: String(g.get('id')), display: g.get('display_name') as string, $ref: `${SCIMMY.Resources.Group.basepath()}/${String(g.get('id'))}` })),
     [ENTERPRISE]: {
       ...(person.employeeNumber ? { employeeNumber: person.employeeNumber } : {}),
       ...(department ? { department: department.get('name') as string } : {}),
-      ...(manager ? { manager: { value: String(manager.get('id')), displayName: manager.get('name') as string } } : {}),
+      ...(manager ? { manager: { value: String(manager.get('id')), $ref: `${SCIMMY.Resources.User.basepath()}/${String(manager.get('id'))}` } } : {}),
     },
     meta: { created: new Date(person.createdAt), lastModified: new Date(person.updatedAt), version: etagOf(person.version) },
   };
@@ -67,9 +67,9 @@ async function departmentFor(ctx: ScimContext, name: string | undefined): Promis
 async function columnsFrom(ctx: ScimContext, data: ScimUserIn, selfId: number | null): Promise<PersonColumns> {
   const userName = data.userName?.trim();
   if (!userName) throw bad('userName is required');
-  const email = (data.emails?.find((e) => e.primary)?.value ?? data.emails?.[0]?.value ?? (userName.includes('@') ? userName : undefined))?.trim().toLowerCase();
+  const email = (data.emails?.[0]?.value ?? (userName.includes('@') ? userName : undefined))?.trim().toLowerCase();
   if (!email || !/^[^\s@]+@[^\s@]+$/.test(email)) throw bad('emails: a work email is required (or a userName that is an email address)');
-  const name = (data.displayName ?? data.name?.formatted ?? [data.name?.givenName, data.name?.familyName].filter(Boolean).join(' ')).trim() || userName;
+  const name = (data.displayName ?? data.name?.formatted ?? '').trim() || userName;
   const enterprise = data[ENTERPRISE] ?? {};
   let managerId: number | null = null;
   if (enterprise.manager?.value) {
@@ -78,14 +78,14 @@ async function columnsFrom(ctx: ScimContext, data: ScimUserIn, selfId: number | 
       throw bad(`${ENTERPRISE}:manager.value "${enterprise.manager.value}" is not a User id of this service provider`);
     }
   }
-  const address = data.addresses?.find((a) => a.primary) ?? data.addresses?.find((a) => a.type === 'work') ?? data.addresses?.[0];
+  const address = data.addresses?.[0];
   return {
     user_name: userName.slice(0, 191),
     external_id: data.externalId?.slice(0, 191) ?? null,
     email: email.slice(0, 254),
     name: name.slice(0, 120),
     title: data.title?.slice(0, 120) ?? null,
-    location: (address?.locality ?? address?.formatted)?.slice(0, 80) ?? null,
+    location: address?.locality?.slice(0, 80) ?? null,
     employee_number: enterprise.employeeNumber?.slice(0, 64) ?? null,
     department_id: await departmentFor(ctx, enterprise.department),
     manager_id: managerId,
@@ -103,6 +103,21 @@ async function ensureUnique(ctx: ScimContext, columns: PersonColumns, selfId: nu
 }
 
 export function declareUsers(): void {
+  // People are reached, notified and linked at sign-in by their work address, so this provider
+  // requires one and says so in its published schema (RFC 7643 §7 lets a provider mark more required).
+  // The published schema is what this directory keeps: attributes it would silently drop are
+  // not offered (RFC 7643 §7), so a client knows before it sends them.
+  SCIMMY.Schemas.User.definition.truncate(...[
+    'nickName', 'profileUrl', 'userType', 'preferredLanguage', 'locale', 'timezone', 'password',
+    'phoneNumbers', 'ims', 'photos', 'entitlements', 'roles', 'x509Certificates',
+    'name.familyName', 'name.givenName', 'name.middleName', 'name.honorificPrefix', 'name.honorificSuffix',
+    'emails.type', 'emails.primary', 'emails.display',
+    'addresses.formatted', 'addresses.streetAddress', 'addresses.region', 'addresses.postalCode', 'addresses.country', 'addresses.type', 'addresses.primary',
+  ]);
+  SCIMMY.Schemas.EnterpriseUser.definition.truncate(...['costCenter', 'organization', 'division', 'manager.displayName']);
+  const emails = SCIMMY.Schemas.User.definition.attribute('emails');
+  emails.config.required = true;
+  emails.subAttributes!.find((a) => a.name === 'value')!.config.required = true;
   SCIMMY.Resources.declare(SCIMMY.Resources.User)
     .extend(SCIMMY.Schemas.EnterpriseUser, false)
     .ingress((resource, instance, ctx: ScimContext) =>

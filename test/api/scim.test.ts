@@ -51,7 +51,7 @@ async function asNewHire(n: number, method: string, path: string, body?: unknown
     headers: { authorization: `Bearer ${newHireTokens.get(n)}`, 'content-type': 'application/json', 'Idempotency-Key': crypto.randomUUID() },
     body: body ? JSON.stringify(body) : undefined,
   });
-  return { status: response.status, body: await response.json() };
+  return { status: response.status, body: (await response.json()) as any };
 }
 
 const purchase = (n: number) =>
@@ -154,7 +154,7 @@ describe('provisioning story', () => {
     expect(off.body.active).toBe(false);
     const ticket = await asNewHire(1, 'GET', `/tickets/${ids.firstTicket}`);
     const step = ticket.body.data.approval.steps[0];
-    expect(step.delegatedTo).toEqual({ [ids.maya]: Number(ids.carla) });
+    expect(step.delegatedTo).toEqual({ [ids.maya!]: Number(ids.carla) });
     const events = await asNewHire(1, 'GET', `/tickets/${ids.firstTicket}/events`);
     const handed = events.body.data.find((e: { type: string }) => e.type === 'approval_delegated');
     expect(handed).toBeDefined();
