@@ -31,6 +31,12 @@ const ConfigSchema = z.object({
   WEB_PORT: port.default(3000),
   PUBLIC_WEB_URL: optionalString,
   IDENTITY_PORT: port.default(3002),
+  /**
+   * `local` trusts the bundled demo issuer (anyone reaching it signs in as anyone), so it is
+   * never implied: `npm start` and the tests set it; otherwise AUTH0_DOMAIN names the issuer.
+   */
+  IDENTITY_MODE: z.preprocess((v) => (v === '' ? undefined : v), z.enum(['local', 'auth0']).optional()),
+  NODE_ENV: optionalString,
   AUTH0_DOMAIN: optionalString,
   AUTH0_AUDIENCE: z.string().default('https://api.ticketing.local'),
   AUTH0_CLIENT_ID: z.string().default('ticketing-portal'),
@@ -85,8 +91,12 @@ export interface Config {
   };
   api: { host: string; port: number; publicUrl: string };
   web: { port: number; publicUrl: string };
+  /** NODE_ENV=production: nothing meant for a developer's machine may run (the local issuer above all). */
+  production: boolean;
   identity: {
-    /** The issuer the API trusts: the local OIDC provider unless AUTH0_DOMAIN is set. */
+    /** Which issuer is trusted: AUTH0_DOMAIN's, the local demo one (only when asked for), or none yet (entry points refuse to start). */
+    mode: 'local' | 'auth0' | 'unset';
+    /** The issuer the API trusts: the Auth0 tenant, or the local OIDC provider in local mode. */
     issuerUrl: string;
     /** Whether the local issuer must run (false when a real Auth0 tenant is configured). */
     local: boolean;
@@ -132,6 +142,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     throw new ConfigError(`Invalid configuration: DATABASE_URL must start with mysql:// or sqlite:, got "${databaseUrl}"`);
   }
   const auth0Domain = raw.AUTH0_DOMAIN?.replace(/\/+$/, '');
+  if (auth0Domain && raw.IDENTITY_MODE === 'local') {
+    throw new ConfigError('Invalid configuration: IDENTITY_MODE=local and AUTH0_DOMAIN are both set; unset one of them (AUTH0_DOMAIN for a real tenant, IDENTITY_MODE=local for the demo issuer)');
+  }
+  if (!auth0Domain && raw.IDENTITY_MODE === 'auth0') {
+    throw new ConfigError('Invalid configuration: IDENTITY_MODE=auth0 needs AUTH0_DOMAIN (your tenant, e.g. acme.eu.auth0.com)');
+  }
+  const identityMode = auth0Domain ? 'auth0' : raw.IDENTITY_MODE === 'local' ? 'local' : 'unset';
   const issuerUrl = auth0Domain
     ? `${auth0Domain.startsWith('http') ? auth0Domain : `https://${auth0Domain}`}/`
     : `http://127.0.0.1:${raw.IDENTITY_PORT}/`;
@@ -157,9 +174,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       publicUrl: raw.PUBLIC_API_URL ?? `http://127.0.0.1:${raw.API_PORT}`,
     },
     web: { port: raw.WEB_PORT, publicUrl: raw.PUBLIC_WEB_URL ?? `http://127.0.0.1:${raw.WEB_PORT}` },
+    production: raw.NODE_ENV === 'production',
     identity: {
+      mode: identityMode,
       issuerUrl,
-      local: !auth0Domain,
+      local: identityMode === 'local',
       localPort: raw.IDENTITY_PORT,
       audience: raw.AUTH0_AUDIENCE,
       clientId: raw.AUTH0_CLIENT_ID,
@@ -192,4 +211,32 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     },
     import: { concurrency: raw.IMPORT_CONCURRENCY },
   };
+}
+
+/**
+ * Why this configuration may not serve sign-ins, or undefined when it may. The API and the
+ * local issuer call it before they listen: a silently trusted local issuer would let anyone
+ * who can bind its port (or reach a proxied copy) sign in as the demo admin.
+ */
+export function identityProblem(config: Pick<Config, 'identity' | 'production'>): string | undefined {
+  const { mode, localPort } = config.identity;
+  if (mode === 'unset') {
+    return (
+      'No identity provider is configured. Set AUTH0_DOMAIN (with AUTH0_AUDIENCE and AUTH0_CLIENT_ID) to trust a real Auth0 tenant, ' +
+      `or IDENTITY_MODE=local to trust the local demo issuer on http://127.0.0.1:${localPort}/ (development only; \`npm start\` sets it).`
+    );
+  }
+  if (mode === 'local' && config.production) {
+    return (
+      'NODE_ENV=production but IDENTITY_MODE=local: the local demo issuer signs anyone in as anyone and must not run in production. ' +
+      'Set AUTH0_DOMAIN (with AUTH0_AUDIENCE and AUTH0_CLIENT_ID) for a real issuer, or run without NODE_ENV=production on a development machine.'
+    );
+  }
+  return undefined;
+}
+
+/** Throws the refusal identityProblem describes, for entry points. */
+export function assertIdentityConfigured(config: Pick<Config, 'identity' | 'production'>): void {
+  const problem = identityProblem(config);
+  if (problem) throw new ConfigError(problem);
 }

@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import readline from 'node:readline';
 import { Connection } from '@temporalio/client';
-import { loadConfig, type Config } from '../lib/config';
+import { assertIdentityConfigured, loadConfig, type Config } from '../lib/config';
 import { createSequelize } from '../lib/db/connection';
 import { migrateToLatest } from '../lib/db/migrate';
 import { defineModels } from '../lib/db/models';
@@ -64,6 +64,8 @@ function localSecret(dataDir: string): string {
 export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const env = { ...process.env, ...options.env };
   const config = loadConfig(env);
+  // Fail before starting anything rather than when the API child refuses the same way.
+  assertIdentityConfigured(config);
   const say = options.say ?? (() => {});
   fs.mkdirSync(config.dataDir, { recursive: true });
   const logStream = options.logFile ? fs.createWriteStream(options.logFile, { flags: 'a' }) : undefined;

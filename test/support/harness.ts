@@ -104,7 +104,7 @@ export async function startHarness(
     tls: false,
     uiUrl: '',
   };
-  const identity: Config['identity'] = { issuerUrl, local: true, localPort: 0, audience: AUDIENCE, clientId: CLIENT_ID };
+  const identity: Config['identity'] = { mode: 'local', issuerUrl, local: true, localPort: 0, audience: AUDIENCE, clientId: CLIENT_ID };
   const logger = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
 
   // Attachments land in a throwaway folder unless the test configures storage itself.
