@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { z } from 'zod';
+import { parseSenderPolicy, type AlignmentPolicy } from '../api/inbound/sender-auth';
 
 /**
  * Every setting the services read, validated once at start so a typo fails
@@ -25,6 +26,8 @@ const ConfigSchema = z.object({
   TEMPORAL_TLS_CERT: optionalString,
   TEMPORAL_TLS_KEY: optionalString,
   TEMPORAL_UI_URL: optionalString,
+  /** How long the API waits for a start or an Update to be confirmed before answering 503 (a worker may be down). */
+  TEMPORAL_REQUEST_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(10_000),
   API_PORT: port.default(3001),
   API_HOST: z.string().default('127.0.0.1'),
   PUBLIC_API_URL: optionalString,
@@ -54,6 +57,8 @@ const ConfigSchema = z.object({
   SUPPORT_ADDRESS: z.email().default('support@ticketing.local'),
   INBOUND_WEBHOOK_USER: z.string().min(1).default('postmark'),
   INBOUND_WEBHOOK_PASSWORD: optionalString,
+  /** Per From: domain, how inbound mail must authenticate: `company.example=strict, partner.example=dmarc` (relaxed alignment otherwise). */
+  INBOUND_TRUSTED_DOMAINS: optionalString,
   INBOUND_REOPEN_RESOLVED: z.enum(['true', 'false']).default('true'),
   /** The category (by code) a ticket raised by email starts in. */
   INBOUND_CATEGORY: z.string().trim().min(1).default('it-hardware'),
@@ -88,6 +93,8 @@ export interface Config {
     tlsCertPath?: string;
     tlsKeyPath?: string;
     uiUrl: string;
+    /** Bound on a start, Update or query the API waits for (absent: 10 s). */
+    requestTimeoutMs?: number;
   };
   api: { host: string; port: number; publicUrl: string };
   web: { port: number; publicUrl: string };
@@ -116,7 +123,7 @@ export interface Config {
     sinkHost: string;
     from: string;
     supportAddress: string;
-    inbound: { user: string; password?: string; reopenResolved: boolean; categoryCode?: string };
+    inbound: { user: string; password?: string; reopenResolved: boolean; categoryCode?: string; trustedDomains?: Record<string, AlignmentPolicy> };
   };
   attachments: {
     dir: string;
@@ -148,6 +155,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (!auth0Domain && raw.IDENTITY_MODE === 'auth0') {
     throw new ConfigError('Invalid configuration: IDENTITY_MODE=auth0 needs AUTH0_DOMAIN (your tenant, e.g. acme.eu.auth0.com)');
   }
+  let trustedDomains: Record<string, AlignmentPolicy>;
+  try {
+    trustedDomains = parseSenderPolicy(raw.INBOUND_TRUSTED_DOMAINS).domains;
+  } catch (err) {
+    throw new ConfigError(`Invalid configuration: INBOUND_TRUSTED_DOMAINS: ${(err as Error).message}`);
+  }
   const identityMode = auth0Domain ? 'auth0' : raw.IDENTITY_MODE === 'local' ? 'local' : 'unset';
   const issuerUrl = auth0Domain
     ? `${auth0Domain.startsWith('http') ? auth0Domain : `https://${auth0Domain}`}/`
@@ -167,6 +180,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       tlsCertPath: raw.TEMPORAL_TLS_CERT,
       tlsKeyPath: raw.TEMPORAL_TLS_KEY,
       uiUrl: raw.TEMPORAL_UI_URL ?? `http://127.0.0.1:${raw.TEMPORAL_UI_PORT}`,
+      requestTimeoutMs: raw.TEMPORAL_REQUEST_TIMEOUT_MS,
     },
     api: {
       host: raw.API_HOST,
@@ -193,7 +207,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       sinkHost: raw.MAIL_SINK_HOST,
       from: raw.MAIL_FROM,
       supportAddress: raw.SUPPORT_ADDRESS,
-      inbound: { user: raw.INBOUND_WEBHOOK_USER, password: raw.INBOUND_WEBHOOK_PASSWORD, reopenResolved: raw.INBOUND_REOPEN_RESOLVED === 'true', categoryCode: raw.INBOUND_CATEGORY },
+      inbound: { user: raw.INBOUND_WEBHOOK_USER, password: raw.INBOUND_WEBHOOK_PASSWORD, reopenResolved: raw.INBOUND_REOPEN_RESOLVED === 'true', categoryCode: raw.INBOUND_CATEGORY, trustedDomains },
     },
     attachments: {
       dir: path.resolve(raw.ATTACHMENTS_DIR ?? path.join(dataDir, 'attachments')),
