@@ -31,7 +31,7 @@ async function main(): Promise<void> {
     const client = new Client({ connection: Connection.lazy({ address: '127.0.0.1:1' }) });
     const app = createApp({
       config: {
-        identity: { issuerUrl: 'http://127.0.0.1:9/', local: true, localPort: 0, audience: 'https://api.ticketing.local', clientId: 'ticketing-portal' },
+        identity: { mode: 'local', issuerUrl: 'http://127.0.0.1:9/', local: true, localPort: 0, audience: 'https://api.ticketing.local', clientId: 'ticketing-portal' },
         temporal: { address: '127.0.0.1:1', embedded: false, devPort: 0, uiPort: 0, namespace: 'default', taskQueue: 'scim-conformance', tls: false, uiUrl: '' },
         attachments: { dir: path.join(dir, 'attachments') },
       },
