@@ -11,7 +11,7 @@ export const WEB_URL = 'http://portal.test';
 export const APP_SECRET = 'test-signing-secret-'.repeat(3);
 
 /** Delivery retries in tests: quick, so an outage's end is noticed within a second or two. */
-export const TEST_EMAIL_RETRY: EmailRetry = { initialIntervalMs: 200, maximumIntervalMs: 1_000 };
+export const TEST_EMAIL_RETRY: EmailRetry = { initialIntervalMs: 500, maximumIntervalMs: 2_000 };
 
 /**
  * How long a simulated Postmark outage lasts. The issue's scenario is 5 minutes
