@@ -113,6 +113,7 @@ export function createApp({ config, client, sequelize, models, logger, rateLimit
         files,
         signer,
         reopenResolved: config.mail?.inbound.reopenResolved ?? true,
+        senderPolicy: { domains: config.mail?.inbound.trustedDomains ?? {} },
         intakeCategoryCode: config.mail?.inbound.categoryCode ?? 'it-hardware',
         logger,
       })
