@@ -19,7 +19,10 @@ declare module 'express-serve-static-core' {
  * directory, not the token, so an admin's change applies at once.
  */
 export function authenticate(identity: Config['identity'], organisation: Organisation): RequestHandler[] {
-  const verifyToken = auth({ issuerBaseURL: identity.issuerUrl, audience: identity.audience, tokenSigningAlg: 'RS256' });
+  // With an internal address for the issuer (containers), keys come from there while `iss` must still be the public URL.
+  const verifyToken = identity.jwksUri
+    ? auth({ issuer: identity.issuerUrl, jwksUri: identity.jwksUri, audience: identity.audience, tokenSigningAlg: 'RS256' })
+    : auth({ issuerBaseURL: identity.issuerUrl, audience: identity.audience, tokenSigningAlg: 'RS256' });
   const resolvePrincipal = async (req: Request, _res: Response, next: NextFunction) => {
     try {
       const payload = req.auth?.payload;
