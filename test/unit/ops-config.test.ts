@@ -3,7 +3,7 @@ import { loadOpsConfig } from '../../lib/ops-config';
 
 describe('operations configuration', () => {
   test('the local issuer can be known by a public URL (its tokens\' iss) and reached by the API at an internal one', () => {
-    const config = loadConfig({ IDENTITY_PUBLIC_URL: 'http://localhost:3002', IDENTITY_INTERNAL_URL: 'http://identity:3002/', IDENTITY_HOST: '0.0.0.0' });
+    const config = loadConfig({ IDENTITY_MODE: 'local', IDENTITY_PUBLIC_URL: 'http://localhost:3002', IDENTITY_INTERNAL_URL: 'http://identity:3002/', IDENTITY_HOST: '0.0.0.0' });
     expect(config.identity).toMatchObject({
       issuerUrl: 'http://localhost:3002/',
       jwksUri: 'http://identity:3002/.well-known/jwks.json',
@@ -13,7 +13,7 @@ describe('operations configuration', () => {
   });
 
   test('without those settings the issuer stays on loopback and the API fetches its discovery document as before', () => {
-    const config = loadConfig({});
+    const config = loadConfig({ IDENTITY_MODE: 'local' });
     expect(config.identity).toMatchObject({ issuerUrl: 'http://127.0.0.1:3002/', jwksUri: undefined, localHost: '127.0.0.1' });
   });
 
