@@ -53,17 +53,14 @@ export interface AppDeps {
   mail?: { postmark?: ServerClient; webUrl?: string };
   /** Resume imports a stopped API process left behind, at start and every minute (the API process sets it; tests call sweep themselves). */
   resumeImports?: boolean;
-<<<<<<< HEAD
   /** Prometheus registry of this process (created when not given). */
   metrics?: Metrics;
   /** Browser origins allowed to call the API cross-origin (CORS_ORIGINS); none by default. */
   corsOrigins?: string[];
   /** When set, /metrics requires `Authorization: Bearer <token>`. */
   metricsToken?: string;
-=======
   /** The SCIM 2.0 endpoint at /scim/v2 exists only when a SCIM token is configured. */
   scim?: ScimSettings;
->>>>>>> main
 }
 
 const SECRET_HEADERS = ['authorization', 'cookie', 'x-postmark-server-token'];
@@ -75,14 +72,10 @@ export function redactRequest(req: { url?: string; headers?: Record<string, unkn
   return { ...req, url, headers };
 }
 
-<<<<<<< HEAD
 // Ids only in the logs, never names or addresses: the ticket a request is about and who made it.
 const TICKET_IN_URL = /^\/api\/v1\/tickets\/(\d+)(?:[/?#]|$)/;
 
-export function createApp({ config, client, sequelize, models, logger, rateLimitPerMinute = 1200, mail, resumeImports = false, ...ops }: AppDeps): Express {
-=======
-export function createApp({ config, client, sequelize, models, logger, rateLimitPerMinute = 1200, mail, resumeImports = false, scim }: AppDeps): Express {
->>>>>>> main
+export function createApp({ config, client, sequelize, models, logger, rateLimitPerMinute = 1200, mail, resumeImports = false, scim, ...ops }: AppDeps): Express {
   const organisation = createOrganisation(models);
   const reads = createTicketReads(models);
   const service = createTicketService({ client, models, organisation, reads, temporal: config.temporal });

@@ -1,9 +1,5 @@
-<<<<<<< HEAD
 import { Client } from '@temporalio/client';
-import { loadConfig } from '../lib/config';
-=======
 import { assertIdentityConfigured, ConfigError, loadConfig } from '../lib/config';
->>>>>>> main
 import { createSequelize } from '../lib/db/connection';
 import { defineModels } from '../lib/db/models';
 import { createLogger } from '../lib/logger';
@@ -18,11 +14,8 @@ import { createApp } from './app';
 /** The API process. Stateless: run as many as needed behind a load balancer. */
 async function main(): Promise<void> {
   const config = loadConfig();
-<<<<<<< HEAD
-  const ops = loadOpsConfig();
-=======
   assertIdentityConfigured(config);
->>>>>>> main
+  const ops = loadOpsConfig();
   const logger = createLogger('api', config.logLevel);
   const tracing = createTracing(ops.tracing, 'api');
   const sequelize = createSequelize(config.database);
@@ -36,7 +29,6 @@ async function main(): Promise<void> {
     postmark: config.mail.apiUrl || config.mail.serverToken !== DEFAULT_SINK_TOKEN ? createPostmarkClient(config.mail) : undefined,
     webUrl: config.web.publicUrl,
   };
-<<<<<<< HEAD
   const app = createApp({
     config,
     client,
@@ -47,10 +39,8 @@ async function main(): Promise<void> {
     resumeImports: true,
     corsOrigins: ops.corsOrigins,
     metricsToken: ops.metricsToken,
+    scim: process.env.SCIM_TOKEN ? { token: process.env.SCIM_TOKEN, clientName: process.env.SCIM_CLIENT_NAME } : undefined,
   });
-=======
-  const app = createApp({ config, client, sequelize, models: defineModels(sequelize), logger, mail, resumeImports: true, scim: process.env.SCIM_TOKEN ? { token: process.env.SCIM_TOKEN, clientName: process.env.SCIM_CLIENT_NAME } : undefined });
->>>>>>> main
   const server = app.listen(config.api.port, config.api.host, () => {
     logger.info({ url: `http://${config.api.host}:${config.api.port}/api/v1` }, 'api listening');
   });
