@@ -33,6 +33,7 @@ import { createImportRunner } from './imports/runner';
 import { createNotificationsRouter } from './routes/notifications';
 import { createReportsRouter } from './routes/reports';
 import { createScimRouter, type ScimSettings } from './scim/router';
+import { createSignInProvisioning, type SignInProvisioningSettings } from '../lib/db/directory';
 import { createTicketsRouter } from './routes/tickets';
 import { createWatchersRouter } from './routes/watchers';
 import { createTicketReads } from './ticket-reads';
@@ -61,6 +62,8 @@ export interface AppDeps {
   metricsToken?: string;
   /** The SCIM 2.0 endpoint at /scim/v2 exists only when a SCIM token is configured. */
   scim?: ScimSettings;
+  /** Verified addresses of these domains become requesters at first sign-in; absent or empty = off. */
+  signInProvisioning?: SignInProvisioningSettings;
 }
 
 const SECRET_HEADERS = ['authorization', 'cookie', 'x-postmark-server-token'];
@@ -75,7 +78,7 @@ export function redactRequest(req: { url?: string; headers?: Record<string, unkn
 // Ids only in the logs, never names or addresses: the ticket a request is about and who made it.
 const TICKET_IN_URL = /^\/api\/v1\/tickets\/(\d+)(?:[/?#]|$)/;
 
-export function createApp({ config, client, sequelize, models, logger, rateLimitPerMinute = 1200, mail, resumeImports = false, scim, ...ops }: AppDeps): Express {
+export function createApp({ config, client, sequelize, models, logger, rateLimitPerMinute = 1200, mail, resumeImports = false, scim, signInProvisioning, ...ops }: AppDeps): Express {
   const organisation = createOrganisation(models);
   const reads = createTicketReads(models);
   const service = createTicketService({ client, models, organisation, reads, temporal: config.temporal });
@@ -174,7 +177,7 @@ export function createApp({ config, client, sequelize, models, logger, rateLimit
   // Per address before authentication (so bad tokens cannot be sprayed for free), then
   // per person after it (so one busy user cannot starve the others behind one proxy).
   v1.use(limiter(rateLimitPerMinute * 5, (req) => ipKeyGenerator(req.ip ?? 'unknown')));
-  v1.use(...authenticate(config.identity, organisation));
+  v1.use(...authenticate(config.identity, organisation, createSignInProvisioning(models, signInProvisioning ?? { domains: [] })));
   v1.use(limiter(rateLimitPerMinute, (req) => `user:${req.principal?.id ?? 'anonymous'}`));
   v1.use(createDirectoryRouter({ organisation }));
   v1.use('/tickets/:number/attachments', createAttachmentsRouter({ files, reads, models }));

@@ -40,6 +40,7 @@ async function main(): Promise<void> {
     corsOrigins: ops.corsOrigins,
     metricsToken: ops.metricsToken,
     scim: process.env.SCIM_TOKEN ? { token: process.env.SCIM_TOKEN, clientName: process.env.SCIM_CLIENT_NAME } : undefined,
+    signInProvisioning: { domains: (process.env.SIGNIN_PROVISIONING_DOMAINS ?? '').split(',').filter((d) => d.trim()) },
   });
   const server = app.listen(config.api.port, config.api.host, () => {
     logger.info({ url: `http://${config.api.host}:${config.api.port}/api/v1` }, 'api listening');
