@@ -59,6 +59,9 @@ const ConfigSchema = z.object({
   /** Loopback unless the sink runs in a container that others reach by name. */
   MAIL_SINK_HOST: z.string().default('127.0.0.1'),
   MAIL_FROM: z.string().default('Service Desk <support@ticketing.local>'),
+  /** Backoff of email delivery while Postmark fails: first retry after this many seconds, doubling up to EMAIL_RETRY_MAX_SECONDS. */
+  EMAIL_RETRY_INITIAL_SECONDS: z.coerce.number().positive().default(5),
+  EMAIL_RETRY_MAX_SECONDS: z.coerce.number().positive().default(300),
   /** The support mailbox; replies go to its plus-address `support+<token>@…`. */
   SUPPORT_ADDRESS: z.email().default('support@ticketing.local'),
   INBOUND_WEBHOOK_USER: z.string().min(1).default('postmark'),
@@ -133,6 +136,8 @@ export interface Config {
     sinkHost: string;
     from: string;
     supportAddress: string;
+    /** Email delivery backoff (always set by loadConfig). */
+    retry?: { initialIntervalMs: number; maximumIntervalMs: number };
     inbound: { user: string; password?: string; reopenResolved: boolean; categoryCode?: string; trustedDomains?: Record<string, AlignmentPolicy> };
   };
   attachments: {
@@ -220,6 +225,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       sinkHost: raw.MAIL_SINK_HOST,
       from: raw.MAIL_FROM,
       supportAddress: raw.SUPPORT_ADDRESS,
+      retry: { initialIntervalMs: raw.EMAIL_RETRY_INITIAL_SECONDS * 1000, maximumIntervalMs: Math.max(raw.EMAIL_RETRY_MAX_SECONDS, raw.EMAIL_RETRY_INITIAL_SECONDS) * 1000 },
       inbound: { user: raw.INBOUND_WEBHOOK_USER, password: raw.INBOUND_WEBHOOK_PASSWORD, reopenResolved: raw.INBOUND_REOPEN_RESOLVED === 'true', categoryCode: raw.INBOUND_CATEGORY, trustedDomains },
     },
     attachments: {

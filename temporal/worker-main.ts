@@ -35,6 +35,7 @@ async function mailDeps(config: Config, models: Models, logger: Logger): Promise
     webUrl: config.web.publicUrl,
     apiUrl: config.api.publicUrl,
     signer: config.appSecret ? createSigner(config.appSecret) : undefined,
+    retry: config.mail.retry,
   };
 }
 
@@ -65,11 +66,13 @@ async function main(): Promise<void> {
     coreMetricsUrl: ops.temporalMetricsBind ? `http://${ops.temporalMetricsBind}/metrics` : undefined,
     logger,
   });
+  // Activities start email delivery workflows with it; it stays open while the worker runs.
+  const client = await connectClient(config.temporal);
   const worker = await createTicketWorker({
     connection,
     namespace: config.temporal.namespace,
     taskQueue: config.temporal.taskQueue,
-    deps: { sequelize, models, logger, oncallWebhookUrl: config.oncallWebhookUrl, mail },
+    deps: { sequelize, models, logger, oncallWebhookUrl: config.oncallWebhookUrl, mail, temporal: { client, taskQueue: config.temporal.taskQueue } },
     logger,
     metrics,
     tracing,
@@ -77,10 +80,8 @@ async function main(): Promise<void> {
     shutdownGraceTime: ops.shutdownGraceMs,
   });
   if (mail) {
-    const client = await connectClient(config.temporal);
     const sweep = await ensureEmailOutboxSweep(client, config.temporal.taskQueue);
     logger.info({ schedule: sweep }, 'email outbox sweep scheduled');
-    await client.connection.close();
   }
   // Readiness turns false as soon as a stop is asked for; Worker.run() handles SIGINT/SIGTERM
   // itself: it stops polling, lets running activities finish (up to the grace time), then resolves.
@@ -91,6 +92,7 @@ async function main(): Promise<void> {
   );
   await worker.run();
   await new Promise<void>((resolve) => http.server.close(() => resolve()));
+  await client.connection.close();
   await connection.close();
   await sequelize.close();
   await tracing.shutdown();
