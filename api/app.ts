@@ -33,6 +33,7 @@ import { createImportRunner } from './imports/runner';
 import { createNotificationsRouter } from './routes/notifications';
 import { createReportsRouter } from './routes/reports';
 import { createScimRouter, type ScimSettings } from './scim/router';
+import { createPeopleAdminRouter } from './routes/people-admin';
 import { createSignInProvisioning, type SignInProvisioningSettings } from '../lib/db/directory';
 import { createTicketsRouter } from './routes/tickets';
 import { createWatchersRouter } from './routes/watchers';
@@ -187,6 +188,7 @@ export function createApp({ config, client, sequelize, models, logger, rateLimit
   v1.use('/approvals', createApprovalsRouter({ reads, service, models, organisation }));
   v1.use('/admin/inbound-emails', createInboundEmailsRouter({ models }));
   // Before the calendar/SLA router: its admins-only guard would refuse leads' reads here.
+  v1.use('/admin/people', createPeopleAdminRouter({ models, client, logger }));
   v1.use('/admin', createAdminConfigRouter({ models }));
   v1.use('/admin', createAdminRouter({ models, client, postmark: mail?.postmark, logger }));
   v1.use('/notifications', createNotificationsRouter({ models }));
