@@ -76,7 +76,11 @@ export const BulkActionBody = z.strictObject({
   reason: trimmed(1, 2000).optional(),
 });
 
-export const BulkApproveBody = z.strictObject({ numbers: TicketNumbers });
+export const BulkApproveBody = z.strictObject({
+  numbers: TicketNumbers,
+  /** The step each ticket showed when the person chose it, keyed by ticket number; a chain that moved on answers 409 for that ticket. */
+  steps: z.record(z.string().regex(/^\d{1,12}$/, 'keys are ticket numbers'), z.number().int().min(0).max(50)).optional(),
+});
 
 const IsoDay = z.iso.date();
 export const DelegationBody = z

@@ -41,9 +41,12 @@ export function createApprovalsRouter({ reads, service, models, organisation }: 
 
   /** Routine requests approved in one go; each ticket answers for itself. */
   router.post('/bulk-approve', async (req, res) => {
-    const { numbers } = parse(BulkApproveBody, req.body ?? {});
+    const { numbers, steps } = parse(BulkApproveBody, req.body ?? {});
     const user = principalOf(req);
-    const results = await forEachTicket(numbers, (number) => service.decideApproval(user, number, 'approve', {}, undefined));
+    const results = await forEachTicket(numbers, (number) => {
+      const step = steps?.[String(number)];
+      return service.decideApproval(user, number, 'approve', step === undefined ? {} : { step }, undefined);
+    });
     sendData(req, res, { results, succeeded: results.filter((r) => r.status === 200).length, failed: results.filter((r) => r.status !== 200).length });
   });
 
