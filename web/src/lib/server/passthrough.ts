@@ -16,7 +16,7 @@ export async function passThrough(
 	if (!token) redirect(303, '/');
 	const hasBody = event.request.method !== 'GET' && event.request.method !== 'HEAD';
 	const headers: Record<string, string> = { authorization: `Bearer ${token}` };
-	for (const name of ['content-type', 'content-length', 'accept']) {
+	for (const name of ['content-type', 'content-length', 'accept', 'last-event-id']) {
 		const value = event.request.headers.get(name);
 		if (value) headers[name] = value;
 	}
@@ -28,7 +28,8 @@ export async function passThrough(
 			body: hasBody ? event.request.body : undefined,
 			// Node's fetch streams a request body only when told it may start answering before the body ends.
 			...(hasBody ? { duplex: 'half' } : {}),
-			signal: AbortSignal.timeout(120_000)
+			// A relayed event stream lives as long as the browser keeps it; uploads and downloads get two minutes.
+			signal: event.request.headers.get('accept')?.includes('text/event-stream') ? event.request.signal : AbortSignal.timeout(120_000)
 		} as RequestInit);
 	} catch {
 		return Response.json({ success: false, error: { code: 'API_UNREACHABLE', message: 'The ticketing service cannot be reached right now. Try again in a moment.' } }, { status: 503 });
@@ -38,7 +39,7 @@ export async function passThrough(
 		return Response.json({ success: false, error: { code: 'UNAUTHENTICATED', message: 'Your session has ended. Sign in again.' } }, { status: 401 });
 	}
 	const answer = new Headers();
-	for (const name of ['content-type', 'content-length', 'content-disposition', 'x-content-type-options', 'cache-control', 'content-security-policy', ...copyHeaders]) {
+	for (const name of ['content-type', 'content-length', 'content-disposition', 'x-content-type-options', 'cache-control', 'content-security-policy', 'x-accel-buffering', ...copyHeaders]) {
 		const value = upstream.headers.get(name);
 		if (value) answer.set(name, value);
 	}
