@@ -1,6 +1,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { demoSubject } from '../../lib/db/demo-org';
+import type { DemoUserKey } from '../support/demo-accounts';
+import { obtainAccessToken } from '../support/oidc-login';
 import { startStack, type Stack } from '../support/stack';
 
 /**
@@ -17,6 +20,8 @@ export interface Portal {
   browser: Browser;
   /** A fresh browser profile signed in as `who` (the button on the issuer's page), at the given width. */
   signIn(who: string, width?: number): Promise<Page>;
+  /** The API as a demo person, with a token from the same issuer, for arranging what a test is not about. */
+  api<T = any>(who: DemoUserKey, method: string, path: string, body?: unknown, headers?: Record<string, string>): Promise<{ status: number; body: T }>;
   close(): Promise<void>;
 }
 
@@ -24,9 +29,28 @@ export async function openPortal(): Promise<Portal> {
   const stack = await startStack();
   const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
   const contexts: BrowserContext[] = [];
+  const tokens = new Map<DemoUserKey, Promise<string>>();
+  const tokenOf = (who: DemoUserKey) => {
+    if (!tokens.has(who)) {
+      tokens.set(
+        who,
+        obtainAccessToken({ issuerUrl: stack.issuerUrl, clientId: 'ticketing-portal', redirectUri: `${stack.webUrl}/auth/callback`, audience: 'https://api.ticketing.local', sub: demoSubject(who) }).then((t) => t.accessToken),
+      );
+    }
+    return tokens.get(who)!;
+  };
   return {
     stack,
     browser,
+    async api(who, method, path, body, headers = {}) {
+      const isForm = body instanceof FormData;
+      const response = await fetch(`${stack.apiUrl}${path}`, {
+        method,
+        headers: { authorization: `Bearer ${await tokenOf(who)}`, ...(body === undefined || isForm ? {} : { 'content-type': 'application/json' }), ...headers },
+        body: body === undefined ? undefined : isForm ? body : JSON.stringify(body),
+      });
+      return { status: response.status, body: (await response.json()) as never };
+    },
     async signIn(who: string, width = 1280) {
       const context = await browser.newContext({ viewport: { width, height: width < 600 ? 740 : 900 } });
       contexts.push(context);
