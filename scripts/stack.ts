@@ -27,6 +27,8 @@ export interface Stack {
   /** The local mailbox (the Postmark sink's pages), when mail goes to the sink. */
   mailboxUrl?: string;
   config: Config;
+  /** True when this start seeded an empty database: the data folder is fresh. */
+  freshlySeeded: boolean;
   stop(): Promise<void>;
   /** The supervised service processes (mail, identity, worker, api, web), restarted with backoff when they crash. */
   services: Supervised[];
@@ -136,6 +138,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       temporalAddress,
       mailboxUrl,
       config,
+      freshlySeeded: seeded,
       stop,
       services,
     };

@@ -55,7 +55,7 @@ export const actions: Actions = {
 		try {
 			await api(event).post(`/tickets/${number}/approval/${decision}`, body, field('key') ? { 'Idempotency-Key': field('key') } : undefined);
 		} catch (err) {
-			if (err instanceof ApiError && err.status < 500) return refused(err, { number, decision });
+			if (err instanceof ApiError && (err.status < 500 || err.code === 'NOT_CONFIRMED')) return refused(err, { number, decision });
 			throw err;
 		}
 		return { number, decision, done: true as const };

@@ -82,7 +82,7 @@ async function attempt<E extends Record<string, unknown>, K extends Record<strin
 		await send();
 	} catch (err) {
 		if (err instanceof ApiError && err.status === 404) error(404, { message: err.message, code: err.code });
-		if (err instanceof ApiError && err.status < 500) return refused(err, { ...extra, ...kept });
+		if (err instanceof ApiError && (err.status < 500 || err.code === 'NOT_CONFIRMED')) return refused(err, { ...extra, ...kept });
 		throw err;
 	}
 	return { ...extra, done: true as const };

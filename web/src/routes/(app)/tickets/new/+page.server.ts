@@ -55,7 +55,7 @@ export const actions: Actions = {
 				text('idempotencyKey') ? { 'Idempotency-Key': text('idempotencyKey') } : undefined
 			));
 		} catch (err) {
-			if (err instanceof ApiError && err.status < 500) return refused(err, { values });
+			if (err instanceof ApiError && (err.status < 500 || err.code === 'NOT_CONFIRMED')) return refused(err, { values });
 			throw err;
 		}
 		redirect(303, `/tickets/${ticket.number}`);
