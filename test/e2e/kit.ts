@@ -44,12 +44,18 @@ export async function openPortal(): Promise<Portal> {
     browser,
     async api(who, method, path, body, headers = {}) {
       const isForm = body instanceof FormData;
-      const response = await fetch(`${stack.apiUrl}${path}`, {
-        method,
-        headers: { authorization: `Bearer ${await tokenOf(who)}`, ...(body === undefined || isForm ? {} : { 'content-type': 'application/json' }), ...headers },
-        body: body === undefined ? undefined : isForm ? body : JSON.stringify(body),
-      });
-      return { status: response.status, body: (await response.json()) as never };
+      // A write the engine did not confirm in time (the worker still bundling on a loaded machine)
+      // is sent again with the same Idempotency-Key, as the API's 503 advises.
+      for (let attempt = 1; ; attempt += 1) {
+        const response = await fetch(`${stack.apiUrl}${path}`, {
+          method,
+          headers: { authorization: `Bearer ${await tokenOf(who)}`, ...(body === undefined || isForm ? {} : { 'content-type': 'application/json' }), ...headers },
+          body: body === undefined ? undefined : isForm ? body : JSON.stringify(body),
+        });
+        const answer = (await response.json()) as { error?: { code?: string } };
+        if (response.status === 503 && answer.error?.code === 'NOT_CONFIRMED' && headers['Idempotency-Key'] && attempt < 6) continue;
+        return { status: response.status, body: answer as never };
+      }
     },
     async signIn(who: string, width = 1280) {
       const context = await browser.newContext({ viewport: { width, height: width < 600 ? 740 : 900 } });

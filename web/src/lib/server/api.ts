@@ -31,7 +31,7 @@ export async function request<T>(path: string, options: RequestOptions): Promise
 		try {
 			return await requestOnce<T>(path, options);
 		} catch (err) {
-			if (!(retriable && attempt < 3 && err instanceof ApiError && err.code === 'NOT_CONFIRMED')) throw err;
+			if (!(retriable && attempt < 5 && err instanceof ApiError && err.code === 'NOT_CONFIRMED')) throw err;
 		}
 	}
 }
