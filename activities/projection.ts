@@ -1,5 +1,5 @@
-import { Op, Transaction, type Model, type ModelStatic } from 'sequelize';
-import { withDeadlockRetry } from '../lib/db/deadlock';
+import { Op, type Model, type ModelStatic, type Transaction } from 'sequelize';
+import { withDeadlockRetry, writeTransactionOptions } from '../lib/db/deadlock';
 import type { ProjectionBatch, TicketState } from '../workflows/definitions';
 import { dueAt, summarise } from '../workflows/domain/sla-clock';
 import type { ActivityDeps } from './index';
@@ -63,9 +63,7 @@ export function createProjectionActivities({ sequelize, models, logger }: Activi
     sqliteQueue = run.catch(() => undefined);
     return run;
   };
-  // SQLite: take the write lock at BEGIN. A deferred transaction that waited behind another
-  // writer finds its snapshot stale and fails at once with SQLITE_BUSY, whatever the timeout.
-  const transactionOptions = innodb ? { isolationLevel: Transaction.ISOLATION_LEVELS.READ_COMMITTED } : { type: Transaction.TYPES.IMMEDIATE };
+  const transactionOptions = writeTransactionOptions(sequelize);
 
   /** INSERT IGNORE of one row; true when this statement inserted it (false: the key was there). */
   async function insertIfAbsent(model: ModelStatic<Model>, values: Row, transaction: Transaction): Promise<boolean> {

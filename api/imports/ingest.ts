@@ -1,4 +1,4 @@
-import { Transform, type Readable } from 'node:stream';
+import { PassThrough, Transform, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import Papa from 'papaparse';
 import type { Models } from '../../lib/db/models';
@@ -18,6 +18,29 @@ function byteCounter(maxBytes: number): Transform {
       if (seen > maxBytes) done(new ApiError(413, 'PAYLOAD_TOO_LARGE', `The file is larger than ${maxBytes / (1024 * 1024)} MB; split it into several imports`));
       else done(null, chunk);
     },
+  });
+}
+
+/** What a refused upload may still send before the answer goes out anyway (then the connection closes). */
+const DRAIN_LIMIT = { bytes: 64 * 1024 * 1024, ms: 30_000 };
+
+/** Reads and drops the rest of a request body, within DRAIN_LIMIT. */
+function drain(upload: Readable): Promise<void> {
+  if (upload.readableEnded || upload.destroyed) return Promise.resolve();
+  return new Promise((resolve) => {
+    let seen = 0;
+    const done = () => {
+      clearTimeout(timer);
+      upload.off('data', count).off('end', done).off('close', done).off('error', done);
+      resolve();
+    };
+    const count = (chunk: Buffer) => {
+      seen += chunk.length;
+      if (seen > DRAIN_LIMIT.bytes) done();
+    };
+    const timer = setTimeout(done, DRAIN_LIMIT.ms);
+    upload.on('data', count).once('end', done).once('close', done).once('error', done);
+    upload.resume();
   });
 }
 
@@ -82,7 +105,18 @@ export async function ingestCsv(models: Models, importId: string, upload: Readab
     }
     await flush();
   };
-  await pipeline(upload, byteCounter(limits.maxBytes), parser, consume);
+  // The request feeds the pipeline through a PassThrough: a refusal mid-way (413, too many
+  // rows, a bad header) then tears down the pipeline but not the request, whose rest is read
+  // and dropped so the client, still sending, receives the 4xx instead of a reset connection.
+  const source = new PassThrough();
+  upload.pipe(source);
+  try {
+    await pipeline(source, byteCounter(limits.maxBytes), parser, consume);
+  } catch (err) {
+    upload.unpipe(source);
+    await drain(upload);
+    throw err;
+  }
   if (rows === 0) throw new ApiError(422, 'EMPTY_CSV', 'The file has a header but no rows', [{ field: '(file)', message: 'has no rows' }]);
   return { rows };
 }

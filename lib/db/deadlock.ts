@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import { Transaction, type Sequelize, type TransactionOptions } from 'sequelize';
 
 /**
  * InnoDB breaks a lock cycle by rolling one transaction back (ER_LOCK_DEADLOCK, 1213) and
@@ -39,4 +40,15 @@ export async function withDeadlockRetry<T>(work: () => Promise<T>, { logger, wha
       await new Promise((resolve) => setTimeout(resolve, 10 * 2 ** attempt + Math.random() * 20 * attempt));
     }
   }
+}
+
+/**
+ * Options for a short write transaction on either database: READ COMMITTED on InnoDB (no
+ * gap locks, so inserts of unrelated keys never wait on each other); on SQLite the write
+ * lock taken at BEGIN, since a deferred transaction that waited behind another writer
+ * finds its snapshot stale and fails however long its busy timeout.
+ */
+export function writeTransactionOptions(sequelize: Sequelize): TransactionOptions {
+  const dialect = sequelize.getDialect();
+  return dialect === 'mysql' || dialect === 'mariadb' ? { isolationLevel: Transaction.ISOLATION_LEVELS.READ_COMMITTED } : { type: Transaction.TYPES.IMMEDIATE };
 }
