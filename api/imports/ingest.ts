@@ -10,12 +10,12 @@ export const IMPORT_LIMITS = { maxBytes: 20 * 1024 * 1024, maxRows: 50_000, maxC
 
 const BATCH = 500;
 
-function byteCounter(maxBytes: number): Transform {
+function byteCounter(maxBytes: number, refuse: (err: ApiError) => ApiError): Transform {
   let seen = 0;
   return new Transform({
     transform(chunk: Buffer, _encoding, done) {
       seen += chunk.length;
-      if (seen > maxBytes) done(new ApiError(413, 'PAYLOAD_TOO_LARGE', `The file is larger than ${maxBytes / (1024 * 1024)} MB; split it into several imports`));
+      if (seen > maxBytes) done(refuse(new ApiError(413, 'PAYLOAD_TOO_LARGE', `The file is larger than ${maxBytes / (1024 * 1024)} MB; split it into several imports`)));
       else done(null, chunk);
     },
   });
@@ -67,15 +67,18 @@ export async function ingestCsv(models: Models, importId: string, upload: Readab
     batch = [];
     await models.ImportRow.bulkCreate(pending);
   };
+  // Our own refusal, kept: the pipeline may reject with the AbortError of tearing itself down instead.
+  let refusal: ApiError | undefined;
+  const refuse = (err: ApiError) => (refusal ??= err);
   const consume = async (source: AsyncIterable<Record<string, unknown>>) => {
     for await (const record of source) {
       rows += 1;
-      if (rows > limits.maxRows) throw new ApiError(422, 'TOO_MANY_ROWS', `The file has more than ${limits.maxRows} rows; split it into several imports`);
+      if (rows > limits.maxRows) throw refuse(new ApiError(422, 'TOO_MANY_ROWS', `The file has more than ${limits.maxRows} rows; split it into several imports`));
       const { __parsed_extra: extra, ...fields } = record;
       if (!header) {
         header = Object.keys(fields);
         const problems = headerProblems(header);
-        if (problems.length > 0) throw new ApiError(422, 'INVALID_CSV_HEADER', 'The header row does not describe tickets', problems);
+        if (problems.length > 0) throw refuse(new ApiError(422, 'INVALID_CSV_HEADER', 'The header row does not describe tickets', problems));
       }
       const cells: Cells = {};
       const errors: Array<{ field: string; message: string }> = [];
@@ -111,11 +114,11 @@ export async function ingestCsv(models: Models, importId: string, upload: Readab
   const source = new PassThrough();
   upload.pipe(source);
   try {
-    await pipeline(source, byteCounter(limits.maxBytes), parser, consume);
+    await pipeline(source, byteCounter(limits.maxBytes, refuse), parser, consume);
   } catch (err) {
     upload.unpipe(source);
     await drain(upload);
-    throw err;
+    throw refusal ?? err;
   }
   if (rows === 0) throw new ApiError(422, 'EMPTY_CSV', 'The file has a header but no rows', [{ field: '(file)', message: 'has no rows' }]);
   return { rows };

@@ -70,8 +70,11 @@ export function createImportRunner({ models, organisation, service, logger, conc
     await withDeadlockRetry(
       () =>
         sequelize.transaction(writeTransactionOptions(sequelize), async (transaction) => {
-          const [held] = await models.Import.update({ lease_until: new Date(Date.now() + LEASE_MS) }, { where: { id: importId, lease_owner: owner }, transaction });
-          if (held === 0) throw new LeaseLost(`lost the lease on import ${importId}`);
+          // The import's row, locked by its key: whoever takes the lease over waits for this
+          // transaction, and this one sees the owner as it is. (Not an UPDATE's row count:
+          // MySQL counts changed rows, and a renewal within the same second changes none.)
+          const lease = await models.Import.findByPk(importId, { attributes: ['lease_owner'], lock: transaction.LOCK.UPDATE, transaction });
+          if (lease?.get('lease_owner') !== owner) throw new LeaseLost(`lost the lease on import ${importId}`);
           const [changed] = await models.ImportRow.update(
             { outcome, ticket_number: ticketNumber, errors, data: null },
             { where: { import_id: importId, row_number: rowNumber, outcome: 'pending' }, transaction },
@@ -115,8 +118,10 @@ export function createImportRunner({ models, organisation, service, logger, conc
     let lost = false;
     const heartbeat = setInterval(() => {
       models.Import.update({ lease_until: new Date(Date.now() + LEASE_MS) }, { where: { id: importId, lease_owner: owner } })
-        .then(([renewed]) => {
-          if (renewed === 0) lost = true;
+        .then(async ([renewed]) => {
+          if (renewed > 0) return;
+          const lease = await models.Import.findByPk(importId, { attributes: ['lease_owner'] });
+          if (lease?.get('lease_owner') !== owner) lost = true;
         })
         .catch((err: unknown) => logger.warn({ err, importId }, 'import lease renewal failed'));
     }, LEASE_MS / 4);
