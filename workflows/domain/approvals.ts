@@ -68,6 +68,17 @@ export interface ResolvedStep {
   escalateAfterHours: number | null;
 }
 
+/** A step the org chart left without an eligible approver, and what its rule did about it. */
+export interface StepAdjustment {
+  /** The step's index in the rule (before any skipped step was taken out). */
+  step: number;
+  name: string;
+  resolution: 'skipped' | 'escalated';
+  reason: string;
+  /** Who the step went to when it was escalated. */
+  approverIds?: number[];
+}
+
 export class ApprovalConfigError extends Error {
   constructor(
     readonly field: string,
@@ -154,6 +165,8 @@ export interface StepState extends ResolvedStep {
   startedAt: string | null;
   remindedAt: string | null;
   escalatedAt: string | null;
+  /** Business minutes the step stood still while information was requested (absent: none, or a ticket from before the pause). */
+  pausedMinutes?: number;
 }
 
 export interface ChainState {
