@@ -81,11 +81,7 @@ export function openChain(ticket: TicketSnapshot, now: Date): ApprovalChange | n
     chain,
     event: {
       type: 'approval_requested',
-      data: {
-        steps: steps.map((s) => ({ name: s.name, approverIds: s.approverIds, required: s.required })),
-        // Steps the org chart left without an approver, and what the rule did about them.
-        ...(approval?.adjustments?.length ? { adjustments: approval.adjustments } : {}),
-      },
+      data: { steps: steps.map((s) => ({ name: s.name, approverIds: s.approverIds, required: s.required })) },
     },
     notices: approverNotices(ticket, chain, 'approval_requested', ''),
   };

@@ -142,6 +142,11 @@ export class TicketEntity implements TicketSnapshot {
 
   /** Puts the ticket in front of its approvers when its category needs approval. */
   beginApproval(now: Date): void {
+    // Steps the org chart left with nobody eligible: the timeline says which, what was done, and why.
+    for (const adjustment of this.config.approval?.adjustments ?? []) {
+      const { resolution, ...data } = adjustment;
+      this.recordSystem(now, { type: resolution === 'skipped' ? 'approval_step_skipped' : 'approval_step_escalated', data });
+    }
     const opened = openChain(this, now);
     if (!opened) return;
     this.state.approval = opened.chain;

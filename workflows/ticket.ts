@@ -50,10 +50,10 @@ const { projectTicket, chooseAssignee } = proxyActivities<Activities>({
 });
 // `notify` only writes the in-portal notification and the email outbox rows (delivery to
 // Postmark happens off the ticket), so it too is retried until the database answers: a
-// notification is never lost to an outage, however long.
+// notification is never lost to an outage, however long (no maximumAttempts: unlimited).
 const { notify } = proxyActivities<Activities>({
   startToCloseTimeout: '30 seconds',
-  retry: { initialInterval: '1 second', maximumInterval: '1 minute', backoffCoefficient: 2, maximumAttempts: 0 },
+  retry: { initialInterval: '1 second', maximumInterval: '1 minute', backoffCoefficient: 2 },
 });
 // Paging reaches outside: bounded, so a dead webhook is recorded as a failed escalation.
 const { pageOnCall } = proxyActivities<Activities>({

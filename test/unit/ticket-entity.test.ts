@@ -24,7 +24,7 @@ describe('TicketEntity: opening and assignment', () => {
     const ticket = openTicket(MONDAY_0900);
     expect(pendingTypes(ticket)).toEqual(['created', 'routed', 'sla_started']);
     expect(ticket.state).toMatchObject({ status: 'new', teamId: 10, version: 3 });
-    expect(ticket.effects.map((e) => e.input.kind)).toContain('created');
+    expect(ticket.effects.map((e) => (e.kind === 'notify' ? e.input.kind : 'page'))).toContain('created');
   });
 
   test('when the team round-robins, then the entity asks for an assignee and applies the answer as a system transition to assigned', () => {
@@ -145,7 +145,8 @@ describe('TicketEntity: approvals', () => {
     const ticket = openTicket(MONDAY_0900, { config: twoSteps() });
     expect(ticket.state.status).toBe('pending_approval');
     expect(ticket.pendingProjection().events.find((e) => e.type === 'approval_requested')).toMatchObject({ fromStatus: 'new', toStatus: 'pending_approval' });
-    expect(ticket.effects.find((e) => e.input.kind === 'approval_requested')!.input.recipients.userIds).toEqual([MANAGER]);
+    const notice = ticket.effects.find((e) => e.kind === 'notify' && e.input.kind === 'approval_requested')!;
+    expect(notice.kind === 'notify' && notice.input.recipients.userIds).toEqual([MANAGER]);
     expect(ticket.needsAssignment()).toBe(false);
   });
 
