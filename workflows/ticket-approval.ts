@@ -179,7 +179,9 @@ export function infoAnswered(ticket: TicketSnapshot, actor: Actor, visibility: M
   if (!chain?.infoRequest || state.status !== 'pending_approval') return null;
   const answered = answerInfo(chain);
   if (!state.approvalTimersPause) return { chain: answered, event: { type: 'approval_info_answered', data: { step: chain.current } } };
-  const paused = businessMinutesBetween(usableCalendarOf(ticket), new Date(chain.infoRequest.at), now);
+  // Whole minutes, like the step's hours: a question answered a few milliseconds past the
+  // minute must not push a deadline at closing time over to the next morning.
+  const paused = Math.round(businessMinutesBetween(usableCalendarOf(ticket), new Date(chain.infoRequest.at), now));
   const steps = answered.steps.map((s, i) => (i === chain.current ? { ...s, pausedMinutes: (s.pausedMinutes ?? 0) + paused } : s));
   return { chain: { ...answered, steps }, event: { type: 'approval_info_answered', data: { step: chain.current, pausedBusinessMinutes: paused } } };
 }
