@@ -159,7 +159,8 @@ export function approvalDecision(ticket: TicketSnapshot, action: ApprovalAction,
       const handed = handOver(chain, slot, request.toUserId!, ticket.state.requesterId) as ChainState;
       return {
         chain: handed,
-        event: { type: 'approval_delegated', data: { step, stepName, from: slot, to: request.toUserId, onBehalfOf } },
+        // `reason` is set when the directory hands on a departed approver's step (event data only: no new command).
+        event: { type: 'approval_delegated', data: { step, stepName, from: slot, to: request.toUserId, onBehalfOf, reason: request.reason ?? null } },
         notices: approverNotices(ticket, handed, 'approval_delegated', `:${request.toUserId}`, [slot]),
       };
     }
