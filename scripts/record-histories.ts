@@ -212,23 +212,23 @@ async function main(): Promise<void> {
       const firstRunId = (await handle.describe()).runId;
       const agent = view.assigneeId ? (await organisation.usersByIds([view.assigneeId]))[0]! : undefined;
       const run = async (steps: Step[]) => {
-      for (const [action, who, input = {}] of steps) {
-        const writer = who === 'agent' ? agent! : requester;
-        if (action === 'approve' || action === 'request_info') {
-          const chain = (await handle.query(stateQuery)).approval!;
-          const approver = (await organisation.usersByIds([chain.steps[chain.current]!.approverIds[0]!]))[0]!;
-          const update = action === 'approve' ? approveUpdate : requestInfoUpdate;
-          await handle.executeUpdate(update, { args: [{ actor: actor(approver), step: chain.current, ...(input.question ? { question: String(input.question) } : {}) }] });
-        } else if (action === 'edit_fields') {
-          await handle.executeUpdate(editCustomFieldsUpdate, { args: [{ actor: actor(writer), changes: input }] });
-        } else if (action === 'reply' || action === 'note') {
-          const mentions = await Promise.all(((input.mentions as string[] | undefined) ?? []).map(async (key) => (await organisation.userByEmail(`${key}@example.com`))!.id));
-          const visibility = action === 'note' ? 'internal' : 'public';
-          await handle.executeUpdate(replyUpdate, { args: [{ actor: actor(writer), body: String(input.body), visibility, mentions }] });
-        } else {
-          await handle.executeUpdate(lifecycleUpdates[action], { args: [{ actor: actor(who === 'agent' ? agent! : requester), input }] });
+        for (const [action, who, input = {}] of steps) {
+          const writer = who === 'agent' ? agent! : requester;
+          if (action === 'approve' || action === 'request_info') {
+            const chain = (await handle.query(stateQuery)).approval!;
+            const approver = (await organisation.usersByIds([chain.steps[chain.current]!.approverIds[0]!]))[0]!;
+            const update = action === 'approve' ? approveUpdate : requestInfoUpdate;
+            await handle.executeUpdate(update, { args: [{ actor: actor(approver), step: chain.current, ...(input.question ? { question: String(input.question) } : {}) }] });
+          } else if (action === 'edit_fields') {
+            await handle.executeUpdate(editCustomFieldsUpdate, { args: [{ actor: actor(writer), changes: input }] });
+          } else if (action === 'reply' || action === 'note') {
+            const mentions = await Promise.all(((input.mentions as string[] | undefined) ?? []).map(async (key) => (await organisation.userByEmail(`${key}@example.com`))!.id));
+            const visibility = action === 'note' ? 'internal' : 'public';
+            await handle.executeUpdate(replyUpdate, { args: [{ actor: actor(writer), body: String(input.body), visibility, mentions }] });
+          } else {
+            await handle.executeUpdate(lifecycleUpdates[action], { args: [{ actor: actor(who === 'agent' ? agent! : requester), input }] });
+          }
         }
-      }
       };
       await run(story.steps);
       if (story.continueAsNewAfterEvents) {
