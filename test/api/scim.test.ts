@@ -10,7 +10,7 @@ let scimUrl: string;
 let purchaseCategoryId: number;
 
 beforeAll(async () => {
-  h = await startHarness({ worker: true, appDeps: { scim: { token: TOKEN, clientName: 'Entra ID' } } });
+  h = await startHarness({ worker: true, appDeps: { scim: { token: TOKEN, clientName: 'Entra ID' }, signInProvisioning: { domains: ['example.com'] } } });
   scimUrl = h.apiUrl.replace(/\/api\/v1$/, '/scim/v2');
   purchaseCategoryId = await h.categoryId('fin-purchase');
 }, 120_000);
@@ -184,5 +184,31 @@ describe('provisioning story', () => {
     const removed = await scim('PATCH', `/Groups/${group.body.id}`, { schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'], Operations: [{ op: 'remove', path: `members[value eq "${hire2.body.id}"]` }] });
     expect(removed.status).toBe(200);
     expect((await asNewHire(2, 'GET', '/me')).body.data.roles).toEqual(['requester']);
+  });
+});
+
+describe('sign-in provisioning', () => {
+  test('a verified address of an allowed domain that is not in the directory becomes a requester at first sign-in, audited', async () => {
+    expect(await h.db.models.User.findOne({ where: { email: 'new.hire3@example.com' } })).toBeNull();
+    const me = await asNewHire(3, 'GET', '/me');
+    expect(me.status).toBe(200);
+    expect(me.body.data).toMatchObject({ email: 'new.hire3@example.com', name: 'New Hire 3', roles: ['requester'] });
+    const audit = await h.db.models.AuditLog.findOne({ where: { entity: 'user', entity_id: String(me.body.data.id), action: 'provision' } });
+    expect(audit?.get('actor_label')).toBe('sign-in provisioning');
+  });
+
+  test('an address of another domain is refused with a message saying whom to ask; a deactivated person is not provisioned again', async () => {
+    const outsider = await asNewHire(5, 'GET', '/me');
+    expect(outsider.status).toBe(403);
+    expect(outsider.body.error.message).toMatch(/\(outsider@partner\.test\) has no account.*Ask .+ <.+@.+> to add you/);
+    // New Hire 1 holds a SCIM account; once the provider lets go of them they cannot come back through sign-in.
+    const hire1 = await h.db.models.User.findOne({ where: { email: 'new.hire1@example.com' } });
+    const released = await scim('DELETE', `/Users/${String(hire1!.get('id'))}`);
+    expect(released.status).toBe(204);
+    expect((await scim('GET', `/Users/${String(hire1!.get('id'))}`)).status).toBe(404);
+    newHireTokens.delete(1);
+    const again = await asNewHire(1, 'GET', '/me');
+    expect(again.status).toBe(403);
+    expect(again.body.error.message).toContain('deactivated');
   });
 });
