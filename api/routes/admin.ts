@@ -20,13 +20,23 @@ function adminsOnly(req: Request, _res: Response, next: NextFunction): void {
   next(principalOf(req).roles.includes('admin') ? undefined : forbidden('Only administrators may change the organisation'));
 }
 
+/**
+ * Leads see the admin console read-only, so they may read calendars (and their preview),
+ * SLA policies and templates; every change, and the audit log, stay with administrators.
+ */
+function leadsReadAdminsWrite(req: Request, res: Response, next: NextFunction): void {
+  const roles = principalOf(req).roles;
+  if (req.method === 'GET' && !req.path.startsWith('/audit') && roles.includes('lead')) return next();
+  adminsOnly(req, res, next);
+}
+
 /** The admin console's configuration endpoints; every change is validated, version-checked and audited. */
 export function createAdminRouter({ models, client, postmark, logger }: { models: Models; client: Client; postmark?: ServerClient; logger: Logger }): Router {
   const router = Router();
   const templates = createNotificationTemplateAdmin({ models, postmark, logger });
   const calendars = createCalendarAdmin({ models, client });
   const policies = createSlaPolicyAdmin({ models });
-  router.use(adminsOnly);
+  router.use(leadsReadAdminsWrite);
 
   router.get('/calendars', async (req, res) => sendData(req, res, await calendars.list()));
   router.get('/calendars/:id/preview', async (req, res) => {

@@ -76,7 +76,7 @@ export function apiClient(stack: Stack) {
       },
       body: body === undefined ? undefined : JSON.stringify(body),
     });
-    return { status: response.status, body: await response.json() };
+    return { status: response.status, body: (await response.json()) as { success: boolean; data: T; error?: unknown } };
   }
   return { call, token };
 }

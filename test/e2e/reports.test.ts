@@ -120,7 +120,7 @@ test('when Lee resolves a ticket, then the reports count it out of the backlog a
   expect(numbers).toEqual(expect.arrayContaining([resolved, open]));
   expect(new Set(tickets.slice(1).map((r) => r[header.indexOf('teamName')]))).toEqual(new Set(['IT Service Desk']));
 
-  await page.locator('details.report-data').first().evaluate((d) => ((d as HTMLDetailsElement).open = true));
+  await page.locator('details.report-data').first().evaluate((d) => d.setAttribute('open', ''));
   await screenshot(page, 'reports-desktop', true);
 }, 240_000);
 
@@ -130,7 +130,7 @@ test('when the reports are opened on a 320 px phone in the dark theme, then noth
   await page.goto(`${stack.webUrl}/reports?range=30d`);
   await page.getByTestId('report-backlog').waitFor();
 
-  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+  const overflow = await page.evaluate<number>('document.documentElement.scrollWidth - document.documentElement.clientWidth');
   expect(overflow).toBeLessThanOrEqual(0);
   for (const canvas of await page.locator('canvas').all()) {
     const box = (await canvas.boundingBox())!;

@@ -2,14 +2,31 @@ import fs from 'node:fs';
 import path from 'node:path';
 import ts from 'typescript';
 import * as api from '../../api/imports/rows';
-import type * as Preview from '../../web/src/routes/(app)/imports/preview';
+
+interface Problem {
+  row: number;
+  column: string;
+  message: string;
+}
+interface Category {
+  id: number;
+  code: string;
+  name: string;
+  fields: Array<{ key: string }>;
+}
+interface Preview {
+  REQUIRED_COLUMNS: readonly string[];
+  OPTIONAL_COLUMNS: readonly string[];
+  headerProblems(columns: string[], categories: Category[]): Problem[];
+  rowProblems(row: Record<string, string>, rowNumber: number, categories: Category[]): Problem[];
+}
 
 // web/ is an ES-module package that Jest's CommonJS runtime cannot require; the module is
 // plain TypeScript with no imports, so it is compiled to CommonJS here and evaluated as is.
-function loadPreview(): typeof Preview {
+function loadPreview(): Preview {
   const file = path.resolve(__dirname, '../../web/src/routes/(app)/imports/preview.ts');
   const { outputText } = ts.transpileModule(fs.readFileSync(file, 'utf8'), { compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022 } });
-  const module = { exports: {} as typeof Preview };
+  const module = { exports: {} as Preview };
   new Function('module', 'exports', outputText)(module, module.exports);
   return module.exports;
 }
