@@ -1,7 +1,7 @@
 import { STATUSES, PRIORITIES } from '$domain/types';
 import { priorityLabel, statusLabel } from '$lib/labels';
 import { businessDuration } from '$lib/time';
-import type { Priority, TicketEvent, TicketStatus } from '$lib/types';
+import type { Priority, TicketEvent, TicketStatus } from '$contract/types';
 
 /** One timeline entry in words. */
 export interface EventLine {
