@@ -14,7 +14,7 @@ import { forbidden, parse } from '../errors';
 import { PageQuery, RecordId } from '../schemas';
 
 const PreviewQuery = z.strictObject({ from: z.iso.datetime({ offset: true }).optional(), count: z.coerce.number().int().min(1).max(50).default(10) });
-const AuditQuery = PageQuery.extend({ entity: z.string().max(48).optional(), entityId: z.string().max(64).optional() });
+const AuditQuery = PageQuery.extend({ entity: z.string().max(48).optional(), entityId: z.string().max(64).optional(), actorId: z.coerce.number().int().positive().optional() });
 
 function adminsOnly(req: Request, _res: Response, next: NextFunction): void {
   next(principalOf(req).roles.includes('admin') ? undefined : forbidden('Only administrators may change the organisation'));

@@ -46,3 +46,22 @@ describe('the admin console for a lead', () => {
     expect((await h.request('GET', '/admin/audit', { as: 'ada' })).status).toBe(200);
   });
 });
+
+describe('the audit log for the console', () => {
+  test('when Ada renames a department, then the audit entry names her and the actor filter finds it', async () => {
+    const [department] = (await h.request('GET', '/admin/departments', { as: 'ada' })).body.data;
+    const edit = await h.request('PUT', `/admin/departments/${department.id}`, {
+      as: 'ada',
+      body: { name: `${department.name} (renamed)`, headUserId: department.headUserId, expectedVersion: department.version },
+    });
+    expect(edit.status).toBe(200);
+    const me = (await h.request('GET', '/me', { as: 'ada' })).body.data;
+
+    const log = await h.request('GET', `/admin/audit?entity=department&entityId=${department.id}&actorId=${me.id}`, { as: 'ada' });
+
+    expect(log.status).toBe(200);
+    expect(log.body.data[0]).toMatchObject({ actorId: me.id, actorName: 'Ada Admin', action: 'update', before: { name: department.name }, after: { name: `${department.name} (renamed)` } });
+    const nobody = await h.request('GET', `/admin/audit?entity=department&entityId=${department.id}&actorId=999999`, { as: 'ada' });
+    expect(nobody.body.data).toEqual([]);
+  });
+});

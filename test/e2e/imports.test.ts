@@ -77,8 +77,9 @@ test('when Lee imports a CSV with one bad row, then the others become tickets, t
 
   const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId('download-import-errors').click()]);
   const errorsCsv = Papa.parse<string[]>(fs.readFileSync((await download.path())!, 'utf8').trim()).data;
-  expect(errorsCsv).toEqual([['row', 'external_id', 'column', 'message'], ['2', `${run}-2`, 'requester_email', shown[2]!]]);
-  expect(shown[1]).toBe(`${run}-2`);
+  // The page's cells after the row number: external id, column, message; the CSV holds the same.
+  expect(shown.slice(0, 2)).toEqual([`${run}-2`, 'requester_email']);
+  expect(errorsCsv).toEqual([['row', 'external_id', 'column', 'message'], ['2', ...shown]]);
 
   // The list of past imports holds it with its outcome.
   await page.getByRole('link', { name: 'All imports' }).click();

@@ -1,6 +1,6 @@
 import { error } from '@sveltejs/kit';
 import { api } from '$lib/server/session';
-import type { Catalog } from '$lib/types';
+import type { Catalog } from '$contract/types';
 import { mayImport, type ImportView } from './types';
 import type { PageServerLoad } from './$types';
 
