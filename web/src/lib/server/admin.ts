@@ -29,9 +29,11 @@ export interface AuditEntry {
 }
 
 /** Who last changed an entity and when, in words; a fallback when the log cannot say. */
-export async function lastChange(event: AdminEvent, entity: string, entityId: string | number): Promise<string> {
+export async function lastChange(event: AdminEvent, entity: string, entityId?: string | number): Promise<string> {
 	try {
-		const { data } = await api(event).get<AuditEntry[]>(`/admin/audit?entity=${encodeURIComponent(entity)}&entityId=${encodeURIComponent(String(entityId))}&limit=1`);
+		const query = new URLSearchParams({ entity, limit: '1' });
+		if (entityId !== undefined) query.set('entityId', String(entityId));
+		const { data } = await api(event).get<AuditEntry[]>(`/admin/audit?${query}`);
 		const last = data[0];
 		if (last) {
 			const at = new Date(last.at);
@@ -65,7 +67,7 @@ export async function adminWrite<T>(
 		return { ok: true as const, data: result.data };
 	} catch (err) {
 		if (!(err instanceof ApiError)) throw err;
-		if (err.status === 409 && err.code === 'STALE_VERSION' && context.entityId !== undefined) {
+		if (err.status === 409 && err.code === 'STALE_VERSION') {
 			const who = await lastChange(event, context.entity, context.entityId);
 			return {
 				ok: false as const,
