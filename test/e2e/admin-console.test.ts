@@ -69,7 +69,7 @@ test('when Ada adds a holiday on the next working day, then the preview moves pa
   const berlin = calendars.body.data.find((c) => c.name === 'Berlin office hours')!;
   const other = await api.call('PUT', `/admin/calendars/${berlin.id}`, 'ada', { ...berlin, id: undefined, code: undefined, name: 'Berlin office', version: berlin.version });
   expect(other.status).toBe(200);
-  await page.getByLabel('Name', { exact: true }).fill('Berlin office hours (stale)');
+  await page.locator('#cal-name').fill('Berlin office hours (stale)');
   await page.getByRole('button', { name: 'Save calendar' }).click();
   const conflict = page.getByTestId('conflict');
   await conflict.waitFor();
@@ -156,13 +156,19 @@ test('when Ada moves the VIP rule above the network rule, then the next VIP lapt
 test('when Lee opens the console, then he reads the set-up but every editor is read-only and the audit log is not offered', async () => {
   session = await signIn(browser, stack, 'Lee');
   const { page } = session;
-  await open(page, 'Calendars', 'Berlin office hours');
+  await open(page, 'Calendars');
+  await page.getByTestId('calendar-row').first().getByRole('link').click();
   await page.getByTestId('read-only-note').waitFor();
   expect(await page.getByRole('button', { name: 'Save calendar' }).count()).toBe(0);
   expect(await page.getByLabel('Time zone (IANA)').isDisabled()).toBe(true);
   expect(await page.getByTestId('preview-interval').count()).toBeGreaterThan(0);
   expect(await page.getByRole('navigation', { name: 'Admin console' }).getByRole('link', { name: 'Audit log' }).count()).toBe(0);
   await screenshot(page, 'admin-lead-read-only', true);
+  // On a 320 px phone the editor and its preview stack without sideways scrolling.
+  await page.setViewportSize({ width: 320, height: 800 });
+  expect(await page.evaluate<number>('document.documentElement.scrollWidth - document.documentElement.clientWidth')).toBeLessThanOrEqual(0);
+  await screenshot(page, 'admin-calendar-phone', true);
+  await page.setViewportSize({ width: 1280, height: 900 });
 
   await page.getByRole('navigation', { name: 'Admin console' }).getByRole('link', { name: 'Categories', exact: true }).click();
   await page.getByRole('link', { name: 'Purchase request', exact: true }).click();
@@ -179,3 +185,18 @@ test('when Lee opens the console, then he reads the set-up but every editor is r
   const audit = await page.goto(`${stack.webUrl}/admin/audit`);
   expect(audit?.status()).toBe(403);
 }, 240_000);
+
+test("when Ada edits a template's subject, then the preview renders it on the sample ticket and the save is kept", async () => {
+  session = await signIn(browser, stack, 'Ada');
+  const { page } = session;
+  await open(page, 'Templates');
+  await page.getByRole('link', { name: /preview of created$/ }).click();
+  await page.getByTestId('template-preview').waitFor();
+  await page.getByLabel('Subject').fill('Ticket #{{ticket.number}} received: {{ticket.title}}');
+  expect(await page.getByTestId('template-preview').textContent()).toContain('Ticket #1042 received: Laptop for a new analyst');
+  await page.getByRole('button', { name: 'Save template' }).click();
+  await page.getByTestId('saved').waitFor();
+  const saved = await api.call<{ subject: string }>('GET', '/admin/notification-templates/created', 'ada');
+  expect(saved.body.data.subject).toBe('Ticket #{{ticket.number}} received: {{ticket.title}}');
+  await screenshot(page, 'admin-template', true);
+}, 120_000);
