@@ -190,7 +190,7 @@ test("when Ada edits a template's subject, then the preview renders it on the sa
   session = await signIn(browser, stack, 'Ada');
   const { page } = session;
   await open(page, 'Templates');
-  await page.getByRole('link', { name: /preview of created$/ }).click();
+  await page.getByRole('link', { name: 'created', exact: true }).click();
   await page.getByTestId('template-preview').waitFor();
   await page.getByLabel('Subject').fill('Ticket #{{ticket.number}} received: {{ticket.title}}');
   expect(await page.getByTestId('template-preview').textContent()).toContain('Ticket #1042 received: Laptop for a new analyst');
