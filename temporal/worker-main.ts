@@ -29,6 +29,7 @@ async function mailDeps(config: Config, models: Models, logger: Logger): Promise
     webUrl: config.web.publicUrl,
     apiUrl: config.api.publicUrl,
     signer: config.appSecret ? createSigner(config.appSecret) : undefined,
+    retry: config.mail.retry,
   };
 }
 
@@ -41,22 +42,23 @@ async function main(): Promise<void> {
   const models = defineModels(sequelize);
   const mail = await mailDeps(config, models, logger);
   const connection = await connectWorker(config.temporal);
+  // Activities start email delivery workflows with it; it stays open while the worker runs.
+  const client = await connectClient(config.temporal);
   const worker = await createTicketWorker({
     connection,
     namespace: config.temporal.namespace,
     taskQueue: config.temporal.taskQueue,
-    deps: { sequelize, models, logger, oncallWebhookUrl: config.oncallWebhookUrl, mail },
+    deps: { sequelize, models, logger, oncallWebhookUrl: config.oncallWebhookUrl, mail, temporal: { client, taskQueue: config.temporal.taskQueue } },
     logger,
   });
   if (mail) {
-    const client = await connectClient(config.temporal);
     const sweep = await ensureEmailOutboxSweep(client, config.temporal.taskQueue);
     logger.info({ schedule: sweep }, 'email outbox sweep scheduled');
-    await client.connection.close();
   }
   logger.info({ taskQueue: config.temporal.taskQueue, address: config.temporal.address }, 'worker started');
   // Worker.run() handles SIGINT/SIGTERM itself: it drains in-flight tasks, then resolves.
   await worker.run();
+  await client.connection.close();
   await connection.close();
   await sequelize.close();
   logger.info('worker stopped');
