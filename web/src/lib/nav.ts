@@ -25,7 +25,8 @@ export const NAV_ITEMS: readonly NavItem[] = [
 	{ href: '/out-of-office', label: 'Out of office' },
 	{ href: '/reports', label: 'Reports', roles: ['lead', 'manager', 'admin'] },
 	{ href: '/imports', label: 'Imports', roles: ['lead', 'admin'] },
-	{ href: '/admin', label: 'Admin', roles: ['lead', 'admin'], current: (url) => url.pathname.startsWith('/admin') && !url.pathname.startsWith('/admin/people') }
+	{ href: '/admin', label: 'Admin', roles: ['lead', 'admin'], current: (url) => url.pathname.startsWith('/admin') && !url.pathname.startsWith('/admin/people') },
+	{ href: '/admin/people', label: 'People', roles: ['admin'] }
 ];
 
 export function navFor(user: Pick<Me, 'roles'>): NavItem[] {
