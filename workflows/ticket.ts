@@ -3,7 +3,7 @@ import {
   ApplicationFailure,
   allHandlersFinished,
   condition,
-  continueAsNew,
+  makeContinueAsNewFunc,
   patched,
   proxyActivities,
   setCurrentDetails,
@@ -186,7 +186,13 @@ export async function ticketWorkflow(input: TicketWorkflowInput): Promise<Ticket
   };
   // The server suggests continue-as-new as history grows; the configured limit lets operators (and tests) go earlier.
   const historyLimit = input.config.continueAsNewAfterEvents;
-  const shouldContinueAsNew = () => workflowInfo().continueAsNewSuggested || (historyLimit !== undefined && workflowInfo().historyLength > historyLimit);
+  // With Worker Deployment Versioning a ticket is pinned to the build that started it; once a new
+  // build is current the server says so, and continuing as new moves the ticket onto it (the
+  // carried state, not the old history, is all the new code has to understand).
+  const shouldContinueAsNew = () =>
+    workflowInfo().continueAsNewSuggested ||
+    workflowInfo().targetWorkerDeploymentVersionChanged ||
+    (historyLimit !== undefined && workflowInfo().historyLength > historyLimit);
   const hasWork = () =>
     ticket.hasUnprojected() ||
     ticket.effects.length > 0 ||
@@ -218,7 +224,8 @@ export async function ticketWorkflow(input: TicketWorkflowInput): Promise<Ticket
     await condition(() => allHandlersFinished() && !ticket.hasUnprojected() && ticket.effects.length === 0);
     if (ticket.hasUnprojected() || ticket.effects.length > 0) continue;
     if (ticket.isTerminal()) return view();
-    await continueAsNew<typeof ticketWorkflow>({ ...input, carried: { ...ticket.state } });
+    // AUTO_UPGRADE: the next run starts on the deployment's current build instead of this run's pinned one.
+    await makeContinueAsNewFunc<typeof ticketWorkflow>({ initialVersioningBehavior: 'AUTO_UPGRADE' })({ ...input, carried: { ...ticket.state } });
   }
 
   async function runEffect(entity: TicketEntity, effect: Effect): Promise<void> {
