@@ -121,7 +121,8 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       PORT: String(config.web.port),
       HOST: '127.0.0.1',
       ORIGIN: config.web.publicUrl,
-      // Files reach the API through the portal one per request (25 MB each, plus the multipart envelope).
+      // Bodies streamed through the portal to the API: CSV imports up to 20 MB, and attachments one
+      // per request at 25 MB plus the multipart envelope (adapter-node's default is 512 kB).
       BODY_SIZE_LIMIT: '27M',
       API_URL: `http://127.0.0.1:${config.api.port}`,
       OIDC_DOMAIN: issuerBase,
