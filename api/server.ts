@@ -19,7 +19,9 @@ async function main(): Promise<void> {
     postmark: config.mail.apiUrl || config.mail.serverToken !== DEFAULT_SINK_TOKEN ? createPostmarkClient(config.mail) : undefined,
     webUrl: config.web.publicUrl,
   };
-  const app = createApp({ config, client, sequelize, models: defineModels(sequelize), logger, mail, resumeImports: true });
+  const app = createApp({ config, client, sequelize, models: defineModels(sequelize), logger, mail, resumeImports: true, scim: process.env.SCIM_TOKEN ? { token: process.env.SCIM_TOKEN, clientName: process.env.SCIM_CLIENT_NAME } : undefined,
+    signInProvisioning: { domains: (process.env.SIGNIN_PROVISIONING_DOMAINS ?? '').split(',').filter((d) => d.trim()) },
+  });
   const server = app.listen(config.api.port, config.api.host, () => {
     logger.info({ url: `http://${config.api.host}:${config.api.port}/api/v1` }, 'api listening');
   });
