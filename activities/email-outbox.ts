@@ -1,9 +1,13 @@
+import type { Client } from '@temporalio/client';
 import { Op } from 'sequelize';
-import { createMailer } from '../mail/sender';
+import type { Logger } from 'pino';
+import { createOutbox, UNSENT, type DeliveryCounts } from '../mail/outbox';
+import { DEFAULT_EMAIL_RETRY, type MailDeps } from '../mail/sender';
+import { emailDeliveryWorkflowId, type emailDeliveryWorkflow } from '../workflows/email-delivery';
 import type { ActivityDeps } from './index';
 
 export interface OutboxSweepInput {
-  /** Only emails left pending at least this long: the ticket's own retries have had their turn. */
+  /** Only emails left unsent at least this long: their delivery workflow has had its turn. */
   olderThanMinutes: number;
   limit: number;
 }
@@ -16,60 +20,66 @@ export interface OutboxSweepResult {
 }
 
 /**
- * The safety net behind "no email is lost". A ticket's `notify` activity retries a few
- * times and then records its failure and moves on (a long Postmark outage must not wedge
- * the ticket); what it could not send stays `pending` in the outbox. The sweep sends those
- * again from the in-portal notification they belong to (same id, same template, same
- * Message-ID and approval-link key), through the same dedupe, so nothing goes twice.
+ * Starts the delivery workflow of one notification's emails, off the ticket.
+ *
+ * Why a workflow per notification, started here, rather than a worker-side loop over
+ * pending rows: Temporal then owns the retries (durable backoff that survives worker
+ * restarts, no polling, no lease bookkeeping of our own beyond the per-row claim), each
+ * delivery is visible in Temporal UI with its attempts and last error, and the id
+ * (`email-delivery-<notification>`) makes the start idempotent: a retried `notify` finds
+ * the running delivery instead of starting another. A delivery that ends (sent, or gave up
+ * after a day) may be started again by a later retry; it then finds nothing unsent.
+ */
+export function createDeliveryStarter({ temporal, mail, logger }: { temporal?: { client: Client; taskQueue: string }; mail?: MailDeps; logger: Logger }) {
+  return async function startDelivery(notificationId: string, ticketNumber: number, kind: string): Promise<boolean> {
+    if (!temporal) {
+      // Workers always pass a client; without one (a bare createActivities) the sweep sends it.
+      logger.warn({ notification: notificationId }, 'no Temporal client to start email delivery; the outbox sweep will send it');
+      return false;
+    }
+    await temporal.client.workflow.start<typeof emailDeliveryWorkflow>('emailDeliveryWorkflow', {
+      workflowId: emailDeliveryWorkflowId(notificationId),
+      taskQueue: temporal.taskQueue,
+      args: [{ notificationId, ticketNumber, retry: mail?.retry ?? DEFAULT_EMAIL_RETRY }],
+      workflowIdConflictPolicy: 'USE_EXISTING',
+      workflowIdReusePolicy: 'ALLOW_DUPLICATE',
+      staticSummary: `Email "${kind}" for ticket #${ticketNumber}`,
+    });
+    return true;
+  };
+}
+
+/**
+ * Email delivery, off every ticket's critical path: the delivery workflow's activity and
+ * the safety-net sweep behind "no email is lost" (a delivery that gave up, a start that
+ * never happened, rows left by older workers). Both send through the same outbox claims,
+ * so nothing goes twice.
  */
 export function createOutboxActivities({ models, logger, mail }: ActivityDeps) {
-  const mailer = mail ? createMailer({ models, logger, mail }) : undefined;
+  const outbox = mail ? createOutbox({ models, logger, mail }) : undefined;
   return {
+    /** Sends a notification's unsent emails; throws while any failed transiently, for Temporal to retry with backoff. */
+    async deliverNotificationEmails({ notificationId }: { notificationId: string }): Promise<DeliveryCounts> {
+      if (!outbox) return { sent: 0, failed: 0, pending: 0 };
+      const { transient, ...counts } = await outbox.deliver(await outbox.unsentOf(notificationId));
+      if (transient) throw transient;
+      if (counts.sent + counts.failed > 0) logger.info({ notification: notificationId, ...counts }, 'notification emailed');
+      return counts;
+    },
+
     async resendPendingEmails({ olderThanMinutes, limit }: OutboxSweepInput): Promise<OutboxSweepResult> {
-      const result: OutboxSweepResult = { examined: 0, sent: 0, failed: 0, stillPending: 0 };
-      if (!mailer) return result;
+      if (!outbox) return { examined: 0, sent: 0, failed: 0, stillPending: 0 };
       const before = new Date(Date.now() - olderThanMinutes * 60_000);
       const rows = await models.EmailOutbox.findAll({
         // 'sending' this old is a claim whose attempt died mid-send.
-        where: { status: { [Op.in]: ['pending', 'sending'] }, updated_at: { [Op.lte]: before } },
+        where: { status: { [Op.in]: UNSENT }, updated_at: { [Op.lte]: before } },
         order: [['updated_at', 'ASC']],
         limit,
       });
-      // Each outbox row is one person's copy of an in-portal notification, keyed the same way.
-      const notifications = new Map(
-        (await models.Notification.findAll({ where: { id: rows.map((r) => `${r.get('notification_id') as string}:${r.get('user_id') as number}`) } })).map((n) => [n.get('id') as string, n]),
-      );
-      for (const row of rows) {
-        result.examined += 1;
-        const notificationId = row.get('notification_id') as string;
-        const userId = row.get('user_id') as number;
-        const notification = notifications.get(`${notificationId}:${userId}`);
-        if (!notification) {
-          // Nothing to rebuild the email from: say so once rather than retrying forever.
-          await row.update({ status: 'failed', error: 'its in-portal notification is gone; cannot rebuild the email', updated_at: new Date() });
-          result.failed += 1;
-          continue;
-        }
-        try {
-          const counts = await mailer.emailNotification(
-            {
-              id: notificationId,
-              ticketNumber: notification.get('ticket_number') as number,
-              kind: notification.get('kind') as string,
-              title: notification.get('title') as string,
-              body: notification.get('body') as string,
-              recipients: {},
-            },
-            [userId],
-          );
-          result.sent += counts.sent;
-          result.failed += counts.failed;
-        } catch (err) {
-          // Still unreachable: the row stays pending (its attempts counted) for the next sweep.
-          result.stillPending += 1;
-          logger.warn({ notification: notificationId, userId, err }, 'pending email still not sent');
-        }
-      }
+      const { transient, ...counts } = await outbox.deliver(rows);
+      const result = { examined: rows.length, sent: counts.sent, failed: counts.failed, stillPending: counts.pending };
+      // Still unreachable: those rows stay pending (their attempts counted) for the next pass.
+      if (transient) logger.warn({ err: transient, stillPending: counts.pending }, 'pending emails still not sent');
       if (result.examined > 0) logger.info(result, 'email outbox swept');
       return result;
     },

@@ -1,3 +1,4 @@
+import type { Client } from '@temporalio/client';
 import type { Logger } from 'pino';
 import type { Sequelize } from 'sequelize';
 import type { Models } from '../lib/db/models';
@@ -15,6 +16,8 @@ export interface ActivityDeps {
   oncallWebhookUrl?: string;
   /** Email out through Postmark; without it notifications stay in the portal. */
   mail?: MailDeps;
+  /** Where activities start workflows of their own (email delivery): the worker's client and task queue. */
+  temporal?: { client: Client; taskQueue: string };
 }
 
 /** Every activity the workflows may call, built over injected dependencies so tests can pass real ones. */

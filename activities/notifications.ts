@@ -1,14 +1,16 @@
 import { ApplicationFailure } from '@temporalio/common';
 import { Op } from 'sequelize';
-import { createMailer } from '../mail/sender';
+import { createOutbox } from '../mail/outbox';
+import { createDeliveryStarter } from './email-outbox';
 import type { NotifyInput, PageOnCallInput } from '../workflows/definitions';
 import type { ActivityDeps } from './index';
 import { createWatcherDelivery } from './watchers';
 
 type Row = { get(key: string): unknown };
 
-export function createNotificationActivities({ models, logger, oncallWebhookUrl, mail }: ActivityDeps) {
-  const mailer = mail ? createMailer({ models, logger, mail }) : undefined;
+export function createNotificationActivities({ models, logger, oncallWebhookUrl, mail, temporal }: ActivityDeps) {
+  const outbox = mail ? createOutbox({ models, logger, mail }) : undefined;
+  const startDelivery = createDeliveryStarter({ temporal, mail, logger });
   const watchersToNotify = createWatcherDelivery(models);
 
   /** Who a role means for this ticket: the department head for department_manager, the team's leads for team_lead. */
@@ -48,18 +50,29 @@ export function createNotificationActivities({ models, logger, oncallWebhookUrl,
     return userIds.length - existing;
   }
 
+  /** Records the emails and hands them to their delivery workflow; never calls Postmark. */
+  async function queueEmails(input: NotifyInput, userIds: number[]): Promise<number> {
+    if (!outbox) return 0;
+    const unsent = await outbox.record(input, userIds);
+    if (unsent > 0) await startDelivery(input.id, input.ticketNumber, input.kind);
+    return unsent;
+  }
+
   return {
     /**
-     * In-portal notifications, then email. Each row's id is the workflow's stable notification
-     * id plus the recipient, so a retried activity delivers and sends nothing twice. Returns
-     * how many people the notification is for (already delivered ones included).
+     * Records, durably and only that: the in-portal notifications and the email outbox rows.
+     * Email goes out from the delivery workflow this starts, so a slow or failing Postmark
+     * never holds up the ticket; the only thing that can make this fail is our own database
+     * (or Temporal), which the ticket retries until it answers. Each row's id is the
+     * workflow's stable notification id plus the recipient, so a retry records nothing twice.
+     * Returns how many people the notification is for (already delivered ones included).
      */
     async notify(input: NotifyInput): Promise<{ delivered: number; recipients: number[] }> {
       const addressed = await resolveRecipients(input.recipients);
       const recipients = [...addressed, ...(await watchersToNotify(input, addressed))];
       const fresh = await deliver(input, recipients);
-      const emailed = mailer ? await mailer.emailNotification(input, recipients) : undefined;
-      logger.info({ notification: input.id, recipients: recipients.length, fresh, emailed }, 'notification delivered');
+      const emailsUnsent = await queueEmails(input, recipients);
+      logger.info({ notification: input.id, recipients: recipients.length, fresh, emailsUnsent }, 'notification recorded');
       return { delivered: recipients.length, recipients };
     },
 
@@ -75,7 +88,7 @@ export function createNotificationActivities({ models, logger, oncallWebhookUrl,
       const leads = await resolveRecipients({ role: 'team_lead', teamId: input.teamId });
       const page: NotifyInput = { id: input.id, ticketNumber: input.ticketNumber, kind: 'page', title: `Paged: ${input.message}`, body: input.message, recipients: {} };
       await deliver(page, leads);
-      await mailer?.emailNotification(page, leads);
+      await queueEmails(page, leads);
       if (!oncallWebhookUrl) return { summary: `${leads.length} lead(s) notified` };
       const response = await fetch(oncallWebhookUrl, {
         method: 'POST',

@@ -34,6 +34,12 @@ const ConfigSchema = z.object({
   WEB_PORT: port.default(3000),
   PUBLIC_WEB_URL: optionalString,
   IDENTITY_PORT: port.default(3002),
+  /** Interface the local issuer binds; 0.0.0.0 in a container others reach by name. */
+  IDENTITY_HOST: z.string().default('127.0.0.1'),
+  /** The local issuer's URL as browsers see it, which is also the `iss` of its tokens (e.g. http://localhost:3002). */
+  IDENTITY_PUBLIC_URL: z.preprocess((v) => (v === '' ? undefined : v), z.url().optional()),
+  /** How the API reaches the local issuer when that differs from the public URL (e.g. http://identity:3002 in compose). */
+  IDENTITY_INTERNAL_URL: z.preprocess((v) => (v === '' ? undefined : v), z.url().optional()),
   /**
    * `local` trusts the bundled demo issuer (anyone reaching it signs in as anyone), so it is
    * never implied: `npm start` and the tests set it; otherwise AUTH0_DOMAIN names the issuer.
@@ -53,6 +59,9 @@ const ConfigSchema = z.object({
   /** Loopback unless the sink runs in a container that others reach by name. */
   MAIL_SINK_HOST: z.string().default('127.0.0.1'),
   MAIL_FROM: z.string().default('Service Desk <support@ticketing.local>'),
+  /** Backoff of email delivery while Postmark fails: first retry after this many seconds, doubling up to EMAIL_RETRY_MAX_SECONDS. */
+  EMAIL_RETRY_INITIAL_SECONDS: z.coerce.number().positive().default(5),
+  EMAIL_RETRY_MAX_SECONDS: z.coerce.number().positive().default(300),
   /** The support mailbox; replies go to its plus-address `support+<token>@…`. */
   SUPPORT_ADDRESS: z.email().default('support@ticketing.local'),
   INBOUND_WEBHOOK_USER: z.string().min(1).default('postmark'),
@@ -108,6 +117,10 @@ export interface Config {
     /** Whether the local issuer must run (false when a real Auth0 tenant is configured). */
     local: boolean;
     localPort: number;
+    /** Interface the local issuer binds. */
+    localHost?: string;
+    /** Where the API fetches the signing keys when the issuer is reached by another name than its public URL. */
+    jwksUri?: string;
     audience: string;
     clientId: string;
   };
@@ -123,6 +136,8 @@ export interface Config {
     sinkHost: string;
     from: string;
     supportAddress: string;
+    /** Email delivery backoff (always set by loadConfig). */
+    retry?: { initialIntervalMs: number; maximumIntervalMs: number };
     inbound: { user: string; password?: string; reopenResolved: boolean; categoryCode?: string; trustedDomains?: Record<string, AlignmentPolicy> };
   };
   attachments: {
@@ -164,7 +179,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const identityMode = auth0Domain ? 'auth0' : raw.IDENTITY_MODE === 'local' ? 'local' : 'unset';
   const issuerUrl = auth0Domain
     ? `${auth0Domain.startsWith('http') ? auth0Domain : `https://${auth0Domain}`}/`
-    : `http://127.0.0.1:${raw.IDENTITY_PORT}/`;
+    : `${(raw.IDENTITY_PUBLIC_URL ?? `http://127.0.0.1:${raw.IDENTITY_PORT}`).replace(/\/+$/, '')}/`;
+  const internalIssuer = identityMode === 'local' && raw.IDENTITY_INTERNAL_URL ? raw.IDENTITY_INTERNAL_URL.replace(/\/+$/, '') : undefined;
   return {
     dataDir,
     database: { url: databaseUrl, dialect },
@@ -194,6 +210,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       issuerUrl,
       local: identityMode === 'local',
       localPort: raw.IDENTITY_PORT,
+      localHost: raw.IDENTITY_HOST,
+      jwksUri: internalIssuer ? `${internalIssuer}/.well-known/jwks.json` : undefined,
       audience: raw.AUTH0_AUDIENCE,
       clientId: raw.AUTH0_CLIENT_ID,
     },
@@ -207,6 +225,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       sinkHost: raw.MAIL_SINK_HOST,
       from: raw.MAIL_FROM,
       supportAddress: raw.SUPPORT_ADDRESS,
+      retry: { initialIntervalMs: raw.EMAIL_RETRY_INITIAL_SECONDS * 1000, maximumIntervalMs: Math.max(raw.EMAIL_RETRY_MAX_SECONDS, raw.EMAIL_RETRY_INITIAL_SECONDS) * 1000 },
       inbound: { user: raw.INBOUND_WEBHOOK_USER, password: raw.INBOUND_WEBHOOK_PASSWORD, reopenResolved: raw.INBOUND_REOPEN_RESOLVED === 'true', categoryCode: raw.INBOUND_CATEGORY, trustedDomains },
     },
     attachments: {

@@ -27,6 +27,10 @@ export interface MailSink {
   messages(filter?: { to?: string; tag?: string }): SinkMessage[];
   /** Fault injection: the next `count` sends answer `status` (e.g. 500) as an outage would. */
   failNextSends(count: number, status?: number): void;
+  /** Fault injection: every send answers `status` until `durationMs` from now, as a Postmark outage would. */
+  failSendsFor(durationMs: number, status?: number): void;
+  /** How many sends the fault injection refused so far. */
+  refusedSends(): number;
   stop(): Promise<void>;
 }
 
@@ -80,6 +84,8 @@ export async function startMailSink(options: MailSinkOptions): Promise<MailSink>
   const inactive = new Set((options.inactiveRecipients ?? []).map((a) => a.toLowerCase()));
   let nextTemplateId = 10_000;
   let failures: { count: number; status: number } = { count: 0, status: 500 };
+  let outage: { until: number; status: number } = { until: 0, status: 500 };
+  let refused = 0;
 
   function findTemplate(idOrAlias: string | number): StoredTemplate | undefined {
     if (typeof idOrAlias === 'number' || /^\d+$/.test(idOrAlias)) return templates.get(Number(idOrAlias));
@@ -100,9 +106,11 @@ export async function startMailSink(options: MailSinkOptions): Promise<MailSink>
 
   /** Validates and "delivers" one message; answers Postmark's per-message response. */
   function accept(body: Record<string, unknown>, rendered: { subject: string; htmlBody: string | null; textBody: string | null }, template?: StoredTemplate) {
-    if (failures.count > 0) {
-      failures = { ...failures, count: failures.count - 1 };
-      throw new PostmarkFailure(failures.status, 0, 'Simulated outage of the local mail sink.');
+    if (failures.count > 0 || Date.now() < outage.until) {
+      refused += 1;
+      const status = failures.count > 0 ? failures.status : outage.status;
+      if (failures.count > 0) failures = { ...failures, count: failures.count - 1 };
+      throw new PostmarkFailure(status, 0, 'Simulated outage of the local mail sink.');
     }
     const from = str(body.From);
     if (!from) throw new PostmarkFailure(422, 300, "Invalid 'From' address: ''.");
@@ -315,6 +323,10 @@ export async function startMailSink(options: MailSinkOptions): Promise<MailSink>
     failNextSends(count, status = 500) {
       failures = { count, status };
     },
+    failSendsFor(durationMs, status = 500) {
+      outage = { until: Date.now() + durationMs, status };
+    },
+    refusedSends: () => refused,
     stop: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
 }

@@ -1,2 +1,3 @@
 export { ticketWorkflow } from './ticket';
 export { emailOutboxSweepWorkflow } from './email-outbox-sweep';
+export { emailDeliveryWorkflow } from './email-delivery';

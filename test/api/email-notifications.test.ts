@@ -80,16 +80,21 @@ describe('email out through the Postmark client, into the local sink', () => {
     expect(toEmma.map((m) => m.tag).sort()).toEqual(['created', 'public_reply']);
   });
 
-  test('when notify runs twice with the same input, then one email goes; an outage leaves it pending and the retry sends it once', async () => {
+  test('when notify runs while Postmark is down, then it only records; the delivery retries and sends once, and later deliveries send nothing more', async () => {
     const { number } = await raise('Dedupe');
+    // No Temporal client: nothing starts a delivery workflow, so this test drives delivery itself.
     const activities = createActivities({ sequelize: h.db.sequelize, models: h.db.models, logger: pino({ level: 'silent' }), mail });
     const input: NotifyInput = { id: `test-${crypto.randomUUID()}`, ticketNumber: number, kind: 'status_changed', title: `Update on #${number}`, body: 'Dedupe check', recipients: { userIds: [await h.userId('emma')] } };
     sink.failNextSends(1, 503);
-    await expect(activities.notify(input)).rejects.toMatchObject({ statusCode: 503 });
+    expect(await activities.notify(input)).toMatchObject({ delivered: 1 });
     const key = `${input.id}:${await h.userId('emma')}`;
     expect((await h.db.models.EmailOutbox.findByPk(key))!.get('status')).toBe('pending');
+    expect(sink.refusedSends()).toBe(0);
+    await expect(activities.deliverNotificationEmails({ notificationId: input.id })).rejects.toMatchObject({ statusCode: 503 });
+    expect((await h.db.models.EmailOutbox.findByPk(key))!.get('status')).toBe('pending');
     await activities.notify(input);
-    await activities.notify(input);
+    expect(await activities.deliverNotificationEmails({ notificationId: input.id })).toEqual({ sent: 1, failed: 0, pending: 0 });
+    expect(await activities.deliverNotificationEmails({ notificationId: input.id })).toEqual({ sent: 0, failed: 0, pending: 0 });
     const sent = sink.messages().filter((m) => m.metadata.notification === input.id);
     expect(sent).toHaveLength(1);
     const row = (await h.db.models.EmailOutbox.findByPk(key))!;
@@ -104,12 +109,24 @@ describe('email out through the Postmark client, into the local sink', () => {
     const priya = await h.userId('priya');
     const input: NotifyInput = { id: `test-${crypto.randomUUID()}`, ticketNumber: number, kind: 'mention', title: 'Mentioned', body: 'x', recipients: { userIds: [priya, await h.userId('emma')] } };
     await activities.notify(input);
+    expect(await activities.deliverNotificationEmails({ notificationId: input.id })).toEqual({ sent: 1, failed: 1, pending: 0 });
     await activities.notify(input);
+    expect(await activities.deliverNotificationEmails({ notificationId: input.id })).toEqual({ sent: 0, failed: 0, pending: 0 });
     const row = (await h.db.models.EmailOutbox.findByPk(`${input.id}:${priya}`))!;
     expect(row.get('status')).toBe('failed');
     expect(row.get('attempts')).toBe(1);
     expect(row.get('error')).toContain('inactive');
     expect(sink.messages().filter((m) => m.metadata.notification === input.id).map((m) => m.to)).toEqual([emailOf('emma')]);
+  });
+
+  test('when a notification is for a ticket not yet in the read tables, then its email waits rather than going out without a title', async () => {
+    const activities = createActivities({ sequelize: h.db.sequelize, models: h.db.models, logger: pino({ level: 'silent' }), mail });
+    const unprojected = 900_000 + Math.floor(Math.random() * 90_000);
+    const input: NotifyInput = { id: `test-${crypto.randomUUID()}`, ticketNumber: unprojected, kind: 'created', title: 'Received', body: 'x', recipients: { userIds: [await h.userId('emma')] } };
+    await activities.notify(input);
+    await expect(activities.deliverNotificationEmails({ notificationId: input.id })).rejects.toMatchObject({ type: 'TicketNotProjected' });
+    expect(sink.messages().filter((m) => m.metadata.notification === input.id)).toHaveLength(0);
+    expect((await h.db.models.EmailOutbox.findByPk(`${input.id}:${await h.userId('emma')}`))!.get('status')).toBe('pending');
   });
 });
 

@@ -29,13 +29,17 @@ async function raise() {
   return response.body.data.number as number;
 }
 
-/** An email whose ticket gave up on it: Postmark was down for every retry, and the row is old enough to sweep. */
+/** Activities with no Temporal client: notify records, and nothing but the test (or the sweep) sends. */
+const bareActivities = () => createActivities({ sequelize: h.db.sequelize, models: h.db.models, logger: pino({ level: 'silent' }), mail });
+
+/** An email whose delivery gave up on it: Postmark was down for every retry, and the row is old enough to sweep. */
 async function strandedEmail(number: number): Promise<{ input: NotifyInput; key: string }> {
   const emma = await h.userId('emma');
   const input: NotifyInput = { id: `ticket-${number}:stranded-${crypto.randomUUID().slice(0, 8)}`, ticketNumber: number, kind: 'status_changed', title: `Update on #${number}`, body: 'Your ticket: work has started.', recipients: { userIds: [emma] } };
-  const activities = createActivities({ sequelize: h.db.sequelize, models: h.db.models, logger: pino({ level: 'silent' }), mail });
+  const activities = bareActivities();
+  await activities.notify(input);
   sink.failNextSends(1, 503);
-  await expect(activities.notify(input)).rejects.toMatchObject({ statusCode: 503 });
+  await expect(activities.deliverNotificationEmails({ notificationId: input.id })).rejects.toMatchObject({ statusCode: 503 });
   const key = `${input.id}:${emma}`;
   await h.db.models.EmailOutbox.update({ updated_at: new Date(Date.now() - 20 * 60_000) }, { where: { id: key } });
   return { input, key };
@@ -68,10 +72,10 @@ describe('the email outbox sweep', () => {
     expect(sink.messages().filter((m) => m.metadata.notification === input.id)).toHaveLength(1);
   });
 
-  test('when Postmark is still down, then the row stays pending with its attempts counted; a fresh pending row is left to its ticket', async () => {
+  test('when Postmark is still down, then the row stays pending with its attempts counted; a fresh pending row is left to its delivery', async () => {
     const number = await raise();
     const { key } = await strandedEmail(number);
-    const activities = createActivities({ sequelize: h.db.sequelize, models: h.db.models, logger: pino({ level: 'silent' }), mail });
+    const activities = bareActivities();
     sink.failNextSends(1, 503);
     expect(await activities.resendPendingEmails({ olderThanMinutes: 15, limit: 10 })).toMatchObject({ stillPending: 1, sent: 0 });
     const row = await h.db.models.EmailOutbox.findByPk(key);
@@ -81,12 +85,15 @@ describe('the email outbox sweep', () => {
     expect(await activities.resendPendingEmails({ olderThanMinutes: 15, limit: 10 })).toMatchObject({ examined: 0 });
   });
 
-  test('when two attempts of one notify run at once (a timed-out attempt beside its retry), then each email goes once', async () => {
+  test('when three delivery attempts of one notification run at once (a timed-out attempt beside its retries), then each email goes once', async () => {
     const number = await raise();
     const people = await Promise.all((['emma', 'harper', 'hannah'] as const).map((p) => h.userId(p)));
     const input: NotifyInput = { id: `ticket-${number}:race-${crypto.randomUUID().slice(0, 8)}`, ticketNumber: number, kind: 'status_changed', title: `Update on #${number}`, body: 'Race check', recipients: { userIds: people } };
-    const attempt = () => createActivities({ sequelize: h.db.sequelize, models: h.db.models, logger: pino({ level: 'silent' }), mail }).notify(input);
-    await Promise.all([attempt(), attempt(), attempt()]);
+    await bareActivities().notify(input);
+    const attempt = () => bareActivities().deliverNotificationEmails({ notificationId: input.id });
+    // An attempt that finds a row claimed by another says so (for Temporal to retry it); none sends it again.
+    const outcomes = await Promise.allSettled([attempt(), attempt(), attempt()]);
+    for (const o of outcomes) if (o.status === 'rejected') expect(o.reason).toMatchObject({ type: 'ClaimedElsewhere' });
     const sent = sink.messages().filter((m) => m.metadata.notification === input.id);
     expect(sent.map((m) => m.to).sort()).toEqual(['emma@example.com', 'hannah@example.com', 'harper@example.com']);
     const rows = await h.db.models.EmailOutbox.findAll({ where: { notification_id: input.id } });
@@ -97,7 +104,7 @@ describe('the email outbox sweep', () => {
     const number = await raise();
     const { input, key } = await strandedEmail(number);
     await h.db.models.Notification.destroy({ where: { id: `${input.id}:${await h.userId('emma')}` } });
-    const activities = createActivities({ sequelize: h.db.sequelize, models: h.db.models, logger: pino({ level: 'silent' }), mail });
+    const activities = bareActivities();
     expect(await activities.resendPendingEmails({ olderThanMinutes: 15, limit: 10 })).toMatchObject({ failed: 1 });
     expect((await h.db.models.EmailOutbox.findByPk(key))?.get('status')).toBe('failed');
   });

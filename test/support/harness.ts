@@ -167,7 +167,7 @@ export async function startHarness(
         connection: env.nativeConnection,
         namespace: temporal.namespace,
         taskQueue,
-        deps: { sequelize: db.sequelize, models: db.models, logger, ...options.activityDeps },
+        deps: { sequelize: db.sequelize, models: db.models, logger, temporal: { client: env.client, taskQueue }, ...options.activityDeps },
         logger,
         workflowBundle: bundle,
       });

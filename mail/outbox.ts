@@ -1,0 +1,149 @@
+import { ApplicationFailure } from '@temporalio/common';
+import { Op, type Model } from 'sequelize';
+import type { Logger } from 'pino';
+import type { Models } from '../lib/db/models';
+import type { NotifyInput } from '../workflows/definitions';
+import { createSender, isPermanent, type MailDeps } from './sender';
+
+/** Longer than one send can take (the client's timeout), so a live claim is never taken over. */
+export const CLAIM_LAPSES_MS = 2 * 60_000;
+
+/** Statuses of an email not yet sent or refused for good. */
+export const UNSENT = ['pending', 'sending'];
+
+export interface DeliveryCounts {
+  sent: number;
+  failed: number;
+  /** Still to send: Postmark failed transiently, the ticket is not projected yet, or another attempt holds the claim. */
+  pending: number;
+}
+
+/**
+ * The email outbox: one row per notification and person, written by the ticket's `notify`
+ * (never sending) and sent by the delivery workflow and the sweep. Exactly-once rests on
+ * the row: a sender claims it (`pending` → `sending`) before calling Postmark and marks
+ * it `sent` or `failed` after, so two senders never both send; a claim left by a sender
+ * that died mid-send lapses after CLAIM_LAPSES_MS and is taken over.
+ */
+export function createOutbox({ models, logger, mail }: { models: Models; logger: Logger; mail: MailDeps }) {
+  const send = createSender({ models, mail });
+
+  /** Records a pending email for each active person with an address; returns how many of this notification's emails are unsent. */
+  async function record(input: NotifyInput, userIds: number[]): Promise<number> {
+    if (userIds.length === 0) return 0;
+    const users = await models.User.findAll({ where: { id: userIds, active: true }, attributes: ['id', 'email'] });
+    const now = new Date();
+    const rows = users
+      .filter((u) => Boolean(u.get('email')))
+      .map((u) => ({
+        id: `${input.id}:${u.get('id') as number}`,
+        notification_id: input.id,
+        user_id: u.get('id') as number,
+        ticket_number: input.ticketNumber,
+        kind: input.kind,
+        to_address: u.get('email') as string,
+        status: 'pending',
+        attempts: 0,
+        created_at: now,
+        updated_at: now,
+      }));
+    // ignoreDuplicates: a retried notify leaves a row as its sender left it (sent stays sent).
+    if (rows.length > 0) await models.EmailOutbox.bulkCreate(rows, { ignoreDuplicates: true });
+    return models.EmailOutbox.count({ where: { notification_id: input.id, status: { [Op.in]: UNSENT } } });
+  }
+
+  /** Takes the row for this sender; false when another holds a live claim or it is already done. */
+  async function claim(key: string, now: Date): Promise<boolean> {
+    const [claimed] = await models.EmailOutbox.update(
+      { status: 'sending', updated_at: now },
+      { where: { id: key, [Op.or]: [{ status: 'pending' }, { status: 'sending', updated_at: { [Op.lt]: new Date(now.getTime() - CLAIM_LAPSES_MS) } }] } },
+    );
+    return claimed > 0;
+  }
+
+  /**
+   * Sends these rows, each at most once, rebuilt from data that exists: the in-portal
+   * notification the row copies and the ticket's projected row (for its title). A ticket
+   * not projected yet waits rather than going out with an empty title. Returns the counts
+   * and the first transient failure, for the caller to retry or to leave for later.
+   */
+  async function deliver(rows: Model[]): Promise<DeliveryCounts & { transient?: unknown }> {
+    const result: DeliveryCounts & { transient?: unknown } = { sent: 0, failed: 0, pending: 0 };
+    if (rows.length === 0) return result;
+    const keys = rows.map((r) => r.get('id') as string);
+    const [notifications, users, tickets] = await Promise.all([
+      models.Notification.findAll({ where: { id: keys } }),
+      models.User.findAll({ where: { id: [...new Set(rows.map((r) => r.get('user_id') as number))], active: true }, attributes: ['id', 'name'] }),
+      models.Ticket.findAll({ where: { number: [...new Set(rows.map((r) => r.get('ticket_number') as number))] }, attributes: ['number', 'title'] }),
+    ]);
+    const notificationOf = new Map(notifications.map((n) => [n.get('id') as string, n]));
+    const nameOf = new Map(users.map((u) => [u.get('id') as number, String(u.get('name') ?? '')]));
+    const titleOf = new Map(tickets.map((t) => [t.get('number') as number, t.get('title') as string]));
+    for (const row of rows) {
+      const key = row.get('id') as string;
+      const userId = row.get('user_id') as number;
+      const ticketNumber = row.get('ticket_number') as number;
+      const notification = notificationOf.get(key);
+      const giveUp = notification === undefined ? 'its in-portal notification is gone; cannot rebuild the email' : !nameOf.has(userId) ? 'the recipient is no longer active' : null;
+      if (giveUp) {
+        // Nothing to send from (or to): say so once rather than retrying forever.
+        await models.EmailOutbox.update({ status: 'failed', error: giveUp, updated_at: new Date() }, { where: { id: key, status: { [Op.in]: UNSENT } } });
+        result.failed += 1;
+        continue;
+      }
+      const ticketTitle = titleOf.get(ticketNumber);
+      if (ticketTitle === undefined) {
+        result.pending += 1;
+        result.transient ??= ApplicationFailure.retryable(`ticket #${ticketNumber} is not in the read tables yet; its email waits for it`, 'TicketNotProjected');
+        continue;
+      }
+      if (!(await claim(key, new Date()))) {
+        const now = (await models.EmailOutbox.findByPk(key, { attributes: ['status'] }))?.get('status');
+        if (now === 'sending') {
+          result.pending += 1;
+          result.transient ??= ApplicationFailure.retryable(`email ${key} is being sent by another attempt`, 'ClaimedElsewhere');
+        }
+        continue;
+      }
+      const attempts = ((await models.EmailOutbox.findByPk(key, { attributes: ['attempts'] }))!.get('attempts') as number) + 1;
+      try {
+        const response = await send({
+          key,
+          notificationId: row.get('notification_id') as string,
+          ticketNumber,
+          ticketTitle,
+          kind: notification!.get('kind') as string,
+          title: notification!.get('title') as string,
+          body: notification!.get('body') as string,
+          recipient: { id: userId, name: nameOf.get(userId)!, email: row.get('to_address') as string },
+        });
+        await models.EmailOutbox.update({ status: 'sent', message_id: response.MessageID, attempts, error: null, sent_at: new Date(), updated_at: new Date() }, { where: { id: key } });
+        result.sent += 1;
+      } catch (err) {
+        const error = err instanceof Error ? err.message : String(err);
+        if (isPermanent(err)) {
+          await models.EmailOutbox.update({ status: 'failed', attempts, error, updated_at: new Date() }, { where: { id: key } });
+          logger.warn({ email: key, error }, 'email refused for good; not retried');
+          result.failed += 1;
+        } else {
+          // The claim is released so the next attempt (or the sweep) can take it.
+          await models.EmailOutbox.update({ status: 'pending', attempts, error, updated_at: new Date() }, { where: { id: key } });
+          logger.warn({ email: key, error }, 'email not sent yet; will retry');
+          result.pending += 1;
+          // The others still get theirs now; the retry sends only what is pending.
+          result.transient ??= err;
+        }
+      }
+    }
+    return result;
+  }
+
+  return {
+    record,
+    deliver,
+    /** The unsent emails of one notification. */
+    unsentOf: (notificationId: string) => models.EmailOutbox.findAll({ where: { notification_id: notificationId, status: { [Op.in]: UNSENT } }, order: [['id', 'ASC']] }),
+  };
+}
+
+export type Outbox = ReturnType<typeof createOutbox>;

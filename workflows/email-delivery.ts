@@ -1,0 +1,45 @@
+import { ActivityFailure, ApplicationFailure, proxyActivities, setCurrentDetails } from '@temporalio/workflow';
+import type { createOutboxActivities } from '../activities/email-outbox';
+import type { EmailRetry } from '../mail/sender';
+
+export interface EmailDeliveryInput {
+  notificationId: string;
+  ticketNumber: number;
+  /** Chosen by the worker that started it (EMAIL_RETRY_*), so the workflow reads no configuration. */
+  retry: EmailRetry;
+}
+
+/** One delivery per notification: the id makes a repeated start find the running one. */
+export function emailDeliveryWorkflowId(notificationId: string): string {
+  return `email-delivery-${notificationId}`;
+}
+
+/** After a day of failures the delivery stops; the rows stay unsent and the 5-minute sweep keeps at them. */
+const DELIVERY_BUDGET = '1 day';
+
+/**
+ * Sends one notification's emails through Postmark with its own retries, started by the
+ * ticket's `notify` once the emails are recorded. The ticket never waits for it: a Postmark
+ * outage only makes this workflow retry (its attempts and last error show in Temporal UI).
+ */
+export async function emailDeliveryWorkflow(input: EmailDeliveryInput) {
+  const { deliverNotificationEmails } = proxyActivities<ReturnType<typeof createOutboxActivities>>({
+    startToCloseTimeout: '5 minutes',
+    scheduleToCloseTimeout: DELIVERY_BUDGET,
+    retry: {
+      initialInterval: input.retry.initialIntervalMs,
+      maximumInterval: input.retry.maximumIntervalMs,
+      backoffCoefficient: 2,
+      nonRetryableErrorTypes: ['MissingTemplate'],
+    },
+  });
+  setCurrentDetails(`Sending the emails of notification \`${input.notificationId}\` (ticket #${input.ticketNumber})`);
+  try {
+    const counts = await deliverNotificationEmails({ notificationId: input.notificationId });
+    setCurrentDetails(`Done: ${counts.sent} sent, ${counts.failed} refused for good`);
+    return counts;
+  } catch (err) {
+    if (!(err instanceof ActivityFailure)) throw err;
+    throw ApplicationFailure.nonRetryable(`Gave up after ${DELIVERY_BUDGET}: ${err.cause?.message ?? err.message}; the outbox sweep keeps trying`, 'DeliveryGaveUp');
+  }
+}
