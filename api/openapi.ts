@@ -47,7 +47,8 @@ interface Operation {
   alsoOk?: boolean;
 }
 
-const AuditQuery = PageQuery.extend({ entity: z.string().max(48).optional(), entityId: z.string().max(64).optional() });
+// Entity names and ids are identifiers: control bytes (a NUL made the database driver throw, found by fuzzing) get a 400.
+const AuditQuery = PageQuery.extend({ entity: z.string().max(48).regex(/^[\w.:@-]*$/, 'letters, digits and _ . : @ - only').optional(), entityId: z.string().max(64).regex(/^[\w.:@-]*$/, 'letters, digits and _ . : @ - only').optional() });
 
 export const OPERATIONS: Operation[] = [
   { method: 'get', path: '/health', summary: 'Liveness and database check', tag: 'system', public: true },
