@@ -116,8 +116,14 @@ export enum TicketErrorType {
 
 export interface ApprovalRequest {
   actor: Actor;
-  /** The step the caller saw (0-based); a decision meant for an earlier step never lands on the next one. */
+  /** The step the caller saw (0-based); a decision made on another step than the current one is refused. */
   step?: number;
+  /**
+   * The current step's approvers on whose behalf the caller may act, resolved by the API from
+   * the live delegations table when the request arrived (and so recorded in history). When
+   * present the workflow decides from it instead of the delegations snapshotted at start.
+   */
+  actingFor?: number[];
   /** Reject needs a reason; request info needs a question; delegate needs a person. */
   reason?: string;
   question?: string;
