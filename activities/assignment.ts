@@ -12,7 +12,10 @@ export function createAssignmentActivities({ sequelize, models }: ActivityDeps) 
       attributes: ['user_id'],
       transaction,
     });
-    return members.map((m) => m.get('user_id') as number).sort((a, b) => a - b);
+    // A person deactivated in the directory since the ticket started is never chosen again.
+    const ids = members.map((m) => m.get('user_id') as number);
+    const active = await models.User.findAll({ where: { id: { [Op.in]: ids }, active: true }, attributes: ['id'], transaction });
+    return active.map((u) => u.get('id') as number).sort((a, b) => a - b);
   }
 
   async function roundRobin(input: ChooseAssigneeInput, candidates: number[], transaction: Transaction): Promise<number> {

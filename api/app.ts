@@ -31,6 +31,8 @@ import { createImportsRouter } from './routes/imports';
 import { createImportRunner } from './imports/runner';
 import { createNotificationsRouter } from './routes/notifications';
 import { createReportsRouter } from './routes/reports';
+import { createScimRouter, type ScimSettings } from './scim/router';
+import { createSignInProvisioning, type SignInProvisioningSettings } from '../lib/db/directory';
 import { createTicketsRouter } from './routes/tickets';
 import { createWatchersRouter } from './routes/watchers';
 import { createTicketReads } from './ticket-reads';
@@ -48,6 +50,10 @@ export interface AppDeps {
   mail?: { postmark?: ServerClient; webUrl?: string };
   /** Resume imports a stopped API process left behind, at start and every minute (the API process sets it; tests call sweep themselves). */
   resumeImports?: boolean;
+  /** The SCIM 2.0 endpoint at /scim/v2 exists only when a SCIM token is configured. */
+  scim?: ScimSettings;
+  /** Verified addresses of these domains become requesters at first sign-in; absent or empty = off. */
+  signInProvisioning?: SignInProvisioningSettings;
 }
 
 const SECRET_HEADERS = ['authorization', 'cookie', 'x-postmark-server-token'];
@@ -59,7 +65,7 @@ export function redactRequest(req: { url?: string; headers?: Record<string, unkn
   return { ...req, url, headers };
 }
 
-export function createApp({ config, client, sequelize, models, logger, rateLimitPerMinute = 1200, mail, resumeImports = false }: AppDeps): Express {
+export function createApp({ config, client, sequelize, models, logger, rateLimitPerMinute = 1200, mail, resumeImports = false, scim, signInProvisioning }: AppDeps): Express {
   const organisation = createOrganisation(models);
   const reads = createTicketReads(models);
   const service = createTicketService({ client, models, organisation, reads, temporal: config.temporal });
@@ -113,11 +119,14 @@ export function createApp({ config, client, sequelize, models, logger, rateLimit
         files,
         signer,
         reopenResolved: config.mail?.inbound.reopenResolved ?? true,
+        senderPolicy: { domains: config.mail?.inbound.trustedDomains ?? {} },
         intakeCategoryCode: config.mail?.inbound.categoryCode ?? 'it-hardware',
         logger,
       })
     : undefined;
   app.use('/api/v1/inbound', createInboundRouter({ inbound, settings: config.mail?.inbound }));
+  // The identity provider's SCIM client: its own bearer token, its own JSON (application/scim+json) and error bodies.
+  if (scim?.token) app.use('/scim/v2', createScimRouter({ models, client, logger, settings: scim }));
   app.use(express.json({ limit: '1mb' }));
   // Reached from email without a bearer token: the signed link is the credential.
   if (signer) app.use('/approval-links', createApprovalLinksRouter({ signer, models, organisation, service, logger, webUrl: mail?.webUrl }));
@@ -143,7 +152,7 @@ export function createApp({ config, client, sequelize, models, logger, rateLimit
   // Per address before authentication (so bad tokens cannot be sprayed for free), then
   // per person after it (so one busy user cannot starve the others behind one proxy).
   v1.use(limiter(rateLimitPerMinute * 5, (req) => ipKeyGenerator(req.ip ?? 'unknown')));
-  v1.use(...authenticate(config.identity, organisation));
+  v1.use(...authenticate(config.identity, organisation, createSignInProvisioning(models, signInProvisioning ?? { domains: [] })));
   v1.use(limiter(rateLimitPerMinute, (req) => `user:${req.principal?.id ?? 'anonymous'}`));
   v1.use(createDirectoryRouter({ organisation }));
   v1.use('/tickets/:number/attachments', createAttachmentsRouter({ files, reads, models }));

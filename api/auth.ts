@@ -1,7 +1,8 @@
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { auth } from 'express-oauth2-jwt-bearer';
-import { EMAIL_CLAIM, EMAIL_VERIFIED_CLAIM } from '../lib/claims';
-import type { Config } from '../lib/config';
+import { EMAIL_CLAIM, EMAIL_VERIFIED_CLAIM, NAME_CLAIM } from '../lib/claims';
+import { ConfigError, type Config } from '../lib/config';
+import type { SignInProvisioning } from '../lib/db/directory';
 import type { Organisation, UserProfile } from '../lib/db/organisation';
 import type { Actor } from '../workflows/domain/types';
 import { ApiError } from './errors';
@@ -13,12 +14,14 @@ declare module 'express-serve-static-core' {
 }
 
 /**
- * Validates the bearer token against whichever issuer is configured (the local OIDC
- * provider by default, an Auth0 tenant when AUTH0_DOMAIN is set — same code path),
+ * Validates the bearer token against whichever issuer is configured (an Auth0 tenant when
+ * AUTH0_DOMAIN is set, the local OIDC provider only with IDENTITY_MODE=local — same code path),
  * then resolves it to a person in the directory. Roles and teams come from the
  * directory, not the token, so an admin's change applies at once.
  */
-export function authenticate(identity: Config['identity'], organisation: Organisation): RequestHandler[] {
+export function authenticate(identity: Config['identity'], organisation: Organisation, provisioning?: SignInProvisioning): RequestHandler[] {
+  // The entry point refuses this already; an app built some other way must not fall back to any issuer either.
+  if (identity.mode === 'unset') throw new ConfigError('No identity provider is configured: set AUTH0_DOMAIN, or IDENTITY_MODE=local for the demo issuer');
   const verifyToken = auth({ issuerBaseURL: identity.issuerUrl, audience: identity.audience, tokenSigningAlg: 'RS256' });
   const resolvePrincipal = async (req: Request, _res: Response, next: NextFunction) => {
     try {
@@ -37,6 +40,15 @@ export function authenticate(identity: Config['identity'], organisation: Organis
           await organisation.linkSubject(candidate.id, sub);
           user = { ...candidate, authSubject: sub };
         }
+      }
+      if (!user && provisioning) {
+        // Not in the directory: sign-in provisioning decides (lib/db/directory.ts), and says whom to ask when it will not.
+        const email = (payload[EMAIL_CLAIM] ?? payload.email) as string | undefined;
+        const verified = payload[EMAIL_VERIFIED_CLAIM] === true || payload.email_verified === true;
+        const name = (payload[NAME_CLAIM] ?? payload.name) as string | undefined;
+        const outcome = await provisioning.provision({ sub, email, verified, name });
+        if ('refusal' in outcome) throw new ApiError(403, 'UNKNOWN_USER', outcome.refusal);
+        user = (await organisation.userBySubject(sub))!;
       }
       if (!user) throw new ApiError(403, 'UNKNOWN_USER', 'This identity has no account in the ticketing directory');
       req.principal = user;

@@ -1,19 +1,13 @@
+import type { BulkOutcome } from './contract/types';
 import { toApiError } from './errors';
-
-export interface BulkResult {
-  number: number;
-  status: number;
-  code?: string;
-  message?: string;
-}
 
 /**
  * Runs one operation per ticket, a few at a time, and reports each outcome: one ticket's
  * refusal (409, 404…) never hides or undoes the others', and the caller sees which is which.
  */
-export async function forEachTicket(numbers: number[], run: (number: number) => Promise<unknown>, concurrency = 5): Promise<BulkResult[]> {
+export async function forEachTicket(numbers: number[], run: (number: number) => Promise<unknown>, concurrency = 5): Promise<BulkOutcome[]> {
   const unique = [...new Set(numbers)];
-  const results: BulkResult[] = [];
+  const results: BulkOutcome[] = [];
   for (let i = 0; i < unique.length; i += concurrency) {
     const batch = unique.slice(i, i + concurrency);
     results.push(

@@ -7,23 +7,9 @@ import { z } from 'zod';
 import { TicketErrorType } from '../workflows/definitions';
 import { meta } from './envelope';
 
-export interface FieldError {
-  field: string;
-  message: string;
-}
+import { ApiError, type FieldError } from './contract/api-error';
 
-/** An error the API answers on purpose, with its status and machine-readable code. */
-export class ApiError extends Error {
-  constructor(
-    readonly status: number,
-    readonly code: string,
-    message: string,
-    readonly details: FieldError[] = [],
-  ) {
-    super(message);
-    this.name = 'ApiError';
-  }
-}
+export { ApiError, type FieldError };
 
 export const notFound = (what = 'Resource') => new ApiError(404, 'NOT_FOUND', `${what} not found`);
 export const forbidden = (message: string) => new ApiError(403, 'FORBIDDEN', message);

@@ -1,4 +1,4 @@
-import { loadConfig } from '../lib/config';
+import { assertIdentityConfigured, ConfigError, loadConfig } from '../lib/config';
 import { createSequelize } from '../lib/db/connection';
 import { defineModels } from '../lib/db/models';
 import { createLogger } from '../lib/logger';
@@ -9,6 +9,7 @@ import { createApp } from './app';
 /** The API process. Stateless: run as many as needed behind a load balancer. */
 async function main(): Promise<void> {
   const config = loadConfig();
+  assertIdentityConfigured(config);
   const logger = createLogger('api', config.logLevel);
   const sequelize = createSequelize(config.database);
   await sequelize.authenticate();
@@ -18,7 +19,9 @@ async function main(): Promise<void> {
     postmark: config.mail.apiUrl || config.mail.serverToken !== DEFAULT_SINK_TOKEN ? createPostmarkClient(config.mail) : undefined,
     webUrl: config.web.publicUrl,
   };
-  const app = createApp({ config, client, sequelize, models: defineModels(sequelize), logger, mail, resumeImports: true });
+  const app = createApp({ config, client, sequelize, models: defineModels(sequelize), logger, mail, resumeImports: true, scim: process.env.SCIM_TOKEN ? { token: process.env.SCIM_TOKEN, clientName: process.env.SCIM_CLIENT_NAME } : undefined,
+    signInProvisioning: { domains: (process.env.SIGNIN_PROVISIONING_DOMAINS ?? '').split(',').filter((d) => d.trim()) },
+  });
   const server = app.listen(config.api.port, config.api.host, () => {
     logger.info({ url: `http://${config.api.host}:${config.api.port}/api/v1` }, 'api listening');
   });
@@ -35,6 +38,7 @@ async function main(): Promise<void> {
 }
 
 main().catch((err: unknown) => {
-  console.error(err);
+  // A configuration refusal is for the operator to read, not a stack trace.
+  console.error(err instanceof ConfigError ? `api: refusing to start: ${err.message}` : err);
   process.exit(1);
 });

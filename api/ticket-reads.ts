@@ -30,6 +30,9 @@ export interface TicketSummary {
   updatedAt: string;
   resolvedAt: string | null;
   closedAt: string | null;
+  /** When the running SLA clocks fall due (null without a policy or once met), for queues sorted by urgency. */
+  firstResponseDue: string | null;
+  resolutionDue: string | null;
   version: number;
 }
 
@@ -72,6 +75,8 @@ export function createTicketReads(models: Models) {
         updatedAt: iso(get('updated_at'))!,
         resolvedAt: iso(get('resolved_at')),
         closedAt: iso(get('closed_at')),
+        firstResponseDue: iso(get('first_response_due')),
+        resolutionDue: iso(get('resolution_due')),
         version: get<number>('seq'),
       };
     });

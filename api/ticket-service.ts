@@ -53,9 +53,42 @@ function summaryOf(number: number, title: string): string {
   return summary;
 }
 
+/** The 503 for a change Temporal did not confirm in time: it was (probably) recorded and may still apply. */
+function notConfirmed(ms: number, idempotencyKey: string | undefined): ApiError {
+  const retry = idempotencyKey
+    ? `Retry with the same Idempotency-Key (${idempotencyKey}) to get its result; the change will not be applied twice.`
+    : 'Send an Idempotency-Key with such requests so a retry returns the first result instead of applying the change again.';
+  return new ApiError(503, 'NOT_CONFIRMED', `The ticket engine did not confirm this change within ${Math.round(ms / 100) / 10} s (no worker may be running). It may still apply. ${retry}`);
+}
+
 /** The ticket use cases behind the routes: start workflows, send them updates, read the read tables. */
 export function createTicketService({ client, models, organisation, reads, temporal }: TicketServiceDeps) {
   const snapshots = createConfigSnapshots(models);
+  const timeoutMs = temporal.requestTimeoutMs ?? 10_000;
+
+  /**
+   * Runs Temporal calls with a bound. A start or an Update with no worker polling is accepted
+   * by the server and then waits for as long as the worker stays away; the caller gets a 503
+   * instead, and the abandoned calls are cancelled (the change itself stays recorded).
+   */
+  async function bounded<T>(idempotencyKey: string | undefined, run: () => Promise<T>): Promise<T> {
+    const controller = new AbortController();
+    let timer: NodeJS.Timeout | undefined;
+    const expired = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
+        reject(notConfirmed(timeoutMs, idempotencyKey));
+        controller.abort();
+      }, timeoutMs);
+    });
+    const work = client.withAbortSignal(controller.signal, run);
+    // The cancelled call rejects too, after the 503 has been chosen; that rejection is expected.
+    work.catch(() => {});
+    try {
+      return await Promise.race([work, expired]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
   /** Allocates the ticket number for this idempotency key, or finds the one an earlier attempt got. */
   async function allocateNumber(user: UserProfile, key: string, hash: string): Promise<{ number: number; replayed: boolean }> {
     const find = () => models.TicketRequest.findOne({ where: { requester_id: user.id, idempotency_key: key } });
@@ -157,10 +190,12 @@ export function createTicketService({ client, models, organisation, reads, tempo
     async reply(user: UserProfile, number: number, body: MessageBody, updateId: string | undefined) {
       const handle = await writableRow(user, number);
       const mentions = await mentionedUserIds({ models, organisation }, number, body.body, body.visibility);
-      const view = await handle.executeUpdate(replyUpdate, {
-        args: [{ actor: actorOf(user), body: body.body, visibility: body.visibility, mentions }],
-        ...(updateId ? { updateId: `reply:${user.id}:${updateId}` } : {}),
-      });
+      const view = await bounded(updateId, () =>
+        handle.executeUpdate(replyUpdate, {
+          args: [{ actor: actorOf(user), body: body.body, visibility: body.visibility, mentions }],
+          ...(updateId ? { updateId: `reply:${user.id}:${updateId}` } : {}),
+        }),
+      );
       return afterChange(number, user, view);
     },
 
@@ -172,10 +207,12 @@ export function createTicketService({ client, models, organisation, reads, tempo
       // Who the caller may act for is read live now and travels with the Update, so the workflow
       // (and its history) decides from today's delegations, not those of the day the ticket started.
       const authority = await actingFor(models.Ticket.sequelize!, user.id, number);
-      const view = await handle.executeUpdate(approvalUpdates[decision], {
-        args: [{ actor: actorOf(user), ...body, actingFor: authority.approverIds }],
-        ...(updateId ? { updateId: `${decision}:${user.id}:${updateId}` } : {}),
-      });
+      const view = await bounded(updateId, () =>
+        handle.executeUpdate(approvalUpdates[decision], {
+          args: [{ actor: actorOf(user), ...body, actingFor: authority.approverIds }],
+          ...(updateId ? { updateId: `${decision}:${user.id}:${updateId}` } : {}),
+        }),
+      );
       return afterChange(number, user, view);
     },
 
@@ -224,18 +261,21 @@ export function createTicketService({ client, models, organisation, reads, tempo
           { key: TicketDepartmentKey, value: config.category.departmentCode },
         ],
       });
-      await client.workflow.executeUpdateWithStart(awaitCreatedUpdate, { startWorkflowOperation: startOperation });
+      // A retry with the same key finds the started workflow (USE_EXISTING) and waits on it again.
+      await bounded(idempotencyKey, () => client.workflow.executeUpdateWithStart(awaitCreatedUpdate, { startWorkflowOperation: startOperation }));
       return { ticket: await detailFor(number, user), replayed };
     },
 
     async act(user: UserProfile, number: number, action: LifecycleAction, body: ActionBody, updateId: string | undefined) {
       const handle = await writableRow(user, number);
       const { expectedVersion, ...input } = body;
-      const view = await handle.executeUpdate(lifecycleUpdates[action], {
-        args: [{ actor: actorOf(user), input, expectedVersion }],
-        // A repeated click with the same key is answered from the first attempt.
-        ...(updateId ? { updateId: `${action}:${user.id}:${updateId}` } : {}),
-      });
+      const view = await bounded(updateId, () =>
+        handle.executeUpdate(lifecycleUpdates[action], {
+          args: [{ actor: actorOf(user), input, expectedVersion }],
+          // A repeated click with the same key is answered from the first attempt.
+          ...(updateId ? { updateId: `${action}:${user.id}:${updateId}` } : {}),
+        }),
+      );
       return afterChange(number, user, view);
     },
 
@@ -261,10 +301,12 @@ export function createTicketService({ client, models, organisation, reads, tempo
           { field: `customFields.${rule.field}`, message: 'decides the approval chain and cannot change' },
         ]);
       }
-      const view = await handle.executeUpdate(editCustomFieldsUpdate, {
-        args: [{ actor: actorOf(user), changes: cleaned, expectedVersion: body.expectedVersion }],
-        ...(updateId ? { updateId: `custom-fields:${user.id}:${updateId}` } : {}),
-      });
+      const view = await bounded(updateId, () =>
+        handle.executeUpdate(editCustomFieldsUpdate, {
+          args: [{ actor: actorOf(user), changes: cleaned, expectedVersion: body.expectedVersion }],
+          ...(updateId ? { updateId: `custom-fields:${user.id}:${updateId}` } : {}),
+        }),
+      );
       return afterChange(number, user, view);
     },
 
@@ -272,7 +314,11 @@ export function createTicketService({ client, models, organisation, reads, tempo
       const row = await reads.visibleRow(number, user);
       if (!row) throw notFound('Ticket');
       const handle = client.workflow.getHandle(ticketWorkflowId(number));
-      const [view, description] = await Promise.all([handle.query(stateQuery), handle.describe()]);
+      const [view, description] = await bounded(undefined, () => Promise.all([handle.query(stateQuery), handle.describe()])).catch((err: unknown) => {
+        // A query changes nothing; the 503 only needs to say the live state is unavailable.
+        if (err instanceof ApiError && err.code === 'NOT_CONFIRMED') throw new ApiError(503, 'UNAVAILABLE', `The live state of ticket #${number} could not be read within ${timeoutMs / 1000} s (no worker may be running); the ticket page shows the last projected state`);
+        throw err;
+      });
       const internal = seesInternal(user, { teamId: view.teamId, sharedTeamIds: (view.shares ?? []).map((s) => s.teamId) });
       // Internal notes never reach a requester, not even through the live view.
       return { ...view, recentEvents: internal ? view.recentEvents : view.recentEvents.filter((e) => e.visibility !== 'internal'), runId: description.runId };

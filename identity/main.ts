@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { loadConfig } from '../lib/config';
+import { assertIdentityConfigured, ConfigError, loadConfig } from '../lib/config';
 import { openAccountDirectory } from '../lib/db/directory';
 import { createLogger } from '../lib/logger';
 import { startIdentityServer } from './server';
@@ -11,9 +11,10 @@ import { startIdentityServer } from './server';
 async function main(): Promise<void> {
   const config = loadConfig();
   const logger = createLogger('identity', config.logLevel);
-  if (!config.identity.local) {
-    throw new Error(`AUTH0_DOMAIN is set, so ${config.identity.issuerUrl} is the issuer; the local one has nothing to do`);
+  if (config.identity.mode === 'auth0') {
+    throw new ConfigError(`AUTH0_DOMAIN is set, so ${config.identity.issuerUrl} is the issuer; the local one has nothing to do`);
   }
+  assertIdentityConfigured(config);
   const directory = await openAccountDirectory(config);
   const web = new URL(config.web.publicUrl);
   // The same portal may be opened as 127.0.0.1 or localhost; both must be valid redirect targets.
@@ -54,6 +55,7 @@ async function main(): Promise<void> {
 }
 
 main().catch((err: unknown) => {
-  console.error('identity: failed to start', err);
+  if (err instanceof ConfigError) console.error(`identity: refusing to start: ${err.message}`);
+  else console.error('identity: failed to start', err);
   process.exit(1);
 });

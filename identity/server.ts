@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import type { Configuration, KoaContextWithOIDC } from 'oidc-provider';
 import type { AccountDirectory } from '../lib/accounts';
-import { DEPARTMENT_CLAIM, EMAIL_CLAIM, NAME_CLAIM, ROLES_CLAIM, TEAMS_CLAIM } from '../lib/claims';
+import { DEPARTMENT_CLAIM, EMAIL_CLAIM, EMAIL_VERIFIED_CLAIM, NAME_CLAIM, ROLES_CLAIM, TEAMS_CLAIM } from '../lib/claims';
 import { auth0LogoutParameters, auth0OfflineAccess } from './auth0-compat';
 import { interactionRoutes } from './interactions';
 import { loadOrCreateKeys } from './keys';
@@ -146,6 +146,8 @@ function createIdentityApp(
         [TEAMS_CLAIM]: account.teams,
         ...(account.department ? { [DEPARTMENT_CLAIM]: account.department } : {}),
         [EMAIL_CLAIM]: account.email,
+        // This issuer is the directory itself, so the addresses it issues are verified (as Auth0 marks verified ones).
+        [EMAIL_VERIFIED_CLAIM]: true,
         [NAME_CLAIM]: account.name,
       };
     },

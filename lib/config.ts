@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { z } from 'zod';
+import { parseSenderPolicy, type AlignmentPolicy } from '../api/inbound/sender-auth';
 
 /**
  * Every setting the services read, validated once at start so a typo fails
@@ -25,12 +26,20 @@ const ConfigSchema = z.object({
   TEMPORAL_TLS_CERT: optionalString,
   TEMPORAL_TLS_KEY: optionalString,
   TEMPORAL_UI_URL: optionalString,
+  /** How long the API waits for a start or an Update to be confirmed before answering 503 (a worker may be down). */
+  TEMPORAL_REQUEST_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(10_000),
   API_PORT: port.default(3001),
   API_HOST: z.string().default('127.0.0.1'),
   PUBLIC_API_URL: optionalString,
   WEB_PORT: port.default(3000),
   PUBLIC_WEB_URL: optionalString,
   IDENTITY_PORT: port.default(3002),
+  /**
+   * `local` trusts the bundled demo issuer (anyone reaching it signs in as anyone), so it is
+   * never implied: `npm start` and the tests set it; otherwise AUTH0_DOMAIN names the issuer.
+   */
+  IDENTITY_MODE: z.preprocess((v) => (v === '' ? undefined : v), z.enum(['local', 'auth0']).optional()),
+  NODE_ENV: optionalString,
   AUTH0_DOMAIN: optionalString,
   AUTH0_AUDIENCE: z.string().default('https://api.ticketing.local'),
   AUTH0_CLIENT_ID: z.string().default('ticketing-portal'),
@@ -51,6 +60,8 @@ const ConfigSchema = z.object({
   SUPPORT_ADDRESS: z.email().default('support@ticketing.local'),
   INBOUND_WEBHOOK_USER: z.string().min(1).default('postmark'),
   INBOUND_WEBHOOK_PASSWORD: optionalString,
+  /** Per From: domain, how inbound mail must authenticate: `company.example=strict, partner.example=dmarc` (relaxed alignment otherwise). */
+  INBOUND_TRUSTED_DOMAINS: optionalString,
   INBOUND_REOPEN_RESOLVED: z.enum(['true', 'false']).default('true'),
   /** The category (by code) a ticket raised by email starts in. */
   INBOUND_CATEGORY: z.string().trim().min(1).default('it-hardware'),
@@ -85,11 +96,17 @@ export interface Config {
     tlsCertPath?: string;
     tlsKeyPath?: string;
     uiUrl: string;
+    /** Bound on a start, Update or query the API waits for (absent: 10 s). */
+    requestTimeoutMs?: number;
   };
   api: { host: string; port: number; publicUrl: string };
   web: { port: number; publicUrl: string };
+  /** NODE_ENV=production: nothing meant for a developer's machine may run (the local issuer above all). */
+  production: boolean;
   identity: {
-    /** The issuer the API trusts: the local OIDC provider unless AUTH0_DOMAIN is set. */
+    /** Which issuer is trusted: AUTH0_DOMAIN's, the local demo one (only when asked for), or none yet (entry points refuse to start). */
+    mode: 'local' | 'auth0' | 'unset';
+    /** The issuer the API trusts: the Auth0 tenant, or the local OIDC provider in local mode. */
     issuerUrl: string;
     /** Whether the local issuer must run (false when a real Auth0 tenant is configured). */
     local: boolean;
@@ -111,7 +128,7 @@ export interface Config {
     supportAddress: string;
     /** Email delivery backoff (always set by loadConfig). */
     retry?: { initialIntervalMs: number; maximumIntervalMs: number };
-    inbound: { user: string; password?: string; reopenResolved: boolean; categoryCode?: string };
+    inbound: { user: string; password?: string; reopenResolved: boolean; categoryCode?: string; trustedDomains?: Record<string, AlignmentPolicy> };
   };
   attachments: {
     dir: string;
@@ -137,6 +154,19 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     throw new ConfigError(`Invalid configuration: DATABASE_URL must start with mysql:// or sqlite:, got "${databaseUrl}"`);
   }
   const auth0Domain = raw.AUTH0_DOMAIN?.replace(/\/+$/, '');
+  if (auth0Domain && raw.IDENTITY_MODE === 'local') {
+    throw new ConfigError('Invalid configuration: IDENTITY_MODE=local and AUTH0_DOMAIN are both set; unset one of them (AUTH0_DOMAIN for a real tenant, IDENTITY_MODE=local for the demo issuer)');
+  }
+  if (!auth0Domain && raw.IDENTITY_MODE === 'auth0') {
+    throw new ConfigError('Invalid configuration: IDENTITY_MODE=auth0 needs AUTH0_DOMAIN (your tenant, e.g. acme.eu.auth0.com)');
+  }
+  let trustedDomains: Record<string, AlignmentPolicy>;
+  try {
+    trustedDomains = parseSenderPolicy(raw.INBOUND_TRUSTED_DOMAINS).domains;
+  } catch (err) {
+    throw new ConfigError(`Invalid configuration: INBOUND_TRUSTED_DOMAINS: ${(err as Error).message}`);
+  }
+  const identityMode = auth0Domain ? 'auth0' : raw.IDENTITY_MODE === 'local' ? 'local' : 'unset';
   const issuerUrl = auth0Domain
     ? `${auth0Domain.startsWith('http') ? auth0Domain : `https://${auth0Domain}`}/`
     : `http://127.0.0.1:${raw.IDENTITY_PORT}/`;
@@ -155,6 +185,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       tlsCertPath: raw.TEMPORAL_TLS_CERT,
       tlsKeyPath: raw.TEMPORAL_TLS_KEY,
       uiUrl: raw.TEMPORAL_UI_URL ?? `http://127.0.0.1:${raw.TEMPORAL_UI_PORT}`,
+      requestTimeoutMs: raw.TEMPORAL_REQUEST_TIMEOUT_MS,
     },
     api: {
       host: raw.API_HOST,
@@ -162,9 +193,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       publicUrl: raw.PUBLIC_API_URL ?? `http://127.0.0.1:${raw.API_PORT}`,
     },
     web: { port: raw.WEB_PORT, publicUrl: raw.PUBLIC_WEB_URL ?? `http://127.0.0.1:${raw.WEB_PORT}` },
+    production: raw.NODE_ENV === 'production',
     identity: {
+      mode: identityMode,
       issuerUrl,
-      local: !auth0Domain,
+      local: identityMode === 'local',
       localPort: raw.IDENTITY_PORT,
       audience: raw.AUTH0_AUDIENCE,
       clientId: raw.AUTH0_CLIENT_ID,
@@ -180,7 +213,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       from: raw.MAIL_FROM,
       supportAddress: raw.SUPPORT_ADDRESS,
       retry: { initialIntervalMs: raw.EMAIL_RETRY_INITIAL_SECONDS * 1000, maximumIntervalMs: Math.max(raw.EMAIL_RETRY_MAX_SECONDS, raw.EMAIL_RETRY_INITIAL_SECONDS) * 1000 },
-      inbound: { user: raw.INBOUND_WEBHOOK_USER, password: raw.INBOUND_WEBHOOK_PASSWORD, reopenResolved: raw.INBOUND_REOPEN_RESOLVED === 'true', categoryCode: raw.INBOUND_CATEGORY },
+      inbound: { user: raw.INBOUND_WEBHOOK_USER, password: raw.INBOUND_WEBHOOK_PASSWORD, reopenResolved: raw.INBOUND_REOPEN_RESOLVED === 'true', categoryCode: raw.INBOUND_CATEGORY, trustedDomains },
     },
     attachments: {
       dir: path.resolve(raw.ATTACHMENTS_DIR ?? path.join(dataDir, 'attachments')),
@@ -198,4 +231,32 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     },
     import: { concurrency: raw.IMPORT_CONCURRENCY },
   };
+}
+
+/**
+ * Why this configuration may not serve sign-ins, or undefined when it may. The API and the
+ * local issuer call it before they listen: a silently trusted local issuer would let anyone
+ * who can bind its port (or reach a proxied copy) sign in as the demo admin.
+ */
+export function identityProblem(config: Pick<Config, 'identity' | 'production'>): string | undefined {
+  const { mode, localPort } = config.identity;
+  if (mode === 'unset') {
+    return (
+      'No identity provider is configured. Set AUTH0_DOMAIN (with AUTH0_AUDIENCE and AUTH0_CLIENT_ID) to trust a real Auth0 tenant, ' +
+      `or IDENTITY_MODE=local to trust the local demo issuer on http://127.0.0.1:${localPort}/ (development only; \`npm start\` sets it).`
+    );
+  }
+  if (mode === 'local' && config.production) {
+    return (
+      'NODE_ENV=production but IDENTITY_MODE=local: the local demo issuer signs anyone in as anyone and must not run in production. ' +
+      'Set AUTH0_DOMAIN (with AUTH0_AUDIENCE and AUTH0_CLIENT_ID) for a real issuer, or run without NODE_ENV=production on a development machine.'
+    );
+  }
+  return undefined;
+}
+
+/** Throws the refusal identityProblem describes, for entry points. */
+export function assertIdentityConfigured(config: Pick<Config, 'identity' | 'production'>): void {
+  const problem = identityProblem(config);
+  if (problem) throw new ConfigError(problem);
 }

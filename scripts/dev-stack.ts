@@ -3,7 +3,10 @@ import { startStack } from './stack';
 /** `npm start` after bootstrap: run everything, print where to go, stop everything on Ctrl-C. */
 async function main(): Promise<void> {
   const say = (m: string) => process.stderr.write(`\x1b[36m[ticketing]\x1b[0m ${m}\n`);
-  const stack = await startStack({ say });
+  // `npm start` is the developer's machine: the demo issuer is what it asks for, unless a real
+  // tenant is configured. Anything else (the API alone, compose, production) must say so itself.
+  const env = process.env.AUTH0_DOMAIN || process.env.IDENTITY_MODE ? {} : { IDENTITY_MODE: 'local' };
+  const stack = await startStack({ say, env });
   const lines = [
     '',
     '  Durable Ticketing is running',

@@ -1,10 +1,8 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import readline from 'node:readline';
 import { Connection } from '@temporalio/client';
-import { loadConfig, type Config } from '../lib/config';
+import { assertIdentityConfigured, loadConfig, type Config } from '../lib/config';
 import { createSequelize } from '../lib/db/connection';
 import { migrateToLatest } from '../lib/db/migrate';
 import { defineModels } from '../lib/db/models';
@@ -14,6 +12,7 @@ import { startDevServer, type RunningDevServer } from '../temporal/dev-server';
 import { temporalConnectionOptions } from '../temporal/connection';
 import { ensureSearchAttributes } from '../temporal/search-attributes';
 import { TICKET_SEARCH_ATTRIBUTES } from '../workflows/search-attributes';
+import { supervise, type Supervised } from './supervisor';
 
 const ROOT = path.resolve(__dirname, '..');
 // One process per service (the tsx binary would fork a second node underneath).
@@ -29,6 +28,8 @@ export interface Stack {
   mailboxUrl?: string;
   config: Config;
   stop(): Promise<void>;
+  /** The supervised service processes (mail, identity, worker, api, web), restarted with backoff when they crash. */
+  services: Supervised[];
 }
 
 export interface StackOptions {
@@ -37,13 +38,10 @@ export interface StackOptions {
   /** Where children's output goes: the console with a service prefix, or a log file. */
   logFile?: string;
   say?: (message: string) => void;
+  /** First pause before restarting a crashed service (doubling per quick crash); tests shorten it. */
+  restartBackoffMs?: number;
 }
 
-interface Service {
-  name: string;
-  child: ChildProcess;
-  exited: Promise<void>;
-}
 
 /**
  * The signing secret for a machine without APP_SECRET: made once and kept beside the
@@ -64,20 +62,20 @@ function localSecret(dataDir: string): string {
 export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const env = { ...process.env, ...options.env };
   const config = loadConfig(env);
+  // Fail before starting anything rather than when the API child refuses the same way.
+  assertIdentityConfigured(config);
   const say = options.say ?? (() => {});
   fs.mkdirSync(config.dataDir, { recursive: true });
   const logStream = options.logFile ? fs.createWriteStream(options.logFile, { flags: 'a' }) : undefined;
-  const services: Service[] = [];
+  const services: Supervised[] = [];
+  // Crashes during start-up fail the start; once everything answered, a crash is restarted.
+  let up = false;
   let devServer: RunningDevServer | undefined;
   let sdkServer: { teardown(): Promise<void> } | undefined;
 
   const stop = async () => {
-    for (const service of [...services].reverse()) {
-      if (service.child.exitCode === null && service.child.signalCode === null) service.child.kill('SIGTERM');
-      const timer = setTimeout(() => service.child.kill('SIGKILL'), 15_000);
-      await service.exited;
-      clearTimeout(timer);
-    }
+    up = false;
+    for (const service of [...services].reverse()) await service.stop(15_000);
     await devServer?.stop();
     await sdkServer?.teardown();
     logStream?.end();
@@ -129,6 +127,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       TEMPORAL_NAMESPACE: config.temporal.namespace,
     });
     await waitForHttp(config.web.publicUrl, 'web');
+    up = true;
     return {
       webUrl: config.web.publicUrl,
       apiUrl: `${config.api.publicUrl}/api/v1`,
@@ -138,6 +137,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       mailboxUrl,
       config,
       stop,
+      services,
     };
   } catch (err) {
     await stop();
@@ -195,22 +195,33 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   }
 
   function launch(name: string, [command, ...args]: string[], childEnv: NodeJS.ProcessEnv): void {
-    const child = spawn(command!, args, { cwd: ROOT, env: childEnv, stdio: ['ignore', 'pipe', 'pipe'] });
-    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-    for (const stream of [child.stdout!, child.stderr!]) {
-      readline.createInterface({ input: stream }).on('line', (line) => {
-        if (logStream) logStream.write(`${name} | ${line}\n`);
-        else process.stdout.write(`\x1b[2m${name.padEnd(8)}|\x1b[0m ${line}\n`);
-      });
-    }
-    services.push({ name, child, exited });
+    const write = (line: string) => {
+      if (logStream) logStream.write(`${name} | ${line}\n`);
+      else process.stdout.write(`\x1b[2m${name.padEnd(8)}|\x1b[0m ${line}\n`);
+    };
+    const service = supervise({
+      name,
+      command: command!,
+      args,
+      cwd: ROOT,
+      env: childEnv,
+      onLine: write,
+      // Restarts go to the console and the log file alike: an operator must see that a service crashed.
+      log: (message) => {
+        say(message);
+        logStream?.write(`supervisor | ${message}\n`);
+      },
+      initialBackoffMs: options.restartBackoffMs,
+      shouldRestart: () => up,
+    });
+    services.push(service);
   }
 
   async function waitForHttp(url: string, name: string): Promise<void> {
     const service = services.find((s) => s.name === name);
     const deadline = Date.now() + 120_000;
     for (;;) {
-      if (service && service.child.exitCode !== null) throw new Error(`${name} exited with code ${service.child.exitCode}`);
+      if (service && service.child().exitCode !== null) throw new Error(`${name} exited with code ${service.child().exitCode}`);
       try {
         const response = await fetch(url, { signal: AbortSignal.timeout(2000) });
         if (response.status < 500) return;

@@ -9,7 +9,9 @@ export default {
 		alias: {
 			// The ticket vocabulary (statuses, priorities, lifecycle actions) is defined once,
 			// beside the workflow, and shared with the API; the portal reads the same module.
-			$domain: '../workflows/domain'
+			$domain: '../workflows/domain',
+			// The API's request and response shapes and its error class, the same module the API compiles against.
+			$contract: '../api/contract'
 		}
 	}
 };

@@ -144,7 +144,8 @@ export function applyApproval(ticket: TicketEntity, action: ApprovalAction, requ
     case 'delegate': {
       const handed = handOver(chain, slot, request.toUserId!, ticket.state.requesterId) as ChainState;
       ticket.state.approval = handed;
-      ticket.record(now, actor, 'approval_delegated', null, null, { step: stepIndex, stepName, from: slot, to: request.toUserId, onBehalfOf });
+      // `reason` is set when the directory hands on a departed approver's step (event data only: no new command).
+      ticket.record(now, actor, 'approval_delegated', null, null, { step: stepIndex, stepName, from: slot, to: request.toUserId, onBehalfOf, reason: request.reason ?? null });
       notifyApprovers(ticket, handed, 'approval_delegated', `:${request.toUserId}`, [slot]);
       return;
     }

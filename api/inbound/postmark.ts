@@ -11,6 +11,7 @@ import { TERMINAL_STATUSES, type TicketStatus } from '../../workflows/domain/typ
 import { ApiError, fromZod, toApiError, type FieldError } from '../errors';
 import type { TicketReads } from '../ticket-reads';
 import type { TicketService } from '../ticket-service';
+import { verifySender, type SenderPolicy } from './sender-auth';
 
 /**
  * Postmark's inbound webhook payload, the fields we use. Postmark sends more (Cc, Bcc,
@@ -49,21 +50,6 @@ const REFUSAL_STATUS: Record<Exclude<InboundOutcome, 'created' | 'replied'>, num
   auto_reply: 403,
   malformed: 400,
 };
-
-/**
- * A message whose sender address failed the checks its domain publishes: SPF says the
- * sending server may not send for it and no DKIM signature vouches for it. Taken at face
- * value, anyone could raise tickets and reply as any employee.
- */
-function forgedSenderHeader(headers: Array<{ Name: string; Value: string }>): string | undefined {
-  const value = (name: string) => headers.filter((h) => h.Name.toLowerCase() === name).map((h) => h.Value.trim().toLowerCase());
-  const spfFailed = value('received-spf').some((v) => v.startsWith('fail') || v.startsWith('softfail'));
-  const dkimPassed = value('authentication-results').some((v) => /\bdkim=pass\b/.test(v)) || value('dkim-signature-verified').some((v) => v === 'pass');
-  const dmarcFailed = value('authentication-results').some((v) => /\bdmarc=fail\b/.test(v));
-  if (dmarcFailed) return 'DMARC failed';
-  if (spfFailed && !dkimPassed) return 'SPF failed and no DKIM signature passed';
-  return undefined;
-}
 
 /**
  * Out-of-office and other machine replies (RFC 3834 and the common vendor headers). Taking
@@ -106,6 +92,8 @@ export interface InboundDeps {
   files: AttachmentService;
   signer: Signer;
   reopenResolved: boolean;
+  /** How each From: domain must authenticate (aligned SPF/DKIM or DMARC); relaxed alignment when not listed. */
+  senderPolicy: SenderPolicy;
   /** The category an emailed ticket starts in; routing rules still apply to its words. */
   intakeCategoryCode: string;
   logger: Logger;
@@ -137,7 +125,7 @@ function answerOf(row: Model, replayed: boolean): InboundAnswer {
   };
 }
 
-export function createInboundMail({ models, organisation, reads, service, files, signer, reopenResolved, intakeCategoryCode, logger }: InboundDeps) {
+export function createInboundMail({ models, organisation, reads, service, files, signer, reopenResolved, senderPolicy, intakeCategoryCode, logger }: InboundDeps) {
   /** Keeps what it can: each file goes through the same sniffing and scanning as an upload; a refused one is noted, not fatal. */
   async function keepAttachments(mail: PostmarkInbound, ticketNumber: number, user: UserProfile, visibility: 'public' | 'internal'): Promise<AttachmentOutcome[]> {
     const results: AttachmentOutcome[] = [];
@@ -244,8 +232,9 @@ export function createInboundMail({ models, organisation, reads, service, files,
       const hash = mail.MailboxHash || mail.ToFull.find((r) => r.MailboxHash)?.MailboxHash || '';
       try {
         const user = await organisation.userByEmail(senderAddress);
-        const forged = forgedSenderHeader(mail.Headers);
-        if (forged) throw new Refusal('unknown_sender', `${clip(senderAddress, 200)} could not be verified as the sender (${forged})`);
+        // An employee's address alone is no proof: the From: domain itself must vouch for the message.
+        const verdict = verifySender(senderAddress, mail.Headers, senderPolicy);
+        if (!verdict.ok) throw new Refusal('unknown_sender', `${clip(senderAddress, 200)} could not be verified as the sender (${clip(verdict.reason, 600)})`);
         if (!user) throw new Refusal('unknown_sender', `${clip(senderAddress, 200)} is not an active employee in the directory`);
         const automatic = automaticReplyHeader(mail.Headers);
         if (automatic) throw new Refusal('auto_reply', `An automatic reply (${clip(automatic, 100)}) is not taken in`);

@@ -4,6 +4,7 @@ import type { Models } from '../../lib/db/models';
 import type { Organisation } from '../../lib/db/organisation';
 import { principalOf } from '../auth';
 import { actingTasks } from '../approval-authority';
+import type { DelegationView } from '../contract/types';
 import { forEachTicket } from '../bulk';
 import { pagination, sendData, sendList } from '../envelope';
 import { notFound, parse, validationError } from '../errors';
@@ -11,14 +12,22 @@ import { BulkApproveBody, DelegationBody, PageQuery, RecordId } from '../schemas
 import type { TicketReads } from '../ticket-reads';
 import type { TicketService } from '../ticket-service';
 
-function delegationView(row: { get(key: string): unknown }) {
+function delegationView(row: { get(key: string): unknown }, names: Map<number, string>): DelegationView {
   return {
     id: row.get('id') as number,
     fromUserId: row.get('from_user_id') as number,
     toUserId: row.get('to_user_id') as number,
     startsOn: row.get('starts_on') as string,
     endsOn: row.get('ends_on') as string,
+    fromName: names.get(row.get('from_user_id') as number) ?? null,
+    toName: names.get(row.get('to_user_id') as number) ?? null,
   };
+}
+
+/** Names of both sides of some delegations, so a list reads "Mark Manager → Carla CFO" rather than numbers. */
+async function namesOf(organisation: Organisation, rows: Array<{ get(key: string): unknown }>): Promise<Map<number, string>> {
+  const ids = [...new Set(rows.flatMap((r) => [r.get('from_user_id') as number, r.get('to_user_id') as number]))];
+  return new Map((await organisation.usersByIds(ids)).map((u) => [u.id, u.name]));
 }
 
 /** The approver's side: the queue of steps waiting on me, bulk approval, and my out-of-office delegations. */
@@ -51,7 +60,8 @@ export function createApprovalsRouter({ reads, service, models, organisation }: 
       limit,
       offset: (page - 1) * limit,
     });
-    sendList(req, res, rows.map(delegationView), pagination(page, limit, count));
+    const names = await namesOf(organisation, rows);
+    sendList(req, res, rows.map((row) => delegationView(row, names)), pagination(page, limit, count));
   });
 
   /**
@@ -65,7 +75,7 @@ export function createApprovalsRouter({ reads, service, models, organisation }: 
     if ((await organisation.usersByIds([body.toUserId])).length === 0) throw validationError([{ field: 'toUserId', message: 'is not an active person in the directory' }]);
     const row = await models.Delegation.create({ from_user_id: user.id, to_user_id: body.toUserId, starts_on: body.startsOn, ends_on: body.endsOn, created_at: new Date() });
     res.setHeader('Location', `${req.baseUrl}/delegations/${row.get('id') as number}`);
-    sendData(req, res, delegationView(row), 201);
+    sendData(req, res, delegationView(row, await namesOf(organisation, [row])), 201);
   });
 
   router.delete('/delegations/:id', async (req, res) => {

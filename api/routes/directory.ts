@@ -1,10 +1,14 @@
 import { Router } from 'express';
+import { z } from 'zod';
 import type { Organisation } from '../../lib/db/organisation';
 import { PRIORITIES } from '../../workflows/domain/types';
 import { principalOf } from '../auth';
+import type { PersonRef } from '../contract/types';
 import { sendData } from '../envelope';
 import { forbidden, notFound, parse } from '../errors';
 import { RecordId } from '../schemas';
+
+const PeopleQuery = z.object({ q: z.string().trim().min(2, 'type at least 2 characters').max(100) });
 
 /** Who am I, what can I ask for, who is on a team: what the portal's forms need. */
 export function createDirectoryRouter({ organisation }: { organisation: Organisation }): Router {
@@ -17,6 +21,14 @@ export function createDirectoryRouter({ organisation }: { organisation: Organisa
 
   router.get('/catalog', async (req, res) => {
     sendData(req, res, { categories: await organisation.categories(), priorities: PRIORITIES });
+  });
+
+  /** People pickers: anyone signed in may find a colleague by name or email to delegate to, watch with or mention. */
+  router.get('/people', async (req, res) => {
+    principalOf(req);
+    const { q } = parse(PeopleQuery, req.query);
+    const people: PersonRef[] = await organisation.findPeople(q, 20);
+    sendData(req, res, people);
   });
 
   router.get('/teams', async (req, res) => {

@@ -3,6 +3,7 @@ import { Op } from 'sequelize';
 import { z } from 'zod';
 import type { Models } from '../../lib/db/models';
 import { principalOf } from '../auth';
+import type { NotificationView } from '../contract/types';
 import { pagination, sendData, sendList } from '../envelope';
 import { notFound, parse } from '../errors';
 import { PageQuery } from '../schemas';
@@ -18,7 +19,7 @@ export function createNotificationsRouter({ models }: { models: Models }): Route
     const { page, limit, unread } = parse(NotificationListQuery, req.query);
     const where = { user_id: principalOf(req).id, ...(unread === 'true' ? { read_at: null } : {}) };
     const { rows, count } = await models.Notification.findAndCountAll({ where, order: [['created_at', 'DESC'], ['id', 'ASC']], limit, offset: (page - 1) * limit });
-    const items = rows.map((n) => ({
+    const items = rows.map((n): NotificationView => ({
       id: n.get('id') as string,
       ticketNumber: (n.get('ticket_number') as number | null) ?? null,
       kind: n.get('kind') as string,

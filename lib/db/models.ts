@@ -1,12 +1,13 @@
 import { DataTypes, type Model, type ModelStatic, type Sequelize } from 'sequelize';
 import { common, json, noTimestamps, pk, version } from './model-kit';
+import { defineDirectoryModels, type DirectoryModels } from './models-directory';
 import { defineIntegrationModels, type IntegrationModels } from './models-integrations';
 
 /**
  * Sequelize models over the tables the migrations create. Migrations own the schema;
  * these definitions only describe it to the ORM (no `sync()` anywhere).
  */
-export interface Models extends IntegrationModels {
+export interface Models extends IntegrationModels, DirectoryModels {
   AppMeta: ModelStatic<Model>;
   Department: ModelStatic<Model>;
   User: ModelStatic<Model>;
@@ -56,6 +57,11 @@ export function defineModels(sequelize: Sequelize): Models {
       vip: DataTypes.BOOLEAN,
       roles: json('roles'),
       active: DataTypes.BOOLEAN,
+      // The identity provider's view (migration 015): SCIM-owned people keep these in step.
+      external_id: DataTypes.STRING,
+      user_name: DataTypes.STRING,
+      employee_number: DataTypes.STRING,
+      scim_managed: DataTypes.BOOLEAN,
       version,
     },
     { ...common, tableName: 'users' },
@@ -287,11 +293,13 @@ export function defineModels(sequelize: Sequelize): Models {
       before: json('before'),
       after: json('after'),
       at: DataTypes.DATE,
+      actor_label: DataTypes.STRING,
     },
     noTimestamps('audit_log'),
   );
   return {
     ...defineIntegrationModels(sequelize),
+    ...defineDirectoryModels(sequelize),
     AppMeta,
     Department,
     User,

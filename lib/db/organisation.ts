@@ -1,6 +1,7 @@
 import type { Account } from '../accounts';
 import type { Role } from '../claims';
 import type { RequesterProfile } from '../../workflows/domain/types';
+import { Op } from 'sequelize';
 import type { Models } from './models';
 
 /** Reads of the organisation configuration: people, teams, categories, routing. */
@@ -78,6 +79,18 @@ export function createOrganisation(models: Models) {
     },
     async usersByIds(ids: number[]): Promise<UserProfile[]> {
       return ids.length === 0 ? [] : profiles({ id: ids });
+    },
+    /** Active people whose name or email contains the words typed, for pickers (delegate, watcher, mention). */
+    async findPeople(query: string, limit: number): Promise<Array<{ id: number; name: string; email: string }>> {
+      // LIKE's own wildcards are dropped rather than escaped: SQLite has no default escape character.
+      const like = `%${query.replace(/[\\%_]/g, '')}%`;
+      const rows = await models.User.findAll({
+        where: { active: true, [Op.or]: [{ name: { [Op.like]: like } }, { email: { [Op.like]: like } }] },
+        attributes: ['id', 'name', 'email'],
+        order: [['name', 'ASC'], ['id', 'ASC']],
+        limit,
+      });
+      return rows.map((u) => ({ id: num(u, 'id'), name: str(u, 'name'), email: str(u, 'email') }));
     },
     async linkSubject(userId: number, sub: string): Promise<void> {
       await models.User.update({ auth_subject: sub }, { where: { id: userId } });

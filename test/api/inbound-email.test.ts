@@ -24,6 +24,13 @@ afterAll(async () => {
   await h?.stop();
 });
 
+/** What Postmark's receiving server records for a genuine example.com message: every check passes for the From: domain. */
+const AUTHENTICATED = [
+  { Name: 'X-Spam-Status', Value: 'No' },
+  { Name: 'Received-SPF', Value: 'Pass (sender SPF authorized) identity=mailfrom; client-ip=198.51.100.7; helo=mail.example.com; envelope-from=emma@example.com; receiver=support@ticketing.local' },
+  { Name: 'Authentication-Results', Value: 'mx.postmarkapp.com; spf=pass smtp.mailfrom=example.com; dkim=pass header.d=example.com; dmarc=pass header.from=example.com' },
+];
+
 /** A payload shaped like Postmark's inbound webhook JSON. */
 function email(overrides: Record<string, unknown> = {}) {
   const hash = (overrides.MailboxHash as string | undefined) ?? '';
@@ -46,7 +53,7 @@ function email(overrides: Record<string, unknown> = {}) {
     HtmlBody: '<p>My docking station stopped charging the laptop.</p>',
     StrippedTextReply: '',
     Tag: '',
-    Headers: [{ Name: 'X-Spam-Status', Value: 'No' }],
+    Headers: AUTHENTICATED,
     Attachments: [],
     ...overrides,
   };
@@ -207,7 +214,7 @@ describe('replies from staff and from machines', () => {
     const number = await emailedTicket();
     await h.request('POST', `/tickets/${number}/actions/start`, { as: 'ada', body: {} });
     await h.request('POST', `/tickets/${number}/actions/resolve`, { as: 'ada', body: { resolution: 'Replaced the fuser' } });
-    const payload = email({ MailboxHash: signer.mailboxHash(number), Subject: 'Automatic reply: Update', StrippedTextReply: 'I am out of the office.', Headers: [{ Name: 'Auto-Submitted', Value: 'auto-replied' }] });
+    const payload = email({ MailboxHash: signer.mailboxHash(number), Subject: 'Automatic reply: Update', StrippedTextReply: 'I am out of the office.', Headers: [...AUTHENTICATED, { Name: 'Auto-Submitted', Value: 'auto-replied' }] });
     const refused = await deliver(payload);
     expect(refused.status).toBe(403);
     expect(refused.body.error.code).toBe('AUTO_REPLY');
@@ -244,6 +251,45 @@ describe('refusals', () => {
     // SPF failing (a forwarder) but the domain's DKIM signature passing: that is the employee.
     const forwarded = await deliver(email({ Headers: [{ Name: 'Received-SPF', Value: 'SoftFail' }, { Name: 'Authentication-Results', Value: 'mx; dkim=pass header.d=example.com' }] }));
     expect(forwarded.status).toBe(200);
+  });
+
+  test('when From: carla@example.com passes SPF and DKIM only for attacker.example, then it is refused as unverified, recorded, and no ticket is raised as the CFO', async () => {
+    const count = await ticketCount();
+    const payload = email({
+      From: 'carla@example.com',
+      FromFull: { Email: 'carla@example.com', Name: 'Carla CFO', MailboxHash: '' },
+      Subject: 'Urgent wire transfer approval',
+      Headers: [
+        { Name: 'Received-SPF', Value: 'Pass (sender SPF authorized) identity=mailfrom; client-ip=203.0.113.66; helo=mx.attacker.example; envelope-from=bounce@attacker.example; receiver=support@ticketing.local' },
+        { Name: 'Authentication-Results', Value: 'mx.postmarkapp.com; spf=pass smtp.mailfrom=attacker.example; dkim=pass header.d=attacker.example header.s=s1' },
+      ],
+    });
+    const refused = await deliver(payload);
+    expect(refused.status).toBe(403);
+    expect(refused.body.error).toMatchObject({ code: 'UNKNOWN_SENDER', message: expect.stringMatching(/carla@example\.com could not be verified.*aligned with example\.com.*DKIM pass for attacker\.example.*SPF pass for attacker\.example/) });
+    expect(await recorded(payload.MessageID)).toMatchObject({ outcome: 'unknown_sender', status_code: 403, from_address: 'carla@example.com', reason: expect.stringContaining('attacker.example') });
+    expect(await ticketCount()).toBe(count);
+    // No authentication results at all is no proof either.
+    const bare = await deliver(email({ Headers: [{ Name: 'X-Spam-Status', Value: 'No' }] }));
+    expect(bare.status).toBe(403);
+    expect(bare.body.error.message).toContain('no authentication results');
+    // A DMARC pass computed for another From: domain says nothing about this one.
+    const otherDmarc = await deliver(email({ Headers: [{ Name: 'Authentication-Results', Value: 'mx; dmarc=pass header.from=attacker.example; dkim=pass header.d=attacker.example' }] }));
+    expect(otherDmarc.status).toBe(403);
+    expect(await ticketCount()).toBe(count);
+  });
+
+  test('when SPF or DKIM passes for a subdomain of the From: domain (relaxed alignment), or DMARC passes, then the message is accepted', async () => {
+    const accepted = [
+      [{ Name: 'Authentication-Results', Value: 'mx.postmarkapp.com; spf=none; dkim=pass (2048-bit key; unprotected) header.d=mail.example.com header.s=k1' }],
+      [{ Name: 'Received-SPF', Value: 'Pass (sender SPF authorized) identity=mailfrom; client-ip=198.51.100.7; envelope-from="bounces@news.example.com"' }],
+      [{ Name: 'Authentication-Results', Value: 'mx.postmarkapp.com; spf=fail smtp.mailfrom=forwarder.example; dkim=fail; dmarc=pass (p=reject) header.from=example.com' }],
+    ];
+    for (const headers of accepted) {
+      const delivered = await deliver(email({ Subject: `Aligned ${crypto.randomUUID().slice(0, 8)}`, Headers: headers }));
+      expect({ headers, status: delivered.status }).toEqual({ headers, status: 200 });
+      expect(delivered.body.data.outcome).toBe('created');
+    }
   });
 
   test('when the payload is malformed, then 400 names the field, nothing is created, and it is recorded', async () => {

@@ -26,7 +26,7 @@ beforeAll(async () => {
   });
   const app = createApp({
     config: {
-      identity: { issuerUrl: 'http://127.0.0.1:9/', local: true, localPort: 0, audience: 'https://api.ticketing.local', clientId: 'ticketing-portal' },
+      identity: { mode: 'local', issuerUrl: 'http://127.0.0.1:9/', local: true, localPort: 0, audience: 'https://api.ticketing.local', clientId: 'ticketing-portal' },
       temporal: { address: '127.0.0.1:9', embedded: false, devPort: 0, uiPort: 0, namespace: 'default', taskQueue: 'logs', tls: false, uiUrl: '' },
       attachments: { dir: attachmentsDir },
       appSecret: 'log-test-secret-'.repeat(3),

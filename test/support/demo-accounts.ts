@@ -15,3 +15,13 @@ export function demoAccounts(): Account[] {
 }
 
 export type DemoUserKey = (typeof DEMO_USERS)[number]['key'];
+
+/**
+ * People the identity provider knows but the seeded directory does not: the test issuer
+ * signs them in, and SCIM or sign-in provisioning is what gives them a place in the product.
+ */
+export const NEW_HIRE_ACCOUNTS: Account[] = [
+  ...[1, 2, 3, 4].map((n) => ({ sub: `idp|new-hire-${n}`, email: `new.hire${n}@example.com`, name: `New Hire ${n}`, roles: ['requester' as const], teams: [] })),
+  // From a domain no test allows for sign-in provisioning.
+  { sub: 'idp|outsider', email: 'outsider@partner.test', name: 'Outside Contractor', roles: ['requester'], teams: [] },
+];

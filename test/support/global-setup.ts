@@ -1,6 +1,6 @@
 import { findTemporalCli, findTemporalTestServer } from '../../temporal/cli';
 import { runTs, type RunningChild } from './child-process';
-import { demoAccounts } from './demo-accounts';
+import { demoAccounts, NEW_HIRE_ACCOUNTS } from './demo-accounts';
 import type { IdentityFixtureSetup } from './identity-fixture';
 
 declare global {
@@ -25,7 +25,7 @@ export default async function globalSetup(): Promise<void> {
   const setup: IdentityFixtureSetup = {
     audience: 'https://api.ticketing.local',
     clients: [{ clientId: 'ticketing-portal', redirectUris: ['http://127.0.0.1:3000/auth/callback'], postLogoutRedirectUris: ['http://127.0.0.1:3000/'] }],
-    accounts: demoAccounts(),
+    accounts: [...demoAccounts(), ...NEW_HIRE_ACCOUNTS],
   };
   const identity = runTs('test/support/identity-fixture.ts', { IDENTITY_FIXTURE: JSON.stringify(setup) }, { logPrefix: 'identity' });
   const { url } = await identity.firstJsonLine;

@@ -64,6 +64,8 @@ export interface Harness {
 export async function startHarness(
   options: {
     worker?: boolean;
+    /** How long the API waits on Temporal before its 503; generous by default, as a loaded machine needs. */
+    requestTimeoutMs?: number;
     config?: Partial<Pick<Config, 'attachments' | 'mail' | 'appSecret'>>;
     appDeps?: Partial<AppDeps>;
     activityDeps?: Partial<ActivityDeps>;
@@ -103,8 +105,9 @@ export async function startHarness(
     taskQueue,
     tls: false,
     uiUrl: '',
+    requestTimeoutMs: options.requestTimeoutMs ?? 60_000,
   };
-  const identity: Config['identity'] = { issuerUrl, local: true, localPort: 0, audience: AUDIENCE, clientId: CLIENT_ID };
+  const identity: Config['identity'] = { mode: 'local', issuerUrl, local: true, localPort: 0, audience: AUDIENCE, clientId: CLIENT_ID };
   const logger = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
 
   // Attachments land in a throwaway folder unless the test configures storage itself.

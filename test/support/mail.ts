@@ -10,8 +10,8 @@ export const WEB_URL = 'http://portal.test';
 /** The API signs with APP_SECRET; the test mail deps sign with the same, as a real deployment does. */
 export const APP_SECRET = 'test-signing-secret-'.repeat(3);
 
-/** Delivery retries in tests: quick, so an outage's end is noticed within a second or two. */
-export const TEST_EMAIL_RETRY: EmailRetry = { initialIntervalMs: 200, maximumIntervalMs: 1_000 };
+/** Delivery retries in tests: an outage's end is noticed within seconds, without the retries loading a shared machine. */
+export const TEST_EMAIL_RETRY: EmailRetry = { initialIntervalMs: 1_000, maximumIntervalMs: 4_000 };
 
 /**
  * How long a simulated Postmark outage lasts. The issue's scenario is 5 minutes

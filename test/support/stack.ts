@@ -33,6 +33,7 @@ export async function startStack(): Promise<Stack> {
     API_PORT: String(apiPort),
     WEB_PORT: String(webPort),
     IDENTITY_PORT: String(identityPort),
+    IDENTITY_MODE: 'local',
     PUBLIC_WEB_URL: `http://127.0.0.1:${webPort}`,
     PUBLIC_API_URL: `http://127.0.0.1:${apiPort}`,
     LOG_LEVEL: 'info',

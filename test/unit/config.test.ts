@@ -1,8 +1,15 @@
-import { ConfigError, loadConfig } from '../../lib/config';
+import { ConfigError, identityProblem, loadConfig } from '../../lib/config';
 
 describe('configuration', () => {
-  test('when nothing is set, then the embedded stack runs on loopback with SQLite and the local issuer', () => {
+  test('when nothing is set, then the embedded stack runs on loopback with SQLite and no issuer is trusted', () => {
     const config = loadConfig({ DATA_DIR: '/tmp/tickets-data' });
+    expect(config.identity).toMatchObject({ mode: 'unset', local: false });
+    expect(identityProblem(config)).toMatch(/No identity provider is configured.*AUTH0_DOMAIN.*IDENTITY_MODE=local/);
+  });
+
+  test('when IDENTITY_MODE=local is set, then the embedded stack trusts the local issuer', () => {
+    const config = loadConfig({ DATA_DIR: '/tmp/tickets-data', IDENTITY_MODE: 'local' });
+    expect(identityProblem(config)).toBeUndefined();
     expect(config.database).toEqual({ url: 'sqlite:///tmp/tickets-data/tickets.sqlite', dialect: 'sqlite' });
     expect(config.temporal).toMatchObject({ address: '127.0.0.1:7233', embedded: true, uiUrl: 'http://127.0.0.1:8233', namespace: 'default' });
     expect(config.identity).toMatchObject({ issuerUrl: 'http://127.0.0.1:3002/', local: true, audience: 'https://api.ticketing.local' });
@@ -15,9 +22,23 @@ describe('configuration', () => {
       TEMPORAL_ADDRESS: 'temporal.internal:7233',
       TEMPORAL_API_KEY: 'key',
     });
-    expect(config.identity).toMatchObject({ issuerUrl: 'https://acme.eu.auth0.com/', local: false });
+    expect(config.identity).toMatchObject({ mode: 'auth0', issuerUrl: 'https://acme.eu.auth0.com/', local: false });
+    expect(identityProblem({ ...config, production: true })).toBeUndefined();
     expect(config.database.dialect).toBe('mysql');
     expect(config.temporal).toMatchObject({ address: 'temporal.internal:7233', embedded: false, tls: true, apiKey: 'key' });
+  });
+
+  test('when NODE_ENV=production asks for the local issuer, then it is refused', () => {
+    expect(identityProblem(loadConfig({ NODE_ENV: 'production', IDENTITY_MODE: 'local' }))).toMatch(/NODE_ENV=production but IDENTITY_MODE=local/);
+  });
+
+  test.each([
+    [{ IDENTITY_MODE: 'local', AUTH0_DOMAIN: 'acme.eu.auth0.com' }, 'IDENTITY_MODE=local and AUTH0_DOMAIN are both set'],
+    [{ IDENTITY_MODE: 'auth0' }, 'IDENTITY_MODE=auth0 needs AUTH0_DOMAIN'],
+    [{ IDENTITY_MODE: 'trust-me' }, 'IDENTITY_MODE'],
+  ])('when the identity settings contradict each other (%o), then start-up fails saying %s', (env, message) => {
+    expect(() => loadConfig(env)).toThrow(ConfigError);
+    expect(() => loadConfig(env)).toThrow(message);
   });
 
   test('when a variable is empty, then it counts as unset', () => {

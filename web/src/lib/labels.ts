@@ -1,4 +1,4 @@
-import type { Me, Priority, Role, TicketStatus } from './types';
+import type { Me, Priority, Role, TicketStatus } from '$contract/types';
 
 const STATUS_LABELS: Record<TicketStatus, string> = {
 	draft: 'Draft',

@@ -1,23 +1,8 @@
 import { config } from './config';
-import type { Pagination } from '$lib/types';
+import { ApiError, type FieldError } from '$contract/api-error';
+import type { Pagination } from '$contract/types';
 
-export interface FieldError {
-	field: string;
-	message: string;
-}
-
-/** A refusal or failure from the ticketing API, with the envelope's status, code and per-field details. */
-export class ApiError extends Error {
-	constructor(
-		readonly status: number,
-		readonly code: string,
-		message: string,
-		readonly details: FieldError[] = []
-	) {
-		super(message);
-		this.name = 'ApiError';
-	}
-}
+export { ApiError, type FieldError };
 
 type Envelope<T> =
 	| { success: true; data: T; pagination?: Pagination }
@@ -30,7 +15,7 @@ export interface ApiResult<T> {
 
 export interface RequestOptions {
 	token: string;
-	method?: 'GET' | 'POST';
+	method?: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 	body?: unknown;
 	headers?: Record<string, string>;
 }

@@ -44,7 +44,7 @@ export function tokenExpiry(token: string): Date | undefined {
  * 404); writes throw ApiError so form actions can answer with per-field messages.
  */
 export function api(event: SessionEvent) {
-	async function send<T>(path: string, options: { method?: 'GET' | 'POST'; body?: unknown; headers?: Record<string, string> } = {}) {
+	async function send<T>(path: string, options: { method?: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE'; body?: unknown; headers?: Record<string, string> } = {}) {
 		const token = event.locals.token;
 		if (!token) redirect(303, '/');
 		try {
@@ -69,6 +69,15 @@ export function api(event: SessionEvent) {
 		},
 		post<T>(path: string, body: unknown, headers?: Record<string, string>): Promise<ApiResult<T>> {
 			return send<T>(path, { method: 'POST', body, headers });
+		},
+		put<T>(path: string, body: unknown, headers?: Record<string, string>): Promise<ApiResult<T>> {
+			return send<T>(path, { method: 'PUT', body, headers });
+		},
+		patch<T>(path: string, body: unknown, headers?: Record<string, string>): Promise<ApiResult<T>> {
+			return send<T>(path, { method: 'PATCH', body, headers });
+		},
+		del<T>(path: string, headers?: Record<string, string>): Promise<ApiResult<T>> {
+			return send<T>(path, { method: 'DELETE', headers });
 		}
 	};
 }

@@ -1,5 +1,5 @@
 import { api } from '$lib/server/session';
-import type { PendingApproval } from '$lib/types';
+import type { PendingApproval } from '$contract/types';
 import type { PageServerLoad } from './$types';
 
 const PAGE_SIZE = 50;

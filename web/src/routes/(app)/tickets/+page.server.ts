@@ -2,7 +2,7 @@ import { PRIORITIES, STATUSES } from '$domain/types';
 import { worksQueues } from '$lib/labels';
 import { takeFlash } from '$lib/server/flash';
 import { api } from '$lib/server/session';
-import type { TicketSummary } from '$lib/types';
+import type { TicketSummary } from '$contract/types';
 import type { PageServerLoad } from './$types';
 
 const PAGE_SIZE = 20;

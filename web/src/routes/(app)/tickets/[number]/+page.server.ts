@@ -4,7 +4,7 @@ import { config } from '$lib/server/config';
 import { setFlash } from '$lib/server/flash';
 import { refused } from '$lib/server/forms';
 import { api } from '$lib/server/session';
-import type { ApprovalDecision, Catalog, LiveTicket, Team, TeamMember, TicketDetail, TicketEvent, TicketMessage } from '$lib/types';
+import type { ApprovalDecision, Catalog, LiveTicket, Team, TeamMember, TicketDetail, TicketEvent, TicketMessage } from '$contract/types';
 import type { Actions, PageServerLoad } from './$types';
 
 function ticketNumber(param: string): number {
@@ -151,7 +151,9 @@ export const actions: Actions = {
 		if (kept.toUserId && !/^\d{1,10}$/.test(kept.toUserId)) {
 			return fail(400, { decision, ...kept, code: 'VALIDATION_ERROR', message: 'Check the user number.', errors: { toUserId: 'Enter a user number, such as 9.' } as Record<string, string> });
 		}
+		const step = Number(field('step'));
 		const body = {
+			...(field('step') !== '' && Number.isInteger(step) && step >= 0 ? { step } : {}),
 			...(kept.reason ? { reason: kept.reason } : {}),
 			...(kept.question ? { question: kept.question } : {}),
 			...(kept.toUserId ? { toUserId: Number(kept.toUserId) } : {})

@@ -1,7 +1,7 @@
 import { STATUSES, PRIORITIES } from '$domain/types';
 import { priorityLabel, statusLabel } from '$lib/labels';
 import { businessDuration } from '$lib/time';
-import type { Priority, TicketEvent, TicketStatus } from '$lib/types';
+import type { Priority, TicketEvent, TicketStatus } from '$contract/types';
 
 /** One timeline entry in words. */
 export interface EventLine {
@@ -103,7 +103,7 @@ function describeAutomatic(event: TicketEvent, names: Names): EventLine | undefi
 		case 'approval_info_answered':
 			return { who: null, text: 'The requester answered; the approval step resumes' };
 		case 'approval_delegated':
-			return { who, text: `handed ${stepName(data)} to ${names.person(num(data.to) ?? 0)}${onBehalf(data, names)}` };
+			return { who, text: `handed ${stepName(data)} to ${names.person(num(data.to) ?? 0)}${onBehalf(data, names)}`, note: str(data.reason) };
 		case 'approval_reminder_sent':
 			return { who: null, text: `Reminder sent to the approvers of ${stepName(data)}` };
 		case 'approval_escalated': {

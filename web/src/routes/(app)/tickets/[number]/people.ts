@@ -1,4 +1,4 @@
-import type { TicketDetail, TicketEvent, TicketMessage } from '$lib/types';
+import type { TicketDetail, TicketEvent, TicketMessage } from '$contract/types';
 
 /**
  * Names for the user ids a ticket mentions (approvers, delegates, backups). There is no

@@ -2,7 +2,7 @@ import { fail, redirect } from '@sveltejs/kit';
 import { ApiError } from '$lib/server/api';
 import { refused } from '$lib/server/forms';
 import { api } from '$lib/server/session';
-import type { Catalog, TicketDetail } from '$lib/types';
+import type { Catalog, TicketDetail } from '$contract/types';
 import { readCustomFields, type RawValue } from './custom-fields';
 import type { Actions, PageServerLoad } from './$types';
 

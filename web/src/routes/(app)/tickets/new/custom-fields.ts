@@ -1,4 +1,4 @@
-import type { CustomFieldSpec } from '$lib/types';
+import type { CustomFieldSpec } from '$contract/types';
 
 /** Form inputs for custom fields are named like the API's error fields, so its messages land next to them. */
 export const inputName = (key: string) => `customFields.${key}`;

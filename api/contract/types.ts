@@ -1,7 +1,7 @@
-import type { ChainState, StepDecision, StepState } from '$domain/approvals';
-import type { SlaSummary } from '$domain/sla-clock';
-import type { AllowedAction } from '$domain/status-machine';
-import type { Priority, Role, TicketStatus } from '$domain/types';
+import type { ChainState, StepDecision, StepState } from '../../workflows/domain/approvals';
+import type { SlaSummary } from '../../workflows/domain/sla-clock';
+import type { AllowedAction } from '../../workflows/domain/status-machine';
+import type { Priority, Role, TicketStatus } from '../../workflows/domain/types';
 
 /** The API's answers as the portal reads them (`/api/v1`, inside the envelope's `data`). */
 
@@ -70,6 +70,8 @@ export interface TicketSummary {
 	createdAt: string;
 	updatedAt: string;
 	resolvedAt: string | null;
+	firstResponseDue: string | null;
+	resolutionDue: string | null;
 	version: number;
 }
 
@@ -80,8 +82,6 @@ export interface TicketDetail extends TicketSummary {
 	customFields: Record<string, unknown>;
 	workflowId: string;
 	allowedActions: AllowedAction[];
-	firstResponseDue: string | null;
-	resolutionDue: string | null;
 	firstResponseAt: string | null;
 	/** Both clocks as they stood at the ticket's last change; null when no policy applies. */
 	sla: { firstResponse: SlaSummary; resolution: SlaSummary; policyId: number } | null;
@@ -156,4 +156,48 @@ export interface TeamMember {
 	name: string;
 	email: string;
 	membership: 'agent' | 'lead';
+}
+
+/** One in-portal notification (`GET /notifications`), newest first. */
+export interface NotificationView {
+	id: string;
+	ticketNumber: number | null;
+	kind: string;
+	title: string;
+	body: string;
+	createdAt: string;
+	readAt: string | null;
+}
+
+/** A standing out-of-office delegation (`/approvals/delegations`): dates are whole days, inclusive. */
+export interface DelegationView {
+	id: number;
+	fromUserId: number;
+	toUserId: number;
+	startsOn: string;
+	endsOn: string;
+	fromName: string | null;
+	toName: string | null;
+}
+
+/** One ticket's answer inside a bulk request: its own status and, on refusal, the API's code and words. */
+export interface BulkOutcome {
+	number: number;
+	status: number;
+	code?: string;
+	message?: string;
+}
+
+/** The answer of `POST /tickets/bulk/actions/:action` and `POST /approvals/bulk-approve`. */
+export interface BulkResult {
+	results: BulkOutcome[];
+	succeeded: number;
+	failed: number;
+}
+
+/** A person as pickers show them (`GET /people?q=`). */
+export interface PersonRef {
+	id: number;
+	name: string;
+	email: string;
 }
