@@ -310,3 +310,33 @@ describe('routing rules', () => {
     expect(await h.db.models.RoutingRule.count()).toBe(count);
   });
 });
+
+describe('membership changes reach assignment at decision time', () => {
+  test('when an agent is removed from a round-robin team, then no ticket is auto-assigned to them again, and one added back is', async () => {
+    const team = (await h.request('GET', `/admin/teams/${ids.facilities}`, { as: 'ada' })).body.data;
+    const frank = team.members.find((m: { membership: string }) => m.membership === 'agent').userId as number;
+    const removed = await h.request('DELETE', `/admin/teams/${ids.facilities}/members/${frank}?expectedVersion=${team.version}`, { as: 'ada' });
+    expect(removed.status).toBe(200);
+    const categories = (await h.request('GET', '/catalog', { as: 'emma' })).body.data.categories as Array<{ id: number; code: string }>;
+    const maintenance = categories.find((c) => c.code === 'fac-maintenance')!.id;
+    const raise = async () => {
+      const created = await h.request('POST', '/tickets', {
+        as: 'emma',
+        headers: { 'Idempotency-Key': crypto.randomUUID() },
+        body: { title: 'Door sticks', description: 'Room 2.14', categoryId: maintenance, customFields: { room: 'B2 2.14' } },
+      });
+      expect(created.status).toBe(201);
+      return created.body.data as { number: number; assigneeId: number | null };
+    };
+    const assignees = [];
+    for (let i = 0; i < 3; i++) assignees.push((await raise()).assigneeId);
+    expect(assignees).not.toContain(frank);
+    expect(assignees.every((a) => a !== null)).toBe(true);
+
+    const back = await h.request('PUT', `/admin/teams/${ids.facilities}/members/${frank}`, { as: 'ada', body: { membership: 'agent', expectedVersion: removed.body.data.version } });
+    expect(back.status).toBe(200);
+    const after = [];
+    for (let i = 0; i < 3; i++) after.push((await raise()).assigneeId);
+    expect(after).toContain(frank);
+  });
+});
