@@ -1,6 +1,7 @@
 import crypto from 'node:crypto';
 import path from 'node:path';
 import type { Client } from '@temporalio/client';
+import cors from 'cors';
 import express, { type Express } from 'express';
 import { ipKeyGenerator, rateLimit } from 'express-rate-limit';
 import helmet from 'helmet';
@@ -32,11 +33,15 @@ import { createImportRunner } from './imports/runner';
 import { createNotificationsRouter } from './routes/notifications';
 import { createReportsRouter } from './routes/reports';
 import { createScimRouter, type ScimSettings } from './scim/router';
+import { createPeopleAdminRouter } from './routes/people-admin';
 import { createSignInProvisioning, type SignInProvisioningSettings } from '../lib/db/directory';
 import { createTicketsRouter } from './routes/tickets';
 import { createWatchersRouter } from './routes/watchers';
 import { createTicketReads } from './ticket-reads';
 import { createTicketService } from './ticket-service';
+import { createReadiness, type Readiness } from '../lib/observability/health';
+import { createOpsRouter } from '../lib/observability/http';
+import { createMetrics, httpMetricsMiddleware, type Metrics } from '../lib/observability/metrics';
 
 export interface AppDeps {
   config: Pick<Config, 'identity' | 'temporal' | 'attachments'> & Partial<Pick<Config, 'mail' | 'appSecret' | 'import'>>;
@@ -50,6 +55,12 @@ export interface AppDeps {
   mail?: { postmark?: ServerClient; webUrl?: string };
   /** Resume imports a stopped API process left behind, at start and every minute (the API process sets it; tests call sweep themselves). */
   resumeImports?: boolean;
+  /** Prometheus registry of this process (created when not given). */
+  metrics?: Metrics;
+  /** Browser origins allowed to call the API cross-origin (CORS_ORIGINS); none by default. */
+  corsOrigins?: string[];
+  /** When set, /metrics requires `Authorization: Bearer <token>`. */
+  metricsToken?: string;
   /** The SCIM 2.0 endpoint at /scim/v2 exists only when a SCIM token is configured. */
   scim?: ScimSettings;
   /** Verified addresses of these domains become requesters at first sign-in; absent or empty = off. */
@@ -65,7 +76,10 @@ export function redactRequest(req: { url?: string; headers?: Record<string, unkn
   return { ...req, url, headers };
 }
 
-export function createApp({ config, client, sequelize, models, logger, rateLimitPerMinute = 1200, mail, resumeImports = false, scim, signInProvisioning }: AppDeps): Express {
+// Ids only in the logs, never names or addresses: the ticket a request is about and who made it.
+const TICKET_IN_URL = /^\/api\/v1\/tickets\/(\d+)(?:[/?#]|$)/;
+
+export function createApp({ config, client, sequelize, models, logger, rateLimitPerMinute = 1200, mail, resumeImports = false, scim, signInProvisioning, ...ops }: AppDeps): Express {
   const organisation = createOrganisation(models);
   const reads = createTicketReads(models);
   const service = createTicketService({ client, models, organisation, reads, temporal: config.temporal });
@@ -90,9 +104,17 @@ export function createApp({ config, client, sequelize, models, logger, rateLimit
     clearInterval(sweeper);
     await imports.stop();
   };
+  const metrics = ops.metrics ?? createMetrics({ service: 'api', sequelize });
+  const readiness: Readiness = createReadiness({ sequelize, pingTemporal: () => client.workflowService.getSystemInfo({}) });
+  app.locals.readiness = readiness;
+  app.locals.metrics = metrics;
   app.disable('x-powered-by');
   app.set('trust proxy', 'loopback');
   app.use(helmet());
+  app.use(httpMetricsMiddleware(metrics));
+  // Probes and scrapes: before authentication and rate limits, and kept out of the request log.
+  app.use(createOpsRouter({ readiness, metrics, metricsToken: ops.metricsToken, logger }));
+  if (ops.corsOrigins?.length) app.use('/api/v1', cors({ origin: ops.corsOrigins, maxAge: 600, exposedHeaders: ['X-Request-Id'] }));
   app.use(
     pinoHttp({
       logger,
@@ -105,6 +127,10 @@ export function createApp({ config, client, sequelize, models, logger, rateLimit
         return id;
       },
       autoLogging: { ignore: (req) => req.url === '/api/v1/health' },
+      customProps: (req) => {
+        const ticket = TICKET_IN_URL.exec((req as express.Request).originalUrl ?? req.url ?? '');
+        return { userId: (req as express.Request).principal?.id, ticketNumber: ticket ? Number(ticket[1]) : undefined };
+      },
     }),
   );
   // Reply addresses and approval links are signed with APP_SECRET; without it neither exists.
@@ -162,6 +188,7 @@ export function createApp({ config, client, sequelize, models, logger, rateLimit
   v1.use('/approvals', createApprovalsRouter({ reads, service, models, organisation }));
   v1.use('/admin/inbound-emails', createInboundEmailsRouter({ models }));
   // Before the calendar/SLA router: its admins-only guard would refuse leads' reads here.
+  v1.use('/admin/people', createPeopleAdminRouter({ models, client, logger }));
   v1.use('/admin', createAdminConfigRouter({ models }));
   v1.use('/admin', createAdminRouter({ models, client, taskQueue: config.temporal.taskQueue, postmark: mail?.postmark, logger }));
   v1.use('/notifications', createNotificationsRouter({ models }));

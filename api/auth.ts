@@ -22,7 +22,10 @@ declare module 'express-serve-static-core' {
 export function authenticate(identity: Config['identity'], organisation: Organisation, provisioning?: SignInProvisioning): RequestHandler[] {
   // The entry point refuses this already; an app built some other way must not fall back to any issuer either.
   if (identity.mode === 'unset') throw new ConfigError('No identity provider is configured: set AUTH0_DOMAIN, or IDENTITY_MODE=local for the demo issuer');
-  const verifyToken = auth({ issuerBaseURL: identity.issuerUrl, audience: identity.audience, tokenSigningAlg: 'RS256' });
+  // With an internal address for the issuer (containers), keys come from there while `iss` must still be the public URL.
+  const verifyToken = identity.jwksUri
+    ? auth({ issuer: identity.issuerUrl, jwksUri: identity.jwksUri, audience: identity.audience, tokenSigningAlg: 'RS256' })
+    : auth({ issuerBaseURL: identity.issuerUrl, audience: identity.audience, tokenSigningAlg: 'RS256' });
   const resolvePrincipal = async (req: Request, _res: Response, next: NextFunction) => {
     try {
       const payload = req.auth?.payload;

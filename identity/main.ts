@@ -21,6 +21,7 @@ async function main(): Promise<void> {
   const portalOrigins = [...new Set([web.origin, `http://127.0.0.1:${config.web.port}`, `http://localhost:${config.web.port}`])];
   const server = await startIdentityServer({
     port: config.identity.localPort,
+    host: config.identity.localHost,
     issuer: config.identity.issuerUrl,
     audience: config.identity.audience,
     clients: [

@@ -34,6 +34,12 @@ const ConfigSchema = z.object({
   WEB_PORT: port.default(3000),
   PUBLIC_WEB_URL: optionalString,
   IDENTITY_PORT: port.default(3002),
+  /** Interface the local issuer binds; 0.0.0.0 in a container others reach by name. */
+  IDENTITY_HOST: z.string().default('127.0.0.1'),
+  /** The local issuer's URL as browsers see it, which is also the `iss` of its tokens (e.g. http://localhost:3002). */
+  IDENTITY_PUBLIC_URL: z.preprocess((v) => (v === '' ? undefined : v), z.url().optional()),
+  /** How the API reaches the local issuer when that differs from the public URL (e.g. http://identity:3002 in compose). */
+  IDENTITY_INTERNAL_URL: z.preprocess((v) => (v === '' ? undefined : v), z.url().optional()),
   /**
    * `local` trusts the bundled demo issuer (anyone reaching it signs in as anyone), so it is
    * never implied: `npm start` and the tests set it; otherwise AUTH0_DOMAIN names the issuer.
@@ -111,6 +117,10 @@ export interface Config {
     /** Whether the local issuer must run (false when a real Auth0 tenant is configured). */
     local: boolean;
     localPort: number;
+    /** Interface the local issuer binds. */
+    localHost?: string;
+    /** Where the API fetches the signing keys when the issuer is reached by another name than its public URL. */
+    jwksUri?: string;
     audience: string;
     clientId: string;
   };
@@ -169,7 +179,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const identityMode = auth0Domain ? 'auth0' : raw.IDENTITY_MODE === 'local' ? 'local' : 'unset';
   const issuerUrl = auth0Domain
     ? `${auth0Domain.startsWith('http') ? auth0Domain : `https://${auth0Domain}`}/`
-    : `http://127.0.0.1:${raw.IDENTITY_PORT}/`;
+    : `${(raw.IDENTITY_PUBLIC_URL ?? `http://127.0.0.1:${raw.IDENTITY_PORT}`).replace(/\/+$/, '')}/`;
+  const internalIssuer = identityMode === 'local' && raw.IDENTITY_INTERNAL_URL ? raw.IDENTITY_INTERNAL_URL.replace(/\/+$/, '') : undefined;
   return {
     dataDir,
     database: { url: databaseUrl, dialect },
@@ -199,6 +210,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       issuerUrl,
       local: identityMode === 'local',
       localPort: raw.IDENTITY_PORT,
+      localHost: raw.IDENTITY_HOST,
+      jwksUri: internalIssuer ? `${internalIssuer}/.well-known/jwks.json` : undefined,
       audience: raw.AUTH0_AUDIENCE,
       clientId: raw.AUTH0_CLIENT_ID,
     },

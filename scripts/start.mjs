@@ -1,8 +1,9 @@
 // `npm start`: install what is missing, then run the whole embedded stack.
 import { spawn } from 'node:child_process';
 import path from 'node:path';
-import { ROOT, ensureNodeModules, ensureWebBuild, say } from './bootstrap.mjs';
+import { ROOT, ensureNodeModules, ensureWebBuild, requireSupportedNode, say } from './bootstrap.mjs';
 
+requireSupportedNode();
 try {
   ensureNodeModules();
   ensureWebBuild();

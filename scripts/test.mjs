@@ -3,8 +3,10 @@
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { ROOT, ensureNodeModules, ensureWebBuild, say } from './bootstrap.mjs';
+import { ROOT, ensureNodeModules, ensureWebBuild, requireSupportedNode, say } from './bootstrap.mjs';
 
+// A warning, not a stop: the suite still says something useful on an older Node while a machine moves over.
+requireSupportedNode({ warnOnly: true });
 ensureNodeModules();
 ensureWebBuild();
 

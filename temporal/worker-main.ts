@@ -1,14 +1,20 @@
+import { DefaultLogger, Runtime } from '@temporalio/worker';
 import type { Logger } from 'pino';
 import { loadConfig, type Config } from '../lib/config';
 import { createSequelize } from '../lib/db/connection';
 import { defineModels, type Models } from '../lib/db/models';
 import { createLogger } from '../lib/logger';
+import { createReadiness } from '../lib/observability/health';
+import { createMetrics } from '../lib/observability/metrics';
+import { createTracing } from '../lib/observability/tracing';
+import { loadOpsConfig } from '../lib/ops-config';
 import { createSigner } from '../lib/signing';
 import { createPostmarkClient, DEFAULT_SINK_TOKEN, syncTemplates } from '../mail/postmark';
 import type { MailDeps } from '../mail/sender';
 import { connectClient, connectWorker } from './connection';
 import { ensureEmailOutboxSweep } from './schedules';
 import { createTicketWorker } from './worker';
+import { startWorkerHttpServer } from './worker-observability';
 
 /**
  * Email goes out when there is somewhere to send it: the local sink (POSTMARK_API_URL) or
@@ -36,12 +42,30 @@ async function mailDeps(config: Config, models: Models, logger: Logger): Promise
 /** The worker process: runs ticket workflows and their activities. Scale by running more of these. */
 async function main(): Promise<void> {
   const config = loadConfig();
+  const ops = loadOpsConfig();
   const logger = createLogger('worker', config.logLevel);
+  // Once per process, before any connection: Core's own worker metrics (task slots, poll and
+  // schedule-to-start latencies, sticky cache) go to a Prometheus endpoint the worker's /metrics merges in.
+  Runtime.install({
+    logger: new DefaultLogger(config.logLevel === 'debug' || config.logLevel === 'trace' ? 'DEBUG' : 'WARN'),
+    telemetryOptions: ops.temporalMetricsBind ? { metrics: { prometheus: { bindAddress: ops.temporalMetricsBind } } } : undefined,
+  });
+  const tracing = createTracing(ops.tracing, 'worker');
   const sequelize = createSequelize(config.database);
   await sequelize.authenticate();
   const models = defineModels(sequelize);
   const mail = await mailDeps(config, models, logger);
   const connection = await connectWorker(config.temporal);
+  const metrics = createMetrics({ service: 'worker', sequelize });
+  const readiness = createReadiness({ sequelize, pingTemporal: () => connection.workflowService.getSystemInfo({}) });
+  const http = await startWorkerHttpServer({
+    ...ops.workerHttp,
+    readiness,
+    metrics,
+    metricsToken: ops.metricsToken,
+    coreMetricsUrl: ops.temporalMetricsBind ? `http://${ops.temporalMetricsBind}/metrics` : undefined,
+    logger,
+  });
   // Activities start email delivery workflows with it; it stays open while the worker runs.
   const client = await connectClient(config.temporal);
   const worker = await createTicketWorker({
@@ -50,17 +74,28 @@ async function main(): Promise<void> {
     taskQueue: config.temporal.taskQueue,
     deps: { sequelize, models, logger, oncallWebhookUrl: config.oncallWebhookUrl, mail, temporal: { client, taskQueue: config.temporal.taskQueue } },
     logger,
+    metrics,
+    tracing,
+    deployment: ops.versioning.buildId ? { deploymentName: ops.versioning.deploymentName, buildId: ops.versioning.buildId } : undefined,
+    shutdownGraceTime: ops.shutdownGraceMs,
   });
   if (mail) {
     const sweep = await ensureEmailOutboxSweep(client, config.temporal.taskQueue);
     logger.info({ schedule: sweep }, 'email outbox sweep scheduled');
   }
-  logger.info({ taskQueue: config.temporal.taskQueue, address: config.temporal.address }, 'worker started');
-  // Worker.run() handles SIGINT/SIGTERM itself: it drains in-flight tasks, then resolves.
+  // Readiness turns false as soon as a stop is asked for; Worker.run() handles SIGINT/SIGTERM
+  // itself: it stops polling, lets running activities finish (up to the grace time), then resolves.
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => readiness.markStopping());
+  logger.info(
+    { taskQueue: config.temporal.taskQueue, address: config.temporal.address, http: http.url, buildId: ops.versioning.buildId ?? null },
+    'worker started',
+  );
   await worker.run();
+  await new Promise<void>((resolve) => http.server.close(() => resolve()));
   await client.connection.close();
   await connection.close();
   await sequelize.close();
+  await tracing.shutdown();
   logger.info('worker stopped');
 }
 

@@ -2,6 +2,9 @@ import path from 'node:path';
 import { Worker, type NativeConnection, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import type { Logger } from 'pino';
 import { createActivities, type ActivityDeps } from '../activities';
+import type { Metrics } from '../lib/observability/metrics';
+import type { Tracing } from '../lib/observability/tracing';
+import { activityMetricsInterceptor } from './worker-observability';
 
 export const WORKFLOWS_PATH = path.resolve(__dirname, '../workflows/index.ts');
 
@@ -16,6 +19,17 @@ export interface TicketWorkerOptions {
   /** Extra workflow interceptors, e.g. the testing package's assertion interceptor. */
   workflowInterceptorModules?: string[];
   maxCachedWorkflows?: number;
+  /** Activity outcome and projection-lag metrics. */
+  metrics?: Metrics;
+  /** OpenTelemetry interceptors and the workflow span sink. */
+  tracing?: Tracing;
+  /**
+   * Worker Deployment Versioning: this release's build id in the named deployment. Ticket
+   * workflows are pinned to the build that started them and move on at continue-as-new.
+   */
+  deployment?: { deploymentName: string; buildId: string };
+  /** How long shutdown waits for running activities before cancelling them. */
+  shutdownGraceTime?: number;
 }
 
 export async function createTicketWorker(options: TicketWorkerOptions): Promise<Worker> {
@@ -26,7 +40,16 @@ export async function createTicketWorker(options: TicketWorkerOptions): Promise<
     taskQueue,
     ...(workflowBundle ? { workflowBundle } : { workflowsPath: WORKFLOWS_PATH }),
     activities: createActivities(deps),
-    interceptors: options.workflowInterceptorModules ? { workflowModules: options.workflowInterceptorModules } : undefined,
+    interceptors: {
+      workflowModules: [...(options.workflowInterceptorModules ?? []), ...(options.tracing?.workerOptions.workflowModules ?? [])],
+      activity: [...(options.metrics ? [activityMetricsInterceptor(options.metrics)] : []), ...(options.tracing?.workerOptions.activity ?? [])],
+    },
+    ...(options.tracing?.workerOptions.sinks ? { sinks: options.tracing.workerOptions.sinks } : {}),
     maxCachedWorkflows: options.maxCachedWorkflows,
+    // Only when given: the SDK rejects an explicit undefined duration.
+    ...(options.shutdownGraceTime !== undefined ? { shutdownGraceTime: options.shutdownGraceTime } : {}),
+    workerDeploymentOptions: options.deployment
+      ? { version: options.deployment, useWorkerVersioning: true, defaultVersioningBehavior: 'PINNED' }
+      : undefined,
   });
 }
