@@ -1,61 +1,49 @@
+import type { CalendarSnapshot } from './domain/types';
 import type { RoutingDecision } from './domain/routing';
-import { decide, type LifecycleAction, type TicketFacts } from './domain/status-machine';
-import type { Actor, ConfigSnapshot, TicketStatus } from './domain/types';
+import type { SlaState } from './domain/sla-clock';
+import { decide, decideSystem, type LifecycleAction, type SystemTransition, type TicketFacts } from './domain/status-machine';
+import { SYSTEM_ACTOR, TERMINAL_STATUSES, type Actor, type ConfigSnapshot, type TicketStatus } from './domain/types';
 import {
   TicketErrorType,
   type ActionRequest,
+  type ApprovalRequest,
+  type ChooseAssigneeInput,
+  type CustomFieldsRequest,
   type MessageVisibility,
-  type NotifyInput,
-  type PageOnCallInput,
+  type ReplyRequest,
   type TicketEventRecord,
   type TicketState,
   type TicketWorkflowInput,
 } from './definitions';
-import type { EscalationStep } from './domain/sla-clock';
+import { approvalDecision, approvalTimerChanges, infoAnswered, nextApprovalWake, openChain, validateApproval, type ApprovalAction, type ApprovalChange } from './ticket-approval';
+import { customFieldEdit, validateCustomFieldEdit } from './ticket-custom-fields';
+import { effectOutcome, escalationFor, type EscalationDecision } from './ticket-escalation';
+import { ActionRefused, refuse, teamOf, type Effect, type EventDraft, type TicketSnapshot } from './ticket-model';
 import { noteMentionNotifications, notificationsFor } from './ticket-notifications';
-import { slaOnFirstResponse, slaOnPolicyInputs, slaOnStatus } from './ticket-sla';
+import { autoCloseAt } from './ticket-presentation';
+import { collectSlaDue, nextSlaWake, slaMoved, slaOnCalendarChange, slaOnFirstResponse, slaOnPolicyInputs, slaOnStatus, slaStart, type SlaChange } from './ticket-sla';
 
-/** A refused action: the validator throws it, so a refused update leaves no trace in history. */
-export class ActionRefused extends Error {
-  constructor(
-    readonly type: TicketErrorType,
-    message: string,
-    readonly field?: string,
-  ) {
-    super(message);
-    this.name = 'ActionRefused';
-  }
+export { ActionRefused, refuse, type Effect } from './ticket-model';
+
+/** Behaviour switched on by patches when the ticket started; carried across continue-as-new in the state. */
+export interface TicketFeatures {
+  sla: boolean;
+  notifyOnEvents: boolean;
+  slaNotices: boolean;
+  approvalTimersPause?: boolean;
 }
-
-const REFUSAL_TYPES = {
-  ILLEGAL_TRANSITION: TicketErrorType.IllegalTransition,
-  FORBIDDEN: TicketErrorType.Forbidden,
-  VALIDATION_ERROR: TicketErrorType.InvalidInput,
-  ILLEGAL: TicketErrorType.IllegalTransition,
-  INVALID: TicketErrorType.InvalidInput,
-} as const;
-
-export function refuse(code: keyof typeof REFUSAL_TYPES, message: string, field?: string): never {
-  throw new ActionRefused(REFUSAL_TYPES[code], message, field);
-}
-
-/** Side effects the workflow runs as activities, then records with their results. */
-interface EscalationOrigin {
-  escalationStep?: number;
-  rung?: EscalationStep;
-  dueAt?: string;
-}
-
-export type Effect = ({ kind: 'notify'; input: NotifyInput } | { kind: 'page'; input: PageOnCallInput }) & EscalationOrigin;
 
 /**
- * The ticket's state and the events that changed it. Deterministic and free of
+ * The ticket: its state, the events that changed it and the effects those call for.
+ * The only writer of ticket state and the only producer of effects: the SLA, escalation,
+ * approval and custom-field modules read a snapshot and return decisions, which are
+ * applied here, every status change through the status machine. Deterministic and free of
  * Temporal APIs: the workflow passes in "now", so this class is unit-testable alone.
  */
-export class TicketEntity {
+export class TicketEntity implements TicketSnapshot {
   private unprojected: TicketEventRecord[] = [];
   private recent: TicketEventRecord[] = [];
-  readonly effects: Effect[] = [];
+  private queued: Effect[] = [];
   projectedVersion: number;
   /** Set when a (re)routed ticket still needs the team's assignment strategy applied. */
   assignmentPending = false;
@@ -67,7 +55,7 @@ export class TicketEntity {
     this.projectedVersion = state.version;
   }
 
-  static open(input: TicketWorkflowInput, now: Date, features: { sla: boolean; notifyOnEvents: boolean; slaNotices: boolean }): TicketEntity {
+  static open(input: TicketWorkflowInput, now: Date, features: TicketFeatures): TicketEntity {
     const iso = now.toISOString();
     const { draft } = input;
     const entity = new TicketEntity(
@@ -93,6 +81,7 @@ export class TicketEntity {
         ...(features.sla ? { sla: null, approval: null, shares: [], firstResponseAt: null } : {}),
         ...(features.notifyOnEvents ? { notifyOnEvents: true } : {}),
         ...(features.slaNotices ? { slaNotices: true, noteMentions: true } : {}),
+        ...(features.approvalTimersPause ? { approvalTimersPause: true } : {}),
       },
       input.config,
     );
@@ -117,8 +106,13 @@ export class TicketEntity {
     return this.state.version;
   }
 
+  /** Effects queued and not yet run, oldest first. */
+  get effects(): readonly Effect[] {
+    return this.queued;
+  }
+
   team(teamId: number | null = this.state.teamId) {
-    return this.config.teams.find((t) => t.id === teamId);
+    return teamOf(this, teamId);
   }
 
   facts(): TicketFacts {
@@ -135,15 +129,79 @@ export class TicketEntity {
     };
   }
 
+  // ── Opening ────────────────────────────────────────────────────────────────
+
+  routeTo(decision: RoutingDecision, now: Date): void {
+    this.state.teamId = decision.teamId;
+    this.state.routing = decision;
+    const team = this.team(decision.teamId);
+    if (team) this.state.departmentId = team.departmentId;
+    this.assignmentPending = true;
+    this.record(now, null, 'routed', this.state.status, this.state.status, { teamId: decision.teamId, teamName: team?.name ?? null, reason: decision.reason });
+  }
+
+  /** Puts the ticket in front of its approvers when its category needs approval. */
+  beginApproval(now: Date): void {
+    // Steps the org chart left with nobody eligible: the timeline says which, what was done, and why.
+    for (const adjustment of this.config.approval?.adjustments ?? []) {
+      const { resolution, ...data } = adjustment;
+      this.recordSystem(now, { type: resolution === 'skipped' ? 'approval_step_skipped' : 'approval_step_escalated', data });
+    }
+    const opened = openChain(this, now);
+    if (!opened) return;
+    this.state.approval = opened.chain;
+    const from = this.state.status;
+    const to = this.transition('request_approval');
+    this.record(now, null, opened.event.type, from, to, opened.event.data);
+    this.queue(opened.notices);
+  }
+
+  /** Starts the SLA clocks on the current team and priority, or records why there are none. */
+  beginSla(now: Date): void {
+    const { sla, event } = slaStart(this, now);
+    this.state.sla = sla;
+    this.recordSystem(now, event);
+  }
+
+  /** Whether the team's assignment strategy still has to pick someone for this ticket. */
+  needsAssignment(): boolean {
+    return this.assignmentPending && decideSystem(this.facts(), 'auto_assign', SYSTEM_ACTOR).ok;
+  }
+
+  /** What to ask the assignment activity, or null (and nothing pending any more) when the team assigns nobody by itself. */
+  assignmentRequest(): ChooseAssigneeInput | null {
+    if (!this.needsAssignment()) return null;
+    const team = this.team();
+    if (!team || team.assignmentStrategy === 'queue' || team.memberIds.length === 0) {
+      this.assignmentPending = false;
+      return null;
+    }
+    return {
+      ticketNumber: this.state.number,
+      requestKey: `${this.state.number}:${team.id}:${this.version}`,
+      teamId: team.id,
+      strategy: team.assignmentStrategy,
+      candidateIds: team.memberIds,
+    };
+  }
+
+  /** The strategy's answer for `teamId`; a transfer accepted meanwhile makes it moot (the new team is asked next). */
+  autoAssign(assigneeId: number | null, request: ChooseAssigneeInput, now: Date): void {
+    if (this.state.teamId !== request.teamId) return;
+    this.assignmentPending = false;
+    if (assigneeId === null || !decideSystem(this.facts(), 'auto_assign', SYSTEM_ACTOR).ok) return;
+    const from = this.state.status;
+    const to = this.transition('auto_assign');
+    this.state.assigneeId = assigneeId;
+    this.record(now, null, 'auto_assigned', from, to, { assigneeId, strategy: request.strategy });
+    this.changeSla(slaOnStatus(from, to, now), now);
+  }
+
+  // ── Lifecycle actions ──────────────────────────────────────────────────────
+
   /** Throws ActionRefused when the action may not happen now; never changes anything. */
   validate(action: LifecycleAction, request: ActionRequest): void {
-    if (request.expectedVersion !== undefined && request.expectedVersion !== this.state.version) {
-      throw new ActionRefused(
-        TicketErrorType.StaleVersion,
-        `The ticket changed since version ${request.expectedVersion}; it is now at version ${this.state.version}`,
-        'expectedVersion',
-      );
-    }
+    checkVersion(this.state.version, request.expectedVersion);
     const decision = decide(this.facts(), action, request.actor, request.input);
     if (!decision.ok) refuse(decision.code, decision.message, decision.code === 'VALIDATION_ERROR' ? decision.field : undefined);
   }
@@ -179,8 +237,8 @@ export class TicketEntity {
         this.assignmentPending = this.state.assigneeId === null;
         this.record(now, actor, 'transfer', from, to, { ...input, fromTeamId: previous?.id ?? null, fromTeamName: previous?.name ?? null, teamName: target.name });
         this.state.status = to;
-        slaOnPolicyInputs(this, `transferred to ${target.name}`, now);
-        slaOnStatus(this, from, to, now);
+        this.onPolicyInputs(`transferred to ${target.name}`, now);
+        this.changeSla(slaOnStatus(from, to, now), now);
         return;
       }
       case 'share': {
@@ -194,31 +252,13 @@ export class TicketEntity {
     if (action === 'reopen') this.state.resolvedAt = null;
     if (to === 'closed' || to === 'cancelled') this.state.closedAt = now.toISOString();
     this.record(now, actor, action, from, to, { ...input });
-    if (action === 'set_priority') slaOnPolicyInputs(this, `priority ${previousPriority} → ${input.priority}`, now);
-    slaOnStatus(this, from, to, now, action === 'reopen');
+    if (action === 'set_priority') this.onPolicyInputs(`priority ${previousPriority} → ${input.priority}`, now);
+    this.changeSla(slaOnStatus(from, to, now, action === 'reopen'), now);
   }
 
-  routeTo(decision: RoutingDecision, now: Date): void {
-    this.state.teamId = decision.teamId;
-    this.state.routing = decision;
-    const team = this.team(decision.teamId);
-    if (team) this.state.departmentId = team.departmentId;
-    this.assignmentPending = true;
-    this.record(now, null, 'routed', this.state.status, this.state.status, { teamId: decision.teamId, teamName: team?.name ?? null, reason: decision.reason });
-  }
+  // ── Conversation ───────────────────────────────────────────────────────────
 
-  autoAssign(assigneeId: number | null, strategy: string, now: Date): void {
-    this.assignmentPending = false;
-    if (assigneeId === null || !['new', 'triaged'].includes(this.state.status)) return;
-    const from = this.state.status;
-    this.state.assigneeId = assigneeId;
-    this.state.status = 'assigned';
-    this.record(now, null, 'auto_assigned', from, 'assigned', { assigneeId, strategy });
-    slaOnStatus(this, from, 'assigned', now);
-  }
-
-  /** Public replies and internal notes, with what a reply means for the ticket. */
-  validateReply(actor: Actor, body: string, visibility: MessageVisibility): void {
+  validateReply({ actor, body, visibility }: Pick<ReplyRequest, 'actor' | 'body' | 'visibility'>): void {
     if (this.isTerminal()) refuse('ILLEGAL_TRANSITION', `The ticket is ${this.state.status}; it takes no more messages`);
     if (body.trim() === '') refuse('VALIDATION_ERROR', 'A message needs a body', 'body');
     const isRequester = actor.userId === this.state.requesterId;
@@ -227,24 +267,172 @@ export class TicketEntity {
     if (visibility === 'internal' && !staff) refuse('FORBIDDEN', 'Only agents may write internal notes', 'visibility');
   }
 
-  reply(actor: Actor, body: string, visibility: MessageVisibility, mentions: number[], now: Date): void {
+  /** A public reply or internal note, and what it means: a first response, the requester answering, an approver's question answered. */
+  reply(request: ReplyRequest, now: Date): void {
+    this.validateReply(request);
+    const { actor, body, visibility } = request;
     const staff = this.isStaff(actor, 'write');
-    this.record(now, actor, visibility === 'internal' ? 'internal_note' : 'public_reply', null, null, { body, mentions }, visibility);
+    this.record(now, actor, visibility === 'internal' ? 'internal_note' : 'public_reply', null, null, { body, mentions: request.mentions ?? [] }, visibility);
     if (visibility === 'public' && staff && actor.userId !== this.state.requesterId && !this.state.firstResponseAt) {
       this.state.firstResponseAt = now.toISOString();
-      slaOnFirstResponse(this, now);
+      this.changeSla(slaOnFirstResponse(now), now);
     }
-    if (actor.userId !== this.state.requesterId || visibility !== 'public') return;
-    const from = this.state.status;
-    if (from === 'waiting_on_requester' || from === 'resolved') {
-      // The requester's answer puts the ticket back to work; on a resolved ticket it is a reopen.
-      const to = this.state.assigneeId !== null ? 'in_progress' : 'new';
-      this.state.status = to;
+    if (actor.userId === this.state.requesterId && visibility === 'public' && decideSystem(this.facts(), 'requester_replied', SYSTEM_ACTOR).ok) {
+      const from = this.state.status;
+      const to = this.transition('requester_replied');
       if (from === 'resolved') this.state.resolvedAt = null;
       this.record(now, actor, from === 'resolved' ? 'reopen' : 'resume', from, to, { reason: 'requester replied' });
-      slaOnStatus(this, from, to, now, from === 'resolved');
+      this.changeSla(slaOnStatus(from, to, now, from === 'resolved'), now);
+    }
+    const answered = infoAnswered(this, actor, visibility, now);
+    if (answered) this.applyApprovalChange({ ...answered, notices: [] }, null, now);
+  }
+
+  // ── Approvals ──────────────────────────────────────────────────────────────
+
+  validateApproval(action: ApprovalAction, request: ApprovalRequest, now: Date): void {
+    validateApproval(this, action, request, now);
+  }
+
+  decideApproval(action: ApprovalAction, request: ApprovalRequest, now: Date): void {
+    const decision = approvalDecision(this, action, request, now);
+    if (!decision) return;
+    this.applyApprovalChange(decision, request.actor, now);
+    if (decision.outcome?.kind === 'rejected') {
+      const to = this.transition('approval_rejected');
+      this.state.closedAt = now.toISOString();
+      this.record(now, request.actor, 'rejected', 'pending_approval', to, decision.outcome.data);
+    } else if (decision.outcome?.kind === 'approved') {
+      const to = this.transition('approval_granted');
+      this.assignmentPending = true;
+      this.record(now, null, 'approved', 'pending_approval', to, {});
+      this.changeSla(slaOnStatus('pending_approval', to, now), now);
     }
   }
+
+  private applyApprovalChange(change: ApprovalChange, actor: Actor | null, now: Date): void {
+    this.state.approval = change.chain;
+    this.record(now, actor, change.event.type, null, null, change.event.data);
+    this.queue(change.notices);
+  }
+
+  // ── Custom fields ──────────────────────────────────────────────────────────
+
+  validateCustomFields(request: CustomFieldsRequest): void {
+    validateCustomFieldEdit(this, request);
+  }
+
+  editCustomFields(request: CustomFieldsRequest, now: Date): void {
+    validateCustomFieldEdit(this, request);
+    const edit = customFieldEdit(this.state.customFields, request.changes);
+    if (!edit) return;
+    this.state.customFields = edit.fields;
+    this.record(now, request.actor, edit.event.type, null, null, edit.event.data);
+  }
+
+  // ── Time ───────────────────────────────────────────────────────────────────
+
+  /** An admin edited the business calendar the clocks count on. */
+  calendarChanged(calendar: CalendarSnapshot, reason: string, now: Date): void {
+    this.changeSla(slaOnCalendarChange(this, calendar, reason, now), now);
+  }
+
+  /** The next instant something falls due: an SLA point, an approval reminder or escalation, auto-close. */
+  nextDueAt(): number | null {
+    // Tickets started before SLAs and approvals have no timers at all.
+    if (this.state.sla === undefined) return null;
+    const times = [nextSlaWake(this), nextApprovalWake(this), autoCloseAt(this)?.getTime() ?? null].filter((t): t is number => t !== null);
+    return times.length ? Math.min(...times) : null;
+  }
+
+  /** What a timer firing means: auto-close, approval reminders and escalation, SLA breaches and the ladder. */
+  onTimer(now: Date): void {
+    const closeAt = autoCloseAt(this);
+    if (closeAt && closeAt.getTime() <= now.getTime()) {
+      this.apply('close', { actor: SYSTEM_ACTOR, input: { reason: 'auto-closed: no reply from the requester within the business days allowed' } }, now);
+      return;
+    }
+    if (this.state.approval) for (const change of approvalTimerChanges(this, now)) this.applyApprovalChange(change, null, now);
+    this.escalateDue(now);
+  }
+
+  // ── Effects ────────────────────────────────────────────────────────────────
+
+  /** Takes the oldest effect off the queue once it has run and records an escalation's outcome. */
+  completeEffect(effect: Effect, result: string, now: Date): void {
+    const index = this.queued.indexOf(effect);
+    if (index >= 0) this.queued.splice(index, 1);
+    const outcome = effectOutcome(effect, result);
+    if (outcome) this.record(now, null, outcome.type, null, null, outcome.data);
+  }
+
+  private queue(notices: Effect['input'][]): void {
+    for (const input of notices) this.queued.push({ kind: 'notify', input } as Effect);
+  }
+
+  // ── SLA ────────────────────────────────────────────────────────────────────
+
+  /**
+   * Applies a change to the clocks and records it when a due instant moved. Anything that
+   * fell due before `now` (the timer may not have been handled yet) is handled first, so a
+   * late reply or pause can never hide a breach or skip a rung.
+   */
+  private changeSla(change: SlaChange | null, now: Date): void {
+    if (!change || !this.state.sla) return;
+    this.escalateDue(now);
+    const before: SlaState | null | undefined = this.state.sla;
+    if (!before) return;
+    this.state.sla = change.change(before);
+    const moved = slaMoved(before, this.state.sla, change.reason);
+    if (moved) this.recordSystem(now, moved);
+  }
+
+  private onPolicyInputs(reason: string, now: Date): void {
+    const outcome = slaOnPolicyInputs(this, reason, now);
+    if (outcome.kind === 'start') this.beginSla(now);
+    else if (outcome.kind === 'not_applicable') this.recordSystem(now, outcome.event);
+    else if (outcome.kind === 'change') this.changeSla(outcome, now);
+  }
+
+  /** Records every breach and warning due by `now`, then runs each due escalation rung once. */
+  private escalateDue(now: Date): void {
+    if (!this.state.sla) return;
+    const due = collectSlaDue(this.state.sla, now);
+    this.state.sla = due.sla;
+    for (const event of due.events) this.recordSystem(now, event);
+    for (const rung of due.rungs) this.applyEscalation(escalationFor(this, rung), now);
+  }
+
+  private applyEscalation(decision: EscalationDecision, now: Date): void {
+    switch (decision.kind) {
+      case 'effect':
+        this.queued.push(decision.effect);
+        return;
+      case 'note':
+        this.recordSystem(now, decision.event);
+        return;
+      case 'assign_backup': {
+        const from = this.state.status;
+        const allowed = decideSystem(this.facts(), 'escalate_to_backup', SYSTEM_ACTOR);
+        if (!allowed.ok) {
+          this.recordSystem(now, { type: 'escalation', data: { ...decision.data, result: `no backup assigned: ${allowed.message}` } });
+          return;
+        }
+        this.state.assigneeId = decision.assigneeId;
+        this.state.status = allowed.to;
+        this.record(now, null, 'escalation', from, allowed.to, decision.data);
+        this.changeSla(slaOnStatus(from, allowed.to, now), now);
+        return;
+      }
+      case 'bump_priority':
+        this.state.priority = decision.to;
+        this.recordSystem(now, { type: 'escalation', data: decision.data });
+        this.onPolicyInputs(`priority ${decision.from} → ${decision.to} by escalation`, now);
+        return;
+    }
+  }
+
+  // ── Reading ────────────────────────────────────────────────────────────────
 
   /** Agents or leads of the owning team, or of a team it is shared with (write access when writing), or an admin. */
   isStaff(actor: Actor, need: 'read' | 'write'): boolean {
@@ -256,8 +444,7 @@ export class TicketEntity {
   }
 
   isTerminal(): boolean {
-    const terminal: TicketStatus[] = ['closed', 'rejected', 'cancelled'];
-    return terminal.includes(this.state.status);
+    return TERMINAL_STATUSES.includes(this.state.status);
   }
 
   hasUnprojected(): boolean {
@@ -278,7 +465,22 @@ export class TicketEntity {
     return [...this.recent];
   }
 
-  record(
+  // ── Writing ────────────────────────────────────────────────────────────────
+
+  /** A status change the ticket makes by itself, decided by the status machine for the system actor. */
+  private transition(name: SystemTransition): TicketStatus {
+    const decision = decideSystem(this.facts(), name, SYSTEM_ACTOR);
+    // Callers only ask for transitions their own checks allow; a refusal here is a bug, not a user error.
+    if (!decision.ok) throw new Error(`status machine refused ${name}: ${decision.message}`);
+    this.state.status = decision.to;
+    return decision.to;
+  }
+
+  private recordSystem(now: Date, event: EventDraft): void {
+    this.record(now, null, event.type, null, null, event.data);
+  }
+
+  private record(
     now: Date,
     actor: Actor | null,
     type: string,
@@ -304,12 +506,18 @@ export class TicketEntity {
     // Internal notes never notify a requester; everything else tells whoever should know.
     if (this.state.notifyOnEvents && visibility === 'public') {
       const needsApproval = (this.config.approval?.steps.length ?? 0) > 0;
-      for (const input of notificationsFor(event, this.state, { needsApproval })) this.effects.push({ kind: 'notify', input });
+      for (const input of notificationsFor(event, this.state, { needsApproval })) this.queued.push({ kind: 'notify', input });
     } else if (this.state.noteMentions && visibility === 'internal') {
       // Colleagues @mentioned in a note hear of it; the requester never does.
-      for (const input of noteMentionNotifications(event, this.state)) this.effects.push({ kind: 'notify', input });
+      for (const input of noteMentionNotifications(event, this.state)) this.queued.push({ kind: 'notify', input });
     }
     // The live view shows the last few changes; the full timeline lives in the read tables.
     this.recent = [...this.recent, event].slice(-10);
+  }
+}
+
+function checkVersion(current: number, expected: number | undefined): void {
+  if (expected !== undefined && expected !== current) {
+    throw new ActionRefused(TicketErrorType.StaleVersion, `The ticket changed since version ${expected}; it is now at version ${current}`, 'expectedVersion');
   }
 }

@@ -31,8 +31,11 @@ export function createPeopleAdminRouter({ models, client, logger }: { models: Mo
   });
   // The CSV itself is the body (text/csv), so no multipart parsing for a file of a few hundred kilobytes.
   router.post('/import', express.text({ type: ['text/csv', 'text/plain'], limit: '5mb' }), async (req, res) => {
-    if (typeof req.body !== 'string' || !req.body.trim()) throw validationError([{ field: 'file', message: 'send the CSV as the body with Content-Type: text/csv' }]);
-    sendData(req, res, await importPeople(models, effects, principalOf(req), req.body));
+    // Or JSON { "csv": "…" }, which is what the portal's form sends.
+    const body: unknown = req.body;
+    const csv = typeof body === 'string' ? body : typeof (body as { csv?: unknown } | undefined)?.csv === 'string' ? (body as { csv: string }).csv : '';
+    if (!csv.trim()) throw validationError([{ field: 'file', message: 'send the CSV as the body (Content-Type: text/csv) or as {"csv": "…"}' }]);
+    sendData(req, res, await importPeople(models, effects, principalOf(req), csv));
   });
   return router;
 }

@@ -32,6 +32,21 @@ const approverNames = (ticket: { approval: { steps: Array<{ name: string; approv
   ticket.approval.steps.map((s) => [s.name, s.approverIds]);
 
 describe('approval chains over HTTP', () => {
+  test('when the head of Finance, who has no manager, raises a purchase request, then it is created and its timeline says which steps moved up to whom and why', async () => {
+    const ticket = await purchase(2500, 'carla');
+    expect(ticket.status).toBe('pending_approval');
+    const ada = await h.userId('ada');
+    expect(approverNames(ticket)).toEqual([
+      ['Manager', [ada]],
+      ['Department head', [ada]],
+    ]);
+    const events = (await h.request('GET', `/tickets/${ticket.number}/events?limit=100`, { as: 'carla' })).body.data as Array<{ type: string; data: Record<string, unknown> }>;
+    expect(events.filter((e) => e.type === 'approval_step_escalated').map((e) => [e.data.name, e.data.reason])).toEqual([
+      ['Manager', "the requester's manager resolves to nobody for Carla CFO; moved up to an admin, Ada Admin"],
+      ['Department head', 'the only approver, the department head, is the requester; moved up to an admin, Ada Admin'],
+    ]);
+  });
+
   test.each([
     [500, [['Manager', ['mark']]]],
     [2500, [['Manager', ['mark']], ['Department head', ['carla']]]],

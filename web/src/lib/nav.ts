@@ -22,7 +22,8 @@ export const NAV_ITEMS: readonly NavItem[] = [
 	{ href: '/tickets?scope=team', label: 'Team queue', roles: STAFF, current: (url) => url.pathname === '/tickets' && url.searchParams.get('scope') === 'team' },
 	// For everyone: anyone may be named an approver or a delegate, whatever their roles.
 	{ href: '/approvals', label: 'Approvals', current: (url) => url.pathname === '/approvals' },
-	{ href: '/out-of-office', label: 'Out of office' }
+	{ href: '/out-of-office', label: 'Out of office' },
+	{ href: '/admin/people', label: 'People', roles: ['admin'] }
 ];
 
 export function navFor(user: Pick<Me, 'roles'>): NavItem[] {
