@@ -317,26 +317,17 @@ describe('membership changes reach assignment at decision time', () => {
     const frank = team.members.find((m: { membership: string }) => m.membership === 'agent').userId as number;
     const removed = await h.request('DELETE', `/admin/teams/${ids.facilities}/members/${frank}?expectedVersion=${team.version}`, { as: 'ada' });
     expect(removed.status).toBe(200);
-    const categories = (await h.request('GET', '/catalog', { as: 'emma' })).body.data.categories as Array<{ id: number; code: string }>;
-    const maintenance = categories.find((c) => c.code === 'fac-maintenance')!.id;
-    const raise = async () => {
-      const created = await h.request('POST', '/tickets', {
-        as: 'emma',
-        headers: { 'Idempotency-Key': crypto.randomUUID() },
-        body: { title: 'Door sticks', description: 'Room 2.14', categoryId: maintenance, customFields: { room: 'B2 2.14' } },
-      });
-      expect(created.status).toBe(201);
-      return created.body.data as { number: number; assigneeId: number | null };
-    };
+    // Desk moves go to Facilities (an earlier test archived maintenance and made to_desk required).
+    const raiseMove = async () => (await raise('fac-desk-move', 'Desk move', { to_desk: 'B2-14' })) as { number: number; assigneeId: number | null };
     const assignees = [];
-    for (let i = 0; i < 3; i++) assignees.push((await raise()).assigneeId);
+    for (let i = 0; i < 3; i++) assignees.push((await raiseMove()).assigneeId);
     expect(assignees).not.toContain(frank);
     expect(assignees.every((a) => a !== null)).toBe(true);
 
     const back = await h.request('PUT', `/admin/teams/${ids.facilities}/members/${frank}`, { as: 'ada', body: { membership: 'agent', expectedVersion: removed.body.data.version } });
     expect(back.status).toBe(200);
     const after = [];
-    for (let i = 0; i < 3; i++) after.push((await raise()).assigneeId);
+    for (let i = 0; i < 3; i++) after.push((await raiseMove()).assigneeId);
     expect(after).toContain(frank);
   });
 });
