@@ -1,6 +1,7 @@
 import crypto from 'node:crypto';
 import { DateTime } from 'luxon';
 import { startHarness, type Harness } from '../support/harness';
+import { waitUntil } from '../support/wait';
 
 let h: Harness;
 let berlin: { id: number; version: number; name: string; timeZone: string; weeklyHours: Record<string, unknown>; holidays: Array<{ date: string; name: string }> };
@@ -27,13 +28,8 @@ const body = (overrides: Record<string, unknown> = {}) => ({
   ...overrides,
 });
 
-async function until<T>(probe: () => Promise<T>, done: (value: T) => boolean): Promise<T> {
-  const deadline = Date.now() + 15_000;
-  for (;;) {
-    const value = await probe();
-    if (done(value) || Date.now() > deadline) return value;
-    await new Promise((r) => setTimeout(r, 100));
-  }
+function until<T>(probe: () => Promise<T>, done: (value: T) => boolean, what: string): Promise<T> {
+  return waitUntil(what, probe, done, { timeoutMs: 15_000 });
 }
 
 describe('calendar and SLA policy administration', () => {
@@ -96,6 +92,7 @@ describe('calendar and SLA policy administration', () => {
     const moved = await until(
       () => h.request('GET', `/tickets/${created.body.data.number}`, { as: 'emma' }),
       (r) => r.body.data.resolutionDue !== before,
+      'the ticket\'s resolution due date to move after the holiday was added',
     );
     expect(new Date(moved.body.data.resolutionDue).getTime()).toBeGreaterThan(new Date(before).getTime());
     const events = await h.request('GET', `/tickets/${created.body.data.number}/events?limit=100`, { as: 'emma' });
