@@ -119,6 +119,8 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       PORT: String(config.web.port),
       HOST: '127.0.0.1',
       ORIGIN: config.web.publicUrl,
+      // CSV imports are streamed through the portal to the API, which takes up to 20 MB (adapter-node's default is 512 kB).
+      BODY_SIZE_LIMIT: '21M',
       API_URL: `http://127.0.0.1:${config.api.port}`,
       OIDC_DOMAIN: issuerBase,
       OIDC_CLIENT_ID: config.identity.clientId,
