@@ -32,10 +32,10 @@ function leadsReadAdminsWrite(req: Request, res: Response, next: NextFunction): 
 }
 
 /** The admin console's configuration endpoints; every change is validated, version-checked and audited. */
-export function createAdminRouter({ models, client, postmark, logger }: { models: Models; client: Client; postmark?: ServerClient; logger: Logger }): Router {
+export function createAdminRouter({ models, client, taskQueue, postmark, logger }: { models: Models; client: Client; taskQueue: string; postmark?: ServerClient; logger: Logger }): Router {
   const router = Router();
   const templates = createNotificationTemplateAdmin({ models, postmark, logger });
-  const calendars = createCalendarAdmin({ models, client });
+  const calendars = createCalendarAdmin({ models, client, taskQueue });
   const policies = createSlaPolicyAdmin({ models });
   router.use(leadsReadAdminsWrite);
 
