@@ -76,11 +76,17 @@ export const BulkActionBody = z.strictObject({
   reason: trimmed(1, 2000).optional(),
 });
 
-export const BulkApproveBody = z.strictObject({
-  numbers: TicketNumbers,
-  /** The step each ticket showed when the person chose it, keyed by ticket number; a chain that moved on answers 409 for that ticket. */
-  steps: z.record(z.string().regex(/^\d{1,12}$/, 'keys are ticket numbers'), z.number().int().min(0).max(50)).optional(),
-});
+/**
+ * Each ticket with the step the approver saw (`items`), so a step that moved on meanwhile
+ * answers 409 instead of being approved unseen. `numbers` alone approves the step each
+ * ticket waits on now in the caller's queue.
+ */
+export const BulkApproveBody = z
+  .strictObject({
+    numbers: TicketNumbers.optional(),
+    items: z.array(z.strictObject({ number: z.number().int().positive(), step: z.number().int().min(0).max(50) })).min(1).max(100).optional(),
+  })
+  .refine((b) => (b.numbers === undefined) !== (b.items === undefined), { message: 'give either numbers or items (each ticket with the step shown)', path: ['items'] });
 
 const IsoDay = z.iso.date();
 export const DelegationBody = z

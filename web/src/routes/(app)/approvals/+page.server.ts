@@ -66,12 +66,11 @@ export const actions: Actions = {
 		const form = await event.request.formData();
 		const chosen = form.getAll('pick').map(String).filter((v) => /^\d{1,12}:\d{1,2}$/.test(v));
 		if (chosen.length === 0) return fail(400, { bulk: true, code: 'VALIDATION_ERROR', message: 'Tick the requests to approve first.', errors: {} as Record<string, string> });
-		const steps: Record<string, number> = {};
-		for (const pick of chosen) {
+		const items = chosen.map((pick) => {
 			const [number, step] = pick.split(':');
-			steps[number!] = Number(step);
-		}
-		const { data } = await api(event).post<BulkResult>('/approvals/bulk-approve', { numbers: Object.keys(steps).map(Number), steps });
+			return { number: Number(number), step: Number(step) };
+		});
+		const { data } = await api(event).post<BulkResult>('/approvals/bulk-approve', { items });
 		return { bulk: true, outcome: data };
 	}
 };
