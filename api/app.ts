@@ -190,7 +190,7 @@ export function createApp({ config, client, sequelize, models, logger, rateLimit
   // Before the calendar/SLA router: its admins-only guard would refuse leads' reads here.
   v1.use('/admin/people', createPeopleAdminRouter({ models, client, logger }));
   v1.use('/admin', createAdminConfigRouter({ models }));
-  v1.use('/admin', createAdminRouter({ models, client, postmark: mail?.postmark, logger }));
+  v1.use('/admin', createAdminRouter({ models, client, taskQueue: config.temporal.taskQueue, postmark: mail?.postmark, logger }));
   v1.use('/notifications', createNotificationsRouter({ models }));
   v1.use('/reports', createReportsRouter({ sequelize }));
   v1.use((_req, _res, next) => next(new ApiError(404, 'NOT_FOUND', 'No such endpoint')));

@@ -3,7 +3,7 @@ import {
   ApplicationFailure,
   allHandlersFinished,
   condition,
-  continueAsNew,
+  makeContinueAsNewFunc,
   currentUpdateInfo,
   patched,
   proxyActivities,
@@ -184,7 +184,8 @@ export async function ticketWorkflow(input: TicketWorkflowInput): Promise<Ticket
     }
     if (ticket.hasUnprojected() || ticket.effects.length > 0) continue;
     if (ticket.isTerminal()) return view();
-    await continueAsNew<typeof ticketWorkflow>({ ...input, carried: { ...ticket.state }, handledUpdates: handled.carry(new Date()) });
+    // AUTO_UPGRADE: the next run starts on the deployment's current build instead of this run's pinned one.
+    await makeContinueAsNewFunc<typeof ticketWorkflow>({ initialVersioningBehavior: 'AUTO_UPGRADE' })({ ...input, carried: { ...ticket.state }, handledUpdates: handled.carry(new Date()) });
   }
 
   /** Routing, the approval chain and the SLA clocks, then the team's assignment strategy. */
@@ -214,9 +215,16 @@ export async function ticketWorkflow(input: TicketWorkflowInput): Promise<Ticket
   }
 
   // The server suggests continue-as-new as history grows; the configured limit lets operators (and tests) go earlier.
+  // With Worker Deployment Versioning a ticket is pinned to the build that started it; once a new
+  // build is current the server says so, and continuing as new moves the ticket onto it (the
+  // carried state, not the old history, is all the new code has to understand).
   function shouldContinueAsNew(): boolean {
     const limit = input.config.continueAsNewAfterEvents;
-    return workflowInfo().continueAsNewSuggested || (limit !== undefined && workflowInfo().historyLength > limit);
+    return (
+      workflowInfo().continueAsNewSuggested ||
+      workflowInfo().targetWorkerDeploymentVersionChanged ||
+      (limit !== undefined && workflowInfo().historyLength > limit)
+    );
   }
 
   async function assignIfPending(): Promise<void> {
