@@ -5,6 +5,7 @@ import type { Models } from '../lib/db/models';
 import type { MailDeps } from '../mail/sender';
 import { createAssignmentActivities } from './assignment';
 import { createOutboxActivities } from './email-outbox';
+import { createFanOutActivities } from './fan-out';
 import { createNotificationActivities } from './notifications';
 import { createProjectionActivities } from './projection';
 
@@ -27,5 +28,6 @@ export function createActivities(deps: ActivityDeps) {
     ...createAssignmentActivities(deps),
     ...createNotificationActivities(deps),
     ...createOutboxActivities(deps),
+    ...createFanOutActivities(deps),
   };
 }

@@ -1,4 +1,5 @@
-import { Op, UniqueConstraintError, type Transaction } from 'sequelize';
+import { Op, type Model, type ModelStatic, type Transaction } from 'sequelize';
+import { withDeadlockRetry, writeTransactionOptions } from '../lib/db/deadlock';
 import type { ProjectionBatch, TicketState } from '../workflows/definitions';
 import { dueAt, summarise } from '../workflows/domain/sla-clock';
 import type { ActivityDeps } from './index';
@@ -43,62 +44,115 @@ function ticketRow(ticket: TicketState, workflowId: string) {
   };
 }
 
-export function createProjectionActivities({ sequelize, models }: ActivityDeps) {
-  /** Shares and open approval tasks mirror the state this row now reflects (only ever called for the newest state). */
-  async function replaceDerivedRows(ticket: TicketState, transaction: Transaction): Promise<void> {
-    await models.TicketShare.destroy({ where: { ticket_number: ticket.number }, transaction });
-    if (ticket.shares?.length) {
-      await models.TicketShare.bulkCreate(ticket.shares.map((s) => ({ ticket_number: ticket.number, team_id: s.teamId, access: s.access })), { transaction });
-    }
-    await models.ApprovalTask.destroy({ where: { ticket_number: ticket.number }, transaction });
-    const chain = ticket.approval;
-    if (!chain) return;
-    const rows = chain.steps.flatMap((step, index) =>
-      step.approverIds.map((approverId) => {
-        const decision = step.decisions.find((d) => d.approverId === approverId);
-        const open = chain.outcome === 'pending' && index === chain.current && ticket.status === 'pending_approval';
-        return {
-          ticket_number: ticket.number,
-          step: index,
-          approver_id: approverId,
-          acting_user_id: step.delegatedTo[approverId] ?? approverId,
-          step_name: step.name,
-          status: decision ? decision.decision : open ? (chain.infoRequest ? 'waiting_info' : 'pending') : index < chain.current ? 'not_needed' : 'queued',
-          started_at: step.startedAt ? new Date(step.startedAt) : null,
-          decided_at: decision ? new Date(decision.at) : null,
-          decided_by: decision ? decision.actedBy : null,
-        };
-      }),
-    );
-    if (rows.length) await models.ApprovalTask.bulkCreate(rows, { transaction });
+type Row = Record<string, unknown>;
+
+export function createProjectionActivities({ sequelize, models, logger }: ActivityDeps) {
+  const innodb = sequelize.getDialect() === 'mysql' || sequelize.getDialect() === 'mariadb';
+  // READ COMMITTED: InnoDB then takes no gap locks for searches, only locks on the rows it
+  // writes. Under the default REPEATABLE READ, a lookup of a ticket that does not exist yet
+  // (the UPDATE of a first projection, the DELETE of its share and task rows) locks the gap
+  // at the end of the index, which every other new ticket also locks and then inserts into:
+  // the deadlock CI hit during imports. A projection reads nothing it relies on besides the
+  // rows it locks, so the weaker isolation loses nothing.
+  // SQLite has one writer at a time: projections of this process queue here instead of
+  // waiting on the file lock (each Sequelize transaction there is a connection of its own).
+  let sqliteQueue: Promise<unknown> = Promise.resolve();
+  const serialised = <T>(work: () => Promise<T>): Promise<T> => {
+    if (innodb) return work();
+    const run = sqliteQueue.then(work, work);
+    sqliteQueue = run.catch(() => undefined);
+    return run;
+  };
+  const transactionOptions = writeTransactionOptions(sequelize);
+
+  /** INSERT IGNORE of one row; true when this statement inserted it (false: the key was there). */
+  async function insertIfAbsent(model: ModelStatic<Model>, values: Row, transaction: Transaction): Promise<boolean> {
+    const instance = model.build(values);
+    const table = model.getTableName() as string;
+    const [, affected] = (await sequelize.getQueryInterface().insert(instance, table, { ...instance.dataValues }, { transaction, ignoreDuplicates: true } as object)) as unknown as [unknown, number];
+    return affected === 1;
   }
 
-  return {
-    /**
-     * Writes a ticket's state and new events to the read tables. Safe to retry and to
-     * arrive late: events are keyed by (ticket, seq) and the row only moves forward,
-     * so a replayed or out-of-order batch can never roll a ticket back.
-     */
-    async projectTicket(batch: ProjectionBatch): Promise<{ applied: boolean }> {
-      const { ticket } = batch;
-      const row = ticketRow(ticket, batch.workflowId);
-      return sequelize.transaction(async (transaction) => {
-        if (batch.events.length > 0) {
-          await models.TicketEvent.bulkCreate(
-            batch.events.map((e) => ({
+  /**
+   * Makes a ticket's child rows (keyed by `keyOf`) equal `wanted`: rows that went are deleted
+   * by their full primary key, the rest written with INSERT … ON DUPLICATE KEY UPDATE. No
+   * "delete everything for this ticket, insert again": that range delete is what locks gaps.
+   */
+  async function mirror(model: ModelStatic<Model>, ticketNumber: number, wanted: Row[], keys: string[], fresh: boolean, transaction: Transaction) {
+    const keyOf = (r: Row) => keys.map((k) => String(r[k])).join('/');
+    if (!fresh) {
+      const want = new Set(wanted.map(keyOf));
+      const existing = await model.findAll({ where: { ticket_number: ticketNumber }, attributes: keys, raw: true, transaction });
+      const gone = (existing as unknown as Row[]).filter((r) => !want.has(keyOf(r)));
+      if (gone.length > 0) {
+        await model.destroy({ where: { ticket_number: ticketNumber, [Op.or]: gone.map((r) => Object.fromEntries(keys.map((k) => [k, r[k]]))) }, transaction });
+      }
+    }
+    if (wanted.length === 0) return;
+    const updateOnDuplicate = Object.keys(wanted[0]!).filter((k) => !keys.includes(k));
+    await model.bulkCreate(wanted, updateOnDuplicate.length > 0 ? { updateOnDuplicate, transaction } : { ignoreDuplicates: true, transaction });
+  }
+
+  /** Shares and open approval tasks mirror the state this row now reflects (only ever called for the newest state). */
+  async function mirrorDerivedRows(ticket: TicketState, fresh: boolean, transaction: Transaction): Promise<void> {
+    const shares = (ticket.shares ?? []).map((s) => ({ ticket_number: ticket.number, team_id: s.teamId, access: s.access }));
+    await mirror(models.TicketShare, ticket.number, shares, ['ticket_number', 'team_id'], fresh, transaction);
+    const chain = ticket.approval;
+    const tasks = !chain
+      ? []
+      : chain.steps.flatMap((step, index) =>
+          step.approverIds.map((approverId) => {
+            const decision = step.decisions.find((d) => d.approverId === approverId);
+            const open = chain.outcome === 'pending' && index === chain.current && ticket.status === 'pending_approval';
+            return {
               ticket_number: ticket.number,
-              seq: e.seq,
-              type: e.type,
-              actor_id: e.actorId,
-              from_status: e.fromStatus,
-              to_status: e.toStatus,
-              data: { ...e.data, actorName: e.actorName },
-              occurred_at: new Date(e.occurredAt),
-              visibility: e.visibility ?? 'public',
-            })),
-            { ignoreDuplicates: true, transaction },
-          );
-          const messages = batch.events.filter((e) => e.type === 'public_reply' || e.type === 'internal_note');
+              step: index,
+              approver_id: approverId,
+              acting_user_id: step.delegatedTo[approverId] ?? approverId,
+              step_name: step.name,
+              status: decision ? decision.decision : open ? (chain.infoRequest ? 'waiting_info' : 'pending') : index < chain.current ? 'not_needed' : 'queued',
+              started_at: step.startedAt ? new Date(step.startedAt) : null,
+              decided_at: decision ? new Date(decision.at) : null,
+              decided_by: decision ? decision.actedBy : null,
+            };
+          }),
+        );
+    await mirror(models.ApprovalTask, ticket.number, tasks, ['ticket_number', 'step', 'approver_id'], fresh, transaction);
+  }
+
+  /**
+   * One projection, one transaction, always in the same lock order: the ticket row first
+   * (so two projections of one ticket queue on it), then its events and messages, then its
+   * shares and approval tasks. Every statement addresses rows by primary key; nothing scans
+   * a range under a lock.
+   */
+  function projectOnce(batch: ProjectionBatch): Promise<{ applied: boolean }> {
+    const { ticket } = batch;
+    const row = ticketRow(ticket, batch.workflowId);
+    return sequelize.transaction(transactionOptions, async (transaction) => {
+      // Update first, by primary key: an existing row is locked exclusively at once (an
+      // INSERT IGNORE first would take a shared lock that two retries of one batch then
+      // both try to upgrade: a deadlock). Only a row that is not there yet is inserted.
+      const [updated] = await models.Ticket.update(row, { where: { number: ticket.number, seq: { [Op.lt]: ticket.version } }, transaction });
+      const inserted = updated === 0 && (await insertIfAbsent(models.Ticket, { number: ticket.number, ...row }, transaction));
+      const applied = updated > 0 || inserted;
+      if (batch.events.length > 0) {
+        await models.TicketEvent.bulkCreate(
+          batch.events.map((e) => ({
+            ticket_number: ticket.number,
+            seq: e.seq,
+            type: e.type,
+            actor_id: e.actorId,
+            from_status: e.fromStatus,
+            to_status: e.toStatus,
+            data: { ...e.data, actorName: e.actorName },
+            occurred_at: new Date(e.occurredAt),
+            visibility: e.visibility ?? 'public',
+          })),
+          { ignoreDuplicates: true, transaction },
+        );
+        const messages = batch.events.filter((e) => e.type === 'public_reply' || e.type === 'internal_note');
+        if (messages.length > 0) {
           await models.TicketMessage.bulkCreate(
             messages.map((e) => ({
               ticket_number: ticket.number,
@@ -113,23 +167,22 @@ export function createProjectionActivities({ sequelize, models }: ActivityDeps) 
             { ignoreDuplicates: true, transaction },
           );
         }
-        const [updated] = await models.Ticket.update(row, {
-          where: { number: ticket.number, seq: { [Op.lt]: ticket.version } },
-          transaction,
-        });
-        if (updated === 0) {
-          const existing = await models.Ticket.findByPk(ticket.number, { transaction, attributes: ['number'] });
-          if (existing) return { applied: false };
-          try {
-            await models.Ticket.create({ number: ticket.number, ...row }, { transaction });
-          } catch (err) {
-            if (err instanceof UniqueConstraintError) return { applied: false };
-            throw err;
-          }
-        }
-        await replaceDerivedRows(ticket, transaction);
-        return { applied: true };
-      });
+      }
+      if (applied) await mirrorDerivedRows(ticket, inserted, transaction);
+      return { applied };
+    });
+  }
+
+  return {
+    /**
+     * Writes a ticket's state and new events to the read tables. Safe to retry and to
+     * arrive late: events are keyed by (ticket, seq) and the row only moves forward,
+     * so a replayed or out-of-order batch can never roll a ticket back. A deadlock that
+     * still happens (another writer on the same tables) is retried here before it ever
+     * becomes an activity failure.
+     */
+    async projectTicket(batch: ProjectionBatch): Promise<{ applied: boolean }> {
+      return withDeadlockRetry(() => serialised(() => projectOnce(batch)), { logger, what: 'projectTicket', context: { ticket: batch.ticket.number, version: batch.ticket.version } });
     },
   };
 }

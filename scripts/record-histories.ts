@@ -12,6 +12,7 @@ import { createTicketWorker } from '../temporal/worker';
 import {
   approveUpdate,
   awaitCreatedUpdate,
+  requestInfoUpdate,
   editCustomFieldsUpdate,
   lifecycleUpdates,
   replyUpdate,
@@ -22,6 +23,7 @@ import {
 } from '../workflows/definitions';
 import type { LifecycleAction } from '../workflows/domain/status-machine';
 import type { Actor } from '../workflows/domain/types';
+import type { emailOutboxSweepWorkflow } from '../workflows/email-outbox-sweep';
 import type { ticketWorkflow } from '../workflows/ticket';
 import { freePort } from '../test/support/ports';
 import { createTestDatabase } from '../test/support/test-database';
@@ -35,8 +37,19 @@ import { createTestDatabase } from '../test/support/test-database';
  */
 const OUT = path.resolve(__dirname, '../test/histories');
 
-type Step = [LifecycleAction | 'approve' | 'reply' | 'edit_fields', 'requester' | 'agent' | 'approver', Record<string, unknown>?];
-const STORIES: Array<{ name: string; category: string; title: string; steps: Step[]; customFields?: Record<string, unknown> }> = [
+type Step = [LifecycleAction | 'approve' | 'request_info' | 'reply' | 'note' | 'edit_fields', 'requester' | 'agent' | 'approver', Record<string, unknown>?];
+interface Story {
+  name: string;
+  category: string;
+  title: string;
+  steps: Step[];
+  customFields?: Record<string, unknown>;
+  /** Continue as new once history passes this many events (the operator's budget), to record both runs. */
+  continueAsNewAfterEvents?: number;
+  /** Steps taken on the run that continued as new. */
+  afterContinueAsNew?: Step[];
+}
+const STORIES: Story[] = [
   {
     name: 'purchase-two-step-approval',
     category: 'fin-purchase',
@@ -90,7 +103,69 @@ const STORIES: Array<{ name: string; category: string; title: string; steps: Ste
       ['resolve', 'agent', { resolution: 'Delivered' }],
     ],
   },
+  // Recorded with the single-writer entity, projection before effects and paused approval timers.
+  {
+    name: 'entity-purchase-request-info',
+    category: 'fin-purchase',
+    title: 'Monitors for the analysts',
+    customFields: { amount: 2500, vendor: 'Acme' },
+    steps: [
+      ['request_info', 'approver', { question: 'Which model, and how many?' }],
+      ['reply', 'requester', { body: 'Six of the 27" model' }],
+      ['approve', 'approver'],
+      ['approve', 'approver'],
+    ],
+  },
+  {
+    name: 'entity-laptop-note-mentions',
+    category: 'it-laptop',
+    title: 'Laptop will not boot',
+    steps: [
+      ['note', 'agent', { body: '@lee can you check the warranty?', mentions: ['lee'] }],
+      ['reply', 'agent', { body: 'We are on it' }],
+      ['start', 'agent'],
+    ],
+  },
+  {
+    name: 'entity-laptop-fields-edited',
+    category: 'it-laptop',
+    title: 'Laptop for the design team',
+    customFields: { model: 'Standard 14"' },
+    steps: [
+      ['start', 'agent'],
+      ['wait_on_requester', 'agent', { reason: 'Which model?' }],
+      ['edit_fields', 'requester', { model: 'Developer 16"' }],
+      ['reply', 'requester', { body: 'Changed it' }],
+      ['edit_fields', 'agent', { needed_by: '2026-12-14' }],
+      ['resolve', 'agent', { resolution: 'Delivered' }],
+    ],
+  },
+  {
+    name: 'entity-continue-as-new',
+    category: 'it-laptop',
+    title: 'A long conversation',
+    continueAsNewAfterEvents: 60,
+    steps: [
+      ['start', 'agent'],
+      ['reply', 'agent', { body: 'First question' }],
+      ['reply', 'requester', { body: 'First answer' }],
+      ['reply', 'agent', { body: 'Second question' }],
+      ['reply', 'requester', { body: 'Second answer' }],
+      ['reply', 'agent', { body: 'Third question' }],
+      ['reply', 'requester', { body: 'Third answer' }],
+      ['reply', 'agent', { body: 'Fourth question' }],
+      ['reply', 'requester', { body: 'Fourth answer' }],
+    ],
+    afterContinueAsNew: [
+      ['reply', 'requester', { body: 'One more thing' }],
+      ['resolve', 'agent', { resolution: 'Answered' }],
+      ['close', 'requester'],
+    ],
+  },
 ];
+
+/** One pass of the email outbox sweep (the Schedule's workflow) is recorded too. */
+const OUTBOX_SWEEP_STORY = 'entity-email-outbox-sweep';
 
 async function main(): Promise<void> {
   Runtime.install({ logger: new DefaultLogger('WARN') });
@@ -124,6 +199,7 @@ async function main(): Promise<void> {
         requester: requesterProfile(requester),
         config: (await createConfigSnapshots(db.models).snapshot({ categoryId: category.id, requesterId: requester.id, customFields: story.customFields ?? {}, today: '2026-11-23' }))!,
       };
+      if (story.continueAsNewAfterEvents) input.config.continueAsNewAfterEvents = story.continueAsNewAfterEvents;
       const view = await client.workflow.executeUpdateWithStart(awaitCreatedUpdate, {
         startWorkflowOperation: new WithStartWorkflowOperation<typeof ticketWorkflow>(TICKET_WORKFLOW_TYPE, {
           workflowId: ticketWorkflowId(number),
@@ -133,30 +209,76 @@ async function main(): Promise<void> {
         }),
       });
       const handle = client.workflow.getHandle(ticketWorkflowId(number));
+      const firstRunId = (await handle.describe()).runId;
       const agent = view.assigneeId ? (await organisation.usersByIds([view.assigneeId]))[0]! : undefined;
-      for (const [action, who, input = {}] of story.steps) {
-        if (action === 'approve') {
-          const chain = (await handle.query(stateQuery)).approval!;
-          const approver = (await organisation.usersByIds([chain.steps[chain.current]!.approverIds[0]!]))[0]!;
-          await handle.executeUpdate(approveUpdate, { args: [{ actor: actor(approver) }] });
-        } else if (action === 'edit_fields') {
-          await handle.executeUpdate(editCustomFieldsUpdate, { args: [{ actor: actor(who === 'agent' ? agent! : requester), changes: input }] });
-        } else if (action === 'reply') {
-          await handle.executeUpdate(replyUpdate, { args: [{ actor: actor(agent!), body: String(input.body), visibility: 'public' }] });
-        } else {
-          await handle.executeUpdate(lifecycleUpdates[action], { args: [{ actor: actor(who === 'agent' ? agent! : requester), input }] });
+      const run = async (steps: Step[]) => {
+        for (const [action, who, input = {}] of steps) {
+          const writer = who === 'agent' ? agent! : requester;
+          if (action === 'approve' || action === 'request_info') {
+            const chain = (await handle.query(stateQuery)).approval!;
+            const approver = (await organisation.usersByIds([chain.steps[chain.current]!.approverIds[0]!]))[0]!;
+            const update = action === 'approve' ? approveUpdate : requestInfoUpdate;
+            await handle.executeUpdate(update, { args: [{ actor: actor(approver), step: chain.current, ...(input.question ? { question: String(input.question) } : {}) }] });
+          } else if (action === 'edit_fields') {
+            await handle.executeUpdate(editCustomFieldsUpdate, { args: [{ actor: actor(writer), changes: input }] });
+          } else if (action === 'reply' || action === 'note') {
+            const mentions = await Promise.all(((input.mentions as string[] | undefined) ?? []).map(async (key) => (await organisation.userByEmail(`${key}@example.com`))!.id));
+            const visibility = action === 'note' ? 'internal' : 'public';
+            await handle.executeUpdate(replyUpdate, { args: [{ actor: actor(writer), body: String(input.body), visibility, mentions }] });
+          } else {
+            await handle.executeUpdate(lifecycleUpdates[action], { args: [{ actor: actor(who === 'agent' ? agent! : requester), input }] });
+          }
         }
+      };
+      await run(story.steps);
+      if (story.continueAsNewAfterEvents) {
+        await untilContinuedAsNew(client, ticketWorkflowId(number), firstRunId);
+        // The second run starts from the carried state: act on it so its history shows that too.
+        await run(story.afterContinueAsNew ?? []);
       }
-      const history = await handle.fetchHistory();
-      fs.writeFileSync(path.join(OUT, `${story.name}.json`), `${historyToJSON(history)}\n`);
-      console.log(`recorded ${story.name} (${history.events?.length} events)`);
+      const runs = await runsOf(client, ticketWorkflowId(number));
+      for (const [index, runId] of runs.entries()) {
+        const history = await client.workflow.getHandle(ticketWorkflowId(number), runId).fetchHistory();
+        const name = runs.length === 1 ? story.name : `${story.name}-run-${index + 1}`;
+        fs.writeFileSync(path.join(OUT, `${name}.json`), `${historyToJSON(history)}\n`);
+        console.log(`recorded ${name} (${history.events?.length} events)`);
+      }
+      if (story.continueAsNewAfterEvents && runs.length < 2) throw new Error(`${story.name} never continued as new: lower its continueAsNewAfterEvents`);
       number += 1;
+    }
+    if (only.length === 0 || only.includes(OUTBOX_SWEEP_STORY)) {
+      const sweep = await client.workflow.start<typeof emailOutboxSweepWorkflow>('emailOutboxSweepWorkflow', { workflowId: 'email-outbox-sweep-recorded', taskQueue: 'record-histories', args: [{}] });
+      await sweep.result();
+      const history = await sweep.fetchHistory();
+      fs.writeFileSync(path.join(OUT, `${OUTBOX_SWEEP_STORY}.json`), `${historyToJSON(history)}\n`);
+      console.log(`recorded ${OUTBOX_SWEEP_STORY} (${history.events?.length} events)`);
     }
   });
   await connection.close();
   await client.connection.close();
   await db.drop();
   await server.stop();
+}
+
+/** The run continues as new once its pending effects have run; waits for that (or fails saying so). */
+async function untilContinuedAsNew(client: Client, workflowId: string, firstRunId: string): Promise<void> {
+  const handle = client.workflow.getHandle(workflowId, firstRunId);
+  const deadline = Date.now() + 60_000;
+  while ((await handle.describe()).status.name === 'RUNNING') {
+    if (Date.now() > deadline) throw new Error(`${workflowId} did not continue as new within a minute`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+/** The runs of a workflow id, oldest first, following continue-as-new. */
+async function runsOf(client: Client, workflowId: string): Promise<string[]> {
+  const latest = await client.workflow.getHandle(workflowId).describe();
+  const runs: string[] = [];
+  for await (const execution of client.workflow.list({ query: `WorkflowId = '${workflowId}'` })) runs.push(execution.runId);
+  // Visibility may lag; the latest run is always known from describe().
+  if (!runs.includes(latest.runId)) runs.push(latest.runId);
+  const starts = await Promise.all(runs.map(async (runId) => [runId, (await client.workflow.getHandle(workflowId, runId).describe()).startTime.getTime()] as const));
+  return starts.sort((a, b) => a[1] - b[1]).map(([runId]) => runId);
 }
 
 main().catch((err: unknown) => {

@@ -32,6 +32,16 @@ export interface TicketWorkflowInput {
   config: ConfigSnapshot;
   /** Present when the workflow continued as new: everything the previous run knew. */
   carried?: TicketState;
+  /**
+   * Update ids the previous runs handled, newest last (bounded): the server de-duplicates
+   * update ids within one run only, so the workflow checks these itself after continue-as-new.
+   */
+  handledUpdates?: HandledUpdate[];
+}
+
+export interface HandledUpdate {
+  id: string;
+  at: string;
 }
 
 /** What a ticket is right now; carried across continue-as-new and answered by `stateQuery`. */
@@ -66,6 +76,8 @@ export interface TicketState {
   slaNotices?: boolean;
   /** Set by the same patch: @mentions in internal notes notify the colleagues named. */
   noteMentions?: boolean;
+  /** Set on tickets started after approval timers learned to pause while information is requested (a patch). */
+  approvalTimersPause?: boolean;
 }
 
 export interface TicketShare {
@@ -116,8 +128,14 @@ export enum TicketErrorType {
 
 export interface ApprovalRequest {
   actor: Actor;
-  /** The step the caller saw (0-based); a decision meant for an earlier step never lands on the next one. */
+  /** The step the caller saw (0-based); a decision made on another step than the current one is refused. */
   step?: number;
+  /**
+   * The current step's approvers on whose behalf the caller may act, resolved by the API from
+   * the live delegations table when the request arrived (and so recorded in history). When
+   * present the workflow decides from it instead of the delegations snapshotted at start.
+   */
+  actingFor?: number[];
   /** Reject needs a reason; request info needs a question; delegate needs a person. */
   reason?: string;
   question?: string;

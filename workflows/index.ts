@@ -1,3 +1,4 @@
 export { ticketWorkflow } from './ticket';
 export { emailOutboxSweepWorkflow } from './email-outbox-sweep';
 export { emailDeliveryWorkflow } from './email-delivery';
+export { calendarFanOutWorkflow } from './fan-out';

@@ -1,6 +1,6 @@
 import { TicketErrorType, type CustomFieldsRequest } from './definitions';
-import type { TicketStatus } from './domain/types';
-import { ActionRefused, refuse, type TicketEntity } from './ticket-entity';
+import { TERMINAL_STATUSES, type TicketStatus } from './domain/types';
+import { ActionRefused, refuse, type EventDraft, type TicketSnapshot } from './ticket-model';
 
 /**
  * Custom-field edits inside the workflow. The API checks each value against the
@@ -32,7 +32,7 @@ export function customFieldDiff(current: Record<string, unknown>, changes: Recor
   return { before, after };
 }
 
-export function validateCustomFieldEdit(ticket: TicketEntity, request: CustomFieldsRequest): void {
+export function validateCustomFieldEdit(ticket: TicketSnapshot & { isStaff(actor: CustomFieldsRequest['actor'], need: 'read' | 'write'): boolean }, request: CustomFieldsRequest): void {
   if (request.expectedVersion !== undefined && request.expectedVersion !== ticket.state.version) {
     throw new ActionRefused(
       TicketErrorType.StaleVersion,
@@ -40,7 +40,7 @@ export function validateCustomFieldEdit(ticket: TicketEntity, request: CustomFie
       'expectedVersion',
     );
   }
-  if (ticket.isTerminal()) refuse('ILLEGAL_TRANSITION', `The ticket is ${ticket.state.status}; its fields can no longer change`);
+  if (TERMINAL_STATUSES.includes(ticket.state.status)) refuse('ILLEGAL_TRANSITION', `The ticket is ${ticket.state.status}; its fields can no longer change`);
   if (Object.keys(request.changes).length === 0) refuse('VALIDATION_ERROR', 'Name at least one field to change', 'customFields');
   if (ticket.isStaff(request.actor, 'write')) return;
   if (request.actor.userId === ticket.state.requesterId) {
@@ -51,16 +51,14 @@ export function validateCustomFieldEdit(ticket: TicketEntity, request: CustomFie
   refuse('FORBIDDEN', `${request.actor.name} may not edit this ticket`);
 }
 
-/** Applies the edit; an edit that changes nothing records nothing (a retried request is harmless). */
-export function applyCustomFieldEdit(ticket: TicketEntity, request: CustomFieldsRequest, now: Date): void {
-  validateCustomFieldEdit(ticket, request);
-  const { before, after } = customFieldDiff(ticket.state.customFields, request.changes);
-  if (Object.keys(after).length === 0) return;
-  const next = { ...ticket.state.customFields };
+/** The fields after the edit and its timeline event; null when the edit changes nothing (a retried request is harmless). */
+export function customFieldEdit(current: Record<string, unknown>, changes: Record<string, unknown>): { fields: Record<string, unknown>; event: EventDraft } | null {
+  const { before, after } = customFieldDiff(current, changes);
+  if (Object.keys(after).length === 0) return null;
+  const fields = { ...current };
   for (const [key, value] of Object.entries(after)) {
-    if (value === null) delete next[key];
-    else next[key] = value;
+    if (value === null) delete fields[key];
+    else fields[key] = value;
   }
-  ticket.state.customFields = next;
-  ticket.record(now, request.actor, 'custom_fields_changed', null, null, { before, after });
+  return { fields, event: { type: 'custom_fields_changed', data: { before, after } } };
 }

@@ -1,73 +1,78 @@
+import type { CalendarSnapshot } from './domain/types';
 import type { RoutingDecision } from './domain/routing';
-import { decide, type LifecycleAction, type TicketFacts } from './domain/status-machine';
-import type { Actor, ConfigSnapshot, TicketStatus } from './domain/types';
+import { decide, decideSystem, type LifecycleAction, type SystemTransition, type TicketFacts } from './domain/status-machine';
+import { SYSTEM_ACTOR, TERMINAL_STATUSES, type Actor, type ConfigSnapshot, type TicketStatus } from './domain/types';
 import {
   TicketErrorType,
   type ActionRequest,
+  type ApprovalRequest,
+  type ChooseAssigneeInput,
+  type CustomFieldsRequest,
   type MessageVisibility,
-  type NotifyInput,
-  type PageOnCallInput,
+  type ReplyRequest,
   type TicketEventRecord,
   type TicketState,
   type TicketWorkflowInput,
 } from './definitions';
-import type { EscalationStep } from './domain/sla-clock';
+import { nextApprovalWake, validateApproval, type ApprovalAction } from './ticket-approval';
+import { customFieldEdit, validateCustomFieldEdit } from './ticket-custom-fields';
+import { approvalOnReply, approvalOnTimer, beginApproval, decideApproval } from './ticket-entity-approval';
+import { beginSla, changeSla, escalateDue, slaAfterStatus, slaOnCalendar, slaOnPolicyChange } from './ticket-entity-sla';
+import type { TicketWriter } from './ticket-entity-writer';
+import { effectOutcome } from './ticket-escalation';
+import { ActionRefused, refuse, teamOf, type Effect, type EventDraft, type TicketSnapshot } from './ticket-model';
 import { noteMentionNotifications, notificationsFor } from './ticket-notifications';
-import { slaOnFirstResponse, slaOnPolicyInputs, slaOnStatus } from './ticket-sla';
+import { autoCloseAt } from './ticket-presentation';
+import { nextSlaWake, slaOnFirstResponse } from './ticket-sla';
 
-/** A refused action: the validator throws it, so a refused update leaves no trace in history. */
-export class ActionRefused extends Error {
-  constructor(
-    readonly type: TicketErrorType,
-    message: string,
-    readonly field?: string,
-  ) {
-    super(message);
-    this.name = 'ActionRefused';
-  }
+export { ActionRefused, refuse, type Effect } from './ticket-model';
+
+/** Behaviour switched on by patches when the ticket started; carried across continue-as-new in the state. */
+export interface TicketFeatures {
+  sla: boolean;
+  notifyOnEvents: boolean;
+  slaNotices: boolean;
+  approvalTimersPause?: boolean;
 }
-
-const REFUSAL_TYPES = {
-  ILLEGAL_TRANSITION: TicketErrorType.IllegalTransition,
-  FORBIDDEN: TicketErrorType.Forbidden,
-  VALIDATION_ERROR: TicketErrorType.InvalidInput,
-  ILLEGAL: TicketErrorType.IllegalTransition,
-  INVALID: TicketErrorType.InvalidInput,
-} as const;
-
-export function refuse(code: keyof typeof REFUSAL_TYPES, message: string, field?: string): never {
-  throw new ActionRefused(REFUSAL_TYPES[code], message, field);
-}
-
-/** Side effects the workflow runs as activities, then records with their results. */
-interface EscalationOrigin {
-  escalationStep?: number;
-  rung?: EscalationStep;
-  dueAt?: string;
-}
-
-export type Effect = ({ kind: 'notify'; input: NotifyInput } | { kind: 'page'; input: PageOnCallInput }) & EscalationOrigin;
 
 /**
- * The ticket's state and the events that changed it. Deterministic and free of
- * Temporal APIs: the workflow passes in "now", so this class is unit-testable alone.
+ * The ticket: its state, the events that changed it and the effects those call for.
+ * The only writer of ticket state and the only producer of effects: the SLA, escalation,
+ * approval and custom-field modules read a snapshot and return decisions, which are
+ * applied here, every status change through the status machine. Applying SLA/escalation
+ * and approval decisions lives in two parts of the entity (ticket-entity-sla.ts,
+ * ticket-entity-approval.ts) that write only through the private writer this class hands
+ * them. Deterministic and free of Temporal APIs: the workflow passes in "now", so this
+ * class is unit-testable alone.
  */
-export class TicketEntity {
+export class TicketEntity implements TicketSnapshot {
   private unprojected: TicketEventRecord[] = [];
   private recent: TicketEventRecord[] = [];
-  readonly effects: Effect[] = [];
+  private queued: Effect[] = [];
   projectedVersion: number;
   /** Set when a (re)routed ticket still needs the team's assignment strategy applied. */
   assignmentPending = false;
+  /** Write access for the entity's own parts; never leaves the entity. */
+  private readonly writer: TicketWriter;
 
   private constructor(
     readonly state: TicketState,
     readonly config: ConfigSnapshot,
   ) {
     this.projectedVersion = state.version;
+    this.writer = {
+      state,
+      config,
+      facts: () => this.facts(),
+      transition: (name) => this.transition(name),
+      record: (...args) => this.record(...args),
+      recordSystem: (now, event) => this.recordSystem(now, event),
+      queue: (effect) => this.queued.push(effect),
+      requestAssignment: () => (this.assignmentPending = true),
+    };
   }
 
-  static open(input: TicketWorkflowInput, now: Date, features: { sla: boolean; notifyOnEvents: boolean; slaNotices: boolean }): TicketEntity {
+  static open(input: TicketWorkflowInput, now: Date, features: TicketFeatures): TicketEntity {
     const iso = now.toISOString();
     const { draft } = input;
     const entity = new TicketEntity(
@@ -93,6 +98,7 @@ export class TicketEntity {
         ...(features.sla ? { sla: null, approval: null, shares: [], firstResponseAt: null } : {}),
         ...(features.notifyOnEvents ? { notifyOnEvents: true } : {}),
         ...(features.slaNotices ? { slaNotices: true, noteMentions: true } : {}),
+        ...(features.approvalTimersPause ? { approvalTimersPause: true } : {}),
       },
       input.config,
     );
@@ -117,8 +123,13 @@ export class TicketEntity {
     return this.state.version;
   }
 
+  /** Effects queued and not yet run, oldest first. */
+  get effects(): readonly Effect[] {
+    return this.queued;
+  }
+
   team(teamId: number | null = this.state.teamId) {
-    return this.config.teams.find((t) => t.id === teamId);
+    return teamOf(this, teamId);
   }
 
   facts(): TicketFacts {
@@ -135,15 +146,66 @@ export class TicketEntity {
     };
   }
 
+  // ── Opening ────────────────────────────────────────────────────────────────
+
+  routeTo(decision: RoutingDecision, now: Date): void {
+    this.state.teamId = decision.teamId;
+    this.state.routing = decision;
+    const team = this.team(decision.teamId);
+    if (team) this.state.departmentId = team.departmentId;
+    this.assignmentPending = true;
+    this.record(now, null, 'routed', this.state.status, this.state.status, { teamId: decision.teamId, teamName: team?.name ?? null, reason: decision.reason });
+  }
+
+  /** Puts the ticket in front of its approvers when its category needs approval. */
+  beginApproval(now: Date): void {
+    beginApproval(this.writer, now);
+  }
+
+  /** Starts the SLA clocks on the current team and priority, or records why there are none. */
+  beginSla(now: Date): void {
+    beginSla(this.writer, now);
+  }
+
+  /** Whether the team's assignment strategy still has to pick someone for this ticket. */
+  needsAssignment(): boolean {
+    return this.assignmentPending && decideSystem(this.facts(), 'auto_assign', SYSTEM_ACTOR).ok;
+  }
+
+  /** What to ask the assignment activity, or null (and nothing pending any more) when the team assigns nobody by itself. */
+  assignmentRequest(): ChooseAssigneeInput | null {
+    if (!this.needsAssignment()) return null;
+    const team = this.team();
+    if (!team || team.assignmentStrategy === 'queue' || team.memberIds.length === 0) {
+      this.assignmentPending = false;
+      return null;
+    }
+    return {
+      ticketNumber: this.state.number,
+      requestKey: `${this.state.number}:${team.id}:${this.version}`,
+      teamId: team.id,
+      strategy: team.assignmentStrategy,
+      candidateIds: team.memberIds,
+    };
+  }
+
+  /** The strategy's answer for `teamId`; a transfer accepted meanwhile makes it moot (the new team is asked next). */
+  autoAssign(assigneeId: number | null, request: ChooseAssigneeInput, now: Date): void {
+    if (this.state.teamId !== request.teamId) return;
+    this.assignmentPending = false;
+    if (assigneeId === null || !decideSystem(this.facts(), 'auto_assign', SYSTEM_ACTOR).ok) return;
+    const from = this.state.status;
+    const to = this.transition('auto_assign');
+    this.state.assigneeId = assigneeId;
+    this.record(now, null, 'auto_assigned', from, to, { assigneeId, strategy: request.strategy });
+    slaAfterStatus(this.writer, from, to, now);
+  }
+
+  // ── Lifecycle actions ──────────────────────────────────────────────────────
+
   /** Throws ActionRefused when the action may not happen now; never changes anything. */
   validate(action: LifecycleAction, request: ActionRequest): void {
-    if (request.expectedVersion !== undefined && request.expectedVersion !== this.state.version) {
-      throw new ActionRefused(
-        TicketErrorType.StaleVersion,
-        `The ticket changed since version ${request.expectedVersion}; it is now at version ${this.state.version}`,
-        'expectedVersion',
-      );
-    }
+    checkVersion(this.state.version, request.expectedVersion);
     const decision = decide(this.facts(), action, request.actor, request.input);
     if (!decision.ok) refuse(decision.code, decision.message, decision.code === 'VALIDATION_ERROR' ? decision.field : undefined);
   }
@@ -179,8 +241,8 @@ export class TicketEntity {
         this.assignmentPending = this.state.assigneeId === null;
         this.record(now, actor, 'transfer', from, to, { ...input, fromTeamId: previous?.id ?? null, fromTeamName: previous?.name ?? null, teamName: target.name });
         this.state.status = to;
-        slaOnPolicyInputs(this, `transferred to ${target.name}`, now);
-        slaOnStatus(this, from, to, now);
+        slaOnPolicyChange(this.writer, `transferred to ${target.name}`, now);
+        slaAfterStatus(this.writer, from, to, now);
         return;
       }
       case 'share': {
@@ -194,31 +256,13 @@ export class TicketEntity {
     if (action === 'reopen') this.state.resolvedAt = null;
     if (to === 'closed' || to === 'cancelled') this.state.closedAt = now.toISOString();
     this.record(now, actor, action, from, to, { ...input });
-    if (action === 'set_priority') slaOnPolicyInputs(this, `priority ${previousPriority} → ${input.priority}`, now);
-    slaOnStatus(this, from, to, now, action === 'reopen');
+    if (action === 'set_priority') slaOnPolicyChange(this.writer, `priority ${previousPriority} → ${input.priority}`, now);
+    slaAfterStatus(this.writer, from, to, now, action === 'reopen');
   }
 
-  routeTo(decision: RoutingDecision, now: Date): void {
-    this.state.teamId = decision.teamId;
-    this.state.routing = decision;
-    const team = this.team(decision.teamId);
-    if (team) this.state.departmentId = team.departmentId;
-    this.assignmentPending = true;
-    this.record(now, null, 'routed', this.state.status, this.state.status, { teamId: decision.teamId, teamName: team?.name ?? null, reason: decision.reason });
-  }
+  // ── Conversation ───────────────────────────────────────────────────────────
 
-  autoAssign(assigneeId: number | null, strategy: string, now: Date): void {
-    this.assignmentPending = false;
-    if (assigneeId === null || !['new', 'triaged'].includes(this.state.status)) return;
-    const from = this.state.status;
-    this.state.assigneeId = assigneeId;
-    this.state.status = 'assigned';
-    this.record(now, null, 'auto_assigned', from, 'assigned', { assigneeId, strategy });
-    slaOnStatus(this, from, 'assigned', now);
-  }
-
-  /** Public replies and internal notes, with what a reply means for the ticket. */
-  validateReply(actor: Actor, body: string, visibility: MessageVisibility): void {
+  validateReply({ actor, body, visibility }: Pick<ReplyRequest, 'actor' | 'body' | 'visibility'>): void {
     if (this.isTerminal()) refuse('ILLEGAL_TRANSITION', `The ticket is ${this.state.status}; it takes no more messages`);
     if (body.trim() === '') refuse('VALIDATION_ERROR', 'A message needs a body', 'body');
     const isRequester = actor.userId === this.state.requesterId;
@@ -227,24 +271,87 @@ export class TicketEntity {
     if (visibility === 'internal' && !staff) refuse('FORBIDDEN', 'Only agents may write internal notes', 'visibility');
   }
 
-  reply(actor: Actor, body: string, visibility: MessageVisibility, mentions: number[], now: Date): void {
+  /** A public reply or internal note, and what it means: a first response, the requester answering, an approver's question answered. */
+  reply(request: ReplyRequest, now: Date): void {
+    this.validateReply(request);
+    const { actor, body, visibility } = request;
     const staff = this.isStaff(actor, 'write');
-    this.record(now, actor, visibility === 'internal' ? 'internal_note' : 'public_reply', null, null, { body, mentions }, visibility);
+    this.record(now, actor, visibility === 'internal' ? 'internal_note' : 'public_reply', null, null, { body, mentions: request.mentions ?? [] }, visibility);
     if (visibility === 'public' && staff && actor.userId !== this.state.requesterId && !this.state.firstResponseAt) {
       this.state.firstResponseAt = now.toISOString();
-      slaOnFirstResponse(this, now);
+      changeSla(this.writer, slaOnFirstResponse(now), now);
     }
-    if (actor.userId !== this.state.requesterId || visibility !== 'public') return;
-    const from = this.state.status;
-    if (from === 'waiting_on_requester' || from === 'resolved') {
-      // The requester's answer puts the ticket back to work; on a resolved ticket it is a reopen.
-      const to = this.state.assigneeId !== null ? 'in_progress' : 'new';
-      this.state.status = to;
+    if (actor.userId === this.state.requesterId && visibility === 'public' && decideSystem(this.facts(), 'requester_replied', SYSTEM_ACTOR).ok) {
+      const from = this.state.status;
+      const to = this.transition('requester_replied');
       if (from === 'resolved') this.state.resolvedAt = null;
       this.record(now, actor, from === 'resolved' ? 'reopen' : 'resume', from, to, { reason: 'requester replied' });
-      slaOnStatus(this, from, to, now, from === 'resolved');
+      slaAfterStatus(this.writer, from, to, now, from === 'resolved');
     }
+    approvalOnReply(this.writer, actor, visibility, now);
   }
+
+  // ── Approvals ──────────────────────────────────────────────────────────────
+
+  validateApproval(action: ApprovalAction, request: ApprovalRequest, now: Date): void {
+    validateApproval(this, action, request, now);
+  }
+
+  decideApproval(action: ApprovalAction, request: ApprovalRequest, now: Date): void {
+    decideApproval(this.writer, action, request, now);
+  }
+
+  // ── Custom fields ──────────────────────────────────────────────────────────
+
+  validateCustomFields(request: CustomFieldsRequest): void {
+    validateCustomFieldEdit(this, request);
+  }
+
+  editCustomFields(request: CustomFieldsRequest, now: Date): void {
+    validateCustomFieldEdit(this, request);
+    const edit = customFieldEdit(this.state.customFields, request.changes);
+    if (!edit) return;
+    this.state.customFields = edit.fields;
+    this.record(now, request.actor, edit.event.type, null, null, edit.event.data);
+  }
+
+  // ── Time ───────────────────────────────────────────────────────────────────
+
+  /** An admin edited the business calendar the clocks count on. */
+  calendarChanged(calendar: CalendarSnapshot, reason: string, now: Date): void {
+    slaOnCalendar(this.writer, calendar, reason, now);
+  }
+
+  /** The next instant something falls due: an SLA point, an approval reminder or escalation, auto-close. */
+  nextDueAt(): number | null {
+    // Tickets started before SLAs and approvals have no timers at all.
+    if (this.state.sla === undefined) return null;
+    const times = [nextSlaWake(this), nextApprovalWake(this), autoCloseAt(this)?.getTime() ?? null].filter((t): t is number => t !== null);
+    return times.length ? Math.min(...times) : null;
+  }
+
+  /** What a timer firing means: auto-close, approval reminders and escalation, SLA breaches and the ladder. */
+  onTimer(now: Date): void {
+    const closeAt = autoCloseAt(this);
+    if (closeAt && closeAt.getTime() <= now.getTime()) {
+      this.apply('close', { actor: SYSTEM_ACTOR, input: { reason: 'auto-closed: no reply from the requester within the business days allowed' } }, now);
+      return;
+    }
+    approvalOnTimer(this.writer, now);
+    escalateDue(this.writer, now);
+  }
+
+  // ── Effects ────────────────────────────────────────────────────────────────
+
+  /** Takes the oldest effect off the queue once it has run and records an escalation's outcome. */
+  completeEffect(effect: Effect, result: string, now: Date): void {
+    const index = this.queued.indexOf(effect);
+    if (index >= 0) this.queued.splice(index, 1);
+    const outcome = effectOutcome(effect, result);
+    if (outcome) this.record(now, null, outcome.type, null, null, outcome.data);
+  }
+
+  // ── Reading ────────────────────────────────────────────────────────────────
 
   /** Agents or leads of the owning team, or of a team it is shared with (write access when writing), or an admin. */
   isStaff(actor: Actor, need: 'read' | 'write'): boolean {
@@ -256,8 +363,7 @@ export class TicketEntity {
   }
 
   isTerminal(): boolean {
-    const terminal: TicketStatus[] = ['closed', 'rejected', 'cancelled'];
-    return terminal.includes(this.state.status);
+    return TERMINAL_STATUSES.includes(this.state.status);
   }
 
   hasUnprojected(): boolean {
@@ -278,7 +384,22 @@ export class TicketEntity {
     return [...this.recent];
   }
 
-  record(
+  // ── Writing ────────────────────────────────────────────────────────────────
+
+  /** A status change the ticket makes by itself, decided by the status machine for the system actor. */
+  private transition(name: SystemTransition): TicketStatus {
+    const decision = decideSystem(this.facts(), name, SYSTEM_ACTOR);
+    // Callers only ask for transitions their own checks allow; a refusal here is a bug, not a user error.
+    if (!decision.ok) throw new Error(`status machine refused ${name}: ${decision.message}`);
+    this.state.status = decision.to;
+    return decision.to;
+  }
+
+  private recordSystem(now: Date, event: EventDraft): void {
+    this.record(now, null, event.type, null, null, event.data);
+  }
+
+  private record(
     now: Date,
     actor: Actor | null,
     type: string,
@@ -304,12 +425,18 @@ export class TicketEntity {
     // Internal notes never notify a requester; everything else tells whoever should know.
     if (this.state.notifyOnEvents && visibility === 'public') {
       const needsApproval = (this.config.approval?.steps.length ?? 0) > 0;
-      for (const input of notificationsFor(event, this.state, { needsApproval })) this.effects.push({ kind: 'notify', input });
+      for (const input of notificationsFor(event, this.state, { needsApproval })) this.queued.push({ kind: 'notify', input });
     } else if (this.state.noteMentions && visibility === 'internal') {
       // Colleagues @mentioned in a note hear of it; the requester never does.
-      for (const input of noteMentionNotifications(event, this.state)) this.effects.push({ kind: 'notify', input });
+      for (const input of noteMentionNotifications(event, this.state)) this.queued.push({ kind: 'notify', input });
     }
     // The live view shows the last few changes; the full timeline lives in the read tables.
     this.recent = [...this.recent, event].slice(-10);
+  }
+}
+
+function checkVersion(current: number, expected: number | undefined): void {
+  if (expected !== undefined && expected !== current) {
+    throw new ActionRefused(TicketErrorType.StaleVersion, `The ticket changed since version ${expected}; it is now at version ${current}`, 'expectedVersion');
   }
 }

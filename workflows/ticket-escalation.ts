@@ -1,72 +1,61 @@
-import type { DueRung } from './ticket-sla';
-import { higherPriority, slaOnPolicyInputs, slaOnStatus } from './ticket-sla';
-import type { Effect, TicketEntity } from './ticket-entity';
+import type { Priority } from './domain/types';
+import { teamOf, type Effect, type EventDraft, type TicketSnapshot } from './ticket-model';
+import { higherPriority, type DueRung } from './ticket-sla';
 
 /**
- * The SLA escalation ladder in action: each due rung changes the ticket now (backup
- * assignee, higher priority) or queues an activity (notify a role, page on-call) whose
- * result is recorded when it has run. Each rung runs once; `collectSlaDue` sees to that.
+ * The SLA escalation ladder as decisions: each due rung either changes the ticket now
+ * (backup assignee, higher priority), queues an activity (notify a role, page on-call)
+ * whose result is recorded once it has run, or is recorded as not possible. The entity
+ * applies the decision; each rung runs once (`collectSlaDue` sees to that).
  */
-/** Runs one rung of the escalation ladder: state changes now, notifications and pages as effects. */
-export function escalate(ticket: TicketEntity, { step, rung, policyId, dueAt }: DueRung, now: Date): void {
-  const id = `ticket-${ticket.state.number}:sla:${policyId}:step-${step}`;
+export type EscalationDecision =
+  | { kind: 'effect'; effect: Effect }
+  | { kind: 'note'; event: EventDraft }
+  | { kind: 'assign_backup'; assigneeId: number; data: Record<string, unknown> }
+  | { kind: 'bump_priority'; from: Priority; to: Priority; data: Record<string, unknown> };
+
+export function escalationFor(ticket: TicketSnapshot, { step, rung, policyId, dueAt }: DueRung): EscalationDecision {
+  const { state } = ticket;
+  const id = `ticket-${state.number}:sla:${policyId}:step-${step}`;
+  const origin = { escalationStep: step, rung, dueAt: dueAt.toISOString() };
   const base = { step, action: rung.action, afterMinutes: rung.afterMinutes, dueAt: dueAt.toISOString() };
   switch (rung.action) {
     case 'notify_role':
-      ticket.effects.push({
-        kind: 'notify',
-        escalationStep: step,
-        rung,
-        dueAt: dueAt.toISOString(),
-        input: {
-          id,
-          ticketNumber: ticket.state.number,
-          kind: 'escalation',
-          title: `Escalation: #${ticket.state.number} ${ticket.state.title}`,
-          body: `SLA escalation step ${step + 1} (${rung.afterMinutes} business minutes) for a ${ticket.state.priority} ticket.`,
-          recipients: { role: rung.role, departmentId: ticket.state.departmentId, teamId: ticket.state.teamId },
+      return {
+        kind: 'effect',
+        effect: {
+          kind: 'notify',
+          ...origin,
+          input: {
+            id,
+            ticketNumber: state.number,
+            kind: 'escalation',
+            title: `Escalation: #${state.number} ${state.title}`,
+            body: `SLA escalation step ${step + 1} (${rung.afterMinutes} business minutes) for a ${state.priority} ticket.`,
+            recipients: { role: rung.role, departmentId: state.departmentId, teamId: state.teamId },
+          },
         },
-      });
-      return;
+      };
     case 'page_oncall':
-      ticket.effects.push({ kind: 'page', escalationStep: step, rung, dueAt: dueAt.toISOString(), input: { id, ticketNumber: ticket.state.number, teamId: ticket.state.teamId, message: `#${ticket.state.number} ${ticket.state.title}` } });
-      return;
+      return { kind: 'effect', effect: { kind: 'page', ...origin, input: { id, ticketNumber: state.number, teamId: state.teamId, message: `#${state.number} ${state.title}` } } };
     case 'assign_backup': {
-      const backup = (ticket.team()?.leadIds ?? []).find((id) => id !== ticket.state.assigneeId) ?? null;
-      if (backup === null) {
-        ticket.record(now, null, 'escalation', null, null, { ...base, result: 'no backup available on the team' });
-        return;
-      }
-      const from = ticket.state.status;
-      ticket.state.assigneeId = backup;
-      if (from === 'new' || from === 'triaged') ticket.state.status = 'assigned';
-      ticket.record(now, null, 'escalation', from, ticket.state.status, { ...base, result: `assigned to backup ${backup}`, assigneeId: backup });
-      slaOnStatus(ticket, from, ticket.state.status, now);
-      return;
+      const backup = (teamOf(ticket)?.leadIds ?? []).find((lead) => lead !== state.assigneeId) ?? null;
+      if (backup === null) return { kind: 'note', event: { type: 'escalation', data: { ...base, result: 'no backup available on the team' } } };
+      return { kind: 'assign_backup', assigneeId: backup, data: { ...base, result: `assigned to backup ${backup}`, assigneeId: backup } };
     }
     case 'bump_priority': {
-      const next = higherPriority(ticket.state.priority);
-      if (next === null) {
-        ticket.record(now, null, 'escalation', null, null, { ...base, result: 'already critical' });
-        return;
-      }
-      const previous = ticket.state.priority;
-      ticket.state.priority = next;
-      ticket.record(now, null, 'escalation', null, null, { ...base, result: `priority ${previous} → ${next}` });
-      slaOnPolicyInputs(ticket, `priority ${previous} → ${next} by escalation`, now);
-      return;
+      const next = higherPriority(state.priority);
+      if (next === null) return { kind: 'note', event: { type: 'escalation', data: { ...base, result: 'already critical' } } };
+      return { kind: 'bump_priority', from: state.priority, to: next, data: { ...base, result: `priority ${state.priority} → ${next}` } };
     }
   }
 }
 
-/** Records an escalation effect's outcome once its activity has run (or given up). */
-export function completeEffect(ticket: TicketEntity, effect: Effect, result: string, now: Date): void {
-  if (effect.escalationStep === undefined) return;
-  ticket.record(now, null, 'escalation', null, null, {
-    step: effect.escalationStep,
-    action: effect.rung?.action ?? effect.kind,
-    afterMinutes: effect.rung?.afterMinutes,
-    dueAt: effect.dueAt,
-    result,
-  });
+/** The timeline entry for an escalation effect's outcome once its activity has run (or given up); null for other effects. */
+export function effectOutcome(effect: Effect, result: string): EventDraft | null {
+  if (effect.escalationStep === undefined) return null;
+  return {
+    type: 'escalation',
+    data: { step: effect.escalationStep, action: effect.rung?.action ?? effect.kind, afterMinutes: effect.rung?.afterMinutes, dueAt: effect.dueAt, result },
+  };
 }

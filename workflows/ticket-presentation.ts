@@ -9,16 +9,16 @@ import {
   TicketStatusKey,
   TicketTeamKey,
 } from './search-attributes';
-import type { TicketEntity } from './ticket-entity';
+import { teamOf, type TicketSnapshot } from './ticket-model';
 import { slaBreached } from './ticket-sla';
 
 /** What ops see of a ticket in Temporal UI: search attributes to filter by, details to read. */
-export function ticketSearchAttributes(ticket: TicketEntity): SearchAttributeUpdatePair[] {
+export function ticketSearchAttributes(ticket: TicketSnapshot): SearchAttributeUpdatePair[] {
   const { state, config } = ticket;
   return [
     { key: TicketStatusKey, value: state.status },
     { key: TicketPriorityKey, value: state.priority },
-    { key: TicketTeamKey, value: ticket.team()?.code ?? null },
+    { key: TicketTeamKey, value: teamOf(ticket)?.code ?? null },
     { key: TicketDepartmentKey, value: config.departmentCodes?.[state.departmentId] ?? config.category.departmentCode },
     { key: TicketAssigneeKey, value: state.assigneeId === null ? null : String(state.assigneeId) },
     { key: SlaBreachedKey, value: slaBreached(ticket) },
@@ -26,9 +26,9 @@ export function ticketSearchAttributes(ticket: TicketEntity): SearchAttributeUpd
 }
 
 /** The Markdown "current details" of the workflow: status, owner, the next due instant, whom it waits on. */
-export function describeTicket(ticket: TicketEntity, view: TicketView): string {
+export function describeTicket(ticket: TicketSnapshot, view: TicketView): string {
   const { state } = ticket;
-  const team = ticket.team();
+  const team = teamOf(ticket);
   const lines = [
     `**#${state.number} ${state.title}**`,
     `Status: \`${state.status}\` · Priority: \`${state.priority}\``,
@@ -48,13 +48,13 @@ export function describeTicket(ticket: TicketEntity, view: TicketView): string {
 const AROUND_THE_CLOCK: BusinessCalendar = { timeZone: 'UTC', weeklyHours: {}, holidays: [], twentyFourSeven: true };
 
 /** The owning team's calendar when it is usable, else around the clock (for auto-close and approval timers). */
-export function usableCalendarOf(ticket: TicketEntity): BusinessCalendar {
-  const calendar = ticket.team()?.calendar;
+export function usableCalendarOf(ticket: TicketSnapshot): BusinessCalendar {
+  const calendar = teamOf(ticket)?.calendar;
   return calendar && validateCalendar(calendar).length === 0 ? calendar : AROUND_THE_CLOCK;
 }
 
 /** When a resolved ticket closes by itself: the end of the N-th business day of the owning team after resolution. */
-export function autoCloseAt(ticket: TicketEntity): Date | null {
+export function autoCloseAt(ticket: TicketSnapshot): Date | null {
   const days = ticket.config.autoCloseAfterBusinessDays;
   const { status, resolvedAt } = ticket.state;
   // A malformed setting means "no auto-close", never a failing workflow task.

@@ -14,17 +14,23 @@ import {
   type SlaState,
 } from './domain/sla-clock';
 import { PRIORITIES, type CalendarSnapshot, type ConfigSnapshot, type Priority, type SlaPolicySnapshot, type TicketStatus } from './domain/types';
-import type { TicketEntity } from './ticket-entity';
-import { escalate } from './ticket-escalation';
+import { teamOf, type EventDraft, type TicketSnapshot } from './ticket-model';
 
 /**
- * The ticket's SLA clocks inside the workflow: which policy and calendar apply, and an
- * event with its reason every time a due instant moves, so "why did the due time move"
- * always has an answer in the timeline.
+ * The ticket's SLA clocks as decisions: which policy and calendar apply, how each change
+ * moves the clocks, what fell due. Nothing here writes the ticket; `TicketEntity` applies
+ * what these functions return and records an event with its reason every time a due
+ * instant moves, so "why did the due time move" always has an answer in the timeline.
  */
 
 /** How far into a target the warning goes out: early enough to act, late enough to mean it. */
 export const SLA_WARNING_PERCENT = 80;
+
+/** A change to the clocks and the reason the timeline gives for it. */
+export interface SlaChange {
+  reason: string;
+  change: (sla: SlaState) => SlaState;
+}
 
 /** A team-specific policy wins over the department's. */
 export function policyFor(config: ConfigSnapshot, departmentId: number, teamId: number | null, priority: Priority): SlaPolicySnapshot | undefined {
@@ -47,94 +53,91 @@ export function calendarFor(config: ConfigSnapshot, teamId: number | null, polic
   return validateCalendar(effective).length === 0 ? effective : undefined;
 }
 
-function dues(sla: SlaState | null | undefined) {
+export function slaDues(sla: SlaState | null | undefined) {
   return {
     firstResponseDue: sla ? dueAt(sla, 'first_response')?.toISOString() ?? null : null,
     resolutionDue: sla ? dueAt(sla, 'resolution')?.toISOString() ?? null : null,
   };
 }
 
-/**
- * Applies a change to the SLA state and records it when a due instant moved. Anything
- * that fell due before `now` (the timer may not have been handled yet) is recorded first,
- * so a late reply or pause can never hide a breach or skip a rung.
- */
-export function changeSla(ticket: TicketEntity, reason: string, now: Date, change: (sla: SlaState) => SlaState): void {
-  if (!ticket.state.sla) return;
-  for (const due of collectSlaDue(ticket, now)) escalate(ticket, due, now);
-  const sla = ticket.state.sla;
-  const before = dues(sla);
-  ticket.state.sla = change(sla);
-  const after = dues(ticket.state.sla);
-  if (before.firstResponseDue !== after.firstResponseDue || before.resolutionDue !== after.resolutionDue) {
-    ticket.record(now, null, 'sla_recomputed', null, null, { reason, before, after });
-  }
+/** The `sla_recomputed` event for a change that moved a due instant, or null when none moved. */
+export function slaMoved(before: SlaState, after: SlaState, reason: string): EventDraft | null {
+  const was = slaDues(before);
+  const now = slaDues(after);
+  if (was.firstResponseDue === now.firstResponseDue && was.resolutionDue === now.resolutionDue) return null;
+  return { type: 'sla_recomputed', data: { reason, before: was, after: now } };
 }
 
-/** Starts the clocks on the ticket's current team and priority, or records why there are none. */
-export function beginSla(ticket: TicketEntity, now: Date): void {
+/** The clocks on the ticket's current team and priority, or null with the reason there are none. */
+export function slaStart(ticket: TicketSnapshot, now: Date): { sla: SlaState | null; event: EventDraft } {
   const { state, config } = ticket;
   const policy = policyFor(config, state.departmentId, state.teamId, state.priority);
   const calendar = policy && calendarFor(config, state.teamId, policy);
-  if (!policy || !calendar) {
-    ticket.record(now, null, 'sla_not_applicable', null, null, { reason: 'no SLA policy or usable calendar for this team and priority' });
-    state.sla = null;
-    return;
-  }
-  state.sla = startSla(calendar, policy, state.status, now, state.slaNotices ? SLA_WARNING_PERCENT : undefined);
-  ticket.record(now, null, 'sla_started', null, null, {
-    policyId: policy.id,
-    policyVersion: policy.version,
-    calendar: calendar.twentyFourSeven ? '24x7' : `${(calendar as CalendarSnapshot).code ?? ''}@${(calendar as CalendarSnapshot).version ?? ''}`,
-    firstResponseMinutes: policy.firstResponseMinutes,
-    resolutionMinutes: policy.resolutionMinutes,
-    ...dues(state.sla),
-  });
+  if (!policy || !calendar) return { sla: null, event: { type: 'sla_not_applicable', data: { reason: 'no SLA policy or usable calendar for this team and priority' } } };
+  const sla = startSla(calendar, policy, state.status, now, state.slaNotices ? SLA_WARNING_PERCENT : undefined);
+  return {
+    sla,
+    event: {
+      type: 'sla_started',
+      data: {
+        policyId: policy.id,
+        policyVersion: policy.version,
+        calendar: calendar.twentyFourSeven ? '24x7' : `${(calendar as CalendarSnapshot).code ?? ''}@${(calendar as CalendarSnapshot).version ?? ''}`,
+        firstResponseMinutes: policy.firstResponseMinutes,
+        resolutionMinutes: policy.resolutionMinutes,
+        ...slaDues(sla),
+      },
+    },
+  };
 }
 
-export function slaOnStatus(ticket: TicketEntity, from: TicketStatus, to: TicketStatus, now: Date, reopened = false): void {
-  if (from === to && !reopened) return;
-  const reason = reopened ? `reopened (${from} → ${to})` : `status ${from} → ${to}`;
-  changeSla(ticket, reason, now, (sla) => (reopened ? onReopen(sla, to, now) : onStatus(sla, to, now)));
+/** A status change pauses, resumes or stops clocks; a reopen restarts resolution. */
+export function slaOnStatus(from: TicketStatus, to: TicketStatus, now: Date, reopened = false): SlaChange | null {
+  if (from === to && !reopened) return null;
+  return {
+    reason: reopened ? `reopened (${from} → ${to})` : `status ${from} → ${to}`,
+    change: (sla) => (reopened ? onReopen(sla, to, now) : onStatus(sla, to, now)),
+  };
 }
 
-export function slaOnFirstResponse(ticket: TicketEntity, now: Date): void {
-  changeSla(ticket, 'first response sent', now, (sla) => onFirstResponse(sla, now));
+export function slaOnFirstResponse(now: Date): SlaChange {
+  return { reason: 'first response sent', change: (sla) => onFirstResponse(sla, now) };
 }
+
+export type PolicyInputsOutcome = { kind: 'unchanged' } | { kind: 'start' } | { kind: 'not_applicable'; event: EventDraft } | ({ kind: 'change' } & SlaChange);
 
 /** New targets after a priority change or transfer; time already spent is kept. */
-export function slaOnPolicyInputs(ticket: TicketEntity, reason: string, now: Date): void {
+export function slaOnPolicyInputs(ticket: TicketSnapshot, reason: string, now: Date): PolicyInputsOutcome {
   const { state, config } = ticket;
-  if (state.sla === undefined) return;
+  if (state.sla === undefined) return { kind: 'unchanged' };
+  const policy = policyFor(config, state.departmentId, state.teamId, state.priority);
   if (state.sla === null) {
     // The ticket had no applicable SLA (e.g. a team without a calendar); it may have one now.
-    if (policyFor(config, state.departmentId, state.teamId, state.priority)) beginSla(ticket, now);
-    return;
+    return policy ? { kind: 'start' } : { kind: 'unchanged' };
   }
-  const policy = policyFor(config, state.departmentId, state.teamId, state.priority);
   const current = state.sla.calendar as CalendarSnapshot;
-  const teamCalendar = ticket.team()?.calendar;
+  const teamCalendar = teamOf(ticket)?.calendar;
   // A calendar an admin edited since the ticket started (signalled in) beats the start-time snapshot.
   const override = teamCalendar && current.code === teamCalendar.code && (current.version ?? 0) > teamCalendar.version ? current : undefined;
   const calendar = policy && calendarFor(config, state.teamId, policy, override);
   if (!policy || !calendar) {
-    ticket.record(now, null, 'sla_not_applicable', null, null, { reason: `${reason}: no SLA policy or usable calendar; the previous targets stay` });
-    return;
+    return { kind: 'not_applicable', event: { type: 'sla_not_applicable', data: { reason: `${reason}: no SLA policy or usable calendar; the previous targets stay` } } };
   }
-  changeSla(ticket, reason, now, (sla) => onPolicyChange(sla, policy, calendar, state.status, now));
+  // The status is read when the change applies: due rungs run first and may move it.
+  return { kind: 'change', reason, change: (sla) => onPolicyChange(sla, policy, calendar, ticket.state.status, now) };
 }
 
-export function slaOnCalendarChange(ticket: TicketEntity, calendar: CalendarSnapshot, reason: string, now: Date): boolean {
+/** An admin's edit of the calendar the clocks count on; null when it is not theirs or not newer. */
+export function slaOnCalendarChange(ticket: TicketSnapshot, calendar: CalendarSnapshot, reason: string, now: Date): SlaChange | null {
   const current = ticket.state.sla?.calendar as CalendarSnapshot | undefined;
-  if (!current || current.code !== calendar.code || (current.version ?? 0) >= calendar.version) return false;
+  if (!current || current.code !== calendar.code || (current.version ?? 0) >= calendar.version) return null;
   const policy = ticket.state.sla!.policy as SlaPolicySnapshot;
   const next = calendarFor(ticket.config, ticket.state.teamId, policy, calendar);
-  if (!next) return false;
-  changeSla(ticket, `calendar ${calendar.name}: ${reason}`, now, (sla) => onCalendarChange(sla, next, now));
-  return true;
+  if (!next) return null;
+  return { reason: `calendar ${calendar.name}: ${reason}`, change: (sla) => onCalendarChange(sla, next, now) };
 }
 
-export function nextSlaWake(ticket: TicketEntity): number | null {
+export function nextSlaWake(ticket: TicketSnapshot): number | null {
   const sla = ticket.state.sla;
   const next = sla ? nextDuePoint(sla) : undefined;
   return next ? next.at.getTime() : null;
@@ -153,37 +156,34 @@ export interface DueRung {
 }
 
 /**
- * Records every breach and returns the escalation rungs now due (each exactly once), with
- * the rung itself: a rung that bumps priority changes the policy, and the rest of the
- * batch must still run the ladder they were due on.
+ * What fell due by `now`: the clocks with those points marked fired, the breach and
+ * warning events, and the escalation rungs now due (each exactly once), with the rung
+ * itself: a rung that bumps priority changes the policy, and the rest of the batch must
+ * still run the ladder they were due on.
  */
-export function collectSlaDue(ticket: TicketEntity, now: Date): DueRung[] {
-  const sla = ticket.state.sla;
-  if (!sla) return [];
+export function collectSlaDue(sla: SlaState, now: Date): { sla: SlaState; events: EventDraft[]; rungs: DueRung[] } {
   const { state, fired } = collectDue(sla, now);
-  ticket.state.sla = state;
+  const events: EventDraft[] = [];
   const rungs: DueRung[] = [];
   for (const point of fired) {
     if (point.kind === 'breach') {
-      ticket.record(now, null, 'sla_breached', null, null, { clock: point.clock, dueAt: point.at.toISOString() });
+      events.push({ type: 'sla_breached', data: { clock: point.clock, dueAt: point.at.toISOString() } });
     } else if (point.kind === 'warning') {
-      ticket.record(now, null, 'sla_warning', null, null, { clock: point.clock, warnAt: point.at.toISOString(), dueAt: point.dueAt.toISOString(), percent: sla.warnAtPercent });
+      events.push({ type: 'sla_warning', data: { clock: point.clock, warnAt: point.at.toISOString(), dueAt: point.dueAt.toISOString(), percent: sla.warnAtPercent } });
     } else {
       rungs.push({ step: point.step, rung: sla.policy.ladder[point.step]!, policyId: sla.policy.id, dueAt: point.at });
     }
   }
-  return rungs;
+  return { sla: state, events, rungs };
 }
 
-export function slaSummary(ticket: TicketEntity, now: Date) {
+export function slaSummary(ticket: TicketSnapshot, now: Date) {
   const sla = ticket.state.sla;
   if (!sla) return null;
   return { firstResponse: summarise(sla, 'first_response', now), resolution: summarise(sla, 'resolution', now) };
 }
 
-export function slaBreached(ticket: TicketEntity): boolean {
+export function slaBreached(ticket: TicketSnapshot): boolean {
   const sla = ticket.state.sla;
   return Boolean(sla && (sla.firstResponse.breachedAt !== null || sla.resolution.breachedAt !== null));
 }
-
-export { dues as slaDues };

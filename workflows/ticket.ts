@@ -3,7 +3,8 @@ import {
   ApplicationFailure,
   allHandlersFinished,
   condition,
-  continueAsNew,
+  makeContinueAsNewFunc,
+  currentUpdateInfo,
   patched,
   proxyActivities,
   setCurrentDetails,
@@ -33,13 +34,11 @@ import {
 } from './definitions';
 import { routeTicket } from './domain/routing';
 import type { LifecycleAction } from './domain/status-machine';
-import { SYSTEM_ACTOR } from './domain/types';
-import { answerApprovalInfo, applyApproval, approvalSummary, beginApproval, nextApprovalWake, onApprovalTimer, validateApproval, type ApprovalAction } from './ticket-approval';
+import { HandledUpdates } from './handled-updates';
+import { approvalSummary, type ApprovalAction } from './ticket-approval';
 import { ActionRefused, TicketEntity, type Effect } from './ticket-entity';
-import { applyCustomFieldEdit, validateCustomFieldEdit } from './ticket-custom-fields';
-import { completeEffect, escalate } from './ticket-escalation';
 import { autoCloseAt, describeTicket, ticketSearchAttributes } from './ticket-presentation';
-import { beginSla, collectSlaDue, nextSlaWake, slaOnCalendarChange, slaSummary } from './ticket-sla';
+import { slaSummary } from './ticket-sla';
 
 type Activities = ReturnType<typeof createActivities>;
 
@@ -49,9 +48,15 @@ const { projectTicket, chooseAssignee } = proxyActivities<Activities>({
   startToCloseTimeout: '30 seconds',
   retry: { initialInterval: '1 second', maximumInterval: '1 minute', backoffCoefficient: 2 },
 });
-// Notifications and pages reach outside the ticket: bounded, so a dead webhook is recorded as
-// a failed escalation instead of holding up the ticket's projection and timers.
-const { notify, pageOnCall } = proxyActivities<Activities>({
+// `notify` only writes the in-portal notification and the email outbox rows (delivery to
+// Postmark happens off the ticket), so it too is retried until the database answers: a
+// notification is never lost to an outage, however long (no maximumAttempts: unlimited).
+const { notify } = proxyActivities<Activities>({
+  startToCloseTimeout: '30 seconds',
+  retry: { initialInterval: '1 second', maximumInterval: '1 minute', backoffCoefficient: 2 },
+});
+// Paging reaches outside: bounded, so a dead webhook is recorded as a failed escalation.
+const { pageOnCall } = proxyActivities<Activities>({
   startToCloseTimeout: '30 seconds',
   scheduleToCloseTimeout: '10 minutes',
   retry: { initialInterval: '2 seconds', maximumInterval: '1 minute', backoffCoefficient: 2, maximumAttempts: 8 },
@@ -66,14 +71,20 @@ const EVENT_NOTIFICATIONS_PATCH = 'event-notifications';
  * and notify nobody mentioned in an internal note.
  */
 const SLA_NOTICES_PATCH = 'sla-notices';
+/** Tickets started before this patch keep counting a step's reminder and escalation time while information is requested. */
+const APPROVAL_TIMERS_PAUSE_PATCH = 'approval-timers-pause';
+/** Runs before this patch ran notify/page effects first and projected afterwards. */
+const PROJECT_BEFORE_EFFECTS_PATCH = 'project-before-effects';
+/** Runs before this patch waited to finish or continue as new only while nothing was left to project (an update accepted then hung). */
+const FINISH_WAKES_ON_WORK_PATCH = 'finish-wakes-on-work';
 
 /** One ticket, from submission to its terminal status: the single source of truth for its lifecycle. */
 export async function ticketWorkflow(input: TicketWorkflowInput): Promise<TicketView> {
-  const carried = input.carried;
-  const withSla = carried ? carried.sla !== undefined : patched(SLA_AND_APPROVALS_PATCH);
-  const notifyOnEvents = carried ? carried.notifyOnEvents === true : patched(EVENT_NOTIFICATIONS_PATCH);
-  const slaNotices = carried ? carried.slaNotices === true : patched(SLA_NOTICES_PATCH);
-  const ticket = carried ? TicketEntity.resume(carried, input.config) : TicketEntity.open(input, new Date(), { sla: withSla, notifyOnEvents, slaNotices });
+  const ticket = openOrResume(input);
+  const handled = new HandledUpdates(input.handledUpdates);
+  const projectFirst = patched(PROJECT_BEFORE_EFFECTS_PATCH);
+  let opened = input.carried !== undefined;
+
   const view = (): TicketView => ({
     ...ticket.state,
     workflowId: ticketWorkflowId(ticket.state.number),
@@ -83,28 +94,40 @@ export async function ticketWorkflow(input: TicketWorkflowInput): Promise<Ticket
     approvalSummary: approvalSummary(ticket),
     autoCloseAt: autoCloseAt(ticket)?.toISOString() ?? null,
   });
-  const untilProjected = (version: number) => condition(() => ticket.projectedVersion >= version);
-  /** Every handler answers only once the read tables show its change, so the portal never reads stale. */
+  /** Every update answers only once the read tables show its change, so the portal never reads stale. */
   const answer = async () => {
-    await untilProjected(ticket.version);
+    await condition(() => ticket.projectedVersion >= ticket.version);
     return view();
   };
+  /** An update handler: applies the request once per update id, even across continue-as-new, then answers. */
+  const once =
+    <R>(apply: (request: R, now: Date) => void) =>
+    async (request: R) => {
+      const id = currentUpdateInfo()?.id;
+      if (!handled.seen(id)) {
+        asFailure(() => apply(request, new Date()));
+        handled.add(id, new Date());
+      }
+      return answer();
+    };
+  /** A validator: a repeat of a handled update is let through to answer with the current view. */
+  const unlessHandled =
+    <R>(validate: (request: R, now: Date) => void) =>
+    (request: R) => {
+      if (!handled.seen(currentUpdateInfo()?.id)) asFailure(() => validate(request, new Date()));
+    };
+
+  // ── Message handlers: each hands its message to the entity ──────────────────
 
   setHandler(stateQuery, view);
-  let opened = carried !== undefined;
   setHandler(awaitCreatedUpdate, async () => {
     await condition(() => opened);
     return answer();
   });
   for (const [action, update] of Object.entries(lifecycleUpdates) as [LifecycleAction, (typeof lifecycleUpdates)[LifecycleAction]][]) {
-    setHandler(
-      update,
-      async (request: ActionRequest) => {
-        asFailure(() => ticket.apply(action, request, new Date()));
-        return answer();
-      },
-      { validator: (request: ActionRequest) => asFailure(() => ticket.validate(action, request)) },
-    );
+    setHandler(update, once((request: ActionRequest, now) => ticket.apply(action, request, now)), {
+      validator: unlessHandled((request: ActionRequest) => ticket.validate(action, request)),
+    });
   }
   const approvalUpdates: Array<[ApprovalAction, typeof approveUpdate]> = [
     ['approve', approveUpdate],
@@ -113,143 +136,136 @@ export async function ticketWorkflow(input: TicketWorkflowInput): Promise<Ticket
     ['delegate', delegateUpdate],
   ];
   for (const [action, update] of approvalUpdates) {
-    setHandler(
-      update,
-      async (request: ApprovalRequest) => {
-        asFailure(() => applyApproval(ticket, action, request, new Date()));
-        return answer();
-      },
-      { validator: (request: ApprovalRequest) => asFailure(() => validateApproval(ticket, action, request, new Date())) },
-    );
-  }
-  setHandler(
-    replyUpdate,
-    async (request: ReplyRequest) => {
-      asFailure(() => ticket.validateReply(request.actor, request.body, request.visibility));
-      const now = new Date();
-      ticket.reply(request.actor, request.body, request.visibility, request.mentions ?? [], now);
-      if (request.actor.userId === ticket.state.requesterId && request.visibility === 'public') answerApprovalInfo(ticket, now);
-      return answer();
-    },
-    { validator: (request: ReplyRequest) => asFailure(() => ticket.validateReply(request.actor, request.body, request.visibility)) },
-  );
-  // A new handler: histories that never received this Update replay unchanged, so no patch is needed.
-  setHandler(
-    editCustomFieldsUpdate,
-    async (request: CustomFieldsRequest) => {
-      asFailure(() => applyCustomFieldEdit(ticket, request, new Date()));
-      return answer();
-    },
-    { validator: (request: CustomFieldsRequest) => asFailure(() => validateCustomFieldEdit(ticket, request)) },
-  );
-  setHandler(calendarChangedSignal, ({ calendar, reason }) => {
-    slaOnCalendarChange(ticket, calendar, reason, new Date());
-  });
-
-  const assignIfPending = async () => {
-    const team = ticket.team();
-    if (!ticket.assignmentPending || !['new', 'triaged'].includes(ticket.state.status)) return;
-    if (!team || team.assignmentStrategy === 'queue' || team.memberIds.length === 0) {
-      ticket.assignmentPending = false;
-      return;
-    }
-    const assigneeId = await chooseAssignee({
-      ticketNumber: ticket.state.number,
-      requestKey: `${ticket.state.number}:${team.id}:${ticket.version}`,
-      teamId: team.id,
-      strategy: team.assignmentStrategy,
-      candidateIds: team.memberIds,
+    setHandler(update, once((request: ApprovalRequest, now) => ticket.decideApproval(action, request, now)), {
+      validator: unlessHandled((request: ApprovalRequest, now) => ticket.validateApproval(action, request, now)),
     });
-    // A transfer accepted while the activity ran makes its answer moot: the next loop asks the new team.
-    if (ticket.state.teamId !== team.id) return;
-    ticket.autoAssign(assigneeId, team.assignmentStrategy, new Date());
-  };
+  }
+  setHandler(replyUpdate, once((request: ReplyRequest, now) => ticket.reply(request, now)), {
+    validator: unlessHandled((request: ReplyRequest) => ticket.validateReply(request)),
+  });
+  setHandler(editCustomFieldsUpdate, once((request: CustomFieldsRequest, now) => ticket.editCustomFields(request, now)), {
+    validator: unlessHandled((request: CustomFieldsRequest) => ticket.validateCustomFields(request)),
+  });
+  setHandler(calendarChangedSignal, ({ calendar, reason }) => ticket.calendarChanged(calendar, reason, new Date()));
 
-  if (!carried) {
-    const decision = routeTicket(
-      { categoryId: input.draft.categoryId, title: input.draft.title, description: input.draft.description, requester: input.requester },
-      input.config,
-    );
-    ticket.routeTo(decision, new Date());
-    if (withSla) {
-      beginApproval(ticket, new Date());
-      beginSla(ticket, new Date());
-    }
-    await assignIfPending();
+  // ── Main logic: open, then wait for work or the next due point, drain, finish or continue as new ──
+
+  if (!opened) {
+    await openTicket();
     opened = true;
   }
-
-  const nextWake = (): number | null => {
-    if (!withSla) return null;
-    const times = [nextSlaWake(ticket), nextApprovalWake(ticket), autoCloseAt(ticket)?.getTime() ?? null].filter((t): t is number => t !== null);
-    return times.length ? Math.min(...times) : null;
-  };
-  // The server suggests continue-as-new as history grows; the configured limit lets operators (and tests) go earlier.
-  const historyLimit = input.config.continueAsNewAfterEvents;
-  const shouldContinueAsNew = () => workflowInfo().continueAsNewSuggested || (historyLimit !== undefined && workflowInfo().historyLength > historyLimit);
-  const hasWork = () =>
-    ticket.hasUnprojected() ||
-    ticket.effects.length > 0 ||
-    (ticket.assignmentPending && ['new', 'triaged'].includes(ticket.state.status)) ||
-    ticket.isTerminal() ||
-    shouldContinueAsNew();
-
   for (;;) {
-    const wakeAt = nextWake();
-    const due = wakeAt !== null && wakeAt <= Date.now();
-    // A timer only while something is due later; the condition wakes on every change, which re-arms it.
-    let woken = true;
-    if (due) woken = false;
-    else if (wakeAt === null) await condition(hasWork);
-    else woken = await condition(hasWork, wakeAt - Date.now());
-    if (!woken && wakeAt !== null) onTimer(ticket, new Date());
+    await untilWorkOrDue();
     await assignIfPending();
-    while (ticket.effects.length > 0) await runEffect(ticket, ticket.effects[0]!);
-    if (ticket.hasUnprojected()) {
-      const batch = ticket.pendingProjection();
-      await projectTicket({ ...batch, workflowId: workflowInfo().workflowId });
-      ticket.markProjected(batch.ticket.version);
-      upsertSearchAttributes(ticketSearchAttributes(ticket));
-      setCurrentDetails(describeTicket(ticket, view()));
-      continue;
+    if (projectFirst) {
+      // The change reaches the read tables (and every waiting update its answer) before
+      // anything leaves the ticket; an effect's outcome is projected on the next turn.
+      if (ticket.hasUnprojected()) await project();
+      if (ticket.effects.length > 0) {
+        await runEffect(ticket.effects[0]!);
+        continue;
+      }
+    } else {
+      while (ticket.effects.length > 0) await runEffect(ticket.effects[0]!);
+      if (ticket.hasUnprojected()) {
+        await project();
+        continue;
+      }
     }
     if (!ticket.isTerminal() && !shouldContinueAsNew()) continue;
-    // Waiting for handlers lets every accepted update finish (and be answered) first.
-    await condition(() => allHandlersFinished() && !ticket.hasUnprojected() && ticket.effects.length === 0);
+    // Waiting for handlers lets every accepted update finish (and be answered) first. An
+    // update accepted meanwhile waits for its projection, which only this loop runs: so the
+    // wait also ends on new work, or that update and the ticket would wait on each other
+    // forever. Only runs that would otherwise hang take the new path, hence the patch.
+    if (patched(FINISH_WAKES_ON_WORK_PATCH)) {
+      await condition(() => allHandlersFinished() || ticket.hasUnprojected() || ticket.effects.length > 0);
+    } else {
+      await condition(() => allHandlersFinished() && !ticket.hasUnprojected() && ticket.effects.length === 0);
+    }
     if (ticket.hasUnprojected() || ticket.effects.length > 0) continue;
     if (ticket.isTerminal()) return view();
-    await continueAsNew<typeof ticketWorkflow>({ ...input, carried: { ...ticket.state } });
+    // AUTO_UPGRADE: the next run starts on the deployment's current build instead of this run's pinned one.
+    await makeContinueAsNewFunc<typeof ticketWorkflow>({ initialVersioningBehavior: 'AUTO_UPGRADE' })({ ...input, carried: { ...ticket.state }, handledUpdates: handled.carry(new Date()) });
   }
 
-  async function runEffect(entity: TicketEntity, effect: Effect): Promise<void> {
+  /** Routing, the approval chain and the SLA clocks, then the team's assignment strategy. */
+  async function openTicket(): Promise<void> {
+    const { draft, requester, config } = input;
+    ticket.routeTo(routeTicket({ categoryId: draft.categoryId, title: draft.title, description: draft.description, requester }, config), new Date());
+    if (ticket.state.sla !== undefined) {
+      ticket.beginApproval(new Date());
+      ticket.beginSla(new Date());
+    }
+    await assignIfPending();
+  }
+
+  /** Sleeps until an update or signal leaves work to do, or until the next due point, which it then handles. */
+  async function untilWorkOrDue(): Promise<void> {
+    const wakeAt = ticket.nextDueAt();
+    // A timer only while something is due later; the condition wakes on every change, which re-arms it.
+    let woken = true;
+    if (wakeAt !== null && wakeAt <= Date.now()) woken = false;
+    else if (wakeAt === null) await condition(hasWork);
+    else woken = await condition(hasWork, wakeAt - Date.now());
+    if (!woken && wakeAt !== null) ticket.onTimer(new Date());
+  }
+
+  function hasWork(): boolean {
+    return ticket.hasUnprojected() || ticket.effects.length > 0 || ticket.needsAssignment() || ticket.isTerminal() || shouldContinueAsNew();
+  }
+
+  // The server suggests continue-as-new as history grows; the configured limit lets operators (and tests) go earlier.
+  // With Worker Deployment Versioning a ticket is pinned to the build that started it; once a new
+  // build is current the server says so, and continuing as new moves the ticket onto it (the
+  // carried state, not the old history, is all the new code has to understand).
+  function shouldContinueAsNew(): boolean {
+    const limit = input.config.continueAsNewAfterEvents;
+    return (
+      workflowInfo().continueAsNewSuggested ||
+      workflowInfo().targetWorkerDeploymentVersionChanged ||
+      (limit !== undefined && workflowInfo().historyLength > limit)
+    );
+  }
+
+  async function assignIfPending(): Promise<void> {
+    const request = ticket.assignmentRequest();
+    if (request) ticket.autoAssign(await chooseAssignee(request), request, new Date());
+  }
+
+  async function project(): Promise<void> {
+    const batch = ticket.pendingProjection();
+    await projectTicket({ ...batch, workflowId: workflowInfo().workflowId });
+    ticket.markProjected(batch.ticket.version);
+    upsertSearchAttributes(ticketSearchAttributes(ticket));
+    setCurrentDetails(describeTicket(ticket, view()));
+  }
+
+  async function runEffect(effect: Effect): Promise<void> {
     let result: string;
     try {
-      result =
-        effect.kind === 'notify'
-          ? notifiedText((await notify(effect.input)).delivered)
-          : `paged on-call: ${(await pageOnCall(effect.input)).summary}`;
+      result = effect.kind === 'notify' ? notifiedText((await notify(effect.input)).delivered) : `paged on-call: ${(await pageOnCall(effect.input)).summary}`;
     } catch (err) {
       if (!(err instanceof ActivityFailure)) throw err;
       result = `failed: ${err.cause?.message ?? err.message}`;
     }
-    entity.effects.shift();
-    completeEffect(entity, effect, result, new Date());
+    ticket.completeEffect(effect, result, new Date());
   }
+}
+
+/** A new ticket with the behaviour its patches allow, or the previous run's ticket after continue-as-new. */
+function openOrResume(input: TicketWorkflowInput): TicketEntity {
+  const { carried } = input;
+  if (carried) return TicketEntity.resume(carried, input.config);
+  return TicketEntity.open(input, new Date(), {
+    sla: patched(SLA_AND_APPROVALS_PATCH),
+    notifyOnEvents: patched(EVENT_NOTIFICATIONS_PATCH),
+    slaNotices: patched(SLA_NOTICES_PATCH),
+    approvalTimersPause: patched(APPROVAL_TIMERS_PAUSE_PATCH),
+  });
 }
 
 function notifiedText(count: number): string {
   return `notified ${count} ${count === 1 ? 'person' : 'people'}`;
-}
-
-/** What a timer firing means: auto-close, approval reminders and escalation, SLA breaches and the ladder. */
-function onTimer(ticket: TicketEntity, now: Date): void {
-  const closeAt = autoCloseAt(ticket);
-  if (closeAt && closeAt.getTime() <= now.getTime()) {
-    ticket.apply('close', { actor: SYSTEM_ACTOR, input: { reason: 'auto-closed: no reply from the requester within the business days allowed' } }, now);
-    return;
-  }
-  onApprovalTimer(ticket, now);
-  for (const due of collectSlaDue(ticket, now)) escalate(ticket, due, now);
 }
 
 /** Converts a refusal into the ApplicationFailure the client sees as the update's failure. */

@@ -26,6 +26,8 @@ const Step = z.strictObject({
   quorum: z.number().int().min(1).max(50).optional(),
   remindAfterHours: Hours.optional(),
   escalateAfterHours: Hours.optional(),
+  /** A step the org chart leaves with nobody eligible moves up (escalate, the default) or is skipped; never a refused request. */
+  whenNobodyEligible: z.enum(['skip', 'escalate']).optional(),
 });
 const Steps = z.array(Step).min(1, 'must have at least one step').max(10);
 export const ApprovalRuleSchema = z.discriminatedUnion('kind', [

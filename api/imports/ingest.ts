@@ -1,4 +1,4 @@
-import { Transform, type Readable } from 'node:stream';
+import { PassThrough, Transform, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import Papa from 'papaparse';
 import type { Models } from '../../lib/db/models';
@@ -10,14 +10,37 @@ export const IMPORT_LIMITS = { maxBytes: 20 * 1024 * 1024, maxRows: 50_000, maxC
 
 const BATCH = 500;
 
-function byteCounter(maxBytes: number): Transform {
+function byteCounter(maxBytes: number, refuse: (err: ApiError) => ApiError): Transform {
   let seen = 0;
   return new Transform({
     transform(chunk: Buffer, _encoding, done) {
       seen += chunk.length;
-      if (seen > maxBytes) done(new ApiError(413, 'PAYLOAD_TOO_LARGE', `The file is larger than ${maxBytes / (1024 * 1024)} MB; split it into several imports`));
+      if (seen > maxBytes) done(refuse(new ApiError(413, 'PAYLOAD_TOO_LARGE', `The file is larger than ${maxBytes / (1024 * 1024)} MB; split it into several imports`)));
       else done(null, chunk);
     },
+  });
+}
+
+/** What a refused upload may still send before the answer goes out anyway (then the connection closes). */
+const DRAIN_LIMIT = { bytes: 64 * 1024 * 1024, ms: 30_000 };
+
+/** Reads and drops the rest of a request body, within DRAIN_LIMIT. */
+function drain(upload: Readable): Promise<void> {
+  if (upload.readableEnded || upload.destroyed) return Promise.resolve();
+  return new Promise((resolve) => {
+    let seen = 0;
+    const done = () => {
+      clearTimeout(timer);
+      upload.off('data', count).off('end', done).off('close', done).off('error', done);
+      resolve();
+    };
+    const count = (chunk: Buffer) => {
+      seen += chunk.length;
+      if (seen > DRAIN_LIMIT.bytes) done();
+    };
+    const timer = setTimeout(done, DRAIN_LIMIT.ms);
+    upload.on('data', count).once('end', done).once('close', done).once('error', done);
+    upload.resume();
   });
 }
 
@@ -44,15 +67,18 @@ export async function ingestCsv(models: Models, importId: string, upload: Readab
     batch = [];
     await models.ImportRow.bulkCreate(pending);
   };
+  // Our own refusal, kept: the pipeline may reject with the AbortError of tearing itself down instead.
+  let refusal: ApiError | undefined;
+  const refuse = (err: ApiError) => (refusal ??= err);
   const consume = async (source: AsyncIterable<Record<string, unknown>>) => {
     for await (const record of source) {
       rows += 1;
-      if (rows > limits.maxRows) throw new ApiError(422, 'TOO_MANY_ROWS', `The file has more than ${limits.maxRows} rows; split it into several imports`);
+      if (rows > limits.maxRows) throw refuse(new ApiError(422, 'TOO_MANY_ROWS', `The file has more than ${limits.maxRows} rows; split it into several imports`));
       const { __parsed_extra: extra, ...fields } = record;
       if (!header) {
         header = Object.keys(fields);
         const problems = headerProblems(header);
-        if (problems.length > 0) throw new ApiError(422, 'INVALID_CSV_HEADER', 'The header row does not describe tickets', problems);
+        if (problems.length > 0) throw refuse(new ApiError(422, 'INVALID_CSV_HEADER', 'The header row does not describe tickets', problems));
       }
       const cells: Cells = {};
       const errors: Array<{ field: string; message: string }> = [];
@@ -82,7 +108,18 @@ export async function ingestCsv(models: Models, importId: string, upload: Readab
     }
     await flush();
   };
-  await pipeline(upload, byteCounter(limits.maxBytes), parser, consume);
+  // The request feeds the pipeline through a PassThrough: a refusal mid-way (413, too many
+  // rows, a bad header) then tears down the pipeline but not the request, whose rest is read
+  // and dropped so the client, still sending, receives the 4xx instead of a reset connection.
+  const source = new PassThrough();
+  upload.pipe(source);
+  try {
+    await pipeline(source, byteCounter(limits.maxBytes, refuse), parser, consume);
+  } catch (err) {
+    upload.unpipe(source);
+    await drain(upload);
+    throw refusal ?? err;
+  }
   if (rows === 0) throw new ApiError(422, 'EMPTY_CSV', 'The file has a header but no rows', [{ field: '(file)', message: 'has no rows' }]);
   return { rows };
 }

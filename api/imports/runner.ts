@@ -2,6 +2,7 @@ import crypto from 'node:crypto';
 import type { Readable } from 'node:stream';
 import type { Logger } from 'pino';
 import { Op } from 'sequelize';
+import { withDeadlockRetry, writeTransactionOptions } from '../../lib/db/deadlock';
 import type { Models } from '../../lib/db/models';
 import type { CategoryView, Organisation, UserProfile } from '../../lib/db/organisation';
 import { toApiError, type FieldError } from '../errors';
@@ -11,6 +12,9 @@ import { checkRow, importKey, type Cells } from './rows';
 
 const LEASE_MS = 60_000;
 const PAGE = 200;
+
+/** Thrown when this process finds its lease on an import taken over: it stops and changes nothing more. */
+class LeaseLost extends Error {}
 
 const sha256 = (s: string) => crypto.createHash('sha256').update(s).digest('hex');
 
@@ -54,12 +58,37 @@ export function createImportRunner({ models, organisation, service, logger, conc
     return claimed > 0;
   }
 
+  const sequelize = models.Import.sequelize!;
+
+  /**
+   * A row's outcome and the import's counter, in one transaction and only while this process
+   * holds the lease and the row is still pending: a runner that lost its lease (a sweep
+   * elsewhere took the import over) changes nothing, and no row is ever counted twice. Locks
+   * are taken in one order, the import row (by key) then the import row's line (by key).
+   */
+  async function recordOutcome(importId: string, rowNumber: number, outcome: 'created' | 'existing' | 'error', ticketNumber: number | null, errors: FieldError[] | null): Promise<void> {
+    await withDeadlockRetry(
+      () =>
+        sequelize.transaction(writeTransactionOptions(sequelize), async (transaction) => {
+          // The import's row, locked by its key: whoever takes the lease over waits for this
+          // transaction, and this one sees the owner as it is. (Not an UPDATE's row count:
+          // MySQL counts changed rows, and a renewal within the same second changes none.)
+          const lease = await models.Import.findByPk(importId, { attributes: ['lease_owner'], lock: transaction.LOCK.UPDATE, transaction });
+          if (lease?.get('lease_owner') !== owner) throw new LeaseLost(`lost the lease on import ${importId}`);
+          const [changed] = await models.ImportRow.update(
+            { outcome, ticket_number: ticketNumber, errors, data: null },
+            { where: { import_id: importId, row_number: rowNumber, outcome: 'pending' }, transaction },
+          );
+          if (changed === 0) return;
+          const counter = outcome === 'created' ? 'created_count' : outcome === 'existing' ? 'existing_count' : 'failed_count';
+          await models.Import.increment(counter, { where: { id: importId }, transaction });
+        }),
+      { logger, what: 'import row outcome', context: { importId, row: rowNumber } },
+    );
+  }
+
   async function processRow(row: { row_number: number; data: Cells }, importId: string, catalog: CategoryView[], people: Map<string, Promise<UserProfile | undefined>>) {
-    const record = async (outcome: 'created' | 'existing' | 'error', ticketNumber: number | null, errors: FieldError[] | null) => {
-      await models.ImportRow.update({ outcome, ticket_number: ticketNumber, errors, data: null }, { where: { import_id: importId, row_number: row.row_number } });
-      const counter = outcome === 'created' ? 'created_count' : outcome === 'existing' ? 'existing_count' : 'failed_count';
-      await models.Import.increment(counter, { where: { id: importId } });
-    };
+    const record = (outcome: 'created' | 'existing' | 'error', ticketNumber: number | null, errors: FieldError[] | null) => recordOutcome(importId, row.row_number, outcome, ticketNumber, errors);
     const checked = checkRow(row.data, catalog);
     if (!checked.ok) return record('error', null, checked.errors);
     if (!people.has(checked.email)) people.set(checked.email, organisation.userByEmail(checked.email));
@@ -85,33 +114,40 @@ export function createImportRunner({ models, organisation, service, logger, conc
 
   async function work(importId: string): Promise<void> {
     if (!(await claim(importId))) return;
+    /** Set once another process is seen holding the lease: no further row starts here. */
+    let lost = false;
     const heartbeat = setInterval(() => {
-      models.Import.update({ lease_until: new Date(Date.now() + LEASE_MS) }, { where: { id: importId, lease_owner: owner } }).catch((err: unknown) =>
-        logger.warn({ err, importId }, 'import lease renewal failed'),
-      );
+      models.Import.update({ lease_until: new Date(Date.now() + LEASE_MS) }, { where: { id: importId, lease_owner: owner } })
+        .then(async ([renewed]) => {
+          if (renewed > 0) return;
+          const lease = await models.Import.findByPk(importId, { attributes: ['lease_owner'] });
+          if (lease?.get('lease_owner') !== owner) lost = true;
+        })
+        .catch((err: unknown) => logger.warn({ err, importId }, 'import lease renewal failed'));
     }, LEASE_MS / 4);
     heartbeat.unref();
     try {
       const catalog = await organisation.categories();
       const people = new Map<string, Promise<UserProfile | undefined>>();
       while (!stopping) {
+        if (lost) throw new LeaseLost(`lost the lease on import ${importId}`);
         const page = await models.ImportRow.findAll({ where: { import_id: importId, outcome: 'pending' }, order: [['row_number', 'ASC']], limit: PAGE });
         if (page.length === 0) break;
         const queue = page.map((r) => ({ row_number: r.get('row_number') as number, data: r.get('data') as Cells }));
         // A pool per import, drawing on the process-wide slots: at most `concurrency` rows talk to Temporal at once.
         await Promise.all(
           Array.from({ length: Math.min(concurrency, queue.length) }, async () => {
-            for (let row = stopping ? undefined : queue.shift(); row; row = stopping ? undefined : queue.shift()) {
+            for (let row = stopping || lost ? undefined : queue.shift(); row; row = stopping || lost ? undefined : queue.shift()) {
               try {
                 await slots.run(() => processRow(row!, importId, catalog, people));
               } catch (err) {
+                if (err instanceof LeaseLost) {
+                  lost = true;
+                  throw err;
+                }
                 // An unexpected failure (Temporal or the database away) is this row's error, not the import's.
                 logger.error({ err, importId, row: row.row_number }, 'import row failed');
-                await models.ImportRow.update(
-                  { outcome: 'error', errors: [{ field: '(row)', message: 'could not be created (server error); import it again' }], data: null },
-                  { where: { import_id: importId, row_number: row.row_number } },
-                );
-                await models.Import.increment('failed_count', { where: { id: importId } });
+                await recordOutcome(importId, row.row_number, 'error', null, [{ field: '(row)', message: 'could not be created (server error); import it again' }]);
               }
             }
           }),
@@ -126,6 +162,11 @@ export function createImportRunner({ models, organisation, service, logger, conc
       await models.Import.update({ status: 'completed', finished_at: new Date(), lease_owner: null, lease_until: null }, { where: { id: importId, lease_owner: owner } });
       logger.info({ importId }, 'import completed');
     } catch (err) {
+      if (err instanceof LeaseLost) {
+        // Another process holds the import now and finishes it; rows this one had in flight stay pending for it.
+        logger.warn({ importId, event: 'import.lease_lost' }, 'import lease taken over by another process; stopping');
+        return;
+      }
       logger.error({ err, importId }, 'import failed');
       await models.Import.update(
         { status: 'failed', failure: 'The import stopped on a server error; rows already processed keep their outcome', finished_at: new Date(), lease_owner: null, lease_until: null },

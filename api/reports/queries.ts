@@ -151,11 +151,32 @@ export async function runReport(sequelize: Sequelize, name: ReportName, user: Us
       }
       const round = (n: number) => Math.round(n * 100) / 100;
       return {
-        columns: ['step', 'decisions', 'approved', 'rejected', 'average_hours', 'longest_hours'],
+        columns: ['step', 'decisions', 'approved', 'rejected', 'median_hours', 'p90_hours', 'average_hours', 'longest_hours'],
         rows: [...byStep.entries()]
           .sort(([a], [b]) => a.localeCompare(b))
-          .map(([step, e]) => [step, e.hours.length, e.approved, e.rejected, round(e.hours.reduce((s, h) => s + h, 0) / e.hours.length), round(Math.max(...e.hours))]),
+          .map(([step, e]) => [
+            step,
+            e.hours.length,
+            e.approved,
+            e.rejected,
+            round(percentile(e.hours, 50)),
+            round(percentile(e.hours, 90)),
+            round(e.hours.reduce((s, h) => s + h, 0) / e.hours.length),
+            round(Math.max(...e.hours)),
+          ]),
       };
     }
   }
+}
+
+/**
+ * Nearest-rank percentile: the smallest value with at least p% of the values at or
+ * below it. Always one of the observed turnarounds (never an interpolated time nobody
+ * waited), which is what a reader comparing with their own counts expects.
+ */
+export function percentile(values: number[], p: number): number {
+  if (values.length === 0) return Number.NaN;
+  const sorted = [...values].sort((a, b) => a - b);
+  const rank = Math.max(1, Math.ceil((p / 100) * sorted.length));
+  return sorted[rank - 1]!;
 }

@@ -1,6 +1,6 @@
 import crypto from 'node:crypto';
 import { Op } from 'sequelize';
-import { resolveChain, type ApprovalDirectory, type ApprovalRule } from '../../workflows/domain/approvals';
+import { resolveChainWithAdjustments, type ApprovalDirectory, type ApprovalRule } from '../../workflows/domain/approvals';
 import type { ApprovalSnapshot, CalendarSnapshot, ConfigSnapshot, SlaPolicySnapshot, TeamSnapshot } from '../../workflows/domain/types';
 import type { Models } from './models';
 import { AUTO_CLOSE_DAYS_KEY, CONTINUE_AS_NEW_KEY, DEFAULT_TEAM_KEY } from './seed';
@@ -63,8 +63,9 @@ export function createConfigSnapshots(models: Models) {
   async function approvalFor(rule: ApprovalRule | null, request: SnapshotRequest): Promise<ApprovalSnapshot | null> {
     if (!rule || rule.kind === 'none') return null;
     const directory = await approvalDirectory();
-    const steps = resolveChain(rule, request.customFields, request.requesterId, directory);
-    if (steps.length === 0) return null;
+    const { steps, adjustments } = resolveChainWithAdjustments(rule, request.customFields, request.requesterId, directory);
+    // A chain whose every step was skipped still carries why, for the ticket's timeline.
+    if (steps.length === 0 && adjustments.length === 0) return null;
     const approverIds = [...new Set(steps.flatMap((s) => s.approverIds))];
     const managers = Object.fromEntries(approverIds.map((id) => [id, directory.people.find((p) => p.id === id)?.managerId ?? null]));
     const delegations = await models.Delegation.findAll({ where: { from_user_id: { [Op.in]: approverIds }, ends_on: { [Op.gte]: request.today } }, order: [['id', 'ASC']] });
@@ -74,6 +75,7 @@ export function createConfigSnapshots(models: Models) {
       managers,
       delegations: delegations.map((d) => ({ fromUserId: num(d, 'from_user_id'), toUserId: num(d, 'to_user_id'), startsOn: str(d, 'starts_on'), endsOn: str(d, 'ends_on') })),
       names: Object.fromEntries([...involved].map((id) => [id, directory.names[id] ?? `user ${id}`])),
+      ...(adjustments.length ? { adjustments } : {}),
     };
   }
 

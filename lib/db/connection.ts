@@ -3,6 +3,11 @@ import path from 'node:path';
 import { Sequelize } from 'sequelize';
 import type { Config } from '../config';
 
+interface SqliteConnection {
+  configure(option: 'busyTimeout', value: number): void;
+  exec(sql: string, cb: (err: Error | null) => void): void;
+}
+
 /**
  * One Sequelize instance per process. SQLite is the embedded default; MySQL 8 or
  * MariaDB when DATABASE_URL says mysql://. Both run the same migrations.
@@ -20,15 +25,26 @@ export function createSequelize(database: Config['database'], options: { logging
       pool: { max: 1, min: 0, idle: 10_000 },
       retry: { max: 5 },
     });
-    // Pragmas are per connection, and the pool may reopen its connection at any time.
-    sequelize.addHook('afterConnect', async (connection: unknown) => {
-      const db = connection as { exec(sql: string, cb: (err: Error | null) => void): void };
-      await new Promise<void>((resolve, reject) =>
-        db.exec('PRAGMA journal_mode = WAL; PRAGMA busy_timeout = 15000; PRAGMA foreign_keys = ON;', (err) =>
-          err ? reject(err) : resolve(),
-        ),
-      );
-    });
+    // Pragmas are per connection. Sequelize's SQLite dialect opens a connection of its own
+    // for every transaction and never runs the afterConnect hook for any of them, so they
+    // are set here, on each connection it hands out, the first time it is seen.
+    const manager = (sequelize as unknown as { connectionManager: { getConnection(options?: unknown): Promise<SqliteConnection> } }).connectionManager;
+    const getConnection = manager.getConnection.bind(manager);
+    const prepared = new WeakSet<SqliteConnection>();
+    manager.getConnection = async (connectionOptions?: unknown) => {
+      const connection = await getConnection(connectionOptions);
+      if (!prepared.has(connection)) {
+        prepared.add(connection);
+        // A short busy wait: node-sqlite3 waits on libuv's four pool threads, and four
+        // transactions waiting long there starve the one holding the lock of a thread.
+        // Sequelize's own retry (above) takes the rest.
+        connection.configure('busyTimeout', 1_000);
+        await new Promise<void>((resolve, reject) =>
+          connection.exec('PRAGMA journal_mode = WAL; PRAGMA foreign_keys = ON;', (err) => (err ? reject(err) : resolve())),
+        );
+      }
+      return connection;
+    };
     return sequelize;
   }
   return new Sequelize(database.url.replace(/^mariadb:/, 'mysql:'), {

@@ -1,6 +1,7 @@
 import crypto from 'node:crypto';
 import { DateTime } from 'luxon';
 import { startHarness, type Harness } from '../support/harness';
+import { waitUntil } from '../support/wait';
 
 let h: Harness;
 let berlin: { id: number; version: number; name: string; timeZone: string; weeklyHours: Record<string, unknown>; holidays: Array<{ date: string; name: string }> };
@@ -27,13 +28,8 @@ const body = (overrides: Record<string, unknown> = {}) => ({
   ...overrides,
 });
 
-async function until<T>(probe: () => Promise<T>, done: (value: T) => boolean): Promise<T> {
-  const deadline = Date.now() + 15_000;
-  for (;;) {
-    const value = await probe();
-    if (done(value) || Date.now() > deadline) return value;
-    await new Promise((r) => setTimeout(r, 100));
-  }
+function until<T>(probe: () => Promise<T>, done: (value: T) => boolean, what: string): Promise<T> {
+  return waitUntil(what, probe, done, { timeoutMs: 15_000 });
 }
 
 describe('calendar and SLA policy administration', () => {
@@ -85,11 +81,18 @@ describe('calendar and SLA policy administration', () => {
     });
     expect(update.status).toBe(200);
     expect(update.body.data.reason).toBe(`holiday added ${dueDay} (Works outing)`);
-    expect(update.body.data.ticketsNotified).toBeGreaterThanOrEqual(1);
+    // The request only starts the fan-out; a durable workflow tells the open tickets, with its progress in Temporal UI.
+    const fanOut = h.env.client.workflow.getHandle(update.body.data.fanOut.workflowId);
+    const told = await fanOut.result();
+    expect(told.signalled).toBeGreaterThanOrEqual(1);
+    const described = await fanOut.describe();
+    expect(described.memo?.progress).toMatchObject({ done: true, signalled: told.signalled });
+    expect(await described.staticSummary()).toContain('Berlin office hours');
 
     const moved = await until(
       () => h.request('GET', `/tickets/${created.body.data.number}`, { as: 'emma' }),
       (r) => r.body.data.resolutionDue !== before,
+      'the ticket\'s resolution due date to move after the holiday was added',
     );
     expect(new Date(moved.body.data.resolutionDue).getTime()).toBeGreaterThan(new Date(before).getTime());
     const events = await h.request('GET', `/tickets/${created.body.data.number}/events?limit=100`, { as: 'emma' });

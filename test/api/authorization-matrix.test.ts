@@ -52,12 +52,13 @@ const READS: Array<[string, (n: number) => string, Expectation]> = [
   ['conversation', (n) => `/tickets/${n}/messages`, row(200, 404, 200, 404, 200, 404, 404, 200)],
   ['live workflow view', (n) => `/tickets/${n}/live`, row(200, 404, 200, 404, 200, 404, 404, 200)],
   ['backlog report', () => '/reports/backlog', row(403, 403, 403, 403, 200, 200, 200, 200)],
-  ['calendar administration', () => '/admin/calendars', row(403, 403, 403, 403, 403, 403, 403, 200)],
+  // Leads read the organisation set-up (calendars, templates, routing, teams, categories) for the
+  // read-only console; only admins change it, and only admins read the audit and inbound logs.
+  ['calendar administration', () => '/admin/calendars', row(403, 403, 403, 403, 200, 200, 403, 200)],
   ['audit log', () => '/admin/audit', row(403, 403, 403, 403, 403, 403, 403, 200)],
-  ['notification templates', () => '/admin/notification-templates', row(403, 403, 403, 403, 403, 403, 403, 200)],
-  ['one notification template', () => '/admin/notification-templates/created', row(403, 403, 403, 403, 403, 403, 403, 200)],
+  ['notification templates', () => '/admin/notification-templates', row(403, 403, 403, 403, 200, 200, 403, 200)],
+  ['one notification template', () => '/admin/notification-templates/created', row(403, 403, 403, 403, 200, 200, 403, 200)],
   ['inbound email log', () => '/admin/inbound-emails', row(403, 403, 403, 403, 403, 403, 403, 200)],
-  // Leads read the organisation set-up (routing, teams, categories); only admins change it.
   ['departments', () => '/admin/departments', row(403, 403, 403, 403, 200, 200, 403, 200)],
   ['teams administration', () => '/admin/teams', row(403, 403, 403, 403, 200, 200, 403, 200)],
   ['one team', () => `/admin/teams/${hrTeamId}`, row(403, 403, 403, 403, 200, 200, 403, 200)],

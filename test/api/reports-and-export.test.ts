@@ -125,3 +125,34 @@ describe('team queue filters', () => {
     expect(JSON.stringify(response.body.error)).toContain('updatedFrom');
   });
 });
+
+describe('approval turnaround', () => {
+  test('when a step has been decided twice, then its median and p90 are observed turnarounds and the counts split by outcome', async () => {
+    const purchase = await h.categoryId('fin-purchase');
+    const raise = async (title: string) => {
+      const response = await h.request('POST', '/tickets', {
+        as: 'emma',
+        headers: { 'Idempotency-Key': crypto.randomUUID() },
+        body: { title, description: 'Licences', categoryId: purchase, customFields: { amount: 500, vendor: 'Acme' } },
+      });
+      expect(response.status).toBe(201);
+      return response.body.data.number as number;
+    };
+    const approved = await raise('Turnaround approved');
+    const rejected = await raise('Turnaround rejected');
+    expect((await h.request('POST', `/tickets/${approved}/approval/approve`, { as: 'mark', body: {} })).status).toBe(200);
+    expect((await h.request('POST', `/tickets/${rejected}/approval/reject`, { as: 'mark', body: { reason: 'Not this quarter' } })).status).toBe(200);
+
+    const report = await h.request('GET', '/reports/approval-turnaround', { as: 'ada' });
+
+    expect(report.body.data.columns).toEqual(['step', 'decisions', 'approved', 'rejected', 'median_hours', 'p90_hours', 'average_hours', 'longest_hours']);
+    expect(report.body.data.rows).toHaveLength(1);
+    const [, decisions, yes, no, median, p90, average, longest] = report.body.data.rows[0] as number[];
+    expect([decisions, yes, no]).toEqual([2, 1, 1]);
+    // Nearest rank over two values: the median is the shorter wait, p90 the longer one.
+    expect(median).toBeLessThanOrEqual(average!);
+    expect(p90).toBe(longest);
+    const csvRows = Papa.parse<string[]>((await csv('/reports/approval-turnaround?format=csv', 'ada')).text.trim()).data;
+    expect(csvRows.slice(1).map((r) => r.map(Number).slice(1))).toEqual([[decisions, yes, no, median, p90, average, longest]]);
+  });
+});

@@ -1,6 +1,7 @@
 import crypto from 'node:crypto';
 import type { DemoUserKey } from '../support/demo-accounts';
 import { startHarness, type Harness } from '../support/harness';
+import { waitUntil } from '../support/wait';
 
 /** Watchers on Emma's payroll ticket, owned by People Operations (Harper, lead Hannah). */
 let h: Harness;
@@ -35,13 +36,8 @@ async function notificationsOf(user: DemoUserKey, number: number): Promise<Array
 }
 
 /** Waits until the workflow's effects for the ticket have run (the notify activity comes after projection). */
-async function eventually<T>(read: () => Promise<T>, done: (value: T) => boolean, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await read();
-    if (done(value) || Date.now() > deadline) return value;
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
+function eventually<T>(read: () => Promise<T>, done: (value: T) => boolean, what = 'the ticket\'s effects to show', timeoutMs = 20_000): Promise<T> {
+  return waitUntil(what, read, done, { timeoutMs, intervalMs: 200 });
 }
 
 describe('watch and unwatch: who may', () => {
@@ -97,7 +93,7 @@ describe('watchers and notifications', () => {
     const number = await raise();
     expect((await say('harper', number, 'Looping in @hannah@example.com for the overtime rules.')).status).toBe(201);
     const hannah = await h.userId('hannah');
-    const list = await eventually(() => watchers('harper', number), (ids: number[]) => ids.includes(hannah));
+    const list = await eventually(() => watchers('harper', number), (ids: number[]) => ids.includes(hannah), 'hannah to be among the watchers');
     expect(list).toContain(hannah);
     const row = await h.db.models.TicketWatcher.findOne({ where: { ticket_number: number, user_id: hannah } });
     expect(row?.get('reason')).toBe('mention');
@@ -107,11 +103,11 @@ describe('watchers and notifications', () => {
   test('when an agent @mentions a colleague and the requester in an internal note, then the colleague is notified and watches, and the requester hears nothing', async () => {
     const number = await raise();
     expect((await say('harper', number, 'SECRET: @hannah@example.com please check, not for @emma@example.com', 'internal')).status).toBe(201);
-    const hannah = await eventually(() => notificationsOf('hannah', number), (n) => n.some((x) => x.kind === 'mention'));
+    const hannah = await eventually(() => notificationsOf('hannah', number), (n) => n.some((x) => x.kind === 'mention'), 'hannah\'s mention notification');
     expect(hannah.find((n) => n.kind === 'mention')?.body).toContain('SECRET');
     expect(await watchers('harper', number)).toContain(await h.userId('hannah'));
     await say('harper', number, 'A public word so the note has surely been handled');
-    const emma = await eventually(() => notificationsOf('emma', number), (n) => n.some((x) => x.kind === 'public_reply'));
+    const emma = await eventually(() => notificationsOf('emma', number), (n) => n.some((x) => x.kind === 'public_reply'), 'emma\'s public-reply notification');
     expect(JSON.stringify(emma)).not.toContain('SECRET');
     expect(emma.map((n) => n.kind)).not.toContain('mention');
   });
@@ -120,7 +116,7 @@ describe('watchers and notifications', () => {
     const number = await raise();
     await say('harper', number, 'Maybe @alex@example.com knows?');
     await say('harper', number, 'Second message so the first one has surely been delivered');
-    await eventually(() => notificationsOf('emma', number), (n) => n.filter((x) => x.kind === 'public_reply').length >= 2);
+    await eventually(() => notificationsOf('emma', number), (n) => n.filter((x) => x.kind === 'public_reply').length >= 2, 'emma\'s two public-reply notifications');
     expect(await notificationsOf('alex', number)).toEqual([]);
     expect(await h.db.models.TicketWatcher.count({ where: { ticket_number: number } })).toBe(0);
   });
@@ -130,7 +126,7 @@ describe('watchers and notifications', () => {
     expect((await watch('hannah', number)).status).toBe(201);
     await say('harper', number, 'SECRET internal remark', 'internal');
     await say('harper', number, 'We are checking your overtime');
-    const hannah = await eventually(() => notificationsOf('hannah', number), (n) => n.some((x) => x.kind === 'public_reply'));
+    const hannah = await eventually(() => notificationsOf('hannah', number), (n) => n.some((x) => x.kind === 'public_reply'), 'emma\'s public-reply notification');
     expect(hannah.map((n) => n.kind)).toContain('public_reply');
     expect(JSON.stringify(hannah)).not.toContain('SECRET');
   });
@@ -152,7 +148,7 @@ describe('watchers and notifications', () => {
     // Recorded directly: alex was once allowed (say, on a shared ticket) and no longer is.
     await h.db.models.TicketWatcher.create({ ticket_number: number, user_id: alex, added_by: null, reason: 'manual', created_at: new Date() });
     await say('harper', number, 'Public update for everyone watching');
-    await eventually(() => notificationsOf('emma', number), (n) => n.some((x) => x.kind === 'public_reply'));
+    await eventually(() => notificationsOf('emma', number), (n) => n.some((x) => x.kind === 'public_reply'), 'emma\'s public-reply notification');
     expect(await notificationsOf('alex', number)).toEqual([]);
   });
 
@@ -161,8 +157,8 @@ describe('watchers and notifications', () => {
     await watch('hannah', number);
     await watch('harper', number);
     expect((await say('hannah', number, 'Looking into the overtime rules')).status).toBe(201);
-    await eventually(() => notificationsOf('emma', number), (n) => n.some((x) => x.kind === 'public_reply'));
-    await eventually(() => notificationsOf('harper', number), (n) => n.some((x) => x.kind === 'public_reply'));
+    await eventually(() => notificationsOf('emma', number), (n) => n.some((x) => x.kind === 'public_reply'), 'emma\'s public-reply notification');
+    await eventually(() => notificationsOf('harper', number), (n) => n.some((x) => x.kind === 'public_reply'), 'emma\'s public-reply notification');
     expect((await notificationsOf('hannah', number)).filter((n) => n.kind === 'public_reply')).toEqual([]);
   });
 

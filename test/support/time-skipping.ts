@@ -14,6 +14,7 @@ import type { ticketWorkflow } from '../../workflows/ticket';
 import type { DemoUserKey } from './demo-accounts';
 import { startWithRetries } from './retry';
 import { createTestDatabase, type TestDatabase } from './test-database';
+import { waitUntil } from './wait';
 
 export interface TimeSkippingHarness {
   env: TestWorkflowEnvironment;
@@ -93,11 +94,12 @@ export async function startTimeSkipping(): Promise<TimeSkippingHarness> {
       };
       const handle = await env.client.workflow.start<typeof ticketWorkflow>(TICKET_WORKFLOW_TYPE, { workflowId: ticketWorkflowId(number), taskQueue, args: [input] });
       // The first workflow task routes and assigns; wait until that is projected.
-      for (let i = 0; i < 100; i++) {
-        const view = await handle.query(stateQuery);
-        if (view.projectedVersion === view.version && view.version >= 3) break;
-        await new Promise((r) => setTimeout(r, 50));
-      }
+      await waitUntil(
+        `ticket ${number}'s routing and assignment to be projected (version 3 or later)`,
+        () => handle.query(stateQuery),
+        (view) => view.projectedVersion === view.version && view.version >= 3,
+        { timeoutMs: 20_000, intervalMs: 50 },
+      );
       return handle;
     },
     async actor(user) {

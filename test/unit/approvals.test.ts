@@ -8,6 +8,7 @@ import {
   handOver,
   requestInfo,
   resolveChain,
+  resolveChainWithAdjustments,
   startChain,
   type ApprovalDirectory,
   type ApprovalRule,
@@ -151,5 +152,45 @@ describe('approval chains', () => {
 
   test('when the amount is missing for a conditional rule, then the field is named', () => {
     expect(() => resolveChain(purchaseRule, {}, 1, directory)).toThrow(expect.objectContaining({ field: 'customFields.amount' }));
+  });
+});
+
+describe('steps the org chart leaves with nobody eligible', () => {
+  const withAdmin: ApprovalDirectory = { ...directory, people: [...directory.people, { id: 15, name: 'Ada', managerId: null, departmentId: 1, roles: ['admin'] }] };
+  const CARLA = 4;
+
+  test('when a department head with no manager raises a purchase request, then each step moves up to an admin and says why, instead of refusing', () => {
+    const { steps, adjustments } = resolveChainWithAdjustments(purchaseRule, { amount: 2500 }, CARLA, withAdmin);
+    expect(steps.map((s) => s.approverIds)).toEqual([[15], [15]]);
+    expect(adjustments).toEqual([
+      { step: 0, name: 'Manager', resolution: 'escalated', reason: "the requester's manager resolves to nobody for Carla; moved up to an admin, Ada", approverIds: [15] },
+      { step: 1, name: 'Department head', resolution: 'escalated', reason: 'the only approver, the department head, is the requester; moved up to an admin, Ada', approverIds: [15] },
+    ]);
+  });
+
+  test('when the only approver named is the requester, then the step moves up to the next manager', () => {
+    const rule: ApprovalRule = { kind: 'chain', steps: [{ name: 'Owner', approvers: { kind: 'users', userIds: [1] }, mode: 'any' }] };
+    const { steps, adjustments } = resolveChainWithAdjustments(rule, {}, 1, directory);
+    expect(steps[0]!.approverIds).toEqual([3]);
+    expect(adjustments[0]).toMatchObject({ resolution: 'escalated', reason: 'the only approver, the named approvers, is the requester; moved up to the next manager up, Mark' });
+  });
+
+  test('when the rule says skip, then the step is left out with its reason', () => {
+    const rule: ApprovalRule = {
+      kind: 'chain',
+      steps: [
+        { name: 'Manager', approvers: { kind: 'requester_manager' }, mode: 'any', whenNobodyEligible: 'skip' },
+        { name: 'Committee', approvers: { kind: 'group', group: 'finance-committee' }, mode: 'all' },
+      ],
+    };
+    const { steps, adjustments } = resolveChainWithAdjustments(rule, {}, CARLA, withAdmin);
+    expect(steps.map((s) => s.name)).toEqual(['Committee']);
+    expect(adjustments).toEqual([{ step: 0, name: 'Manager', resolution: 'skipped', reason: "the requester's manager resolves to nobody for Carla; the rule skips such a step" }]);
+  });
+
+  test('when nobody at all may approve, then the step is skipped and said so, never refused', () => {
+    const { steps, adjustments } = resolveChainWithAdjustments(purchaseRule, { amount: 500 }, CARLA, directory);
+    expect(steps).toEqual([]);
+    expect(adjustments[0]).toMatchObject({ resolution: 'skipped', reason: "the requester's manager resolves to nobody for Carla, and nobody above may approve it; the step is skipped" });
   });
 });

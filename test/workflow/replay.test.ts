@@ -2,25 +2,37 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { historyFromJSON } from '@temporalio/common/lib/proto-utils';
 import { bundleWorkflowCode, Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { DeterminismViolationError } from '@temporalio/workflow';
 import { WORKFLOWS_PATH } from '../../temporal/worker';
 
 const HISTORIES = path.resolve(__dirname, '../histories');
 const files = fs.readdirSync(HISTORIES).filter((f) => f.endsWith('.json'));
+const ticketFiles = files.filter((f) => !f.includes('email-outbox-sweep'));
+const load = (file: string) => historyFromJSON(JSON.parse(fs.readFileSync(path.join(HISTORIES, file), 'utf8')));
 
 let workflowBundle: WorkflowBundleWithSourceMap;
+let changedBundle: WorkflowBundleWithSourceMap;
 
 beforeAll(async () => {
   workflowBundle = await bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH });
-}, 60_000);
+  changedBundle = await bundleWorkflowCode({ workflowsPath: require.resolve('./fixtures/changed-ticket-workflow') });
+}, 120_000);
 
 describe('recorded ticket histories', () => {
-  test('when the committed histories exist, then there are representative ones to replay', () => {
+  test('when the committed histories exist, then there are representative ones to replay, of every kind the issue names', () => {
     expect(files.length).toBeGreaterThanOrEqual(3);
+    for (const kind of ['continue-as-new-run-1', 'continue-as-new-run-2', 'request-info', 'note-mentions', 'fields-edited', 'email-outbox-sweep']) {
+      expect(files.some((f) => f.includes(kind))).toBe(true);
+    }
   });
 
   // A failure here means a workflow change would break running tickets: guard it with patched().
   test.each(files)('when %s is replayed against the current workflow code, then it is deterministic', async (file) => {
-    const history = historyFromJSON(JSON.parse(fs.readFileSync(path.join(HISTORIES, file), 'utf8')));
-    await Worker.runReplayHistory({ workflowBundle }, history, file.replace(/\.json$/, ''));
+    await Worker.runReplayHistory({ workflowBundle }, load(file), file.replace(/\.json$/, ''));
+  });
+
+  // The negative control: the same histories against a workflow with an unguarded change must fail.
+  test.each(ticketFiles)('when %s is replayed against a deliberately changed workflow, then replay fails with a determinism violation', async (file) => {
+    await expect(Worker.runReplayHistory({ workflowBundle: changedBundle }, load(file), file.replace(/\.json$/, ''))).rejects.toBeInstanceOf(DeterminismViolationError);
   });
 });

@@ -2,6 +2,8 @@ import type { WorkflowHandle } from '@temporalio/client';
 import type { DateTime } from 'luxon';
 import {
   approveUpdate,
+  replyUpdate,
+  requestInfoUpdate,
   reopenUpdate,
   resolveUpdate,
   resumeUpdate,
@@ -273,5 +275,29 @@ describe('SLA timers on business time (time-skipping server)', () => {
     expect(events[2]!.data.addedApprovers).toEqual([carla]);
     const approved = await handle.executeUpdate(approveUpdate, { args: [{ actor: await h.actor('carla') }] });
     expect(approved.status).toBe('new');
+  });
+
+  test('when information is requested for two business days, then the step reminds and escalates exactly two business days later', async () => {
+    const week = await h.nextCleanWeek();
+    await h.skipTo(at(week, 0, '08:00'));
+    const handle = await h.open({ category: 'hr-leave', priority: 'low', customFields: { start_date: '2027-02-01', end_date: '2027-02-05' } });
+    const { number } = await h.view(handle);
+    await h.skipTo(at(week, 0, '10:00'));
+    await handle.executeUpdate(requestInfoUpdate, { args: [{ actor: await h.actor('mark'), step: 0, question: 'Who covers for you that week?' }] });
+    // Monday 10:00 to Wednesday 10:00: two business days (16 business hours) with the question open.
+    await h.skipTo(at(week, 2, '10:00'));
+    expect((await h.events(number)).map((e) => e.type)).not.toContain('approval_reminder_sent');
+    await handle.executeUpdate(replyUpdate, { args: [{ actor: await h.actor('emma'), body: 'Priya covers', visibility: 'public' }] });
+    await h.skipTo(at(week, 4, '09:00'));
+    const events = (await h.events(number)).filter((e) => e.type.startsWith('approval_'));
+    expect(events.map((e) => [e.type, minute(e.occurredAt)])).toEqual([
+      ['approval_requested', sameMinute(at(week, 0, '08:00'))],
+      ['approval_info_requested', sameMinute(at(week, 0, '10:00'))],
+      ['approval_info_answered', sameMinute(at(week, 2, '10:00'))],
+      // Without the pause: Monday 17:00 and Tuesday 17:00, both due the moment the answer came.
+      ['approval_reminder_sent', sameMinute(at(week, 2, '17:00'))],
+      ['approval_escalated', sameMinute(at(week, 3, '17:00'))],
+    ]);
+    expect(events[2]!.data.pausedBusinessMinutes).toBe(16 * 60);
   });
 });

@@ -1,10 +1,12 @@
 import { WithStartWorkflowOperation, WorkflowUpdateFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
+import { Transaction } from 'sequelize';
 import { createConfigSnapshots } from '../../lib/db/config-snapshot';
 import { createOrganisation, requesterProfile } from '../../lib/db/organisation';
 import {
   awaitCreatedUpdate,
   cancelUpdate,
+  replyUpdate,
   resolveUpdate,
   startUpdate,
   stateQuery,
@@ -34,7 +36,7 @@ async function actorFor(key: 'emma' | 'alex' | 'nina'): Promise<Actor> {
   return { kind: 'user', userId: user.id, name: user.name, roles: user.roles, teamIds: user.teams.map((t) => t.id), departmentId: user.department?.id ?? null };
 }
 
-async function open(categoryCode: string, title: string, description = 'details') {
+async function open(categoryCode: string, title: string, description = 'details', adjust?: (input: TicketWorkflowInput) => void) {
   const organisation = createOrganisation(h.db.models);
   const category = (await organisation.categories()).find((c) => c.code === categoryCode)!;
   const emma = (await organisation.usersByIds([await h.userId('emma')]))[0]!;
@@ -45,6 +47,7 @@ async function open(categoryCode: string, title: string, description = 'details'
     requester: requesterProfile(emma),
     config: (await createConfigSnapshots(h.db.models).snapshot({ categoryId: category.id, requesterId: emma.id, customFields: {}, today: '2026-11-23' }))!,
   };
+  adjust?.(input);
   const view = await h.env.client.workflow.executeUpdateWithStart(awaitCreatedUpdate, {
     startWorkflowOperation: new WithStartWorkflowOperation<typeof ticketWorkflow>(TICKET_WORKFLOW_TYPE, {
       workflowId: ticketWorkflowId(number),
@@ -100,4 +103,91 @@ describe('ticket workflow', () => {
     expect(await handle.result()).toMatchObject({ status: 'cancelled', closedAt: expect.any(String) });
     await expect(handle.executeUpdate(resolveUpdate, { args: [{ actor: emma, input: { resolution: 'x' } }] })).rejects.toThrow();
   });
+
+  test('when a reply is retried with the same update id after a forced continue-as-new, then it posts once', async () => {
+    // How long an idle ticket's history is once opened, measured on a twin, so the real one
+    // continues as new on the first change after opening and never before.
+    const twin = await open('it-laptop', 'Twin');
+    const idleLength = await untilIdle(twin.handle);
+    const { handle } = await open('it-laptop', 'Retried reply', 'details', (input) => {
+      input.config.continueAsNewAfterEvents = idleLength + 3;
+    });
+    const firstRun = (await handle.describe()).runId;
+    const emma = await actorFor('emma');
+    const reply = { actor: emma, body: 'The serial number is 12345', visibility: 'public' as const };
+    const answered = await handle.executeUpdate(replyUpdate, { args: [reply], updateId: 'reply:emma:key-1' });
+    await waitFor('the ticket to continue as new after the reply', async () => (await handle.describe()).runId !== firstRun);
+    const retried = await handle.executeUpdate(replyUpdate, { args: [reply], updateId: 'reply:emma:key-1' });
+    expect(retried.version).toBe(answered.version);
+    const replies = await h.db.models.TicketEvent.count({ where: { ticket_number: answered.number, type: 'public_reply' } });
+    expect(replies).toBe(1);
+    // A new id is a new reply: the check is per id, not a blanket refusal.
+    await handle.executeUpdate(replyUpdate, { args: [{ ...reply, body: 'And the model is X1' }], updateId: 'reply:emma:key-2' });
+    expect(await h.db.models.TicketEvent.count({ where: { ticket_number: answered.number, type: 'public_reply' } })).toBe(2);
+  });
+
+  test('when a reply lands while a ticket due to continue as new is projecting, then both replies are answered and it continues', async () => {
+    const twin = await open('hr-payroll', 'Twin for a late reply');
+    const idleLength = await untilIdle(twin.handle);
+    const { view, handle } = await open('hr-payroll', 'Reply during projection', 'details', (input) => {
+      input.config.continueAsNewAfterEvents = idleLength + 3;
+    });
+    await untilIdle(handle);
+    const firstRun = (await handle.describe()).runId;
+    const emma = await actorFor('emma');
+    // Hold the ticket's row so the first reply's projection is still under way when the second reply is accepted.
+    const sqlite = h.db.database.dialect === 'sqlite';
+    const lock = await h.db.sequelize.transaction(sqlite ? { type: Transaction.TYPES.IMMEDIATE } : {});
+    let released = false;
+    try {
+      await h.db.sequelize.query('UPDATE tickets SET title = title WHERE number = ?', { replacements: [view.number], transaction: lock });
+      const first = handle.executeUpdate(replyUpdate, { args: [{ actor: emma, body: 'First', visibility: 'public' }], updateId: 'late:first' });
+      await waitFor('the first reply to be projecting', async () => ((await handle.describe()).raw.pendingActivities ?? []).some((a) => a.activityType?.name === 'projectTicket'));
+      const second = handle.executeUpdate(replyUpdate, { args: [{ actor: emma, body: 'Second', visibility: 'public' }], updateId: 'late:second' });
+      await waitFor('the second reply to be accepted', async () =>
+        (await handle.fetchHistory()).events!.some((e) => e.workflowExecutionUpdateAcceptedEventAttributes?.acceptedRequest?.meta?.updateId === 'late:second'),
+      );
+      await lock.commit();
+      released = true;
+      const [a, b] = await withDeadline(Promise.all([first, second]), 60_000, 'both replies to be answered (the ticket hangs if it waits to continue as new while the second reply waits for its projection)');
+      expect(b.version).toBeGreaterThanOrEqual(a.version);
+      await waitFor('the ticket to continue as new', async () => (await handle.describe()).runId !== firstRun);
+      expect(await h.db.models.TicketEvent.count({ where: { ticket_number: view.number, type: 'public_reply' } })).toBe(2);
+    } finally {
+      if (!released) await lock.rollback();
+    }
+  });
 });
+
+async function withDeadline<T>(promise: Promise<T>, timeoutMs: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`timed out after ${timeoutMs} ms waiting for ${what}`)), timeoutMs);
+  });
+  try {
+    return await Promise.race([promise, deadline]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+async function waitFor(what: string, check: () => Promise<boolean>, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/** Waits until the workflow has no activity or task in flight and its history stopped growing; answers its length. */
+async function untilIdle(handle: ReturnType<typeof h.env.client.workflow.getHandle>): Promise<number> {
+  let previous = -1;
+  let length = 0;
+  await waitFor('the ticket to go idle after opening', async () => {
+    const description = await handle.describe();
+    previous = length;
+    length = description.historyLength;
+    return (description.raw.pendingActivities ?? []).length === 0 && !description.raw.pendingWorkflowTask && length === previous;
+  });
+  return length;
+}

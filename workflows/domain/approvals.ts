@@ -20,6 +20,13 @@ export interface ApprovalStepRule {
   /** Business hours before a reminder, and before escalation to the approver's manager. */
   remindAfterHours?: number;
   escalateAfterHours?: number;
+  /**
+   * What happens when the org chart leaves the step with nobody eligible (the requester has
+   * no manager, or the only approver is the requester): `escalate` (the default) moves it up
+   * to the next manager, the department head or an admin; `skip` leaves the step out. Either
+   * is recorded on the ticket's timeline with the reason; a request is never refused for it.
+   */
+  whenNobodyEligible?: 'skip' | 'escalate';
 }
 
 export interface ConditionalBranch {
@@ -68,6 +75,17 @@ export interface ResolvedStep {
   escalateAfterHours: number | null;
 }
 
+/** A step the org chart left without an eligible approver, and what its rule did about it. */
+export interface StepAdjustment {
+  /** The step's index in the rule (before any skipped step was taken out). */
+  step: number;
+  name: string;
+  resolution: 'skipped' | 'escalated';
+  reason: string;
+  /** Who the step went to when it was escalated. */
+  approverIds?: number[];
+}
+
 export class ApprovalConfigError extends Error {
   constructor(
     readonly field: string,
@@ -107,28 +125,85 @@ function approversOf(source: ApproverSource, requester: DirectoryPerson, directo
   }
 }
 
+function describeSource(source: ApproverSource): string {
+  switch (source.kind) {
+    case 'requester_manager':
+      return "the requester's manager";
+    case 'department_head':
+      return 'the department head';
+    case 'role_in_department':
+      return `the ${source.role} of department ${source.departmentId}`;
+    case 'users':
+      return 'the named approvers';
+    case 'group':
+      return `group ${source.group}`;
+  }
+}
+
 /**
- * Resolves a rule into concrete steps. Nobody approves their own ticket: the requester is
- * taken off every step, and a step left without approvers goes to the requester's manager.
- * Consecutive steps with the same single approver are kept: each is a separate sign-off.
+ * Who a step with nobody eligible moves up to: the first manager up the requester's chain,
+ * else the head of the requester's department, else an admin (never the requester).
  */
-export function resolveChain(rule: ApprovalRule | null, customFields: Record<string, unknown>, requesterId: number, directory: ApprovalDirectory): ResolvedStep[] {
+function escalationTarget(requester: DirectoryPerson, directory: ApprovalDirectory): { id: number; who: string } | null {
+  const byId = new Map(directory.people.map((p) => [p.id, p]));
+  const seen = new Set<number>([requester.id]);
+  for (let id = requester.managerId; id !== null && !seen.has(id); id = byId.get(id)?.managerId ?? null) {
+    seen.add(id);
+    if (byId.has(id)) return { id, who: `the next manager up, ${byId.get(id)!.name}` };
+  }
+  const head = requester.departmentId === null ? null : directory.departmentHeads[requester.departmentId] ?? null;
+  if (head !== null && head !== requester.id) return { id: head, who: `the department head, ${byId.get(head)?.name ?? `user ${head}`}` };
+  const admin = directory.people.find((p) => p.id !== requester.id && p.roles.includes('admin'));
+  return admin ? { id: admin.id, who: `an admin, ${admin.name}` } : null;
+}
+
+/**
+ * Resolves a rule into concrete steps, with what was done about steps the org chart left
+ * without an eligible approver. Nobody approves their own ticket: the requester is taken
+ * off every step. A step left with nobody follows its rule's `whenNobodyEligible`
+ * (escalate by default; skip). Consecutive steps with the same single approver are kept:
+ * each is a separate sign-off.
+ */
+export function resolveChainWithAdjustments(
+  rule: ApprovalRule | null,
+  customFields: Record<string, unknown>,
+  requesterId: number,
+  directory: ApprovalDirectory,
+): { steps: ResolvedStep[]; adjustments: StepAdjustment[] } {
   const requester = directory.people.find((p) => p.id === requesterId);
   if (!requester) throw new ApprovalConfigError('requesterId', `requester ${requesterId} is not in the directory`);
-  return stepsFor(rule, customFields).map((step, index) => {
-    let approverIds = [...new Set(approversOf(step.approvers, requester, directory))].filter((id) => id !== requesterId);
-    if (approverIds.length === 0 && requester.managerId !== null) approverIds = [requester.managerId];
-    if (approverIds.length === 0) throw new ApprovalConfigError(`steps.${index}`, `step "${step.name}" has nobody who may approve it`);
+  const steps: ResolvedStep[] = [];
+  const adjustments: StepAdjustment[] = [];
+  stepsFor(rule, customFields).forEach((step, index) => {
+    const resolved = [...new Set(approversOf(step.approvers, requester, directory))];
+    let approverIds = resolved.filter((id) => id !== requesterId);
+    if (approverIds.length === 0) {
+      const why = resolved.length > 0 ? `the only approver, ${describeSource(step.approvers)}, is the requester` : `${describeSource(step.approvers)} resolves to nobody for ${requester.name}`;
+      const target = step.whenNobodyEligible === 'skip' ? null : escalationTarget(requester, directory);
+      if (!target) {
+        const reason = step.whenNobodyEligible === 'skip' ? `${why}; the rule skips such a step` : `${why}, and nobody above may approve it; the step is skipped`;
+        adjustments.push({ step: index, name: step.name, resolution: 'skipped', reason });
+        return;
+      }
+      approverIds = [target.id];
+      adjustments.push({ step: index, name: step.name, resolution: 'escalated', reason: `${why}; moved up to ${target.who}`, approverIds });
+    }
     const required = step.mode === 'any' ? 1 : step.mode === 'all' ? approverIds.length : Math.min(step.quorum ?? 1, approverIds.length);
-    return {
+    steps.push({
       name: step.name,
       approverIds,
       required,
       mode: step.mode,
       remindAfterHours: step.remindAfterHours ?? null,
       escalateAfterHours: step.escalateAfterHours ?? null,
-    };
+    });
   });
+  return { steps, adjustments };
+}
+
+/** The concrete steps of a rule (see `resolveChainWithAdjustments` for what happens to steps with nobody eligible). */
+export function resolveChain(rule: ApprovalRule | null, customFields: Record<string, unknown>, requesterId: number, directory: ApprovalDirectory): ResolvedStep[] {
+  return resolveChainWithAdjustments(rule, customFields, requesterId, directory).steps;
 }
 
 /** Whom an approver's decisions currently go to, following standing delegations on `isoDate`. */
@@ -154,6 +229,8 @@ export interface StepState extends ResolvedStep {
   startedAt: string | null;
   remindedAt: string | null;
   escalatedAt: string | null;
+  /** Business minutes the step stood still while information was requested (absent: none, or a ticket from before the pause). */
+  pausedMinutes?: number;
 }
 
 export interface ChainState {

@@ -217,3 +217,34 @@ export function allowedActions(ticket: TicketFacts, actor: Actor): AllowedAction
 export function isLifecycleAction(value: string): value is LifecycleAction {
   return (LIFECYCLE_ACTIONS as readonly string[]).includes(value);
 }
+
+/**
+ * Status changes the ticket makes by itself, as a consequence of something else: an
+ * approval chain finishing, the team's assignment strategy, the requester answering, an
+ * SLA rung. They live here beside the user actions so every status change of a ticket is
+ * decided by this one table; only the system actor takes them.
+ */
+export const SYSTEM_TRANSITIONS = {
+  request_approval: { from: ['new'], to: () => 'pending_approval' },
+  approval_granted: { from: ['pending_approval'], to: () => 'new' },
+  approval_rejected: { from: ['pending_approval'], to: () => 'rejected' },
+  auto_assign: { from: ['new', 'triaged'], to: () => 'assigned' },
+  // The requester's answer puts the ticket back to work; on a resolved ticket it is a reopen.
+  requester_replied: { from: ['waiting_on_requester', 'resolved'], to: (t) => (t.assigneeId !== null ? 'in_progress' : 'new') },
+  // An SLA rung hands the ticket to a backup: an unowned ticket becomes assigned, owned work keeps its status.
+  escalate_to_backup: {
+    from: ['pending_approval', 'new', 'triaged', ...WORKABLE, 'resolved'],
+    to: (t) => (t.status === 'new' || t.status === 'triaged' ? 'assigned' : t.status),
+  },
+} as const satisfies Record<string, { from: readonly TicketStatus[]; to: (ticket: TicketFacts) => TicketStatus }>;
+export type SystemTransition = keyof typeof SYSTEM_TRANSITIONS;
+
+/** Decides a system transition; anyone but the system actor is refused. */
+export function decideSystem(ticket: TicketFacts, transition: SystemTransition, actor: Actor): Decision {
+  const rule = SYSTEM_TRANSITIONS[transition];
+  if (actor.kind !== 'system') return { ok: false, code: 'FORBIDDEN', message: `Only the system may ${transition.replace(/_/g, ' ')}` };
+  if (!(rule.from as readonly TicketStatus[]).includes(ticket.status)) {
+    return { ok: false, code: 'ILLEGAL_TRANSITION', message: `Cannot ${transition.replace(/_/g, ' ')} on a ticket that is ${ticket.status}` };
+  }
+  return { ok: true, to: rule.to(ticket) };
+}

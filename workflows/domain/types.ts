@@ -1,4 +1,4 @@
-import type { ResolvedStep, StandingDelegation } from './approvals';
+import type { ResolvedStep, StandingDelegation, StepAdjustment } from './approvals';
 import type { BusinessCalendar } from './business-time';
 import type { SlaPolicy } from './sla-clock';
 
@@ -91,6 +91,8 @@ export interface ApprovalSnapshot {
   delegations: StandingDelegation[];
   /** Display names of everyone who may appear in the chain. */
   names: Record<number, string>;
+  /** Steps the org chart left without an eligible approver, and what the rule did (absent on older snapshots). */
+  adjustments?: StepAdjustment[];
 }
 
 export interface RoutingConditions {

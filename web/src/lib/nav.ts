@@ -23,6 +23,9 @@ export const NAV_ITEMS: readonly NavItem[] = [
 	// For everyone: anyone may be named an approver or a delegate, whatever their roles.
 	{ href: '/approvals', label: 'Approvals', current: (url) => url.pathname === '/approvals' },
 	{ href: '/out-of-office', label: 'Out of office' },
+	{ href: '/reports', label: 'Reports', roles: ['lead', 'manager', 'admin'] },
+	{ href: '/imports', label: 'Imports', roles: ['lead', 'admin'] },
+	{ href: '/admin', label: 'Admin', roles: ['lead', 'admin'], current: (url) => url.pathname.startsWith('/admin') && !url.pathname.startsWith('/admin/people') },
 	{ href: '/admin/people', label: 'People', roles: ['admin'] }
 ];
 

@@ -102,6 +102,10 @@ function describeAutomatic(event: TicketEvent, names: Names): EventLine | undefi
 			return { who, text: `asked the requester for information on ${stepName(data)}${onBehalf(data, names)}`, note: str(data.question) };
 		case 'approval_info_answered':
 			return { who: null, text: 'The requester answered; the approval step resumes' };
+		case 'approval_step_skipped':
+			return { who: null, text: `Approval step ${str(data.name) ?? '?'} skipped`, note: str(data.reason) };
+		case 'approval_step_escalated':
+			return { who: null, text: `Approval step ${str(data.name) ?? '?'} moved up`, note: str(data.reason) };
 		case 'approval_delegated':
 			return { who, text: `handed ${stepName(data)} to ${names.person(num(data.to) ?? 0)}${onBehalf(data, names)}`, note: str(data.reason) };
 		case 'approval_reminder_sent':

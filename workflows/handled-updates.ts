@@ -1,0 +1,39 @@
+import type { HandledUpdate } from './definitions';
+
+/** How many handled update ids a ticket carries across continue-as-new, newest kept. */
+export const HANDLED_UPDATES_KEPT = 500;
+/** How long a handled id is remembered: far longer than any client retries the same request. */
+export const HANDLED_UPDATES_WINDOW_MS = 7 * 24 * 60 * 60 * 1000;
+
+/**
+ * The update ids this ticket has handled. The server de-duplicates update ids within one
+ * run only; a retried reply or action (same idempotency key, so the same update id) that
+ * arrives after a continue-as-new would otherwise apply twice. Every update handler asks
+ * `seen` first and answers a repeat with the current view, changing nothing.
+ */
+export class HandledUpdates {
+  private readonly ids: Map<string, string>;
+
+  constructor(carried: HandledUpdate[] = []) {
+    this.ids = new Map(carried.map((u) => [u.id, u.at]));
+  }
+
+  seen(id: string | undefined): boolean {
+    return id !== undefined && this.ids.has(id);
+  }
+
+  add(id: string | undefined, now: Date): void {
+    if (id === undefined) return;
+    this.ids.delete(id);
+    this.ids.set(id, now.toISOString());
+  }
+
+  /** What the next run carries: the newest ids, none older than the window. */
+  carry(now: Date): HandledUpdate[] {
+    const oldest = now.getTime() - HANDLED_UPDATES_WINDOW_MS;
+    return [...this.ids.entries()]
+      .filter(([, at]) => new Date(at).getTime() >= oldest)
+      .slice(-HANDLED_UPDATES_KEPT)
+      .map(([id, at]) => ({ id, at }));
+  }
+}
