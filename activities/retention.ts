@@ -66,7 +66,8 @@ export function createRetentionActivities({ sequelize, models, logger, attachmen
           if (count === 0) return false;
           await models.AuditLog.create(
             {
-              actor_id: null,
+              // The project's convention for machine actors: no user row, id 0, the label names it.
+              actor_id: 0,
               actor_label: RETENTION_ACTOR,
               entity: 'attachment',
               entity_id: id,
