@@ -40,6 +40,8 @@ export interface StackOptions {
   say?: (message: string) => void;
   /** First pause before restarting a crashed service (doubling per quick crash); tests shorten it. */
   restartBackoffMs?: number;
+  /** Whether to run the portal (needs web/build); API-only runs such as the fuzzer leave it out. */
+  web?: boolean;
 }
 
 
@@ -113,22 +115,24 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     launch('worker', [...TS, path.join(ROOT, 'temporal/worker-main.ts')], childEnv);
     launch('api', [...TS, path.join(ROOT, 'api/server.ts')], childEnv);
     await waitForHttp(`http://127.0.0.1:${config.api.port}/api/v1/health`, 'api');
-    const issuerBase = config.identity.issuerUrl.replace(/\/+$/, '');
-    launch('web', [process.execPath, path.join(ROOT, 'web/build/index.js')], {
-      ...childEnv,
-      PORT: String(config.web.port),
-      HOST: '127.0.0.1',
-      ORIGIN: config.web.publicUrl,
-      // CSV imports are streamed through the portal to the API, which takes up to 20 MB (adapter-node's default is 512 kB).
-      BODY_SIZE_LIMIT: '21M',
-      API_URL: `http://127.0.0.1:${config.api.port}`,
-      OIDC_DOMAIN: issuerBase,
-      OIDC_CLIENT_ID: config.identity.clientId,
-      OIDC_AUDIENCE: config.identity.audience,
-      TEMPORAL_UI_URL: config.temporal.uiUrl,
-      TEMPORAL_NAMESPACE: config.temporal.namespace,
-    });
-    await waitForHttp(config.web.publicUrl, 'web');
+    if (options.web !== false) {
+      const issuerBase = config.identity.issuerUrl.replace(/\/+$/, '');
+      launch('web', [process.execPath, path.join(ROOT, 'web/build/index.js')], {
+        ...childEnv,
+        PORT: String(config.web.port),
+        HOST: '127.0.0.1',
+        ORIGIN: config.web.publicUrl,
+        // CSV imports are streamed through the portal to the API, which takes up to 20 MB (adapter-node's default is 512 kB).
+        BODY_SIZE_LIMIT: '21M',
+        API_URL: `http://127.0.0.1:${config.api.port}`,
+        OIDC_DOMAIN: issuerBase,
+        OIDC_CLIENT_ID: config.identity.clientId,
+        OIDC_AUDIENCE: config.identity.audience,
+        TEMPORAL_UI_URL: config.temporal.uiUrl,
+        TEMPORAL_NAMESPACE: config.temporal.namespace,
+      });
+      await waitForHttp(config.web.publicUrl, 'web');
+    }
     up = true;
     return {
       webUrl: config.web.publicUrl,

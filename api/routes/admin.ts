@@ -14,7 +14,8 @@ import { forbidden, parse } from '../errors';
 import { PageQuery, RecordId } from '../schemas';
 
 const PreviewQuery = z.strictObject({ from: z.iso.datetime({ offset: true }).optional(), count: z.coerce.number().int().min(1).max(50).default(10) });
-const AuditQuery = PageQuery.extend({ entity: z.string().max(48).optional(), entityId: z.string().max(64).optional(), actorId: z.coerce.number().int().positive().optional() });
+// Entity names and ids are identifiers: control bytes (a NUL made the database driver throw, found by fuzzing) get a 400.
+const AuditQuery = PageQuery.extend({ entity: z.string().max(48).regex(/^[\w.:@-]*$/, 'letters, digits and _ . : @ - only').optional(), entityId: z.string().max(64).regex(/^[\w.:@-]*$/, 'letters, digits and _ . : @ - only').optional(), actorId: z.coerce.number().int().positive().optional() });
 
 function adminsOnly(req: Request, _res: Response, next: NextFunction): void {
   next(principalOf(req).roles.includes('admin') ? undefined : forbidden('Only administrators may change the organisation'));
