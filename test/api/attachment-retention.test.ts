@@ -90,10 +90,11 @@ describe('attachment retention', () => {
 
     const audit = await h.db.models.AuditLog.findAll({ where: { entity: 'attachment', entity_id: finished.id, action: 'purged' } });
     expect(audit).toHaveLength(1);
-    expect(audit[0].get('actor_id')).toBe(0);
-    expect(audit[0].get('actor_label')).toBe('retention policy');
-    expect(audit[0].get('before')).toMatchObject({ ticketNumber: finished.number, filename: 'old-finished.pdf', size: PDF.length, sha256: crypto.createHash('sha256').update(PDF).digest('hex'), status: 'clean' });
-    expect(audit[0].get('after')).toMatchObject({ status: 'purged', olderThanDays: 30 });
+    const entry = audit[0]!;
+    expect(entry.get('actor_id')).toBe(0);
+    expect(entry.get('actor_label')).toBe('retention policy');
+    expect(entry.get('before')).toMatchObject({ ticketNumber: finished.number, filename: 'old-finished.pdf', size: PDF.length, sha256: crypto.createHash('sha256').update(PDF).digest('hex'), status: 'clean' });
+    expect(entry.get('after')).toMatchObject({ status: 'purged', olderThanDays: 30 });
 
     const gone = await download(finished.number, finished.id);
     expect(gone.status).toBe(410);
