@@ -12,6 +12,8 @@ import { ImportErrorsQuery, ImportUploadQuery } from './routes/imports';
 import { NotificationListQuery } from './routes/notifications';
 import { UploadFields } from './routes/attachments';
 import { PostmarkInbound } from './inbound/postmark';
+import { PeopleQuery as PeopleAdminQuery, PersonEditBody } from './admin/people';
+import { PeopleQuery } from './routes/directory';
 import { ReportQuery } from './routes/reports';
 import { ActionBody, ApprovalBody, BulkActionBody, BulkApproveBody, CreateTicketBody, CustomFieldsBody, DelegationBody, ListTicketsQuery, MessageBody, PageQuery } from './schemas';
 import { WatchBody } from './routes/watchers';
@@ -39,6 +41,8 @@ interface Operation {
   binary?: boolean;
   /** Why a public operation is still protected (e.g. a webhook's own basic auth). */
   security?: string;
+  /** Answers a server-sent event stream (`text/event-stream`) that stays open. */
+  eventStream?: boolean;
   /** The request body is a CSV file (raw `text/csv`), not JSON. */
   csvBody?: boolean;
   /** The success status when it is not 200. */
@@ -55,6 +59,8 @@ export const OPERATIONS: Operation[] = [
   { method: 'get', path: '/openapi.json', summary: 'This document', tag: 'system', public: true },
   { method: 'get', path: '/me', summary: 'The signed-in person: roles, department, teams', tag: 'directory' },
   { method: 'get', path: '/catalog', summary: 'Categories with custom-field schemas, and priorities', tag: 'directory' },
+  { method: 'get', path: '/people', summary: 'Find colleagues by name or email (pickers: delegate, watch, mention)', tag: 'directory', query: PeopleQuery },
+  { method: 'get', path: '/live', summary: 'Server-sent events: `ticket` when a visible ticket changes, `notification` for the caller; Last-Event-ID catches up', tag: 'live', eventStream: true },
   { method: 'get', path: '/teams', summary: 'Teams (for transfer and share)', tag: 'directory' },
   { method: 'get', path: '/teams/{id}/members', summary: 'Members of a team (staff only)', tag: 'directory' },
   { method: 'post', path: '/tickets', summary: 'Raise a ticket (starts its workflow)', tag: 'tickets', body: CreateTicketBody, idempotent: true, status: '201', alsoOk: true },
@@ -137,6 +143,10 @@ export const OPERATIONS: Operation[] = [
   { method: 'put', path: '/admin/routing-rules/order', summary: 'Reorder every routing rule at once (applies to new tickets)', tag: 'admin', body: RoutingOrderBody },
   { method: 'put', path: '/admin/routing-rules/{id}', summary: 'Edit a routing rule (applies to new tickets)', tag: 'admin', body: RoutingRuleEditBody },
   { method: 'delete', path: '/admin/routing-rules/{id}', summary: 'Delete a routing rule (tickets it routed keep its name in their history)', tag: 'admin', query: VersionQuery },
+  { method: 'get', path: '/admin/people', summary: 'Search the directory (admins)', tag: 'admin', query: PeopleAdminQuery },
+  { method: 'get', path: '/admin/people/{id}', summary: 'A person with roles, manager and team memberships (admins)', tag: 'admin' },
+  { method: 'patch', path: '/admin/people/{id}', summary: "Edit a person (versioned; fields the identity provider owns are read-only)", tag: 'admin', body: PersonEditBody },
+  { method: 'post', path: '/admin/people/import', summary: 'Import people from a CSV body (text/csv, or JSON {"csv": "…"}); per-row errors', tag: 'admin', csvBody: true },
   { method: 'get', path: '/admin/audit', summary: 'Audit log of admin changes', tag: 'admin', query: AuditQuery },
   { method: 'get', path: '/tickets/{number}/watchers', summary: "Who watches a ticket (non-staff see only their own entry)", tag: 'tickets', query: PageQuery },
   { method: 'post', path: '/tickets/{number}/watchers', summary: 'Watch a ticket (yourself; staff of the ticket may add anyone who can see it)', tag: 'tickets', body: WatchBody, status: '201', alsoOk: true },
@@ -217,7 +227,9 @@ export function buildOpenApi(serverUrl = '/api/v1') {
     );
     const success = op.csv
       ? { description: 'CSV', content: { 'text/csv': { schema: { type: 'string' } } } }
-      : op.binary
+      : op.eventStream
+        ? { description: 'An open event stream', content: { 'text/event-stream': { schema: { type: 'string' } } } }
+        : op.binary
         ? { description: 'The file, with its sniffed Content-Type and Content-Disposition: attachment', content: { 'application/octet-stream': { schema: { type: 'string', contentMediaType: 'application/octet-stream' } } } }
         : { description: 'Success envelope', content: { 'application/json': { schema: { $ref: '#/components/schemas/Success' } } } };
     paths[op.path] ??= {};

@@ -27,6 +27,8 @@ export interface Stack {
   /** The local mailbox (the Postmark sink's pages), when mail goes to the sink. */
   mailboxUrl?: string;
   config: Config;
+  /** True when this start seeded an empty database: the data folder is fresh. */
+  freshlySeeded: boolean;
   stop(): Promise<void>;
   /** The supervised service processes (mail, identity, worker, api, web), restarted with backoff when they crash. */
   services: Supervised[];
@@ -122,8 +124,9 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
         PORT: String(config.web.port),
         HOST: '127.0.0.1',
         ORIGIN: config.web.publicUrl,
-        // CSV imports are streamed through the portal to the API, which takes up to 20 MB (adapter-node's default is 512 kB).
-        BODY_SIZE_LIMIT: '21M',
+        // Bodies streamed through the portal to the API: CSV imports up to 20 MB, and attachments one
+        // per request at 25 MB plus the multipart envelope (adapter-node's default is 512 kB).
+        BODY_SIZE_LIMIT: '27M',
         API_URL: `http://127.0.0.1:${config.api.port}`,
         OIDC_DOMAIN: issuerBase,
         OIDC_CLIENT_ID: config.identity.clientId,
@@ -142,6 +145,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       temporalAddress,
       mailboxUrl,
       config,
+      freshlySeeded: seeded,
       stop,
       services,
     };
