@@ -14,7 +14,8 @@ import type { AttachmentView } from '../api/contract/types';
 export const MAX_FILE_BYTES = 25 * 1024 * 1024;
 export const MAX_FILES_PER_REQUEST = 10;
 
-export type AttachmentStatus = 'quarantined' | 'clean' | 'infected' | 'scan_failed';
+/** `purged`: the retention policy removed the bytes; the row stays for the audit. */
+export type AttachmentStatus = 'quarantined' | 'clean' | 'infected' | 'scan_failed' | 'purged';
 export type AttachmentVisibility = 'public' | 'internal';
 
 export interface AttachmentsDeps {

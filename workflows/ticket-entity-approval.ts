@@ -39,7 +39,7 @@ export function decideApproval(ticket: TicketWriter, action: ApprovalAction, req
     ticket.record(now, request.actor, 'rejected', 'pending_approval', to, decision.outcome.data);
   } else if (decision.outcome?.kind === 'approved') {
     const to = ticket.transition('approval_granted');
-    ticket.requestAssignment();
+    ticket.setAssignmentPending(true);
     ticket.record(now, null, 'approved', 'pending_approval', to, {});
     slaAfterStatus(ticket, 'pending_approval', to, now);
   }

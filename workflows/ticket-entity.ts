@@ -17,7 +17,8 @@ import {
 import { nextApprovalWake, validateApproval, type ApprovalAction } from './ticket-approval';
 import { customFieldEdit, validateCustomFieldEdit } from './ticket-custom-fields';
 import { approvalOnReply, approvalOnTimer, beginApproval, decideApproval } from './ticket-entity-approval';
-import { beginSla, changeSla, escalateDue, slaAfterStatus, slaOnCalendar, slaOnPolicyChange } from './ticket-entity-sla';
+import { applyAction } from './ticket-entity-lifecycle';
+import { beginSla, changeSla, escalateDue, slaAfterStatus, slaOnCalendar } from './ticket-entity-sla';
 import type { TicketWriter } from './ticket-entity-writer';
 import { effectOutcome } from './ticket-escalation';
 import { ActionRefused, refuse, teamOf, type Effect, type EventDraft, type TicketSnapshot } from './ticket-model';
@@ -68,7 +69,7 @@ export class TicketEntity implements TicketSnapshot {
       record: (...args) => this.record(...args),
       recordSystem: (now, event) => this.recordSystem(now, event),
       queue: (effect) => this.queued.push(effect),
-      requestAssignment: () => (this.assignmentPending = true),
+      setAssignmentPending: (pending) => (this.assignmentPending = pending),
     };
   }
 
@@ -211,53 +212,7 @@ export class TicketEntity implements TicketSnapshot {
   }
 
   apply(action: LifecycleAction, request: ActionRequest, now: Date): void {
-    // The validator already ran; deciding again here only guards against a state change in between.
-    const decision = decide(this.facts(), action, request.actor, request.input);
-    if (!decision.ok) refuse(decision.code, decision.message, decision.code === 'VALIDATION_ERROR' ? decision.field : undefined);
-    const from = this.state.status;
-    const previousPriority = this.state.priority;
-    const { input, actor } = request;
-    let to = decision.to;
-    switch (action) {
-      case 'assign':
-        this.state.assigneeId = input.assigneeId!;
-        break;
-      case 'resolve':
-        // Whoever resolves an unowned ticket owns the resolution (and a later reopen).
-        if (this.state.assigneeId === null && actor.userId !== null) this.state.assigneeId = actor.userId;
-        break;
-      case 'set_priority':
-        this.state.priority = input.priority!;
-        break;
-      case 'transfer': {
-        const target = this.team(input.teamId!)!;
-        const previous = this.team();
-        this.state.teamId = target.id;
-        this.state.departmentId = target.departmentId;
-        if (this.state.assigneeId !== null && !target.memberIds.includes(this.state.assigneeId)) {
-          this.state.assigneeId = null;
-          if (from === 'assigned' || from === 'in_progress') to = 'new';
-        }
-        this.assignmentPending = this.state.assigneeId === null;
-        this.record(now, actor, 'transfer', from, to, { ...input, fromTeamId: previous?.id ?? null, fromTeamName: previous?.name ?? null, teamName: target.name });
-        this.state.status = to;
-        slaOnPolicyChange(this.writer, `transferred to ${target.name}`, now);
-        slaAfterStatus(this.writer, from, to, now);
-        return;
-      }
-      case 'share': {
-        const shares = (this.state.shares ?? []).filter((s) => s.teamId !== input.teamId);
-        this.state.shares = [...shares, { teamId: input.teamId!, access: input.access! }];
-        break;
-      }
-    }
-    this.state.status = to;
-    if (to === 'resolved') this.state.resolvedAt = now.toISOString();
-    if (action === 'reopen') this.state.resolvedAt = null;
-    if (to === 'closed' || to === 'cancelled') this.state.closedAt = now.toISOString();
-    this.record(now, actor, action, from, to, { ...input });
-    if (action === 'set_priority') slaOnPolicyChange(this.writer, `priority ${previousPriority} → ${input.priority}`, now);
-    slaAfterStatus(this.writer, from, to, now, action === 'reopen');
+    applyAction(this.writer, action, request, now);
   }
 
   // ── Conversation ───────────────────────────────────────────────────────────
