@@ -202,3 +202,36 @@ browserTest('when Emma raises a purchase request and Mark approves it from his q
   expect(await page.getByTestId('approval-actions').count()).toBe(0);
   expect(await page.getByTestId('timeline').locator('[data-event-type="approval_approved"]').count()).toBe(1);
 });
+
+browserTest('when the ticket reloads while Emma is half-way through the Cancel form, then the form stays open with her reason and cancels with it', async () => {
+  // Arrange: Emma's own ticket, which she may cancel giving a reason
+  const title = `Docking station ${crypto.randomUUID().slice(0, 8)}`;
+  await signInAs('Emma');
+  await mainNavLink('New ticket').click();
+  await page.waitForURL(onPortal('/tickets/new'));
+  await page.getByRole('combobox', { name: 'Department' }).selectOption({ label: 'IT' });
+  await page.getByRole('combobox', { name: 'Category', exact: true }).selectOption({ label: 'Hardware' });
+  await page.getByRole('combobox', { name: 'Subcategory' }).selectOption({ label: 'Laptop request' });
+  await fillRequiredCustomFields();
+  await page.getByRole('textbox', { name: 'Title' }).fill(title);
+  await page.getByRole('textbox', { name: 'Description' }).fill('A docking station for the second desk.');
+  await page.getByRole('button', { name: 'Submit ticket' }).click();
+  await page.waitForURL(onPortal(/^\/tickets\/\d+$/), { timeout: 60_000 });
+  const cancel = page.getByTestId('actions').locator('[data-action="cancel"]');
+  await cancel.locator('summary').click();
+  const reason = 'Found a spare one in the store room.';
+  await cancel.getByRole('textbox', { name: 'Reason' }).fill(reason);
+
+  // Act: the ticket changes under the open form (her reply reloads the page's data, and the live feed does again once it is projected)
+  const reply = 'Could it come with a USB-C cable?';
+  await page.getByRole('textbox', { name: 'Your reply' }).fill(reply);
+  await page.getByRole('button', { name: 'Send reply' }).click();
+  await page.getByTestId('message').filter({ hasText: reply }).waitFor();
+
+  // Assert: the form is still open with what she typed, and submitting it cancels with that reason
+  expect(await cancel.locator('details').getAttribute('open')).not.toBeNull();
+  expect(await cancel.getByRole('textbox', { name: 'Reason' }).inputValue()).toBe(reason);
+  await cancel.getByRole('button', { name: 'Cancel', exact: true }).click();
+  await page.locator('[data-testid="ticket-status"][data-status="cancelled"]').waitFor();
+  await page.getByTestId('timeline').locator('[data-event-type="cancel"]').filter({ hasText: reason }).waitFor();
+});
