@@ -2,11 +2,14 @@ import type { Client } from '@temporalio/client';
 import type { Logger } from 'pino';
 import type { Sequelize } from 'sequelize';
 import type { Models } from '../lib/db/models';
+import type { Storage } from '../attachments/storage';
 import type { MailDeps } from '../mail/sender';
 import { createAssignmentActivities } from './assignment';
 import { createOutboxActivities } from './email-outbox';
+import { createFanOutActivities } from './fan-out';
 import { createNotificationActivities } from './notifications';
 import { createProjectionActivities } from './projection';
+import { createRetentionActivities } from './retention';
 
 export interface ActivityDeps {
   sequelize: Sequelize;
@@ -18,6 +21,8 @@ export interface ActivityDeps {
   mail?: MailDeps;
   /** Where activities start workflows of their own (email delivery): the worker's client and task queue. */
   temporal?: { client: Client; taskQueue: string };
+  /** Where attachment bytes live (local folder or S3): the retention pass deletes from it. */
+  attachmentStorage?: Storage;
 }
 
 /** Every activity the workflows may call, built over injected dependencies so tests can pass real ones. */
@@ -27,5 +32,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createAssignmentActivities(deps),
     ...createNotificationActivities(deps),
     ...createOutboxActivities(deps),
+    ...createFanOutActivities(deps),
+    ...createRetentionActivities(deps),
   };
 }

@@ -1,5 +1,6 @@
 import { Op, literal, type WhereOptions } from 'sequelize';
 import type { UserProfile } from '../lib/db/organisation';
+import { actingForSql } from './approval-authority';
 
 function ids(values: number[]): string {
   // Only integers from our own directory reach here; the guard keeps the literal injection-proof anyway.
@@ -24,17 +25,11 @@ export function visibleTickets(user: UserProfile, today = new Date().toISOString
   if (user.roles.includes('manager') && user.department) {
     clauses.push({ department_id: user.department.id });
   }
-  const safeDay = /^\d{4}-\d{2}-\d{2}$/.test(today) ? today : '0000-00-00';
   clauses.push({
-    number: {
-      [Op.in]: literal(
-        `(SELECT ticket_number FROM approval_tasks WHERE acting_user_id = ${Number(user.id)} OR decided_by = ${Number(user.id)} OR ` +
-          // A standing delegate sees only what is waiting now, not the delegator's whole history.
-          `(status IN ('pending', 'waiting_info') AND approver_id IN ` +
-          `(SELECT from_user_id FROM delegations WHERE to_user_id = ${Number(user.id)} AND starts_on <= '${safeDay}' AND ends_on >= '${safeDay}')))`,
-      ),
-    },
+    number: { [Op.in]: literal(`(SELECT ticket_number FROM approval_tasks WHERE acting_user_id = ${Number(user.id)} OR decided_by = ${Number(user.id)})`) },
   });
+  // A standing delegate sees only what they may decide now (the same live rule the Updates use), not the delegator's history.
+  clauses.push({ number: { [Op.in]: literal(`(${actingForSql(user.id, today)})`) } });
   return { [Op.or]: clauses };
 }
 

@@ -29,6 +29,8 @@ import { createAdminConfigRouter } from './routes/admin-config';
 import { createApprovalsRouter } from './routes/approvals';
 import { createDirectoryRouter } from './routes/directory';
 import { createImportsRouter } from './routes/imports';
+import { createLiveRouter } from './routes/live';
+import { createLiveFeed } from './live-feed';
 import { createImportRunner } from './imports/runner';
 import { createNotificationsRouter } from './routes/notifications';
 import { createReportsRouter } from './routes/reports';
@@ -90,6 +92,7 @@ export function createApp({ config, client, sequelize, models, logger, rateLimit
     spoolDir: path.join(config.attachments.dir, '.incoming'),
     logger,
   });
+  const feed = createLiveFeed({ sequelize, models, reads, logger });
   const imports = createImportRunner({ models, organisation, service, logger, concurrency: config.import?.concurrency ?? 4 });
   let sweeper: NodeJS.Timeout | undefined;
   if (resumeImports) {
@@ -102,6 +105,7 @@ export function createApp({ config, client, sequelize, models, logger, rateLimit
   // Background work the process owns; the server (and the test harness) stop it before closing connections.
   app.locals.stopBackgroundWork = async () => {
     clearInterval(sweeper);
+    feed.stop();
     await imports.stop();
   };
   const metrics = ops.metrics ?? createMetrics({ service: 'api', sequelize });
@@ -190,8 +194,9 @@ export function createApp({ config, client, sequelize, models, logger, rateLimit
   // Before the calendar/SLA router: its admins-only guard would refuse leads' reads here.
   v1.use('/admin/people', createPeopleAdminRouter({ models, client, logger }));
   v1.use('/admin', createAdminConfigRouter({ models }));
-  v1.use('/admin', createAdminRouter({ models, client, postmark: mail?.postmark, logger }));
+  v1.use('/admin', createAdminRouter({ models, client, taskQueue: config.temporal.taskQueue, postmark: mail?.postmark, logger }));
   v1.use('/notifications', createNotificationsRouter({ models }));
+  v1.use('/live', createLiveRouter({ feed }));
   v1.use('/reports', createReportsRouter({ sequelize }));
   v1.use((_req, _res, next) => next(new ApiError(404, 'NOT_FOUND', 'No such endpoint')));
 

@@ -12,6 +12,8 @@ import { ImportErrorsQuery, ImportUploadQuery } from './routes/imports';
 import { NotificationListQuery } from './routes/notifications';
 import { UploadFields } from './routes/attachments';
 import { PostmarkInbound } from './inbound/postmark';
+import { PeopleQuery as PeopleAdminQuery, PersonEditBody } from './admin/people';
+import { PeopleQuery } from './routes/directory';
 import { ReportQuery } from './routes/reports';
 import { ActionBody, ApprovalBody, BulkActionBody, BulkApproveBody, CreateTicketBody, CustomFieldsBody, DelegationBody, ListTicketsQuery, MessageBody, PageQuery } from './schemas';
 import { WatchBody } from './routes/watchers';
@@ -39,22 +41,29 @@ interface Operation {
   binary?: boolean;
   /** Why a public operation is still protected (e.g. a webhook's own basic auth). */
   security?: string;
+  /** Answers a server-sent event stream (`text/event-stream`) that stays open. */
+  eventStream?: boolean;
   /** The request body is a CSV file (raw `text/csv`), not JSON. */
   csvBody?: boolean;
   /** The success status when it is not 200. */
   status?: '201' | '202';
+  /** A repeat answers 200 with the first result (an idempotent create, an existing watch). */
+  alsoOk?: boolean;
 }
 
-const AuditQuery = PageQuery.extend({ entity: z.string().max(48).optional(), entityId: z.string().max(64).optional() });
+// Entity names and ids are identifiers: control bytes (a NUL made the database driver throw, found by fuzzing) get a 400.
+const AuditQuery = PageQuery.extend({ entity: z.string().max(48).regex(/^[\w.:@-]*$/, 'letters, digits and _ . : @ - only').optional(), entityId: z.string().max(64).regex(/^[\w.:@-]*$/, 'letters, digits and _ . : @ - only').optional() });
 
 export const OPERATIONS: Operation[] = [
   { method: 'get', path: '/health', summary: 'Liveness and database check', tag: 'system', public: true },
   { method: 'get', path: '/openapi.json', summary: 'This document', tag: 'system', public: true },
   { method: 'get', path: '/me', summary: 'The signed-in person: roles, department, teams', tag: 'directory' },
   { method: 'get', path: '/catalog', summary: 'Categories with custom-field schemas, and priorities', tag: 'directory' },
+  { method: 'get', path: '/people', summary: 'Find colleagues by name or email (pickers: delegate, watch, mention)', tag: 'directory', query: PeopleQuery },
+  { method: 'get', path: '/live', summary: 'Server-sent events: `ticket` when a visible ticket changes, `notification` for the caller; Last-Event-ID catches up', tag: 'live', eventStream: true },
   { method: 'get', path: '/teams', summary: 'Teams (for transfer and share)', tag: 'directory' },
   { method: 'get', path: '/teams/{id}/members', summary: 'Members of a team (staff only)', tag: 'directory' },
-  { method: 'post', path: '/tickets', summary: 'Raise a ticket (starts its workflow)', tag: 'tickets', body: CreateTicketBody, idempotent: true },
+  { method: 'post', path: '/tickets', summary: 'Raise a ticket (starts its workflow)', tag: 'tickets', body: CreateTicketBody, idempotent: true, status: '201', alsoOk: true },
   {
     method: 'get',
     path: '/tickets',
@@ -68,7 +77,7 @@ export const OPERATIONS: Operation[] = [
   { method: 'get', path: '/tickets/{number}/events', summary: 'Timeline', tag: 'tickets', query: PageQuery },
   { method: 'get', path: '/tickets/{number}/live', summary: "The workflow's live state (Query)", tag: 'tickets' },
   { method: 'get', path: '/tickets/{number}/messages', summary: 'Conversation (internal notes only for staff)', tag: 'tickets', query: PageQuery },
-  { method: 'post', path: '/tickets/{number}/messages', summary: 'Public reply or internal note', tag: 'tickets', body: MessageBody, idempotent: true },
+  { method: 'post', path: '/tickets/{number}/messages', summary: 'Public reply or internal note', tag: 'tickets', body: MessageBody, idempotent: true, status: '201' },
   { method: 'post', path: '/tickets/{number}/actions/{action}', summary: 'A lifecycle action (Update with validator)', tag: 'tickets', body: ActionBody, idempotent: true },
   {
     method: 'patch',
@@ -79,7 +88,7 @@ export const OPERATIONS: Operation[] = [
     idempotent: true,
   },
   { method: 'post', path: '/tickets/{number}/approval/{decision}', summary: 'Approve, reject, request information or delegate', tag: 'approvals', body: ApprovalBody, idempotent: true },
-  { method: 'post', path: '/tickets/{number}/attachments', summary: 'Upload files (multipart/form-data, field `file`, up to 10 files of 25 MB; type decided by content)', tag: 'attachments', multipart: UploadFields },
+  { method: 'post', path: '/tickets/{number}/attachments', summary: 'Upload files (multipart/form-data, field `file`, up to 10 files of 25 MB; type decided by content)', tag: 'attachments', multipart: UploadFields, status: '201' },
   { method: 'get', path: '/tickets/{number}/attachments', summary: 'Files on a ticket (internal ones only for staff)', tag: 'attachments', query: PageQuery },
   { method: 'get', path: '/tickets/{number}/attachments/{id}/content', summary: 'Download a clean file (logged); 409 while quarantined, infected or unscanned', tag: 'attachments', binary: true },
   { method: 'get', path: '/tickets/{number}/attachments/{id}/downloads', summary: 'Who downloaded a file, when, from where (staff only)', tag: 'attachments', query: PageQuery },
@@ -87,7 +96,7 @@ export const OPERATIONS: Operation[] = [
   { method: 'get', path: '/approvals/pending', summary: 'Approval steps waiting on the caller', tag: 'approvals', query: PageQuery },
   { method: 'post', path: '/approvals/bulk-approve', summary: 'Approve many tickets; each reports its own outcome', tag: 'approvals', body: BulkApproveBody },
   { method: 'get', path: '/approvals/delegations', summary: 'Standing delegations from or to the caller', tag: 'approvals', query: PageQuery },
-  { method: 'post', path: '/approvals/delegations', summary: 'Delegate my approvals between two dates (out of office)', tag: 'approvals', body: DelegationBody },
+  { method: 'post', path: '/approvals/delegations', summary: 'Delegate my approvals between two dates (out of office)', tag: 'approvals', body: DelegationBody, status: '201' },
   { method: 'delete', path: '/approvals/delegations/{id}', summary: 'Withdraw one of my delegations', tag: 'approvals' },
   { method: 'post', path: '/tickets/bulk/actions/{action}', summary: 'Assign or set priority on many tickets; each reports its own outcome', tag: 'tickets', body: BulkActionBody },
   { method: 'get', path: '/notifications', summary: 'In-portal notifications', tag: 'notifications', query: NotificationListQuery },
@@ -115,28 +124,32 @@ export const OPERATIONS: Operation[] = [
     body: PostmarkInbound,
   },
   { method: 'get', path: '/admin/departments', summary: 'Departments (admins and leads)', tag: 'admin', query: PageQuery },
-  { method: 'post', path: '/admin/departments', summary: 'Create a department', tag: 'admin', body: DepartmentCreateBody },
+  { method: 'post', path: '/admin/departments', summary: 'Create a department', tag: 'admin', body: DepartmentCreateBody, status: '201' },
   { method: 'put', path: '/admin/departments/{id}', summary: 'Edit a department and its head (the head approves department-head steps of new tickets)', tag: 'admin', body: DepartmentEditBody },
   { method: 'get', path: '/admin/teams', summary: 'Teams with members (admins and leads)', tag: 'admin', query: PageQuery },
-  { method: 'post', path: '/admin/teams', summary: 'Create a team (routes and assigns new tickets)', tag: 'admin', body: TeamCreateBody },
+  { method: 'post', path: '/admin/teams', summary: 'Create a team (routes and assigns new tickets)', tag: 'admin', body: TeamCreateBody, status: '201' },
   { method: 'get', path: '/admin/teams/{id}', summary: 'A team with its members (admins and leads)', tag: 'admin' },
   { method: 'put', path: '/admin/teams/{id}', summary: 'Edit a team: name, department, calendar, assignment strategy (applies to new tickets)', tag: 'admin', body: TeamEditBody },
   { method: 'put', path: '/admin/teams/{id}/members/{userId}', summary: "Add a member or change their membership and shift (bumps the team's version; applies to new tickets)", tag: 'admin', body: MemberBody },
   { method: 'delete', path: '/admin/teams/{id}/members/{userId}', summary: "Remove a member (bumps the team's version; open tickets keep their assignee)", tag: 'admin', query: VersionQuery },
   { method: 'get', path: '/admin/categories', summary: 'Categories with field schemas and approval rules (admins and leads)', tag: 'admin', query: CategoryListQuery },
-  { method: 'post', path: '/admin/categories', summary: 'Create a category with its custom-field schema', tag: 'admin', body: CategoryCreateBody },
+  { method: 'post', path: '/admin/categories', summary: 'Create a category with its custom-field schema', tag: 'admin', body: CategoryCreateBody, status: '201' },
   { method: 'get', path: '/admin/categories/{id}', summary: 'A category (admins and leads)', tag: 'admin' },
   { method: 'put', path: '/admin/categories/{id}', summary: 'Edit or archive a category (archived: out of the catalog, history kept; applies to new tickets)', tag: 'admin', body: CategoryEditBody },
   { method: 'put', path: '/admin/categories/{id}/fields', summary: 'Replace the custom-field schema (checked on new tickets and on edits; existing values kept)', tag: 'admin', body: FieldSchemaEditBody },
   { method: 'put', path: '/admin/categories/{id}/approval-rule', summary: 'Set the approval rule (validated so the workflow can run it; applies to new tickets)', tag: 'admin', body: ApprovalRuleBody },
   { method: 'get', path: '/admin/routing-rules', summary: 'Routing rules in evaluation order (admins and leads)', tag: 'admin', query: PageQuery },
-  { method: 'post', path: '/admin/routing-rules', summary: 'Create a routing rule (first match wins; applies to new tickets)', tag: 'admin', body: RoutingRuleCreateBody },
+  { method: 'post', path: '/admin/routing-rules', summary: 'Create a routing rule (first match wins; applies to new tickets)', tag: 'admin', body: RoutingRuleCreateBody, status: '201' },
   { method: 'put', path: '/admin/routing-rules/order', summary: 'Reorder every routing rule at once (applies to new tickets)', tag: 'admin', body: RoutingOrderBody },
   { method: 'put', path: '/admin/routing-rules/{id}', summary: 'Edit a routing rule (applies to new tickets)', tag: 'admin', body: RoutingRuleEditBody },
   { method: 'delete', path: '/admin/routing-rules/{id}', summary: 'Delete a routing rule (tickets it routed keep its name in their history)', tag: 'admin', query: VersionQuery },
+  { method: 'get', path: '/admin/people', summary: 'Search the directory (admins)', tag: 'admin', query: PeopleAdminQuery },
+  { method: 'get', path: '/admin/people/{id}', summary: 'A person with roles, manager and team memberships (admins)', tag: 'admin' },
+  { method: 'patch', path: '/admin/people/{id}', summary: "Edit a person (versioned; fields the identity provider owns are read-only)", tag: 'admin', body: PersonEditBody },
+  { method: 'post', path: '/admin/people/import', summary: 'Import people from a CSV body (text/csv, or JSON {"csv": "…"}); per-row errors', tag: 'admin', csvBody: true },
   { method: 'get', path: '/admin/audit', summary: 'Audit log of admin changes', tag: 'admin', query: AuditQuery },
   { method: 'get', path: '/tickets/{number}/watchers', summary: "Who watches a ticket (non-staff see only their own entry)", tag: 'tickets', query: PageQuery },
-  { method: 'post', path: '/tickets/{number}/watchers', summary: 'Watch a ticket (yourself; staff of the ticket may add anyone who can see it)', tag: 'tickets', body: WatchBody },
+  { method: 'post', path: '/tickets/{number}/watchers', summary: 'Watch a ticket (yourself; staff of the ticket may add anyone who can see it)', tag: 'tickets', body: WatchBody, status: '201', alsoOk: true },
   { method: 'delete', path: '/tickets/{number}/watchers/{userId}', summary: 'Stop watching (yourself; staff of the ticket may remove anyone)', tag: 'tickets' },
   {
     method: 'post',
@@ -146,6 +159,7 @@ export const OPERATIONS: Operation[] = [
     query: ImportUploadQuery,
     csvBody: true,
     status: '202',
+    unprocessable: 'The file has no rows, too many rows, or a header that does not describe tickets',
   },
   { method: 'get', path: '/imports', summary: 'My imports (admins: all)', tag: 'imports', query: PageQuery },
   { method: 'get', path: '/imports/{id}', summary: 'Progress and totals of an import', tag: 'imports' },
@@ -203,11 +217,19 @@ export function buildOpenApi(serverUrl = '/api/v1') {
         ...(op.public ? [] : [['401', 'Missing or invalid bearer token'], ['403', 'Not allowed'], ['404', 'Not found, or not visible to the caller'], ['429', 'Rate limited']]),
         ...(op.method === 'get' ? [] : [['409', 'Illegal transition, stale version or reused idempotency key']]),
         ...(op.unprocessable ? [['422', op.unprocessable]] : []),
+        ...(op.body || op.multipart || op.csvBody ? [['413', 'The body (or a file in it) is too large']] : []),
+        ...(op.multipart || op.csvBody ? [['415', 'The body is not of the documented media type, or a file type is not accepted']] : []),
+        // Creates, Updates and the live query wait on Temporal for a bounded time (TEMPORAL_REQUEST_TIMEOUT_MS).
+        ...(!op.public && (op.path.startsWith('/tickets') || op.path.startsWith('/approvals/bulk')) && (op.method !== 'get' || op.path.endsWith('/live'))
+          ? [['503', 'Temporal did not confirm in time (no worker may be running); the change may still apply: retry with the same Idempotency-Key']]
+          : []),
       ].map(([status, description]) => [status, { description, content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } }]),
     );
     const success = op.csv
       ? { description: 'CSV', content: { 'text/csv': { schema: { type: 'string' } } } }
-      : op.binary
+      : op.eventStream
+        ? { description: 'An open event stream', content: { 'text/event-stream': { schema: { type: 'string' } } } }
+        : op.binary
         ? { description: 'The file, with its sniffed Content-Type and Content-Disposition: attachment', content: { 'application/octet-stream': { schema: { type: 'string', contentMediaType: 'application/octet-stream' } } } }
         : { description: 'Success envelope', content: { 'application/json': { schema: { $ref: '#/components/schemas/Success' } } } };
     paths[op.path] ??= {};
@@ -225,7 +247,7 @@ export function buildOpenApi(serverUrl = '/api/v1') {
       ...(op.body ? { requestBody: { required: true, content: { 'application/json': { schema: jsonSchema(op.body) } } } } : {}),
       ...(op.multipart ? { requestBody: { required: true, content: { 'multipart/form-data': { schema: multipartSchema(op.multipart) } } } } : {}),
       ...(op.csvBody ? { requestBody: { required: true, content: { 'text/csv': { schema: { type: 'string' } } } } } : {}),
-      responses: { [op.status ?? (op.method === 'post' && op.path === '/tickets' ? '201' : '200')]: success, ...errors },
+      responses: { [op.status ?? '200']: success, ...(op.alsoOk ? { '200': success } : {}), ...errors },
     };
   }
   return {

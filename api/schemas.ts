@@ -76,7 +76,17 @@ export const BulkActionBody = z.strictObject({
   reason: trimmed(1, 2000).optional(),
 });
 
-export const BulkApproveBody = z.strictObject({ numbers: TicketNumbers });
+/**
+ * Each ticket with the step the approver saw (`items`), so a step that moved on meanwhile
+ * answers 409 instead of being approved unseen. `numbers` alone approves the step each
+ * ticket waits on now in the caller's queue.
+ */
+export const BulkApproveBody = z
+  .strictObject({
+    numbers: TicketNumbers.optional(),
+    items: z.array(z.strictObject({ number: z.number().int().positive(), step: z.number().int().min(0).max(50) })).min(1).max(100).optional(),
+  })
+  .refine((b) => (b.numbers === undefined) !== (b.items === undefined), { message: 'give either numbers or items (each ticket with the step shown)', path: ['items'] });
 
 const IsoDay = z.iso.date();
 export const DelegationBody = z

@@ -1,4 +1,5 @@
 import { Op, type Model, type Order, type WhereOptions } from 'sequelize';
+import { actingTasks } from './approval-authority';
 import type { Models } from '../lib/db/models';
 import type { UserProfile } from '../lib/db/organisation';
 import type { TicketStatus } from '../workflows/domain/types';
@@ -240,27 +241,20 @@ export function createTicketReads(models: Models) {
     },
 
     /** The approval steps waiting on this person (directly, or as the delegate of the approver), most urgent first. */
+    /** The steps waiting on this person now, in their own right or for someone (live delegations: api/approval-authority.ts). */
     async pendingApprovals(userId: number, today = new Date().toISOString().slice(0, 10)) {
-      const delegators = await models.Delegation.findAll({ where: { to_user_id: userId, starts_on: { [Op.lte]: today }, ends_on: { [Op.gte]: today } } });
-      const tasks = await models.ApprovalTask.findAll({
-        where: {
-          status: { [Op.in]: ['pending', 'waiting_info'] },
-          [Op.or]: [{ acting_user_id: userId }, { approver_id: { [Op.in]: delegators.map((d) => d.get('from_user_id') as number) } }],
-        },
-        order: [['started_at', 'ASC']],
-      });
-      const tickets = await models.Ticket.findAll({ where: { number: [...new Set(tasks.map((t) => t.get('ticket_number') as number))] } });
+      const tasks = await actingTasks(models.Ticket.sequelize!, userId, { today });
+      const tickets = await models.Ticket.findAll({ where: { number: [...new Set(tasks.map((t) => t.ticketNumber))] } });
       const summaries = new Map((await summarise(tickets)).map((t) => [t.number, t]));
       return tasks
-        .filter((t) => t.get('approver_id') !== userId || t.get('acting_user_id') === userId)
         .map((t) => ({
-          ticket: summaries.get(t.get('ticket_number') as number)!,
-          step: t.get('step') as number,
-          stepName: t.get('step_name') as string,
-          approverId: t.get('approver_id') as number,
-          onBehalfOf: t.get('approver_id') !== userId ? (t.get('approver_id') as number) : null,
-          status: t.get('status') as string,
-          waitingSince: iso(t.get('started_at')),
+          ticket: summaries.get(t.ticketNumber)!,
+          step: t.step,
+          stepName: t.stepName,
+          approverId: t.approverId,
+          onBehalfOf: t.approverId !== userId ? t.approverId : null,
+          status: t.status,
+          waitingSince: iso(t.startedAt),
         }))
         .filter((t) => t.ticket);
     },

@@ -5,7 +5,7 @@ import type { Config } from '../lib/config';
 import type { Models } from '../lib/db/models';
 import { createConfigSnapshots } from '../lib/db/config-snapshot';
 import { requesterProfile, type Organisation, type UserProfile } from '../lib/db/organisation';
-import { actingSlot, ApprovalConfigError, type ApprovalRule, type ChainState } from '../workflows/domain/approvals';
+import { ApprovalConfigError, type ApprovalRule, type ChainState } from '../workflows/domain/approvals';
 import {
   approveUpdate,
   awaitCreatedUpdate,
@@ -29,6 +29,7 @@ import { actorOf } from './auth';
 import { userFieldErrors, userIdsIn, validateCustomFieldChanges, validateCustomFields, type FieldSpec } from './custom-fields';
 import { ApiError, notFound, validationError } from './errors';
 import { seesInternal, teamIdsOf } from './access';
+import { actingFor } from './approval-authority';
 import { mentionedUserIds } from './mentions';
 import type { ActionBody, ApprovalBody, CreateTicketBody, CustomFieldsBody, MessageBody } from './schemas';
 import type { TicketReads } from './ticket-reads';
@@ -138,10 +139,9 @@ export function createTicketService({ client, models, organisation, reads, tempo
     };
     const internal = seesInternal(user, { teamId: detail.teamId, sharedTeamIds: facts.sharedTeamIds });
     const chain = detail.approval as ChainState | null;
+    // The same live rule the approval Updates carry (api/approval-authority.ts): standing delegates get the buttons too.
     const mayDecide =
-      detail.status === 'pending_approval' &&
-      chain !== null &&
-      typeof actingSlot(chain, user.id, detail.requesterId, new Date().toISOString().slice(0, 10), []) === 'number';
+      detail.status === 'pending_approval' && chain !== null && user.id !== detail.requesterId && (await actingFor(models.Ticket.sequelize!, user.id, detail.number)).approverIds.length > 0;
     const approverIds = chain ? [...new Set(chain.steps.flatMap((step) => [...step.approverIds, ...Object.values(step.delegatedTo), ...step.decisions.map((d) => d.actedBy)]))] : [];
     const approvalNames = Object.fromEntries((await organisation.usersByIds(approverIds)).map((u) => [u.id, u.name]));
     return {
@@ -204,9 +204,12 @@ export function createTicketService({ client, models, organisation, reads, tempo
       if (decision === 'delegate' && body.toUserId !== undefined && (await organisation.usersByIds([body.toUserId])).length === 0) {
         throw validationError([{ field: 'toUserId', message: 'is not an active person in the directory' }]);
       }
+      // Who the caller may act for is read live now and travels with the Update, so the workflow
+      // (and its history) decides from today's delegations, not those of the day the ticket started.
+      const authority = await actingFor(models.Ticket.sequelize!, user.id, number);
       const view = await bounded(updateId, () =>
         handle.executeUpdate(approvalUpdates[decision], {
-          args: [{ actor: actorOf(user), ...body }],
+          args: [{ actor: actorOf(user), ...body, actingFor: authority.approverIds }],
           ...(updateId ? { updateId: `${decision}:${user.id}:${updateId}` } : {}),
         }),
       );

@@ -9,11 +9,13 @@ import type { Models } from '../lib/db/models';
 import type { Scanner } from './scanner';
 import { sanitiseFilename, Sniffer, type SniffVerdict } from './sniff';
 import { newKey, type Storage } from './storage';
+import type { AttachmentView } from '../api/contract/types';
 
 export const MAX_FILE_BYTES = 25 * 1024 * 1024;
 export const MAX_FILES_PER_REQUEST = 10;
 
-export type AttachmentStatus = 'quarantined' | 'clean' | 'infected' | 'scan_failed';
+/** `purged`: the retention policy removed the bytes; the row stays for the audit. */
+export type AttachmentStatus = 'quarantined' | 'clean' | 'infected' | 'scan_failed' | 'purged';
 export type AttachmentVisibility = 'public' | 'internal';
 
 export interface AttachmentsDeps {
@@ -39,21 +41,8 @@ export interface Spooled {
   verdict: SniffVerdict;
 }
 
-export interface AttachmentView {
-  id: string;
-  ticketNumber: number;
-  filename: string;
-  contentType: string;
-  size: number;
-  sha256: string;
-  status: AttachmentStatus;
-  scanDetail: string | null;
-  scannedAt: string | null;
-  visibility: AttachmentVisibility;
-  uploadedBy: number;
-  source: 'portal' | 'email';
-  createdAt: string;
-}
+// The shape the API answers with is the shared contract's, so the portal reads exactly this.
+export type { AttachmentView };
 
 const iso = (value: unknown) => (value ? new Date(value as string).toISOString() : null);
 

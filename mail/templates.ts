@@ -54,7 +54,12 @@ export interface TemplateContent {
 
 /** Each field's problems, keyed by the API's field name; empty when the template will render. */
 export function templateFieldProblems(content: Pick<TemplateContent, 'subject' | 'htmlBody' | 'textBody'>): Array<{ field: string; message: string }> {
-  return (['subject', 'htmlBody', 'textBody'] as const).flatMap((field) => templateProblems(content[field], TEMPLATE_MODEL_SHAPE).map((message) => ({ field, message })));
+  const problems = (['subject', 'htmlBody', 'textBody'] as const).flatMap((field) => templateProblems(content[field], TEMPLATE_MODEL_SHAPE).map((message) => ({ field, message })));
+  // Every model value is text someone typed (a title, a reply, a name): unescaped in HTML it becomes markup or script in the mail.
+  for (const raw of new Set(content.htmlBody.match(/\{\{\{[^}]*\}\}\}/g) ?? [])) {
+    problems.push({ field: 'htmlBody', message: `${raw} would put text people typed into the email unescaped; use ${raw.slice(1, -1)}` });
+  }
+  return problems;
 }
 
 const DEFAULTS: Record<NotificationKind, { name: string; lead: string; replyHint: boolean }> = {

@@ -1,3 +1,4 @@
+import { raiseDemoTickets } from './demo-tickets';
 import { startStack } from './stack';
 
 /** `npm start` after bootstrap: run everything, print where to go, stop everything on Ctrl-C. */
@@ -30,6 +31,13 @@ async function main(): Promise<void> {
   };
   process.on('SIGINT', shutdown);
   process.on('SIGTERM', shutdown);
+
+  // A fresh data folder gets demo tickets (through the API, as the demo people), unless DEMO_TICKETS=0.
+  if (stack.freshlySeeded && process.env.DEMO_TICKETS !== '0' && stack.config.identity.local) {
+    say('raising demo tickets and walking them through their states (DEMO_TICKETS=0 skips this)…');
+    const count = await raiseDemoTickets({ apiUrl: stack.apiUrl, issuerUrl: stack.issuerUrl, webUrl: stack.webUrl, say });
+    say(`${count} demo tickets are ready`);
+  }
 }
 
 main().catch((err: unknown) => {

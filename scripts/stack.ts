@@ -27,6 +27,8 @@ export interface Stack {
   /** The local mailbox (the Postmark sink's pages), when mail goes to the sink. */
   mailboxUrl?: string;
   config: Config;
+  /** True when this start seeded an empty database: the data folder is fresh. */
+  freshlySeeded: boolean;
   stop(): Promise<void>;
   /** The supervised service processes (mail, identity, worker, api, web), restarted with backoff when they crash. */
   services: Supervised[];
@@ -40,6 +42,8 @@ export interface StackOptions {
   say?: (message: string) => void;
   /** First pause before restarting a crashed service (doubling per quick crash); tests shorten it. */
   restartBackoffMs?: number;
+  /** Whether to run the portal (needs web/build); API-only runs such as the fuzzer leave it out. */
+  web?: boolean;
 }
 
 
@@ -113,22 +117,25 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     launch('worker', [...TS, path.join(ROOT, 'temporal/worker-main.ts')], childEnv);
     launch('api', [...TS, path.join(ROOT, 'api/server.ts')], childEnv);
     await waitForHttp(`http://127.0.0.1:${config.api.port}/api/v1/health`, 'api');
-    const issuerBase = config.identity.issuerUrl.replace(/\/+$/, '');
-    launch('web', [process.execPath, path.join(ROOT, 'web/build/index.js')], {
-      ...childEnv,
-      PORT: String(config.web.port),
-      HOST: '127.0.0.1',
-      ORIGIN: config.web.publicUrl,
-      // CSV imports are streamed through the portal to the API, which takes up to 20 MB (adapter-node's default is 512 kB).
-      BODY_SIZE_LIMIT: '21M',
-      API_URL: `http://127.0.0.1:${config.api.port}`,
-      OIDC_DOMAIN: issuerBase,
-      OIDC_CLIENT_ID: config.identity.clientId,
-      OIDC_AUDIENCE: config.identity.audience,
-      TEMPORAL_UI_URL: config.temporal.uiUrl,
-      TEMPORAL_NAMESPACE: config.temporal.namespace,
-    });
-    await waitForHttp(config.web.publicUrl, 'web');
+    if (options.web !== false) {
+      const issuerBase = config.identity.issuerUrl.replace(/\/+$/, '');
+      launch('web', [process.execPath, path.join(ROOT, 'web/build/index.js')], {
+        ...childEnv,
+        PORT: String(config.web.port),
+        HOST: '127.0.0.1',
+        ORIGIN: config.web.publicUrl,
+        // Bodies streamed through the portal to the API: CSV imports up to 20 MB, and attachments one
+        // per request at 25 MB plus the multipart envelope (adapter-node's default is 512 kB).
+        BODY_SIZE_LIMIT: '27M',
+        API_URL: `http://127.0.0.1:${config.api.port}`,
+        OIDC_DOMAIN: issuerBase,
+        OIDC_CLIENT_ID: config.identity.clientId,
+        OIDC_AUDIENCE: config.identity.audience,
+        TEMPORAL_UI_URL: config.temporal.uiUrl,
+        TEMPORAL_NAMESPACE: config.temporal.namespace,
+      });
+      await waitForHttp(config.web.publicUrl, 'web');
+    }
     up = true;
     return {
       webUrl: config.web.publicUrl,
@@ -138,6 +145,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       temporalAddress,
       mailboxUrl,
       config,
+      freshlySeeded: seeded,
       stop,
       services,
     };

@@ -1,4 +1,4 @@
-import { ScheduleAlreadyRunning, ScheduleOverlapPolicy, type Client } from '@temporalio/client';
+import { ScheduleAlreadyRunning, ScheduleNotFoundError, ScheduleOverlapPolicy, type Client } from '@temporalio/client';
 
 export const EMAIL_OUTBOX_SWEEP_SCHEDULE = 'email-outbox-sweep';
 
@@ -21,4 +21,50 @@ export async function ensureEmailOutboxSweep(client: Client, taskQueue: string, 
     if (err instanceof ScheduleAlreadyRunning) return 'exists';
     throw err;
   }
+}
+
+export const ATTACHMENT_RETENTION_SCHEDULE = 'attachment-retention';
+
+/**
+ * Keeps the attachment retention schedule in line with this process's configuration
+ * (RETENTION_ATTACHMENT_DAYS, RETENTION_CRON): created when missing, updated when the days
+ * or the cron changed, deleted when retention is turned off, so turning it off really stops it.
+ * Every worker calls it at start; with one release's settings they all agree.
+ */
+export async function ensureAttachmentRetention(
+  client: Client,
+  taskQueue: string,
+  settings: { attachmentDays?: number; cron: string },
+): Promise<'created' | 'updated' | 'deleted' | 'off'> {
+  const handle = client.schedule.getHandle(ATTACHMENT_RETENTION_SCHEDULE);
+  if (settings.attachmentDays === undefined) {
+    try {
+      await handle.delete();
+      return 'deleted';
+    } catch (err) {
+      if (err instanceof ScheduleNotFoundError) return 'off';
+      throw err;
+    }
+  }
+  const action = {
+    type: 'startWorkflow' as const,
+    workflowType: 'attachmentRetentionWorkflow',
+    taskQueue,
+    args: [{ olderThanDays: settings.attachmentDays }],
+  };
+  const spec = { cronExpressions: [settings.cron] };
+  try {
+    await client.schedule.create({
+      scheduleId: ATTACHMENT_RETENTION_SCHEDULE,
+      spec,
+      action,
+      policies: { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: '1 hour' },
+      memo: { purpose: 'Purges attachments of tickets finished long ago; see activities/retention.ts' },
+    });
+    return 'created';
+  } catch (err) {
+    if (!(err instanceof ScheduleAlreadyRunning)) throw err;
+  }
+  await handle.update((previous) => ({ ...previous, spec, action }));
+  return 'updated';
 }

@@ -4,6 +4,7 @@ import { loadConfig, type Config } from '../lib/config';
 import { createSequelize } from '../lib/db/connection';
 import { defineModels, type Models } from '../lib/db/models';
 import { createLogger } from '../lib/logger';
+import { createStorage } from '../attachments/storage';
 import { createReadiness } from '../lib/observability/health';
 import { createMetrics } from '../lib/observability/metrics';
 import { createTracing } from '../lib/observability/tracing';
@@ -12,7 +13,7 @@ import { createSigner } from '../lib/signing';
 import { createPostmarkClient, DEFAULT_SINK_TOKEN, syncTemplates } from '../mail/postmark';
 import type { MailDeps } from '../mail/sender';
 import { connectClient, connectWorker } from './connection';
-import { ensureEmailOutboxSweep } from './schedules';
+import { ensureAttachmentRetention, ensureEmailOutboxSweep } from './schedules';
 import { createTicketWorker } from './worker';
 import { startWorkerHttpServer } from './worker-observability';
 
@@ -72,7 +73,7 @@ async function main(): Promise<void> {
     connection,
     namespace: config.temporal.namespace,
     taskQueue: config.temporal.taskQueue,
-    deps: { sequelize, models, logger, oncallWebhookUrl: config.oncallWebhookUrl, mail, temporal: { client, taskQueue: config.temporal.taskQueue } },
+    deps: { sequelize, models, logger, oncallWebhookUrl: config.oncallWebhookUrl, mail, temporal: { client, taskQueue: config.temporal.taskQueue }, attachmentStorage: createStorage(config.attachments) },
     logger,
     metrics,
     tracing,
@@ -83,6 +84,8 @@ async function main(): Promise<void> {
     const sweep = await ensureEmailOutboxSweep(client, config.temporal.taskQueue);
     logger.info({ schedule: sweep }, 'email outbox sweep scheduled');
   }
+  const retention = await ensureAttachmentRetention(client, config.temporal.taskQueue, ops.retention);
+  logger.info({ schedule: retention, days: ops.retention.attachmentDays ?? null, cron: ops.retention.cron }, 'attachment retention schedule');
   // Readiness turns false as soon as a stop is asked for; Worker.run() handles SIGINT/SIGTERM
   // itself: it stops polling, lets running activities finish (up to the grace time), then resolves.
   for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => readiness.markStopping());

@@ -1,6 +1,5 @@
 import type { CalendarSnapshot } from './domain/types';
 import type { RoutingDecision } from './domain/routing';
-import type { SlaState } from './domain/sla-clock';
 import { decide, decideSystem, type LifecycleAction, type SystemTransition, type TicketFacts } from './domain/status-machine';
 import { SYSTEM_ACTOR, TERMINAL_STATUSES, type Actor, type ConfigSnapshot, type TicketStatus } from './domain/types';
 import {
@@ -15,13 +14,17 @@ import {
   type TicketState,
   type TicketWorkflowInput,
 } from './definitions';
-import { approvalDecision, approvalTimerChanges, infoAnswered, nextApprovalWake, openChain, validateApproval, type ApprovalAction, type ApprovalChange } from './ticket-approval';
+import { nextApprovalWake, validateApproval, type ApprovalAction } from './ticket-approval';
 import { customFieldEdit, validateCustomFieldEdit } from './ticket-custom-fields';
-import { effectOutcome, escalationFor, type EscalationDecision } from './ticket-escalation';
+import { approvalOnReply, approvalOnTimer, beginApproval, decideApproval } from './ticket-entity-approval';
+import { applyAction } from './ticket-entity-lifecycle';
+import { beginSla, changeSla, escalateDue, slaAfterStatus, slaOnCalendar } from './ticket-entity-sla';
+import type { TicketWriter } from './ticket-entity-writer';
+import { effectOutcome } from './ticket-escalation';
 import { ActionRefused, refuse, teamOf, type Effect, type EventDraft, type TicketSnapshot } from './ticket-model';
 import { noteMentionNotifications, notificationsFor } from './ticket-notifications';
 import { autoCloseAt } from './ticket-presentation';
-import { collectSlaDue, nextSlaWake, slaMoved, slaOnCalendarChange, slaOnFirstResponse, slaOnPolicyInputs, slaOnStatus, slaStart, type SlaChange } from './ticket-sla';
+import { nextSlaWake, slaOnFirstResponse } from './ticket-sla';
 
 export { ActionRefused, refuse, type Effect } from './ticket-model';
 
@@ -37,8 +40,11 @@ export interface TicketFeatures {
  * The ticket: its state, the events that changed it and the effects those call for.
  * The only writer of ticket state and the only producer of effects: the SLA, escalation,
  * approval and custom-field modules read a snapshot and return decisions, which are
- * applied here, every status change through the status machine. Deterministic and free of
- * Temporal APIs: the workflow passes in "now", so this class is unit-testable alone.
+ * applied here, every status change through the status machine. Applying SLA/escalation
+ * and approval decisions lives in two parts of the entity (ticket-entity-sla.ts,
+ * ticket-entity-approval.ts) that write only through the private writer this class hands
+ * them. Deterministic and free of Temporal APIs: the workflow passes in "now", so this
+ * class is unit-testable alone.
  */
 export class TicketEntity implements TicketSnapshot {
   private unprojected: TicketEventRecord[] = [];
@@ -47,12 +53,24 @@ export class TicketEntity implements TicketSnapshot {
   projectedVersion: number;
   /** Set when a (re)routed ticket still needs the team's assignment strategy applied. */
   assignmentPending = false;
+  /** Write access for the entity's own parts; never leaves the entity. */
+  private readonly writer: TicketWriter;
 
   private constructor(
     readonly state: TicketState,
     readonly config: ConfigSnapshot,
   ) {
     this.projectedVersion = state.version;
+    this.writer = {
+      state,
+      config,
+      facts: () => this.facts(),
+      transition: (name) => this.transition(name),
+      record: (...args) => this.record(...args),
+      recordSystem: (now, event) => this.recordSystem(now, event),
+      queue: (effect) => this.queued.push(effect),
+      setAssignmentPending: (pending) => (this.assignmentPending = pending),
+    };
   }
 
   static open(input: TicketWorkflowInput, now: Date, features: TicketFeatures): TicketEntity {
@@ -142,25 +160,12 @@ export class TicketEntity implements TicketSnapshot {
 
   /** Puts the ticket in front of its approvers when its category needs approval. */
   beginApproval(now: Date): void {
-    // Steps the org chart left with nobody eligible: the timeline says which, what was done, and why.
-    for (const adjustment of this.config.approval?.adjustments ?? []) {
-      const { resolution, ...data } = adjustment;
-      this.recordSystem(now, { type: resolution === 'skipped' ? 'approval_step_skipped' : 'approval_step_escalated', data });
-    }
-    const opened = openChain(this, now);
-    if (!opened) return;
-    this.state.approval = opened.chain;
-    const from = this.state.status;
-    const to = this.transition('request_approval');
-    this.record(now, null, opened.event.type, from, to, opened.event.data);
-    this.queue(opened.notices);
+    beginApproval(this.writer, now);
   }
 
   /** Starts the SLA clocks on the current team and priority, or records why there are none. */
   beginSla(now: Date): void {
-    const { sla, event } = slaStart(this, now);
-    this.state.sla = sla;
-    this.recordSystem(now, event);
+    beginSla(this.writer, now);
   }
 
   /** Whether the team's assignment strategy still has to pick someone for this ticket. */
@@ -194,7 +199,7 @@ export class TicketEntity implements TicketSnapshot {
     const to = this.transition('auto_assign');
     this.state.assigneeId = assigneeId;
     this.record(now, null, 'auto_assigned', from, to, { assigneeId, strategy: request.strategy });
-    this.changeSla(slaOnStatus(from, to, now), now);
+    slaAfterStatus(this.writer, from, to, now);
   }
 
   // ── Lifecycle actions ──────────────────────────────────────────────────────
@@ -207,53 +212,7 @@ export class TicketEntity implements TicketSnapshot {
   }
 
   apply(action: LifecycleAction, request: ActionRequest, now: Date): void {
-    // The validator already ran; deciding again here only guards against a state change in between.
-    const decision = decide(this.facts(), action, request.actor, request.input);
-    if (!decision.ok) refuse(decision.code, decision.message, decision.code === 'VALIDATION_ERROR' ? decision.field : undefined);
-    const from = this.state.status;
-    const previousPriority = this.state.priority;
-    const { input, actor } = request;
-    let to = decision.to;
-    switch (action) {
-      case 'assign':
-        this.state.assigneeId = input.assigneeId!;
-        break;
-      case 'resolve':
-        // Whoever resolves an unowned ticket owns the resolution (and a later reopen).
-        if (this.state.assigneeId === null && actor.userId !== null) this.state.assigneeId = actor.userId;
-        break;
-      case 'set_priority':
-        this.state.priority = input.priority!;
-        break;
-      case 'transfer': {
-        const target = this.team(input.teamId!)!;
-        const previous = this.team();
-        this.state.teamId = target.id;
-        this.state.departmentId = target.departmentId;
-        if (this.state.assigneeId !== null && !target.memberIds.includes(this.state.assigneeId)) {
-          this.state.assigneeId = null;
-          if (from === 'assigned' || from === 'in_progress') to = 'new';
-        }
-        this.assignmentPending = this.state.assigneeId === null;
-        this.record(now, actor, 'transfer', from, to, { ...input, fromTeamId: previous?.id ?? null, fromTeamName: previous?.name ?? null, teamName: target.name });
-        this.state.status = to;
-        this.onPolicyInputs(`transferred to ${target.name}`, now);
-        this.changeSla(slaOnStatus(from, to, now), now);
-        return;
-      }
-      case 'share': {
-        const shares = (this.state.shares ?? []).filter((s) => s.teamId !== input.teamId);
-        this.state.shares = [...shares, { teamId: input.teamId!, access: input.access! }];
-        break;
-      }
-    }
-    this.state.status = to;
-    if (to === 'resolved') this.state.resolvedAt = now.toISOString();
-    if (action === 'reopen') this.state.resolvedAt = null;
-    if (to === 'closed' || to === 'cancelled') this.state.closedAt = now.toISOString();
-    this.record(now, actor, action, from, to, { ...input });
-    if (action === 'set_priority') this.onPolicyInputs(`priority ${previousPriority} → ${input.priority}`, now);
-    this.changeSla(slaOnStatus(from, to, now, action === 'reopen'), now);
+    applyAction(this.writer, action, request, now);
   }
 
   // ── Conversation ───────────────────────────────────────────────────────────
@@ -275,17 +234,16 @@ export class TicketEntity implements TicketSnapshot {
     this.record(now, actor, visibility === 'internal' ? 'internal_note' : 'public_reply', null, null, { body, mentions: request.mentions ?? [] }, visibility);
     if (visibility === 'public' && staff && actor.userId !== this.state.requesterId && !this.state.firstResponseAt) {
       this.state.firstResponseAt = now.toISOString();
-      this.changeSla(slaOnFirstResponse(now), now);
+      changeSla(this.writer, slaOnFirstResponse(now), now);
     }
     if (actor.userId === this.state.requesterId && visibility === 'public' && decideSystem(this.facts(), 'requester_replied', SYSTEM_ACTOR).ok) {
       const from = this.state.status;
       const to = this.transition('requester_replied');
       if (from === 'resolved') this.state.resolvedAt = null;
       this.record(now, actor, from === 'resolved' ? 'reopen' : 'resume', from, to, { reason: 'requester replied' });
-      this.changeSla(slaOnStatus(from, to, now, from === 'resolved'), now);
+      slaAfterStatus(this.writer, from, to, now, from === 'resolved');
     }
-    const answered = infoAnswered(this, actor, visibility, now);
-    if (answered) this.applyApprovalChange({ ...answered, notices: [] }, null, now);
+    approvalOnReply(this.writer, actor, visibility, now);
   }
 
   // ── Approvals ──────────────────────────────────────────────────────────────
@@ -295,25 +253,7 @@ export class TicketEntity implements TicketSnapshot {
   }
 
   decideApproval(action: ApprovalAction, request: ApprovalRequest, now: Date): void {
-    const decision = approvalDecision(this, action, request, now);
-    if (!decision) return;
-    this.applyApprovalChange(decision, request.actor, now);
-    if (decision.outcome?.kind === 'rejected') {
-      const to = this.transition('approval_rejected');
-      this.state.closedAt = now.toISOString();
-      this.record(now, request.actor, 'rejected', 'pending_approval', to, decision.outcome.data);
-    } else if (decision.outcome?.kind === 'approved') {
-      const to = this.transition('approval_granted');
-      this.assignmentPending = true;
-      this.record(now, null, 'approved', 'pending_approval', to, {});
-      this.changeSla(slaOnStatus('pending_approval', to, now), now);
-    }
-  }
-
-  private applyApprovalChange(change: ApprovalChange, actor: Actor | null, now: Date): void {
-    this.state.approval = change.chain;
-    this.record(now, actor, change.event.type, null, null, change.event.data);
-    this.queue(change.notices);
+    decideApproval(this.writer, action, request, now);
   }
 
   // ── Custom fields ──────────────────────────────────────────────────────────
@@ -334,7 +274,7 @@ export class TicketEntity implements TicketSnapshot {
 
   /** An admin edited the business calendar the clocks count on. */
   calendarChanged(calendar: CalendarSnapshot, reason: string, now: Date): void {
-    this.changeSla(slaOnCalendarChange(this, calendar, reason, now), now);
+    slaOnCalendar(this.writer, calendar, reason, now);
   }
 
   /** The next instant something falls due: an SLA point, an approval reminder or escalation, auto-close. */
@@ -352,8 +292,8 @@ export class TicketEntity implements TicketSnapshot {
       this.apply('close', { actor: SYSTEM_ACTOR, input: { reason: 'auto-closed: no reply from the requester within the business days allowed' } }, now);
       return;
     }
-    if (this.state.approval) for (const change of approvalTimerChanges(this, now)) this.applyApprovalChange(change, null, now);
-    this.escalateDue(now);
+    approvalOnTimer(this.writer, now);
+    escalateDue(this.writer, now);
   }
 
   // ── Effects ────────────────────────────────────────────────────────────────
@@ -364,72 +304,6 @@ export class TicketEntity implements TicketSnapshot {
     if (index >= 0) this.queued.splice(index, 1);
     const outcome = effectOutcome(effect, result);
     if (outcome) this.record(now, null, outcome.type, null, null, outcome.data);
-  }
-
-  private queue(notices: Effect['input'][]): void {
-    for (const input of notices) this.queued.push({ kind: 'notify', input } as Effect);
-  }
-
-  // ── SLA ────────────────────────────────────────────────────────────────────
-
-  /**
-   * Applies a change to the clocks and records it when a due instant moved. Anything that
-   * fell due before `now` (the timer may not have been handled yet) is handled first, so a
-   * late reply or pause can never hide a breach or skip a rung.
-   */
-  private changeSla(change: SlaChange | null, now: Date): void {
-    if (!change || !this.state.sla) return;
-    this.escalateDue(now);
-    const before: SlaState | null | undefined = this.state.sla;
-    if (!before) return;
-    this.state.sla = change.change(before);
-    const moved = slaMoved(before, this.state.sla, change.reason);
-    if (moved) this.recordSystem(now, moved);
-  }
-
-  private onPolicyInputs(reason: string, now: Date): void {
-    const outcome = slaOnPolicyInputs(this, reason, now);
-    if (outcome.kind === 'start') this.beginSla(now);
-    else if (outcome.kind === 'not_applicable') this.recordSystem(now, outcome.event);
-    else if (outcome.kind === 'change') this.changeSla(outcome, now);
-  }
-
-  /** Records every breach and warning due by `now`, then runs each due escalation rung once. */
-  private escalateDue(now: Date): void {
-    if (!this.state.sla) return;
-    const due = collectSlaDue(this.state.sla, now);
-    this.state.sla = due.sla;
-    for (const event of due.events) this.recordSystem(now, event);
-    for (const rung of due.rungs) this.applyEscalation(escalationFor(this, rung), now);
-  }
-
-  private applyEscalation(decision: EscalationDecision, now: Date): void {
-    switch (decision.kind) {
-      case 'effect':
-        this.queued.push(decision.effect);
-        return;
-      case 'note':
-        this.recordSystem(now, decision.event);
-        return;
-      case 'assign_backup': {
-        const from = this.state.status;
-        const allowed = decideSystem(this.facts(), 'escalate_to_backup', SYSTEM_ACTOR);
-        if (!allowed.ok) {
-          this.recordSystem(now, { type: 'escalation', data: { ...decision.data, result: `no backup assigned: ${allowed.message}` } });
-          return;
-        }
-        this.state.assigneeId = decision.assigneeId;
-        this.state.status = allowed.to;
-        this.record(now, null, 'escalation', from, allowed.to, decision.data);
-        this.changeSla(slaOnStatus(from, allowed.to, now), now);
-        return;
-      }
-      case 'bump_priority':
-        this.state.priority = decision.to;
-        this.recordSystem(now, { type: 'escalation', data: decision.data });
-        this.onPolicyInputs(`priority ${decision.from} → ${decision.to} by escalation`, now);
-        return;
-    }
   }
 
   // ── Reading ────────────────────────────────────────────────────────────────

@@ -75,6 +75,8 @@ const SLA_NOTICES_PATCH = 'sla-notices';
 const APPROVAL_TIMERS_PAUSE_PATCH = 'approval-timers-pause';
 /** Runs before this patch ran notify/page effects first and projected afterwards. */
 const PROJECT_BEFORE_EFFECTS_PATCH = 'project-before-effects';
+/** Runs before this patch waited to finish or continue as new only while nothing was left to project (an update accepted then hung). */
+const FINISH_WAKES_ON_WORK_PATCH = 'finish-wakes-on-work';
 
 /** One ticket, from submission to its terminal status: the single source of truth for its lifecycle. */
 export async function ticketWorkflow(input: TicketWorkflowInput): Promise<TicketView> {
@@ -171,8 +173,15 @@ export async function ticketWorkflow(input: TicketWorkflowInput): Promise<Ticket
       }
     }
     if (!ticket.isTerminal() && !shouldContinueAsNew()) continue;
-    // Waiting for handlers lets every accepted update finish (and be answered) first.
-    await condition(() => allHandlersFinished() && !ticket.hasUnprojected() && ticket.effects.length === 0);
+    // Waiting for handlers lets every accepted update finish (and be answered) first. An
+    // update accepted meanwhile waits for its projection, which only this loop runs: so the
+    // wait also ends on new work, or that update and the ticket would wait on each other
+    // forever. Only runs that would otherwise hang take the new path, hence the patch.
+    if (patched(FINISH_WAKES_ON_WORK_PATCH)) {
+      await condition(() => allHandlersFinished() || ticket.hasUnprojected() || ticket.effects.length > 0);
+    } else {
+      await condition(() => allHandlersFinished() && !ticket.hasUnprojected() && ticket.effects.length === 0);
+    }
     if (ticket.hasUnprojected() || ticket.effects.length > 0) continue;
     if (ticket.isTerminal()) return view();
     // AUTO_UPGRADE: the next run starts on the deployment's current build instead of this run's pinned one.

@@ -1,11 +1,11 @@
-import { WorkflowNotFoundError, type Client } from '@temporalio/client';
-import { Op, type Model } from 'sequelize';
+import type { Client } from '@temporalio/client';
+import type { Model } from 'sequelize';
 import { z } from 'zod';
 import type { Models } from '../../lib/db/models';
 import type { UserProfile } from '../../lib/db/organisation';
-import { calendarChangedSignal, ticketWorkflowId } from '../../workflows/definitions';
+import { calendarFanOutWorkflowId, type calendarFanOutWorkflow } from '../../workflows/fan-out';
 import { upcomingWorkingIntervals, validateCalendar, WEEKDAYS, type BusinessCalendar } from '../../workflows/domain/business-time';
-import { TERMINAL_STATUSES, type CalendarSnapshot } from '../../workflows/domain/types';
+import type { CalendarSnapshot } from '../../workflows/domain/types';
 import { ApiError, notFound, validationError } from '../errors';
 import { audit } from './audit';
 
@@ -43,35 +43,23 @@ export function describeCalendarChange(before: CalendarSnapshot, after: Calendar
   return reasons.join('; ') || 'calendar edited';
 }
 
-export function createCalendarAdmin({ models, client }: { models: Models; client: Client }) {
+export function createCalendarAdmin({ models, client, taskQueue }: { models: Models; client: Client; taskQueue: string }) {
   /**
-   * Tells every open ticket of the teams on this calendar; each recomputes its due instants
-   * and records why. Returns how many were told and how many could not be (reported to the
-   * admin, who can save again: the signal is idempotent per calendar version).
+   * Open tickets learn of the edit through a durable fan-out workflow (workflows/fan-out.ts),
+   * not inside this request: the admin gets the answer at once, and the workflow signals
+   * every open ticket in batches, retrying until each is told, with its progress in Temporal UI.
    */
-  async function signalOpenTickets(calendar: CalendarSnapshot, reason: string): Promise<{ notified: number; failed: number[] }> {
-    const teams = await models.Team.findAll({ where: { calendar_id: calendar.id }, attributes: ['id'] });
-    const tickets = await models.Ticket.findAll({
-      where: { team_id: { [Op.in]: teams.map((t) => t.get('id') as number) }, status: { [Op.notIn]: [...TERMINAL_STATUSES] } },
-      attributes: ['number'],
+  async function startFanOut(calendar: CalendarSnapshot, reason: string): Promise<{ workflowId: string }> {
+    const workflowId = calendarFanOutWorkflowId(calendar.id, calendar.version);
+    await client.workflow.start<typeof calendarFanOutWorkflow>('calendarFanOutWorkflow', {
+      workflowId,
+      taskQueue,
+      args: [{ calendar, reason }],
+      workflowIdConflictPolicy: 'USE_EXISTING',
+      staticSummary: `Calendar ${calendar.name} v${calendar.version} to its open tickets`.slice(0, 200),
+      staticDetails: `Reason: ${reason}`,
     });
-    // Bounded fan-out: a calendar shared by thousands of tickets must not open thousands of calls at once.
-    const numbers = tickets.map((t) => t.get('number') as number);
-    const failed: number[] = [];
-    for (let i = 0; i < numbers.length; i += 20) {
-      await Promise.all(
-        numbers.slice(i, i + 20).map((n) =>
-          client.workflow
-            .getHandle(ticketWorkflowId(n))
-            .signal(calendarChangedSignal, { calendar, reason })
-            .catch((err: unknown) => {
-              // A ticket that closed meanwhile has nothing to recompute; anything else is reported.
-              if (!(err instanceof WorkflowNotFoundError)) failed.push(n);
-            }),
-        ),
-      );
-    }
-    return { notified: numbers.length - failed.length, failed };
+    return { workflowId };
   }
 
   return {
@@ -99,8 +87,8 @@ export function createCalendarAdmin({ models, client }: { models: Models; client
       const after = calendarSnapshotOf((await models.BusinessCalendar.findByPk(id))!);
       await audit(models, actor, 'business_calendar', id, 'update', before, after);
       const reason = describeCalendarChange(before, after);
-      const { notified, failed } = await signalOpenTickets(after, reason);
-      return { calendar: after, reason, ticketsNotified: notified, ticketsNotNotified: failed };
+      const fanOut = await startFanOut(after, reason);
+      return { calendar: after, reason, fanOut };
     },
   };
 }

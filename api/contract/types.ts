@@ -201,3 +201,29 @@ export interface PersonRef {
 	name: string;
 	email: string;
 }
+
+/** A file on a ticket (`GET /tickets/:number/attachments`); only `clean` files can be downloaded. */
+export interface AttachmentView {
+	id: string;
+	ticketNumber: number;
+	filename: string;
+	contentType: string;
+	size: number;
+	sha256: string;
+	status: 'quarantined' | 'clean' | 'infected' | 'scan_failed';
+	scanDetail: string | null;
+	scannedAt: string | null;
+	visibility: 'public' | 'internal';
+	uploadedBy: number;
+	source: 'portal' | 'email';
+	createdAt: string;
+}
+
+/** Someone following a ticket (`GET /tickets/:number/watchers`); non-staff see only their own entry. */
+export interface WatcherView {
+	userId: number;
+	name: string | null;
+	reason: string;
+	addedBy: number | null;
+	createdAt: string;
+}

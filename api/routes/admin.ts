@@ -14,7 +14,8 @@ import { forbidden, parse } from '../errors';
 import { PageQuery, RecordId } from '../schemas';
 
 const PreviewQuery = z.strictObject({ from: z.iso.datetime({ offset: true }).optional(), count: z.coerce.number().int().min(1).max(50).default(10) });
-const AuditQuery = PageQuery.extend({ entity: z.string().max(48).optional(), entityId: z.string().max(64).optional(), actorId: z.coerce.number().int().positive().optional() });
+// Entity names and ids are identifiers: control bytes (a NUL made the database driver throw, found by fuzzing) get a 400.
+const AuditQuery = PageQuery.extend({ entity: z.string().max(48).regex(/^[\w.:@-]*$/, 'letters, digits and _ . : @ - only').optional(), entityId: z.string().max(64).regex(/^[\w.:@-]*$/, 'letters, digits and _ . : @ - only').optional(), actorId: z.coerce.number().int().positive().optional() });
 
 function adminsOnly(req: Request, _res: Response, next: NextFunction): void {
   next(principalOf(req).roles.includes('admin') ? undefined : forbidden('Only administrators may change the organisation'));
@@ -31,10 +32,10 @@ function leadsReadAdminsWrite(req: Request, res: Response, next: NextFunction): 
 }
 
 /** The admin console's configuration endpoints; every change is validated, version-checked and audited. */
-export function createAdminRouter({ models, client, postmark, logger }: { models: Models; client: Client; postmark?: ServerClient; logger: Logger }): Router {
+export function createAdminRouter({ models, client, taskQueue, postmark, logger }: { models: Models; client: Client; taskQueue: string; postmark?: ServerClient; logger: Logger }): Router {
   const router = Router();
   const templates = createNotificationTemplateAdmin({ models, postmark, logger });
-  const calendars = createCalendarAdmin({ models, client });
+  const calendars = createCalendarAdmin({ models, client, taskQueue });
   const policies = createSlaPolicyAdmin({ models });
   router.use(leadsReadAdminsWrite);
 

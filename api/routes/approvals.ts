@@ -3,6 +3,7 @@ import { Op } from 'sequelize';
 import type { Models } from '../../lib/db/models';
 import type { Organisation } from '../../lib/db/organisation';
 import { principalOf } from '../auth';
+import { actingTasks } from '../approval-authority';
 import type { DelegationView } from '../contract/types';
 import { forEachTicket } from '../bulk';
 import { pagination, sendData, sendList } from '../envelope';
@@ -39,11 +40,15 @@ export function createApprovalsRouter({ reads, service, models, organisation }: 
     sendList(req, res, all.slice((page - 1) * limit, page * limit), pagination(page, limit, all.length));
   });
 
-  /** Routine requests approved in one go; each ticket answers for itself. */
+  /** Routine requests approved in one go, each decision naming its step; each ticket answers for itself. */
   router.post('/bulk-approve', async (req, res) => {
-    const { numbers } = parse(BulkApproveBody, req.body ?? {});
+    const body = parse(BulkApproveBody, req.body ?? {});
     const user = principalOf(req);
-    const results = await forEachTicket(numbers, (number) => service.decideApproval(user, number, 'approve', {}, undefined));
+    const shown = new Map(body.items?.map((i) => [i.number, i.step]));
+    const numbers = body.items?.map((i) => i.number) ?? body.numbers!;
+    // Without the steps shown, each ticket's step is the one waiting on the caller now (their queue's).
+    const waiting = new Map((await actingTasks(models.Ticket.sequelize!, user.id, { tickets: numbers })).map((t) => [t.ticketNumber, t.step]));
+    const results = await forEachTicket(numbers, (number) => service.decideApproval(user, number, 'approve', { step: shown.get(number) ?? waiting.get(number) }, undefined));
     sendData(req, res, { results, succeeded: results.filter((r) => r.status === 200).length, failed: results.filter((r) => r.status !== 200).length });
   });
 

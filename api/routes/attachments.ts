@@ -190,6 +190,10 @@ export function createAttachmentsRouter({ files, reads, models }: { files: Attac
 
   router.get('/:id/content', async (req, res) => {
     const { row: found } = await visibleAttachment(req);
+    if (found.get('status') === 'purged') {
+      const purgedAt = found.get('purged_at') ? new Date(found.get('purged_at') as string).toISOString().slice(0, 10) : 'earlier';
+      throw new ApiError(410, 'ATTACHMENT_PURGED', `${String(found.get('filename'))} was removed on ${purgedAt} by the retention policy (attachments of tickets closed long ago are purged); its record stays in the audit log`);
+    }
     // A file whose scan never finished (or failed) gets another try before the answer.
     const row = await files.rescan(found);
     const view = viewOf(row);

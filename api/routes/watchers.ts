@@ -7,6 +7,7 @@ import { pagination, sendData, sendList } from '../envelope';
 import { forbidden, notFound, parse, validationError } from '../errors';
 import { PageQuery, RecordId, TicketNumberParam } from '../schemas';
 import { audienceOf } from '../ticket-audience';
+import type { WatcherView } from '../contract/types';
 
 export const WatchBody = z.strictObject({ userId: z.number().int().positive().max(2_147_483_647).optional() });
 
@@ -39,7 +40,7 @@ export function createWatchersRouter({ models, organisation }: { models: Models;
     const names = new Map(
       (await models.User.findAll({ where: { id: rows.map((r) => r.get('user_id') as number) }, attributes: ['id', 'name'] })).map((u) => [u.get('id') as number, u.get('name') as string]),
     );
-    const items = rows.map((r) => ({
+    const items = rows.map((r): WatcherView => ({
       userId: r.get('user_id') as number,
       name: names.get(r.get('user_id') as number) ?? null,
       reason: r.get('reason') as string,

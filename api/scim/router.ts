@@ -9,7 +9,8 @@ import { auditAs, parseIfMatch, scimUserLookup, type ScimContext } from './conte
 import { declareGroups } from './groups';
 import { createPeopleStore, type ChangeActor } from './people';
 import { createPersonEffects } from './person-effects';
-import { declareUsers } from './users';
+import { normaliseUserPatch } from './patch-normalise';
+import { declareUsers, publishSchemas } from './users';
 
 export interface ScimSettings {
   /** The bearer token the identity provider's SCIM client presents (SCIM_TOKEN); no token, no SCIM endpoint. */
@@ -25,6 +26,10 @@ function declareOnce(): void {
   declared = true;
   declareUsers();
   declareGroups();
+  // RFC 7643 §3: "schemas" is always returned. SCIMMY declares it without `returned: "always"`, so an
+  // `attributes=` or `excludedAttributes=` request (also a root /.search over both types) would drop it
+  // and a client could no longer tell a User from a Group.
+  for (const schema of [SCIMMY.Schemas.User, SCIMMY.Schemas.Group]) schema.definition.attribute('schemas').config.returned = 'always';
 }
 
 const tokenMatches = (given: string, expected: string) => {
@@ -55,20 +60,31 @@ export function createScimRouter({ models, client, logger, settings }: { models:
     Object.defineProperty(req, 'query', { value: { ...req.query }, writable: true, configurable: true, enumerable: true });
     // Every resource carries its version as a weak ETag (RFC 7644 §3.14).
     const send = res.send.bind(res);
+    const isSchemas = /^\/Schemas(\/|$)/.test(req.path);
     res.send = (body?: unknown) => {
-      // SCIMMY leaves `schemas` out when `attributes` narrows a resource; RFC 7643 §3 always returns it.
-      const schemasFor = req.path.startsWith('/Users') ? ['urn:ietf:params:scim:schemas:core:2.0:User'] : req.path.startsWith('/Groups') ? ['urn:ietf:params:scim:schemas:core:2.0:Group'] : null;
-      const withSchemas = (r: Record<string, unknown>) => (r && typeof r === 'object' && !r.schemas && schemasFor ? { schemas: schemasFor, ...r } : r);
-      if (body && typeof body === 'object' && !Buffer.isBuffer(body)) {
-        const b = body as { Resources?: Array<Record<string, unknown>> } & Record<string, unknown>;
-        if (Array.isArray(b.Resources)) b.Resources = b.Resources.map(withSchemas);
-        else body = withSchemas(JSON.parse(JSON.stringify(b)) as Record<string, unknown>);
-      }
+      if (isSchemas && body && typeof body === 'object' && !Buffer.isBuffer(body)) return send(publishSchemas(body));
       const version = (body as { meta?: { version?: string } } | undefined)?.meta?.version;
       if (typeof version === 'string' && !res.headersSent) res.setHeader('ETag', version);
       return send(body);
     };
     next();
+  });
+
+  // PATCH on a User is read here (the routers' own parser then sees a parsed body and skips) so that
+  // operations on the whole enterprise extension can be rewritten before SCIMMY applies them.
+  const scimJson = express.json({ type: ['application/scim+json', 'application/json'], limit: '1mb' });
+  router.patch(/^\/Users\/[^/]+$/, (req: Request, res: Response, next: NextFunction) => {
+    if (!bearerValid(req, settings.token)) return next();
+    scimJson(req, res, (err?: unknown) => {
+      if (err) {
+        const status = (err as { status?: number }).status ?? 400;
+        res.status(status).setHeader('Content-Type', 'application/scim+json');
+        res.send(new SCIMMY.Messages.Error({ status: status as 400, scimType: 'invalidSyntax', message: `The PatchOp body is not valid JSON: ${(err as Error).message}` }));
+        return;
+      }
+      req.body = normaliseUserPatch(req.body);
+      next();
+    });
   });
 
   // Discovery endpoints are read-only: other methods are 405 (RFC 7644 §4), not the routers' 404.

@@ -102,6 +102,17 @@ async function ensureUnique(ctx: ScimContext, columns: PersonColumns, selfId: nu
   if (sameEmail && (sameEmail.scimManaged || selfId !== null)) throw new SCIMMY.Types.Error(409, 'uniqueness', `emails: "${columns.email}" belongs to another User`);
 }
 
+/** Marks emails required in a /Schemas answer (see declareUsers for why SCIMMY itself does not enforce it). */
+export function publishSchemas(body: unknown): unknown {
+  const mark = (schema: { id?: string; attributes?: Array<{ name?: string; required?: boolean }> }) => {
+    if (schema?.id !== 'urn:ietf:params:scim:schemas:core:2.0:User' || !Array.isArray(schema.attributes)) return schema;
+    return { ...schema, attributes: schema.attributes.map((a) => (a.name === 'emails' ? { ...a, required: true } : a)) };
+  };
+  if (!body || typeof body !== 'object') return body;
+  const plain = JSON.parse(JSON.stringify(body)) as { Resources?: unknown[] };
+  return Array.isArray(plain.Resources) ? { ...plain, Resources: plain.Resources.map((r) => mark(r as never)) } : mark(plain as never);
+}
+
 export function declareUsers(): void {
   // People are reached, notified and linked at sign-in by their work address, so this provider
   // requires one and says so in its published schema (RFC 7643 §7 lets a provider mark more required).
@@ -116,7 +127,11 @@ export function declareUsers(): void {
   ]);
   SCIMMY.Schemas.EnterpriseUser.definition.truncate(...['costCenter', 'organization', 'division', 'manager.displayName']);
   const emails = SCIMMY.Schemas.User.definition.attribute('emails');
-  emails.config.required = true;
+  // Published as required (publishSchemas below), but not enforced by SCIMMY itself: its PatchOp
+  // `replace` on a multi-valued attribute is "remove, then add", and the remove of a required attribute
+  // is refused and swallowed, so a replaced address would be appended after the old one (which the
+  // store would keep). columnsFrom enforces the requirement instead, with a 400 naming emails.
+  emails.config.required = false;
   emails.subAttributes!.find((a) => a.name === 'value')!.config.required = true;
   SCIMMY.Resources.declare(SCIMMY.Resources.User)
     .extend(SCIMMY.Schemas.EnterpriseUser, false)

@@ -82,6 +82,7 @@ export function defineIntegrationModels(sequelize: Sequelize): IntegrationModels
       uploaded_by: DataTypes.INTEGER,
       source: DataTypes.STRING,
       created_at: DataTypes.DATE,
+      purged_at: DataTypes.DATE,
     },
     noTimestamps('attachments'),
   );

@@ -310,3 +310,24 @@ describe('routing rules', () => {
     expect(await h.db.models.RoutingRule.count()).toBe(count);
   });
 });
+
+describe('membership changes reach assignment at decision time', () => {
+  test('when an agent is removed from a round-robin team, then no ticket is auto-assigned to them again, and one added back is', async () => {
+    const team = (await h.request('GET', `/admin/teams/${ids.facilities}`, { as: 'ada' })).body.data;
+    const frank = team.members.find((m: { membership: string }) => m.membership === 'agent').userId as number;
+    const removed = await h.request('DELETE', `/admin/teams/${ids.facilities}/members/${frank}?expectedVersion=${team.version}`, { as: 'ada' });
+    expect(removed.status).toBe(200);
+    // Desk moves go to Facilities (an earlier test archived maintenance and made to_desk required).
+    const raiseMove = async () => (await raise('fac-desk-move', 'Desk move', { to_desk: 'B2-14' })) as { number: number; assigneeId: number | null };
+    const assignees = [];
+    for (let i = 0; i < 3; i++) assignees.push((await raiseMove()).assigneeId);
+    expect(assignees).not.toContain(frank);
+    expect(assignees.every((a) => a !== null)).toBe(true);
+
+    const back = await h.request('PUT', `/admin/teams/${ids.facilities}/members/${frank}`, { as: 'ada', body: { membership: 'agent', expectedVersion: removed.body.data.version } });
+    expect(back.status).toBe(200);
+    const after = [];
+    for (let i = 0; i < 3; i++) after.push((await raiseMove()).assigneeId);
+    expect(after).toContain(frank);
+  });
+});

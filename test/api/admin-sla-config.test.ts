@@ -81,7 +81,13 @@ describe('calendar and SLA policy administration', () => {
     });
     expect(update.status).toBe(200);
     expect(update.body.data.reason).toBe(`holiday added ${dueDay} (Works outing)`);
-    expect(update.body.data.ticketsNotified).toBeGreaterThanOrEqual(1);
+    // The request only starts the fan-out; a durable workflow tells the open tickets, with its progress in Temporal UI.
+    const fanOut = h.env.client.workflow.getHandle(update.body.data.fanOut.workflowId);
+    const told = await fanOut.result();
+    expect(told.signalled).toBeGreaterThanOrEqual(1);
+    const described = await fanOut.describe();
+    expect(described.memo?.progress).toMatchObject({ done: true, signalled: told.signalled });
+    expect(await described.staticSummary()).toContain('Berlin office hours');
 
     const moved = await until(
       () => h.request('GET', `/tickets/${created.body.data.number}`, { as: 'emma' }),

@@ -110,6 +110,44 @@ describe('approval chains over HTTP', () => {
     expect(approved.body.data.approval.steps[0].decisions[0]).toMatchObject({ approverId: await h.userId('mark'), actedBy: await h.userId('felix') });
   });
 
+  test('when a delegation is created while a step waits, then the delegate sees it with the buttons and may approve it', async () => {
+    // Mark's earlier delegations would otherwise decide who acts for him.
+    await h.db.models.Delegation.destroy({ where: { from_user_id: await h.userId('mark') } });
+    const ticket = await purchase(310);
+    const today = new Date().toISOString().slice(0, 10);
+    const frank = await h.userId('frank');
+    expect((await h.request('GET', `/tickets/${ticket.number}`, { as: 'frank' })).status).toBe(404);
+    const delegated = await h.request('POST', '/approvals/delegations', { as: 'mark', body: { toUserId: frank, startsOn: today, endsOn: today } });
+    expect(delegated.status).toBe(201);
+    const queue = await h.request('GET', '/approvals/pending?limit=100', { as: 'frank' });
+    expect(queue.body.data).toEqual(expect.arrayContaining([expect.objectContaining({ step: 0, onBehalfOf: await h.userId('mark'), ticket: expect.objectContaining({ number: ticket.number }) })]));
+    const seen = await h.request('GET', `/tickets/${ticket.number}`, { as: 'frank' });
+    expect(seen.body.data.approvalActions).toContain('approve');
+    const approved = await decide('frank', ticket.number, 'approve', { step: 0 });
+    expect(approved.status).toBe(200);
+    expect(approved.body.data.approval.steps[0].decisions[0]).toMatchObject({ approverId: await h.userId('mark'), actedBy: frank });
+    await h.request('DELETE', `/approvals/delegations/${delegated.body.data.id}`, { as: 'mark' });
+  });
+
+  test('when a standing delegation is revoked while a step waits, then the old delegate may no longer decide and no longer sees it as theirs', async () => {
+    const today = new Date().toISOString().slice(0, 10);
+    // An admin delegate still sees every ticket, so what stops them is the decision rule itself, not visibility.
+    const ada = await h.userId('ada');
+    await h.db.models.Delegation.destroy({ where: { from_user_id: await h.userId('mark') } });
+    const delegated = await h.request('POST', '/approvals/delegations', { as: 'mark', body: { toUserId: ada, startsOn: today, endsOn: today } });
+    expect(delegated.status).toBe(201);
+    const ticket = await purchase(320);
+    expect((await h.request('GET', '/approvals/pending?limit=100', { as: 'ada' })).body.data.map((p: { ticket: { number: number } }) => p.ticket.number)).toContain(ticket.number);
+    expect((await h.request('DELETE', `/approvals/delegations/${delegated.body.data.id}`, { as: 'mark' })).status).toBe(200);
+    expect((await h.request('GET', '/approvals/pending?limit=100', { as: 'ada' })).body.data.map((p: { ticket: { number: number } }) => p.ticket.number)).not.toContain(ticket.number);
+    expect((await h.request('GET', `/tickets/${ticket.number}`, { as: 'ada' })).body.data.approvalActions).toEqual([]);
+    const refused = await decide('ada', ticket.number, 'approve', { step: 0 });
+    expect(refused.status).toBe(403);
+    const after = await h.request('GET', `/tickets/${ticket.number}`, { as: 'emma' });
+    expect(after.body.data).toMatchObject({ status: 'pending_approval', version: ticket.version });
+    expect(after.body.data.approval.steps[0].decisions).toEqual([]);
+  });
+
   test('when the requester tries to approve their own ticket, then it is refused and nothing changes', async () => {
     const ticket = await purchase(500, 'mark');
     // Mark's own manager approves Mark's purchases; Mark may see but never decide.
@@ -167,6 +205,22 @@ describe('approval chains over HTTP', () => {
     ]);
     expect(bulk.body.data).toMatchObject({ succeeded: 2, failed: 1 });
     expect((await h.request('GET', `/tickets/${first.number}`, { as: 'emma' })).body.data.approval.outcome).toBe('approved');
+  });
+
+  test('when bulk approval names the step each ticket showed, then a ticket whose chain moved on answers 409 and is not approved unseen', async () => {
+    const moved = await purchase(12000);
+    const routine = await purchase(250, 'emma');
+    // Fiona decides only on the committee step; a stale tab showing step 0 must not approve step 3.
+    expect((await decide('mark', moved.number, 'approve')).status).toBe(200);
+    expect((await decide('carla', moved.number, 'approve')).status).toBe(200);
+    const stale = await h.request('POST', '/approvals/bulk-approve', { as: 'fiona', body: { items: [{ number: moved.number, step: 0 }] } });
+    expect(stale.body.data.results).toEqual([expect.objectContaining({ number: moved.number, status: 409 })]);
+    expect((await h.request('GET', `/tickets/${moved.number}`, { as: 'emma' })).body.data.approval.steps[2].decisions).toEqual([]);
+    const current = await h.request('POST', '/approvals/bulk-approve', { as: 'fiona', body: { items: [{ number: moved.number, step: 2 }] } });
+    expect(current.body.data.results).toEqual([{ number: moved.number, status: 200 }]);
+    const both = await h.request('POST', '/approvals/bulk-approve', { as: 'mark', body: { numbers: [routine.number], items: [{ number: routine.number, step: 0 }] } });
+    expect(both.status).toBe(400);
+    expect(both.body.error.details[0].field).toBe('items');
   });
 
   test('when an approver manages their out-of-office delegations, then bad dates and people are refused and only their own can be withdrawn', async () => {

@@ -105,6 +105,39 @@ describe('SCIM protocol', () => {
     expect(badManager.body.detail).toContain('manager');
     expect((await scim('GET', '/Users/999999')).status).toBe(404);
   });
+
+  test('schemas comes back with ?attributes= and on a root /.search; PATCH on the whole enterprise extension adds, replaces and removes; replacing emails replaces the address', async () => {
+    const created = await scim('POST', '/Users', scimUser('ext.patch@example.com', 'Ext Patch', { [ENTERPRISE]: { department: 'Finance', employeeNumber: 'E-1' } }));
+    const id = created.body.id as string;
+    const narrowed = await scim('GET', `/Users/${id}?attributes=userName`);
+    expect(narrowed.body).toEqual({ schemas: expect.arrayContaining(['urn:ietf:params:scim:schemas:core:2.0:User']), id, userName: 'ext.patch@example.com' });
+    const listed = await scim('GET', `/Groups?attributes=displayName`);
+    for (const group of listed.body.Resources) expect(group.schemas).toEqual(['urn:ietf:params:scim:schemas:core:2.0:Group']);
+    const searched = await scim('POST', '/.search', { schemas: ['urn:ietf:params:scim:api:messages:2.0:SearchRequest'], attributes: ['userName'] });
+    expect(searched.status).toBe(200);
+    for (const resource of searched.body.Resources) expect(Array.isArray(resource.schemas)).toBe(true);
+
+    const patch = (...Operations: unknown[]) => scim('PATCH', `/Users/${id}`, { schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'], Operations });
+    const replaced = await patch({ op: 'replace', path: ENTERPRISE, value: { department: 'Sales' } });
+    expect(replaced.status).toBe(200);
+    expect(replaced.body[ENTERPRISE]).toEqual({ department: 'Sales', employeeNumber: 'E-1' });
+    expect((await patch({ op: 'add', path: ENTERPRISE, value: { employeeNumber: 'E-2' } })).body[ENTERPRISE]).toEqual({ department: 'Sales', employeeNumber: 'E-2' });
+    const removed = await patch({ op: 'remove', path: ENTERPRISE });
+    expect(removed.status).toBe(200);
+    expect(removed.body[ENTERPRISE]).toBeUndefined();
+    const row = await h.db.models.User.findByPk(Number(id));
+    expect([row!.get('department_id'), row!.get('employee_number')]).toEqual([null, null]);
+
+    const newAddress = await patch({ op: 'replace', path: 'emails', value: [{ value: 'ext.renamed@example.com' }] });
+    expect(newAddress.body.emails).toEqual([{ value: 'ext.renamed@example.com' }]);
+    expect((await h.db.models.User.findByPk(Number(id)))!.get('email')).toBe('ext.renamed@example.com');
+    // emails stays required even though SCIMMY no longer enforces it (users.ts says why).
+    const noAddress = await scim('POST', '/Users', { schemas: ['urn:ietf:params:scim:schemas:core:2.0:User'], userName: 'no-address' });
+    expect(noAddress.status).toBe(400);
+    expect(noAddress.body.detail).toContain('emails');
+    const schema = await scim('GET', '/Schemas/urn:ietf:params:scim:schemas:core:2.0:User');
+    expect(schema.body.attributes.find((a: { name: string }) => a.name === 'emails').required).toBe(true);
+  });
 });
 
 describe('provisioning story', () => {

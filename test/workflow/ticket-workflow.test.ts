@@ -1,5 +1,6 @@
 import { WithStartWorkflowOperation, WorkflowUpdateFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
+import { Transaction } from 'sequelize';
 import { createConfigSnapshots } from '../../lib/db/config-snapshot';
 import { createOrganisation, requesterProfile } from '../../lib/db/organisation';
 import {
@@ -124,7 +125,51 @@ describe('ticket workflow', () => {
     await handle.executeUpdate(replyUpdate, { args: [{ ...reply, body: 'And the model is X1' }], updateId: 'reply:emma:key-2' });
     expect(await h.db.models.TicketEvent.count({ where: { ticket_number: answered.number, type: 'public_reply' } })).toBe(2);
   });
+
+  test('when a reply lands while a ticket due to continue as new is projecting, then both replies are answered and it continues', async () => {
+    const twin = await open('hr-payroll', 'Twin for a late reply');
+    const idleLength = await untilIdle(twin.handle);
+    const { view, handle } = await open('hr-payroll', 'Reply during projection', 'details', (input) => {
+      input.config.continueAsNewAfterEvents = idleLength + 3;
+    });
+    await untilIdle(handle);
+    const firstRun = (await handle.describe()).runId;
+    const emma = await actorFor('emma');
+    // Hold the ticket's row so the first reply's projection is still under way when the second reply is accepted.
+    const sqlite = h.db.database.dialect === 'sqlite';
+    const lock = await h.db.sequelize.transaction(sqlite ? { type: Transaction.TYPES.IMMEDIATE } : {});
+    let released = false;
+    try {
+      await h.db.sequelize.query('UPDATE tickets SET title = title WHERE number = ?', { replacements: [view.number], transaction: lock });
+      const first = handle.executeUpdate(replyUpdate, { args: [{ actor: emma, body: 'First', visibility: 'public' }], updateId: 'late:first' });
+      await waitFor('the first reply to be projecting', async () => ((await handle.describe()).raw.pendingActivities ?? []).some((a) => a.activityType?.name === 'projectTicket'));
+      const second = handle.executeUpdate(replyUpdate, { args: [{ actor: emma, body: 'Second', visibility: 'public' }], updateId: 'late:second' });
+      await waitFor('the second reply to be accepted', async () =>
+        (await handle.fetchHistory()).events!.some((e) => e.workflowExecutionUpdateAcceptedEventAttributes?.acceptedRequest?.meta?.updateId === 'late:second'),
+      );
+      await lock.commit();
+      released = true;
+      const [a, b] = await withDeadline(Promise.all([first, second]), 60_000, 'both replies to be answered (the ticket hangs if it waits to continue as new while the second reply waits for its projection)');
+      expect(b.version).toBeGreaterThanOrEqual(a.version);
+      await waitFor('the ticket to continue as new', async () => (await handle.describe()).runId !== firstRun);
+      expect(await h.db.models.TicketEvent.count({ where: { ticket_number: view.number, type: 'public_reply' } })).toBe(2);
+    } finally {
+      if (!released) await lock.rollback();
+    }
+  });
 });
+
+async function withDeadline<T>(promise: Promise<T>, timeoutMs: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`timed out after ${timeoutMs} ms waiting for ${what}`)), timeoutMs);
+  });
+  try {
+    return await Promise.race([promise, deadline]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
 
 async function waitFor(what: string, check: () => Promise<boolean>, timeoutMs = 30_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;

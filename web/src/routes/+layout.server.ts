@@ -15,6 +15,8 @@ export interface Bell {
  * notifications come along; a bell the API cannot fill leaves the page usable.
  */
 export const load: LayoutServerLoad = async (event) => {
+	// Reloaded on its own when the live feed says a notification arrived.
+	event.depends('app:bell');
 	if (!event.locals.token) return { user: null, bell: null, auth: config().auth };
 	const client = api(event);
 	const [{ data: user }, bell] = await Promise.all([

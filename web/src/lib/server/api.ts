@@ -20,8 +20,23 @@ export interface RequestOptions {
 	headers?: Record<string, string>;
 }
 
-/** One call to the API: adds the bearer token, unwraps the envelope, and throws ApiError for anything but success. */
-export async function request<T>(path: string, { token, method = 'GET', body, headers = {} }: RequestOptions): Promise<ApiResult<T>> {
+/**
+ * One call to the API: adds the bearer token, unwraps the envelope, and throws ApiError for
+ * anything but success. A write the ticket engine did not confirm in time (503 NOT_CONFIRMED)
+ * is sent again with the same Idempotency-Key, which returns its result without applying it twice.
+ */
+export async function request<T>(path: string, options: RequestOptions): Promise<ApiResult<T>> {
+	const retriable = options.method !== undefined && options.method !== 'GET' && Object.keys(options.headers ?? {}).some((h) => h.toLowerCase() === 'idempotency-key');
+	for (let attempt = 1; ; attempt += 1) {
+		try {
+			return await requestOnce<T>(path, options);
+		} catch (err) {
+			if (!(retriable && attempt < 5 && err instanceof ApiError && err.code === 'NOT_CONFIRMED')) throw err;
+		}
+	}
+}
+
+async function requestOnce<T>(path: string, { token, method = 'GET', body, headers = {} }: RequestOptions): Promise<ApiResult<T>> {
 	let response: Response;
 	try {
 		response = await fetch(`${config().apiBase}${path}`, {

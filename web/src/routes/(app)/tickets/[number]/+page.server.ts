@@ -4,7 +4,8 @@ import { config } from '$lib/server/config';
 import { setFlash } from '$lib/server/flash';
 import { refused } from '$lib/server/forms';
 import { api } from '$lib/server/session';
-import type { ApprovalDecision, Catalog, LiveTicket, Team, TeamMember, TicketDetail, TicketEvent, TicketMessage } from '$contract/types';
+import type { ApprovalDecision, AttachmentView, Catalog, LiveTicket, Team, TeamMember, TicketDetail, TicketEvent, TicketMessage, WatcherView } from '$contract/types';
+import { readCustomFields } from '../new/custom-fields';
 import type { Actions, PageServerLoad } from './$types';
 
 function ticketNumber(param: string): number {
@@ -21,8 +22,9 @@ function temporalUiLink(workflowId: string): string | null {
 export const load: PageServerLoad = async (event) => {
 	const number = ticketNumber(event.params.number);
 	const client = api(event);
+	const { user } = await event.parent();
 
-	const [{ data: ticket }, { data: events }, messages, live, { data: catalog }, { data: teams }] = await Promise.all([
+	const [{ data: ticket }, { data: events }, messages, live, { data: catalog }, { data: teams }, { data: attachments }, { data: watchers }] = await Promise.all([
 		client.get<TicketDetail>(`/tickets/${number}`),
 		client.get<TicketEvent[]>(`/tickets/${number}/events?limit=200`),
 		client.get<TicketMessage[]>(`/tickets/${number}/messages?limit=200`),
@@ -37,7 +39,9 @@ export const load: PageServerLoad = async (event) => {
 		),
 		client.get<Catalog>('/catalog'),
 		// Names the teams a ticket was shared with or may be transferred to.
-		client.get<Team[]>('/teams')
+		client.get<Team[]>('/teams'),
+		client.get<AttachmentView[]>(`/tickets/${number}/attachments?limit=200`),
+		client.get<WatcherView[]>(`/tickets/${number}/watchers?limit=200`)
 	]);
 
 	const canAssign = ticket.allowedActions.some((a) => a.needs.includes('assigneeId'));
@@ -59,8 +63,11 @@ export const load: PageServerLoad = async (event) => {
 		teams,
 		live,
 		members,
+		attachments,
+		watchers,
 		fieldSpecs: catalog.categories.find((c) => c.id === ticket.categoryId)?.fields ?? [],
-		temporalUiUrl: temporalUiLink(ticket.workflowId),
+		// Workflow internals are for the people who work tickets and run the system.
+		temporalUiUrl: user.roles.some((r) => r === 'agent' || r === 'lead' || r === 'admin') ? temporalUiLink(ticket.workflowId) : null,
 		// One key per rendered page: a double click on an action button is one action, not two.
 		actionKey: crypto.randomUUID()
 	};
@@ -75,7 +82,7 @@ async function attempt<E extends Record<string, unknown>, K extends Record<strin
 		await send();
 	} catch (err) {
 		if (err instanceof ApiError && err.status === 404) error(404, { message: err.message, code: err.code });
-		if (err instanceof ApiError && err.status < 500) return refused(err, { ...extra, ...kept });
+		if (err instanceof ApiError && (err.status < 500 || err.code === 'NOT_CONFIRMED')) return refused(err, { ...extra, ...kept });
 		throw err;
 	}
 	return { ...extra, done: true as const };
@@ -137,6 +144,48 @@ export const actions: Actions = {
 			return fail(400, { reply: visibility, body, code: 'VALIDATION_ERROR', message: 'Write a message first.', errors: { body: 'Write a message first.' } as Record<string, string> });
 		}
 		return attempt(() => api(event).post<TicketDetail>(`/tickets/${number}/messages`, { body, visibility }, headers), { reply: visibility }, { body });
+	},
+
+	watch: async (event) => {
+		const number = ticketNumber(event.params.number);
+		const { field } = await readForm(event.request);
+		const userId = field('userId');
+		if (userId && !/^\d{1,10}$/.test(userId)) {
+			return fail(400, { watch: true, code: 'VALIDATION_ERROR', message: 'Choose someone from the list.', errors: { userId: 'Choose someone from the list.' } as Record<string, string> });
+		}
+		return attempt(() => api(event).post(`/tickets/${number}/watchers`, userId ? { userId: Number(userId) } : {}), { watch: true }, {});
+	},
+
+	unwatch: async (event) => {
+		const number = ticketNumber(event.params.number);
+		const { field } = await readForm(event.request);
+		const userId = field('userId');
+		if (!/^\d{1,10}$/.test(userId)) return fail(400, { watch: true, code: 'VALIDATION_ERROR', message: 'That watcher does not exist.', errors: {} as Record<string, string> });
+		return attempt(() => api(event).del(`/tickets/${number}/watchers/${userId}`), { watch: true }, {});
+	},
+
+	fields: async (event) => {
+		const number = ticketNumber(event.params.number);
+		const { form, field } = await readForm(event.request);
+		const client = api(event);
+		const [{ data: ticket }, { data: catalog }] = await Promise.all([client.get<TicketDetail>(`/tickets/${number}`), client.get<Catalog>('/catalog')]);
+		const specs = catalog.categories.find((c) => c.id === ticket.categoryId)?.fields ?? [];
+		const { values, raw } = readCustomFields(form, specs);
+		// A field emptied by the person is sent as null (cleared); one never filled stays out.
+		const changes: Record<string, unknown> = {};
+		for (const spec of specs) {
+			const now = values[spec.key];
+			const before = ticket.customFields[spec.key];
+			if (now === undefined && before !== undefined && before !== null) changes[spec.key] = null;
+			else if (now !== undefined && JSON.stringify(now) !== JSON.stringify(before)) changes[spec.key] = now;
+		}
+		if (Object.keys(changes).length === 0) return { fields: true, done: true as const, unchanged: true };
+		const expectedVersion = Number(field('expectedVersion'));
+		return attempt(
+			() => client.patch(`/tickets/${number}/custom-fields`, { customFields: changes, expectedVersion }),
+			{ fields: true },
+			{ values: raw }
+		);
 	},
 
 	decide: async (event) => {

@@ -20,10 +20,12 @@ export const actions: Actions = {
 
 		// The catalog is the schema of the custom fields: it says how to read each submitted value.
 		const { data: catalog } = await client.get<Catalog>('/catalog');
-		const category = catalog.categories.find((c) => String(c.id) === text('categoryId'));
+		// The guided form names its last choice in categoryId; without script, the subcategory or category select says it.
+		const chosenId = text('categoryId') || text('subCategoryId') || text('topCategoryId');
+		const category = catalog.categories.find((c) => String(c.id) === chosenId);
 		const custom = readCustomFields(form, category?.fields ?? []);
 		const values = {
-			categoryId: text('categoryId'),
+			categoryId: chosenId,
 			title: text('title'),
 			description: text('description'),
 			priority: text('priority'),
@@ -53,7 +55,7 @@ export const actions: Actions = {
 				text('idempotencyKey') ? { 'Idempotency-Key': text('idempotencyKey') } : undefined
 			));
 		} catch (err) {
-			if (err instanceof ApiError && err.status < 500) return refused(err, { values });
+			if (err instanceof ApiError && (err.status < 500 || err.code === 'NOT_CONFIRMED')) return refused(err, { values });
 			throw err;
 		}
 		redirect(303, `/tickets/${ticket.number}`);

@@ -1,0 +1,91 @@
+import type { CalendarSnapshot } from './domain/types';
+import type { SlaState } from './domain/sla-clock';
+import { decideSystem } from './domain/status-machine';
+import { SYSTEM_ACTOR, type TicketStatus } from './domain/types';
+import type { TicketWriter } from './ticket-entity-writer';
+import { escalationFor, type EscalationDecision } from './ticket-escalation';
+import { collectSlaDue, slaMoved, slaOnCalendarChange, slaOnPolicyInputs, slaOnStatus, slaStart, type SlaChange } from './ticket-sla';
+
+/**
+ * The part of TicketEntity that applies SLA and escalation decisions: the clocks, breaches,
+ * warnings and the escalation ladder. Called only by the entity, with its writer; the
+ * decisions come from ticket-sla.ts and ticket-escalation.ts, which only read.
+ */
+
+/** Starts the SLA clocks on the current team and priority, or records why there are none. */
+export function beginSla(ticket: TicketWriter, now: Date): void {
+  const { sla, event } = slaStart(ticket, now);
+  ticket.state.sla = sla;
+  ticket.recordSystem(now, event);
+}
+
+/** The clocks' reaction to a status change (`from` → `to`). */
+export function slaAfterStatus(ticket: TicketWriter, from: TicketStatus, to: TicketStatus, now: Date, reopened = false): void {
+  changeSla(ticket, slaOnStatus(from, to, now, reopened), now);
+}
+
+/** An admin edited the business calendar the clocks count on. */
+export function slaOnCalendar(ticket: TicketWriter, calendar: CalendarSnapshot, reason: string, now: Date): void {
+  changeSla(ticket, slaOnCalendarChange(ticket, calendar, reason, now), now);
+}
+
+/**
+ * Applies a change to the clocks and records it when a due instant moved. Anything that
+ * fell due before `now` (the timer may not have been handled yet) is handled first, so a
+ * late reply or pause can never hide a breach or skip a rung.
+ */
+export function changeSla(ticket: TicketWriter, change: SlaChange | null, now: Date): void {
+  if (!change || !ticket.state.sla) return;
+  escalateDue(ticket, now);
+  const before: SlaState | null | undefined = ticket.state.sla;
+  if (!before) return;
+  ticket.state.sla = change.change(before);
+  const moved = slaMoved(before, ticket.state.sla, change.reason);
+  if (moved) ticket.recordSystem(now, moved);
+}
+
+/** Team or priority changed: the policy may start, stop applying, or move its targets. */
+export function slaOnPolicyChange(ticket: TicketWriter, reason: string, now: Date): void {
+  const outcome = slaOnPolicyInputs(ticket, reason, now);
+  if (outcome.kind === 'start') beginSla(ticket, now);
+  else if (outcome.kind === 'not_applicable') ticket.recordSystem(now, outcome.event);
+  else if (outcome.kind === 'change') changeSla(ticket, outcome, now);
+}
+
+/** Records every breach and warning due by `now`, then runs each due escalation rung once. */
+export function escalateDue(ticket: TicketWriter, now: Date): void {
+  if (!ticket.state.sla) return;
+  const due = collectSlaDue(ticket.state.sla, now);
+  ticket.state.sla = due.sla;
+  for (const event of due.events) ticket.recordSystem(now, event);
+  for (const rung of due.rungs) applyEscalation(ticket, escalationFor(ticket, rung), now);
+}
+
+function applyEscalation(ticket: TicketWriter, decision: EscalationDecision, now: Date): void {
+  switch (decision.kind) {
+    case 'effect':
+      ticket.queue(decision.effect);
+      return;
+    case 'note':
+      ticket.recordSystem(now, decision.event);
+      return;
+    case 'assign_backup': {
+      const from = ticket.state.status;
+      const allowed = decideSystem(ticket.facts(), 'escalate_to_backup', SYSTEM_ACTOR);
+      if (!allowed.ok) {
+        ticket.recordSystem(now, { type: 'escalation', data: { ...decision.data, result: `no backup assigned: ${allowed.message}` } });
+        return;
+      }
+      ticket.state.assigneeId = decision.assigneeId;
+      ticket.state.status = allowed.to;
+      ticket.record(now, null, 'escalation', from, allowed.to, decision.data);
+      slaAfterStatus(ticket, from, allowed.to, now);
+      return;
+    }
+    case 'bump_priority':
+      ticket.state.priority = decision.to;
+      ticket.recordSystem(now, { type: 'escalation', data: decision.data });
+      slaOnPolicyChange(ticket, `priority ${decision.from} → ${decision.to} by escalation`, now);
+      return;
+  }
+}
