@@ -25,8 +25,12 @@ export interface MailSinkOptions {
 export interface MailSink {
   url: string;
   messages(filter?: { to?: string; tag?: string }): SinkMessage[];
-  /** Fault injection: the next `count` sends answer `status` (e.g. 500) as an outage would. */
-  failNextSends(count: number, status?: number): void;
+  /**
+   * Fault injection: the next `count` sends answer `status` (e.g. 500) as an outage would;
+   * with `notificationId`, only sends of that notification count (other deliveries running
+   * beside a test go through untouched).
+   */
+  failNextSends(count: number, status?: number, notificationId?: string): void;
   /** Fault injection: every send answers `status` until `durationMs` from now, as a Postmark outage would. */
   failSendsFor(durationMs: number, status?: number): void;
   /** How many sends the fault injection refused so far. */
@@ -83,7 +87,7 @@ export async function startMailSink(options: MailSinkOptions): Promise<MailSink>
   const templates = new Map<number, StoredTemplate>();
   const inactive = new Set((options.inactiveRecipients ?? []).map((a) => a.toLowerCase()));
   let nextTemplateId = 10_000;
-  let failures: { count: number; status: number } = { count: 0, status: 500 };
+  let failures: { count: number; status: number; notificationId?: string } = { count: 0, status: 500 };
   let outage: { until: number; status: number } = { until: 0, status: 500 };
   let refused = 0;
 
@@ -106,10 +110,12 @@ export async function startMailSink(options: MailSinkOptions): Promise<MailSink>
 
   /** Validates and "delivers" one message; answers Postmark's per-message response. */
   function accept(body: Record<string, unknown>, rendered: { subject: string; htmlBody: string | null; textBody: string | null }, template?: StoredTemplate) {
-    if (failures.count > 0 || Date.now() < outage.until) {
+    const metadata = body.Metadata && typeof body.Metadata === 'object' ? (body.Metadata as Record<string, unknown>) : {};
+    const targeted = failures.count > 0 && (failures.notificationId === undefined || metadata.notification === failures.notificationId);
+    if (targeted || Date.now() < outage.until) {
       refused += 1;
-      const status = failures.count > 0 ? failures.status : outage.status;
-      if (failures.count > 0) failures = { ...failures, count: failures.count - 1 };
+      const status = targeted ? failures.status : outage.status;
+      if (targeted) failures = { ...failures, count: failures.count - 1 };
       throw new PostmarkFailure(status, 0, 'Simulated outage of the local mail sink.');
     }
     const from = str(body.From);
@@ -320,8 +326,8 @@ export async function startMailSink(options: MailSinkOptions): Promise<MailSink>
   return {
     url: `http://${address.address}:${address.port}`,
     messages: select,
-    failNextSends(count, status = 500) {
-      failures = { count, status };
+    failNextSends(count, status = 500, notificationId) {
+      failures = { count, status, notificationId };
     },
     failSendsFor(durationMs, status = 500) {
       outage = { until: Date.now() + durationMs, status };

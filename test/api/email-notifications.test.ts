@@ -131,7 +131,7 @@ describe('email out through the Postmark client, into the local sink', () => {
 });
 
 describe('notification template administration', () => {
-  test('when an admin lists and reads templates, then every notification kind is there, paginated', async () => {
+  test('when an admin lists and reads templates, then every notification kind is there, paginated; a lead reads them, an agent may not', async () => {
     const list = await h.request('GET', '/admin/notification-templates?limit=5', { as: 'ada' });
     expect(list.status).toBe(200);
     expect(list.body.pagination).toMatchObject({ page: 1, limit: 5, total: 14 });
@@ -139,7 +139,10 @@ describe('notification template administration', () => {
     expect(one.body.data).toMatchObject({ alias: 'approval_requested', version: 1 });
     expect(one.body.data.htmlBody).toContain('{{#approval}}');
     expect((await h.request('GET', '/admin/notification-templates/nope', { as: 'ada' })).status).toBe(404);
-    expect((await h.request('GET', '/admin/notification-templates', { as: 'hannah' })).status).toBe(403);
+    // Leads see the console read-only (templates included); people without a lead or admin role are refused.
+    expect((await h.request('GET', '/admin/notification-templates', { as: 'hannah' })).status).toBe(200);
+    expect((await h.request('PUT', '/admin/notification-templates/approval_requested', { as: 'hannah', body: {} })).status).toBe(403);
+    expect((await h.request('GET', '/admin/notification-templates', { as: 'alex' })).status).toBe(403);
   });
 
   test('when a template is refused, then 422 names the field and nothing changes', async () => {

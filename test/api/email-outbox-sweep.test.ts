@@ -38,7 +38,7 @@ async function strandedEmail(number: number): Promise<{ input: NotifyInput; key:
   const input: NotifyInput = { id: `ticket-${number}:stranded-${crypto.randomUUID().slice(0, 8)}`, ticketNumber: number, kind: 'status_changed', title: `Update on #${number}`, body: 'Your ticket: work has started.', recipients: { userIds: [emma] } };
   const activities = bareActivities();
   await activities.notify(input);
-  sink.failNextSends(1, 503);
+  sink.failNextSends(1, 503, input.id);
   await expect(activities.deliverNotificationEmails({ notificationId: input.id })).rejects.toMatchObject({ statusCode: 503 });
   const key = `${input.id}:${emma}`;
   await h.db.models.EmailOutbox.update({ updated_at: new Date(Date.now() - 20 * 60_000) }, { where: { id: key } });
@@ -74,9 +74,9 @@ describe('the email outbox sweep', () => {
 
   test('when Postmark is still down, then the row stays pending with its attempts counted; a fresh pending row is left to its delivery', async () => {
     const number = await raise();
-    const { key } = await strandedEmail(number);
+    const { input, key } = await strandedEmail(number);
     const activities = bareActivities();
-    sink.failNextSends(1, 503);
+    sink.failNextSends(1, 503, input.id);
     expect(await activities.resendPendingEmails({ olderThanMinutes: 15, limit: 10 })).toMatchObject({ stillPending: 1, sent: 0 });
     const row = await h.db.models.EmailOutbox.findByPk(key);
     expect(row?.get('status')).toBe('pending');

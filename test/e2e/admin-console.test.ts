@@ -94,9 +94,10 @@ test("when Ada adds a field to a category, then the preview and Emma's create fo
   const emma = await signIn(browser, stack, 'Emma');
   try {
     await mainNavLink(emma.page, 'New ticket').click();
-    const category = emma.page.getByRole('combobox', { name: 'Category' });
-    const payroll = await category.locator('option', { hasText: 'Payroll question' }).first().getAttribute('value');
-    await category.selectOption(payroll!);
+    // The create form is guided: Emma picks the department first, as a person would, and only
+    // then are that department's categories offered.
+    await emma.page.getByRole('combobox', { name: 'Department' }).selectOption({ label: 'Human Resources' });
+    await emma.page.getByRole('combobox', { name: 'Category', exact: true }).selectOption({ label: 'Payroll question' });
     const field = emma.page.getByRole('textbox', { name: 'Employee number' });
     await field.waitFor();
     expect(await field.getAttribute('required')).not.toBeNull();

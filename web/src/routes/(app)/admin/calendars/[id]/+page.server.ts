@@ -15,7 +15,9 @@ export const actions: Actions = {
 	save: async (event) => {
 		const payload = payloadOf(await event.request.formData(), 'calendar');
 		if (!payload.ok) return payload.failure;
-		const result = await adminWrite<{ calendar: CalendarView; reason: string; ticketsNotified: number; ticketsNotNotified: number[] }>(
+		// The API hands the open tickets to a durable fan-out workflow and answers at once, so the
+		// portal can only say the update is under way, not how many tickets took it.
+		const result = await adminWrite<{ calendar: CalendarView; reason: string; fanOut: { workflowId: string } }>(
 			event,
 			'PUT',
 			`/admin/calendars/${event.params.id}`,
@@ -23,10 +25,10 @@ export const actions: Actions = {
 			{ form: 'calendar', entity: 'business_calendar', entityId: event.params.id }
 		);
 		if (!result.ok) return result.failure;
-		const { reason, ticketsNotified, ticketsNotNotified } = result.data;
+		const { reason } = result.data;
 		return {
 			form: 'calendar',
-			saved: `Saved (${reason}). ${ticketsNotified} open ticket${ticketsNotified === 1 ? '' : 's'} recomputed their due times${ticketsNotNotified.length ? `; ${ticketsNotNotified.length} could not be told yet — save again to retry` : ''}.`
+			saved: `Saved (${reason}). Open tickets are being updated in the background to recompute their due times.`
 		};
 	}
 };
