@@ -1,3 +1,4 @@
+import { searchText } from '../schemas';
 import { Op } from 'sequelize';
 import { z } from 'zod';
 import { ROLES } from '../../lib/claims';
@@ -31,7 +32,7 @@ export const PersonEditBody = z.strictObject({
   teams: z.array(Membership).max(50).optional(),
 });
 export const PeopleQuery = z.strictObject({
-  q: z.string().trim().max(120).optional(),
+  q: searchText(0, 120).optional(),
   page: z.coerce.number().int().min(1).max(100_000).default(1),
   limit: z.coerce.number().int().min(1).max(200).default(50),
 });

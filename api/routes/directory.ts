@@ -6,9 +6,9 @@ import { principalOf } from '../auth';
 import type { PersonRef } from '../contract/types';
 import { sendData } from '../envelope';
 import { forbidden, notFound, parse } from '../errors';
-import { RecordId } from '../schemas';
+import { RecordId, searchText } from '../schemas';
 
-export const PeopleQuery = z.object({ q: z.string().trim().min(2, 'type at least 2 characters').max(100) });
+export const PeopleQuery = z.object({ q: searchText(2, 100) });
 
 /** Who am I, what can I ask for, who is on a team: what the portal's forms need. */
 export function createDirectoryRouter({ organisation }: { organisation: Organisation }): Router {

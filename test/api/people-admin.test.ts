@@ -15,6 +15,14 @@ describe('people in the admin API', () => {
     expect((await h.request('GET', '/admin/people', { as: 'alex' })).status).toBe(403);
   });
 
+  test('when a search holds a control character, then both people searches answer 400 naming q (found by fuzzing: a NUL broke the query)', async () => {
+    for (const path of ['/admin/people?q=%00x', '/people?q=ab%00']) {
+      const response = await h.request('GET', path, { as: 'ada' });
+      expect(response.status).toBe(400);
+      expect(response.body.error.details).toEqual([expect.objectContaining({ field: 'q' })]);
+    }
+  });
+
   test('search finds a person by name or email; view shows teams, manager and department', async () => {
     const found = await h.request('GET', '/admin/people?q=mark', { as: 'ada' });
     expect(found.status).toBe(200);
