@@ -2,39 +2,16 @@ import { Op, type Model, type Order, type WhereOptions } from 'sequelize';
 import { actingTasks } from './approval-authority';
 import type { Models } from '../lib/db/models';
 import type { UserProfile } from '../lib/db/organisation';
-import type { TicketStatus } from '../workflows/domain/types';
+import type { Priority, TicketStatus } from '../workflows/domain/types';
 import { teamIdsOf, visibleTickets } from './access';
 import type { CustomFieldFilter, FieldSpec } from './custom-fields';
 import type { ListTicketsQuery } from './schemas';
 
 /** Queries over the read tables only: lists, detail and timeline never ask the workflows. */
 
-export interface TicketSummary {
-  number: number;
-  title: string;
-  status: TicketStatus;
-  priority: string;
-  channel: string;
-  categoryId: number;
-  categoryName: string | null;
-  departmentId: number;
-  departmentName: string | null;
-  teamId: number | null;
-  teamName: string | null;
-  assigneeId: number | null;
-  assigneeName: string | null;
-  requesterId: number;
-  requesterName: string | null;
-  slaBreached: boolean;
-  createdAt: string;
-  updatedAt: string;
-  resolvedAt: string | null;
-  closedAt: string | null;
-  /** When the running SLA clocks fall due (null without a policy or once met), for queues sorted by urgency. */
-  firstResponseDue: string | null;
-  resolutionDue: string | null;
-  version: number;
-}
+// The list row is part of the API's contract with the portal: one definition, in api/contract.
+import type { TicketSummary } from './contract/types';
+export type { TicketSummary };
 
 const PRIORITY_ORDER = "CASE priority WHEN 'critical' THEN 0 WHEN 'high' THEN 1 WHEN 'medium' THEN 2 ELSE 3 END";
 
@@ -58,7 +35,7 @@ export function createTicketReads(models: Models) {
         number: get<number>('number'),
         title: get<string>('title'),
         status: get<TicketStatus>('status'),
-        priority: get<string>('priority'),
+        priority: get<Priority>('priority'),
         channel: get<string>('channel'),
         categoryId: get<number>('category_id'),
         categoryName: category.get(get<number>('category_id')) ?? null,

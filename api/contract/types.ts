@@ -70,6 +70,7 @@ export interface TicketSummary {
 	createdAt: string;
 	updatedAt: string;
 	resolvedAt: string | null;
+	closedAt: string | null;
 	firstResponseDue: string | null;
 	resolutionDue: string | null;
 	version: number;
