@@ -85,7 +85,7 @@ describe('email out through the Postmark client, into the local sink', () => {
     // No Temporal client: nothing starts a delivery workflow, so this test drives delivery itself.
     const activities = createActivities({ sequelize: h.db.sequelize, models: h.db.models, logger: pino({ level: 'silent' }), mail });
     const input: NotifyInput = { id: `test-${crypto.randomUUID()}`, ticketNumber: number, kind: 'status_changed', title: `Update on #${number}`, body: 'Dedupe check', recipients: { userIds: [await h.userId('emma')] } };
-    sink.failNextSends(1, 503);
+    sink.failNextSends(1, 503, input.id);
     expect(await activities.notify(input)).toMatchObject({ delivered: 1 });
     const key = `${input.id}:${await h.userId('emma')}`;
     expect((await h.db.models.EmailOutbox.findByPk(key))!.get('status')).toBe('pending');
