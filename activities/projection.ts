@@ -6,12 +6,25 @@ import type { ActivityDeps } from './index';
 
 function slaColumns(ticket: TicketState) {
   const sla = ticket.sla;
-  if (!sla) return { first_response_due: null, resolution_due: null, sla: null };
+  if (!sla) return { first_response_due: null, resolution_due: null, sla: null, sla_policy_id: null, sla_policy_version: null, sla_calendar_id: null, sla_calendar_version: null };
   const now = new Date(ticket.updatedAt);
+  const calendar = sla.calendar as { id?: number; name?: string; version?: number };
   return {
     first_response_due: dueAt(sla, 'first_response'),
     resolution_due: dueAt(sla, 'resolution'),
-    sla: { firstResponse: summarise(sla, 'first_response', now), resolution: summarise(sla, 'resolution', now), policyId: sla.policy.id },
+    sla: {
+      firstResponse: summarise(sla, 'first_response', now),
+      resolution: summarise(sla, 'resolution', now),
+      policyId: sla.policy.id,
+      policyVersion: sla.policy.version,
+      calendarId: calendar.id ?? null,
+      calendarName: calendar.name ?? null,
+      calendarVersion: calendar.version ?? null,
+    },
+    sla_policy_id: sla.policy.id,
+    sla_policy_version: sla.policy.version,
+    sla_calendar_id: calendar.id ?? null,
+    sla_calendar_version: calendar.version ?? null,
   };
 }
 

@@ -4,7 +4,7 @@ import { NotificationTemplateBody } from './admin/notification-templates';
 import { ApprovalRuleBody, CategoryCreateBody, CategoryEditBody, FieldSchemaEditBody } from './admin/categories';
 import { DepartmentCreateBody, DepartmentEditBody } from './admin/departments';
 import { RoutingOrderBody, RoutingRuleCreateBody, RoutingRuleEditBody } from './admin/routing-rules';
-import { SlaPolicyBody } from './admin/sla-policies';
+import { ApplyToOpenBody, PublishBody, SlaPolicyBody } from './admin/sla-policies';
 import { MemberBody, TeamCreateBody, TeamEditBody } from './admin/teams';
 import { VersionQuery } from './admin/versioned';
 import { CategoryListQuery } from './routes/admin-config';
@@ -76,6 +76,7 @@ export const OPERATIONS: Operation[] = [
   { method: 'get', path: '/tickets/{number}', summary: 'A ticket from the read model, with what the caller may do', tag: 'tickets' },
   { method: 'get', path: '/tickets/{number}/events', summary: 'Timeline', tag: 'tickets', query: PageQuery },
   { method: 'get', path: '/tickets/{number}/live', summary: "The workflow's live state (Query)", tag: 'tickets' },
+  { method: 'get', path: '/tickets/{number}/sla', summary: 'Deadline explanation: each due-instant change with its reason and the business minutes counted, spent and left (Query)', tag: 'tickets' },
   { method: 'get', path: '/tickets/{number}/messages', summary: 'Conversation (internal notes only for staff)', tag: 'tickets', query: PageQuery },
   { method: 'post', path: '/tickets/{number}/messages', summary: 'Public reply or internal note', tag: 'tickets', body: MessageBody, idempotent: true, status: '201' },
   { method: 'post', path: '/tickets/{number}/actions/{action}', summary: 'A lifecycle action (Update with validator)', tag: 'tickets', body: ActionBody, idempotent: true },
@@ -107,9 +108,17 @@ export const OPERATIONS: Operation[] = [
   { method: 'get', path: '/reports/{name}', summary: 'A report as JSON or CSV', tag: 'reports', query: ReportQuery },
   { method: 'get', path: '/admin/calendars', summary: 'Business calendars', tag: 'admin' },
   { method: 'get', path: '/admin/calendars/{id}/preview', summary: 'Next working intervals of a calendar', tag: 'admin' },
-  { method: 'put', path: '/admin/calendars/{id}', summary: 'Edit a calendar (open tickets recompute due instants)', tag: 'admin', body: CalendarBody },
-  { method: 'get', path: '/admin/sla-policies', summary: 'SLA policies', tag: 'admin' },
-  { method: 'put', path: '/admin/sla-policies/{id}', summary: 'Edit an SLA policy (applies to new tickets)', tag: 'admin', body: SlaPolicyBody },
+  { method: 'put', path: '/admin/calendars/{id}', summary: "Save a calendar's draft (no ticket changes until it is published)", tag: 'admin', body: CalendarBody },
+  { method: 'get', path: '/admin/calendars/{id}/versions', summary: "A calendar's published versions, newest first", tag: 'admin' },
+  { method: 'post', path: '/admin/calendars/{id}/publish', summary: 'Publish the draft as a new version (audited); new tickets count on it', tag: 'admin', body: PublishBody },
+  { method: 'get', path: '/admin/calendars/{id}/apply-preview', summary: 'Open tickets on older versions and how their due instants would move', tag: 'admin' },
+  { method: 'post', path: '/admin/calendars/{id}/apply-to-open', summary: 'Apply the newest version to open tickets (durable fan-out workflow; audited)', tag: 'admin', body: ApplyToOpenBody },
+  { method: 'get', path: '/admin/sla-policies', summary: 'SLA policies (drafts, with their published version)', tag: 'admin' },
+  { method: 'put', path: '/admin/sla-policies/{id}', summary: "Save an SLA policy's draft (no ticket changes until it is published)", tag: 'admin', body: SlaPolicyBody },
+  { method: 'get', path: '/admin/sla-policies/{id}/versions', summary: "A policy's published versions, newest first", tag: 'admin' },
+  { method: 'post', path: '/admin/sla-policies/{id}/publish', summary: 'Publish the draft as a new version (audited); new tickets start with it', tag: 'admin', body: PublishBody },
+  { method: 'get', path: '/admin/sla-policies/{id}/apply-preview', summary: 'Open tickets on older versions and how their due instants would move', tag: 'admin' },
+  { method: 'post', path: '/admin/sla-policies/{id}/apply-to-open', summary: 'Apply the newest version to open tickets (durable fan-out workflow; audited)', tag: 'admin', body: ApplyToOpenBody },
   { method: 'get', path: '/admin/notification-templates', summary: 'Email templates, one per notification kind', tag: 'admin', query: PageQuery },
   { method: 'get', path: '/admin/notification-templates/{alias}', summary: 'One email template', tag: 'admin' },
   { method: 'put', path: '/admin/notification-templates/{alias}', summary: 'Edit an email template (checked against the model, pushed to Postmark)', tag: 'admin', body: NotificationTemplateBody, unprocessable: 'A placeholder the model lacks or an unbalanced section; each field is named' },

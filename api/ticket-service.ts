@@ -15,12 +15,14 @@ import {
   rejectUpdate,
   replyUpdate,
   requestInfoUpdate,
+  slaExplanationQuery,
   stateQuery,
   TICKET_WORKFLOW_TYPE,
   ticketWorkflowId,
   type TicketView,
   type TicketWorkflowInput,
 } from '../workflows/definitions';
+import { explainSla, type SlaExplanation, type SlaStep } from '../workflows/domain/sla-explain';
 import { allowedActions, type LifecycleAction } from '../workflows/domain/status-machine';
 import { TERMINAL_STATUSES, type Channel, type TicketStatus } from '../workflows/domain/types';
 import { TicketDepartmentKey, TicketPriorityKey, TicketStatusKey } from '../workflows/search-attributes';
@@ -308,6 +310,25 @@ export function createTicketService({ client, models, organisation, reads, tempo
         }),
       );
       return afterChange(number, user, view);
+    },
+
+    /**
+     * Why the ticket's deadlines are where they are: the workflow's own explanation, live to
+     * this minute; when the workflow cannot answer in time, the steps recorded in the read
+     * model's events, up to the last change.
+     */
+    async slaExplanation(user: UserProfile, number: number): Promise<{ source: 'live' | 'recorded'; explanation: SlaExplanation | null }> {
+      const row = await reads.visibleRow(number, user);
+      if (!row) throw notFound('Ticket');
+      try {
+        const explanation = await bounded(undefined, () => client.workflow.getHandle(ticketWorkflowId(number)).query(slaExplanationQuery));
+        return { source: 'live', explanation };
+      } catch {
+        const events = await models.TicketEvent.findAll({ where: { ticket_number: number, type: ['sla_started', 'sla_recomputed'] }, order: [['seq', 'ASC']] });
+        const steps = events.map((e) => (e.get('data') as { step?: SlaStep }).step).filter((s): s is SlaStep => s !== undefined);
+        const last = steps[steps.length - 1];
+        return { source: 'recorded', explanation: last ? explainSla(steps, last) : null };
+      }
     },
 
     async live(user: UserProfile, number: number): Promise<TicketView & { runId: string | undefined }> {

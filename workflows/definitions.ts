@@ -1,9 +1,10 @@
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { ChainState } from './domain/approvals';
 import type { SlaState, SlaSummary } from './domain/sla-clock';
+import type { SlaExplanation, SlaStep } from './domain/sla-explain';
 import type { ActionInput, LifecycleAction } from './domain/status-machine';
 import type { RoutingDecision } from './domain/routing';
-import type { Actor, CalendarSnapshot, Channel, ConfigSnapshot, Priority, RequesterProfile, TicketStatus } from './domain/types';
+import type { Actor, CalendarSnapshot, Channel, ConfigSnapshot, Priority, RequesterProfile, SlaPolicySnapshot, TicketStatus } from './domain/types';
 
 /**
  * The ticket workflow's messages and their types, imported by the workflow, the
@@ -78,6 +79,8 @@ export interface TicketState {
   noteMentions?: boolean;
   /** Set on tickets started after approval timers learned to pause while information is requested (a patch). */
   approvalTimersPause?: boolean;
+  /** Every change of the SLA clocks with what they had counted then: the deadline's explanation (absent before explanations). */
+  slaSteps?: SlaStep[];
 }
 
 export interface TicketShare {
@@ -157,13 +160,21 @@ export interface CustomFieldsRequest {
   expectedVersion?: number;
 }
 
-/** Sent by the API when an admin edits a business calendar; each open ticket on it recomputes its due instants. */
+/** Sent when an admin applies a published calendar version to open tickets; each ticket on it recomputes its due instants. */
 export interface CalendarChanged {
   calendar: CalendarSnapshot;
   reason: string;
 }
 
+/** Sent when an admin applies a published SLA policy version to the open tickets on an older version of it. */
+export interface SlaPolicyPublished {
+  policy: SlaPolicySnapshot;
+  reason: string;
+}
+
 export const stateQuery = defineQuery<TicketView>('stateQuery');
+/** Each change of the due instants with its reason and the business minutes counted, spent and left (null without SLA clocks). */
+export const slaExplanationQuery = defineQuery<SlaExplanation | null>('slaExplanationQuery');
 
 /** Answers once the new ticket is routed, assigned and visible in the read tables. */
 export const awaitCreatedUpdate = defineUpdate<TicketView>('awaitCreatedUpdate');
@@ -193,8 +204,10 @@ export const replyUpdate = defineUpdate<TicketView, [ReplyRequest]>('replyUpdate
 /** An Update (not a Signal) so the caller gets the 409 on a stale version and sees the edit once projected. */
 export const editCustomFieldsUpdate = defineUpdate<TicketView, [CustomFieldsRequest]>('editCustomFieldsUpdate');
 
-/** A calendar edit is fire-and-forget for the admin: a Signal to every open ticket on it. */
+/** Applying a calendar version is fire-and-forget for the admin: a Signal to every open ticket on it, sent by a fan-out workflow. */
 export const calendarChangedSignal = defineSignal<[CalendarChanged]>('calendarChangedSignal');
+/** Applying a policy version to open tickets: a Signal, sent by a fan-out workflow, to each ticket on an older version. */
+export const slaPolicyPublishedSignal = defineSignal<[SlaPolicyPublished]>('slaPolicyPublishedSignal');
 
 /** Lifecycle actions are Updates, not Signals: the caller needs the validated result (or the 409) synchronously. */
 export const lifecycleUpdates = {

@@ -1,6 +1,6 @@
 import { continueAsNew, proxyActivities, setCurrentDetails, upsertMemo, workflowInfo } from '@temporalio/workflow';
 import type { createFanOutActivities } from '../activities/fan-out';
-import type { CalendarSnapshot } from './domain/types';
+import type { CalendarSnapshot, SlaPolicySnapshot } from './domain/types';
 
 /** Made inside the workflow, so the API can import this module's id helper without a workflow context. */
 function activities() {
@@ -23,6 +23,12 @@ export interface CalendarFanOutInput {
   progress?: FanOutProgress;
 }
 
+export interface PolicyFanOutInput {
+  policy: SlaPolicySnapshot;
+  reason: string;
+  progress?: FanOutProgress;
+}
+
 export interface FanOutProgress {
   afterNumber: number;
   signalled: number;
@@ -36,24 +42,51 @@ export function calendarFanOutWorkflowId(calendarId: number, version: number): s
   return `calendar-fan-out-${calendarId}-v${version}`;
 }
 
+/** One fan-out per policy version, as for calendars. */
+export function policyFanOutWorkflowId(policyId: number, version: number): string {
+  return `sla-policy-fan-out-${policyId}-v${version}`;
+}
+
 /**
- * Tells every open ticket of the teams on an edited calendar, in batches, until none is
- * left. Started by the admin API instead of signalling inside the HTTP request, so a
- * calendar shared by thousands of tickets, or a Temporal hiccup, never fails the edit or
- * leaves tickets untold: each batch is retried until it succeeds, and progress shows in
- * Temporal UI (current details and the `progress` memo).
+ * Applies a published calendar version to the open tickets whose clocks run on an older
+ * version of it, in batches, until none is left. Started only when an admin chooses "apply
+ * to open tickets" (a calendar edit alone reaches no running ticket), instead of signalling
+ * inside the HTTP request, so thousands of tickets, or a Temporal hiccup, never fail the
+ * request or leave tickets untold: each batch is retried until it succeeds, and progress
+ * shows in Temporal UI (current details and the `progress` memo).
  */
 export async function calendarFanOutWorkflow(input: CalendarFanOutInput): Promise<FanOutProgress> {
   const { openTicketsOnCalendar, signalCalendarChanged } = activities();
-  const progress: FanOutProgress = input.progress ?? { afterNumber: 0, signalled: 0, closed: 0, batches: 0 };
-  const label = `calendar ${input.calendar.name} v${input.calendar.version}`;
+  return fanOut(`calendar ${input.calendar.name} v${input.calendar.version}`, input.progress, {
+    next: (afterNumber) => openTicketsOnCalendar({ calendarId: input.calendar.id, belowVersion: input.calendar.version, afterNumber, limit: FAN_OUT_BATCH }),
+    tell: (numbers) => signalCalendarChanged({ numbers, calendar: input.calendar, reason: input.reason }),
+    continueAsNew: (progress) => continueAsNew<typeof calendarFanOutWorkflow>({ ...input, progress }),
+  });
+}
+
+/** Applies a published SLA policy version to the open tickets on an older version of it (see calendarFanOutWorkflow). */
+export async function slaPolicyFanOutWorkflow(input: PolicyFanOutInput): Promise<FanOutProgress> {
+  const { openTicketsOnPolicy, signalPolicyPublished } = activities();
+  return fanOut(`SLA policy #${input.policy.id} (${input.policy.priority}) v${input.policy.version}`, input.progress, {
+    next: (afterNumber) => openTicketsOnPolicy({ policyId: input.policy.id, belowVersion: input.policy.version, afterNumber, limit: FAN_OUT_BATCH }),
+    tell: (numbers) => signalPolicyPublished({ numbers, policy: input.policy, reason: input.reason }),
+    continueAsNew: (progress) => continueAsNew<typeof slaPolicyFanOutWorkflow>({ ...input, progress }),
+  });
+}
+
+interface FanOutSteps {
+  next(afterNumber: number): Promise<number[]>;
+  tell(numbers: number[]): Promise<{ signalled: number; closed: number }>;
+  continueAsNew(progress: FanOutProgress): Promise<never>;
+}
+
+async function fanOut(label: string, carried: FanOutProgress | undefined, steps: FanOutSteps): Promise<FanOutProgress> {
+  const progress: FanOutProgress = carried ?? { afterNumber: 0, signalled: 0, closed: 0, batches: 0 };
   for (let inThisRun = 0; ; inThisRun++) {
-    if (inThisRun >= BATCHES_PER_RUN || workflowInfo().continueAsNewSuggested) {
-      await continueAsNew<typeof calendarFanOutWorkflow>({ ...input, progress });
-    }
-    const numbers = await openTicketsOnCalendar({ calendarId: input.calendar.id, afterNumber: progress.afterNumber, limit: FAN_OUT_BATCH });
+    if (inThisRun >= BATCHES_PER_RUN || workflowInfo().continueAsNewSuggested) await steps.continueAsNew(progress);
+    const numbers = await steps.next(progress.afterNumber);
     if (numbers.length === 0) break;
-    const result = await signalCalendarChanged({ numbers, calendar: input.calendar, reason: input.reason });
+    const result = await steps.tell(numbers);
     progress.signalled += result.signalled;
     progress.closed += result.closed;
     progress.batches += 1;
@@ -67,7 +100,7 @@ export async function calendarFanOutWorkflow(input: CalendarFanOutInput): Promis
 function report(label: string, progress: FanOutProgress, done: boolean): void {
   upsertMemo({ progress: { ...progress, done } });
   setCurrentDetails(
-    `${done ? 'Done' : 'In progress'}: ${label} told to ${progress.signalled} open ticket(s) in ${progress.batches} batch(es)` +
+    `${done ? 'Done' : 'In progress'}: ${label} applied to ${progress.signalled} open ticket(s) in ${progress.batches} batch(es)` +
       (progress.closed ? `, ${progress.closed} closed meanwhile` : '') +
       (done ? '' : `; next after #${progress.afterNumber}`),
   );

@@ -206,10 +206,25 @@ export function approvalDeadlines(ticket: TicketSnapshot): { remindAt: Date | nu
   return { remindAt: remind === null ? null : new Date(remind), escalateAt: escalate === null ? null : new Date(escalate) };
 }
 
-export function nextApprovalWake(ticket: TicketSnapshot): number | null {
+/** The next approval timer in words for Temporal UI: "approval reminder for Mark Manager". */
+export function nextApprovalDue(ticket: TicketSnapshot): { at: number; what: string } | null {
   const { remind, escalate } = stepDeadlines(ticket);
-  const candidates = [remind, escalate].filter((t): t is number => t !== null);
-  return candidates.length ? Math.min(...candidates) : null;
+  const chain = ticket.state.approval;
+  if (!chain || (remind === null && escalate === null)) return null;
+  const step = chain.steps[chain.current]!;
+  const waitingOn = approversWaitedOn(ticket).join(', ') || 'nobody';
+  if (remind !== null && (escalate === null || remind <= escalate)) return { at: remind, what: `approval reminder for ${waitingOn}` };
+  return { at: escalate!, what: `approval escalation of "${step.name}" (waiting on ${waitingOn}) to their managers` };
+}
+
+/** The people the current approval step still waits on, by name (a delegate stands in for the approver). */
+export function approversWaitedOn(ticket: TicketSnapshot): string[] {
+  const chain = ticket.state.approval;
+  if (!chain || chain.outcome !== 'pending') return [];
+  const step = chain.steps[chain.current]!;
+  const decided = new Set(step.decisions.map((d) => d.approverId));
+  const name = names(ticket);
+  return step.approverIds.filter((id) => !decided.has(id)).map((id) => (step.delegatedTo[id] ? `${name(step.delegatedTo[id]!)} (for ${name(id)})` : name(id)));
 }
 
 /** The step's reminder, then its escalation to the approvers' managers, for whichever is due by `now`. */

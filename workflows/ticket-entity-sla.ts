@@ -1,10 +1,11 @@
-import type { CalendarSnapshot } from './domain/types';
+import type { CalendarSnapshot, SlaPolicySnapshot } from './domain/types';
 import type { SlaState } from './domain/sla-clock';
+import { markSla, type SlaStep } from './domain/sla-explain';
 import { decideSystem } from './domain/status-machine';
 import { SYSTEM_ACTOR, type TicketStatus } from './domain/types';
 import type { TicketWriter } from './ticket-entity-writer';
 import { escalationFor, type EscalationDecision } from './ticket-escalation';
-import { collectSlaDue, slaMoved, slaOnCalendarChange, slaOnPolicyInputs, slaOnStatus, slaStart, type SlaChange } from './ticket-sla';
+import { collectSlaDue, slaDues, slaMoved, slaOnCalendarChange, slaOnPolicyInputs, slaOnPolicyVersion, slaOnStatus, slaStart, type SlaChange } from './ticket-sla';
 
 /**
  * The part of TicketEntity that applies SLA and escalation decisions: the clocks, breaches,
@@ -16,7 +17,19 @@ import { collectSlaDue, slaMoved, slaOnCalendarChange, slaOnPolicyInputs, slaOnS
 export function beginSla(ticket: TicketWriter, now: Date): void {
   const { sla, event } = slaStart(ticket, now);
   ticket.state.sla = sla;
-  ticket.recordSystem(now, event);
+  const step = noteStep(ticket, 'clocks started', now);
+  ticket.recordSystem(now, step ? { ...event, data: { ...event.data, step } } : event);
+}
+
+/** The explanation keeps the newest steps; anything older is one "counted before" line, so the sum still holds. */
+const MAX_SLA_STEPS = 200;
+
+/** Marks what the clocks had counted at this change, for the deadline's explanation. */
+function noteStep(ticket: TicketWriter, reason: string, now: Date): SlaStep | null {
+  if (!ticket.state.sla) return null;
+  const step = markSla(ticket.state.sla, now, reason);
+  ticket.state.slaSteps = [...(ticket.state.slaSteps ?? []), step].slice(-MAX_SLA_STEPS);
+  return step;
 }
 
 /** The clocks' reaction to a status change (`from` → `to`). */
@@ -24,9 +37,25 @@ export function slaAfterStatus(ticket: TicketWriter, from: TicketStatus, to: Tic
   changeSla(ticket, slaOnStatus(from, to, now, reopened), now);
 }
 
-/** An admin edited the business calendar the clocks count on. */
-export function slaOnCalendar(ticket: TicketWriter, calendar: CalendarSnapshot, reason: string, now: Date): void {
-  changeSla(ticket, slaOnCalendarChange(ticket, calendar, reason, now), now);
+/**
+ * An admin applied a calendar version to the open tickets on it. `alwaysRecord`: the ticket
+ * records the new version even when no due instant moved (tickets started before that
+ * patch record only moves, as they did).
+ */
+export function slaOnCalendar(ticket: TicketWriter, calendar: CalendarSnapshot, reason: string, now: Date, alwaysRecord = false): void {
+  changeSla(ticket, slaOnCalendarChange(ticket, calendar, reason, now), now, alwaysRecord);
+}
+
+/**
+ * An admin applied a newer version of a policy to open tickets: the ticket adopts it (a later
+ * priority change or transfer back onto this policy uses it too) and, when its clocks run on
+ * it, recomputes them and records why.
+ */
+export function slaOnPolicyPublished(ticket: TicketWriter, policy: SlaPolicySnapshot, reason: string, now: Date): void {
+  const policies = ticket.config.slaPolicies;
+  const index = policies?.findIndex((p) => p.id === policy.id) ?? -1;
+  if (policies && index >= 0 && policies[index]!.version < policy.version) policies[index] = policy;
+  changeSla(ticket, slaOnPolicyVersion(ticket, policy, reason, now), now, true);
 }
 
 /**
@@ -34,14 +63,16 @@ export function slaOnCalendar(ticket: TicketWriter, calendar: CalendarSnapshot, 
  * fell due before `now` (the timer may not have been handled yet) is handled first, so a
  * late reply or pause can never hide a breach or skip a rung.
  */
-export function changeSla(ticket: TicketWriter, change: SlaChange | null, now: Date): void {
+export function changeSla(ticket: TicketWriter, change: SlaChange | null, now: Date, alwaysRecord = false): void {
   if (!change || !ticket.state.sla) return;
   escalateDue(ticket, now);
   const before: SlaState | null | undefined = ticket.state.sla;
   if (!before) return;
   ticket.state.sla = change.change(before);
-  const moved = slaMoved(before, ticket.state.sla, change.reason);
-  if (moved) ticket.recordSystem(now, moved);
+  const moved = slaMoved(before, ticket.state.sla, change.reason) ?? (alwaysRecord ? { type: 'sla_recomputed', data: { reason: change.reason, before: slaDues(before), after: slaDues(ticket.state.sla) } } : null);
+  if (!moved) return;
+  const step = noteStep(ticket, change.reason, now);
+  ticket.recordSystem(now, { ...moved, data: { ...moved.data, step } });
 }
 
 /** Team or priority changed: the policy may start, stop applying, or move its targets. */

@@ -1,4 +1,4 @@
-import type { CalendarSnapshot } from './domain/types';
+import type { CalendarSnapshot, SlaPolicySnapshot } from './domain/types';
 import type { RoutingDecision } from './domain/routing';
 import { decide, decideSystem, type LifecycleAction, type SystemTransition, type TicketFacts } from './domain/status-machine';
 import { SYSTEM_ACTOR, TERMINAL_STATUSES, type Actor, type ConfigSnapshot, type TicketStatus } from './domain/types';
@@ -14,17 +14,17 @@ import {
   type TicketState,
   type TicketWorkflowInput,
 } from './definitions';
-import { nextApprovalWake, validateApproval, type ApprovalAction } from './ticket-approval';
+import { nextApprovalDue, validateApproval, type ApprovalAction } from './ticket-approval';
 import { customFieldEdit, validateCustomFieldEdit } from './ticket-custom-fields';
 import { approvalOnReply, approvalOnTimer, beginApproval, decideApproval } from './ticket-entity-approval';
 import { applyAction } from './ticket-entity-lifecycle';
-import { beginSla, changeSla, escalateDue, slaAfterStatus, slaOnCalendar } from './ticket-entity-sla';
+import { beginSla, changeSla, escalateDue, slaAfterStatus, slaOnCalendar, slaOnPolicyPublished } from './ticket-entity-sla';
 import type { TicketWriter } from './ticket-entity-writer';
 import { effectOutcome } from './ticket-escalation';
 import { ActionRefused, refuse, teamOf, type Effect, type EventDraft, type TicketSnapshot } from './ticket-model';
 import { noteMentionNotifications, notificationsFor } from './ticket-notifications';
 import { autoCloseAt } from './ticket-presentation';
-import { nextSlaWake, slaOnFirstResponse } from './ticket-sla';
+import { nextSlaDue, slaOnFirstResponse } from './ticket-sla';
 
 export { ActionRefused, refuse, type Effect } from './ticket-model';
 
@@ -272,17 +272,30 @@ export class TicketEntity implements TicketSnapshot {
 
   // ── Time ───────────────────────────────────────────────────────────────────
 
-  /** An admin edited the business calendar the clocks count on. */
-  calendarChanged(calendar: CalendarSnapshot, reason: string, now: Date): void {
-    slaOnCalendar(this.writer, calendar, reason, now);
+  /** An admin applied a published version of the business calendar the clocks count on. */
+  calendarChanged(calendar: CalendarSnapshot, reason: string, now: Date, alwaysRecord = false): void {
+    slaOnCalendar(this.writer, calendar, reason, now, alwaysRecord);
+  }
+
+  /** An admin applied a published version of an SLA policy to open tickets. */
+  policyPublished(policy: SlaPolicySnapshot, reason: string, now: Date): void {
+    slaOnPolicyPublished(this.writer, policy, reason, now);
   }
 
   /** The next instant something falls due: an SLA point, an approval reminder or escalation, auto-close. */
   nextDueAt(): number | null {
+    return this.nextDue()?.at ?? null;
+  }
+
+  /** The next due instant and what it is for, in words (Temporal UI's timer summary and current details). */
+  nextDue(): { at: number; what: string } | null {
     // Tickets started before SLAs and approvals have no timers at all.
     if (this.state.sla === undefined) return null;
-    const times = [nextSlaWake(this), nextApprovalWake(this), autoCloseAt(this)?.getTime() ?? null].filter((t): t is number => t !== null);
-    return times.length ? Math.min(...times) : null;
+    const closeAt = autoCloseAt(this);
+    const candidates = [nextSlaDue(this), nextApprovalDue(this), closeAt ? { at: closeAt.getTime(), what: 'auto-close unless the requester replies' } : null].filter(
+      (d): d is { at: number; what: string } => d !== null,
+    );
+    return candidates.reduce<{ at: number; what: string } | null>((earliest, d) => (earliest === null || d.at < earliest.at ? d : earliest), null);
   }
 
   /** What a timer firing means: auto-close, approval reminders and escalation, SLA breaches and the ladder. */

@@ -9,6 +9,7 @@ import {
   TicketStatusKey,
   TicketTeamKey,
 } from './search-attributes';
+import { approversWaitedOn } from './ticket-approval';
 import { teamOf, type TicketSnapshot } from './ticket-model';
 import { slaBreached } from './ticket-sla';
 
@@ -25,20 +26,37 @@ export function ticketSearchAttributes(ticket: TicketSnapshot): SearchAttributeU
   ];
 }
 
-/** The Markdown "current details" of the workflow: status, owner, the next due instant, whom it waits on. */
-export function describeTicket(ticket: TicketSnapshot, view: TicketView): string {
+/** A person's name as the ticket's configuration knows it; the id only when no name was snapshotted. */
+export function personName(ticket: TicketSnapshot, userId: number): string {
+  return ticket.config.memberNames?.[userId] ?? ticket.config.approval?.names[userId] ?? `user #${userId}`;
+}
+
+/**
+ * The Markdown "current details" of the workflow: status, owner and approvers by name, the
+ * next due instant and what it is for, the SLA versions and why the deadline last moved.
+ */
+export function describeTicket(ticket: TicketSnapshot, view: TicketView, next: { at: number; what: string } | null = null): string {
   const { state } = ticket;
   const team = teamOf(ticket);
   const lines = [
     `**#${state.number} ${state.title}**`,
     `Status: \`${state.status}\` · Priority: \`${state.priority}\``,
-    `Team: ${team ? `${team.name} (${team.code})` : 'unrouted'} · Assignee: ${state.assigneeId ?? 'nobody'}`,
+    `Team: ${team ? `${team.name} (${team.code})` : 'unrouted'} · Assignee: ${state.assigneeId === null ? 'nobody' : personName(ticket, state.assigneeId)}`,
   ];
-  if (view.approvalSummary && state.status === 'pending_approval') lines.push(`Approval: ${view.approvalSummary}`);
+  if (view.approvalSummary && state.status === 'pending_approval') {
+    const waitingOn = approversWaitedOn(ticket);
+    lines.push(`Approval: ${view.approvalSummary}${waitingOn.length ? ` · waiting on ${waitingOn.join(', ')}` : ''}`);
+  }
+  if (next) lines.push(`Next due: **${next.what}** at ${new Date(next.at).toISOString()}`);
   if (view.slaSummary) {
     const { firstResponse, resolution } = view.slaSummary;
     lines.push(`First response: ${firstResponse.state}${firstResponse.dueAt ? `, due ${firstResponse.dueAt}` : ''}`);
     lines.push(`Resolution: ${resolution.state}${resolution.dueAt ? `, due ${resolution.dueAt}` : ''}`);
+    const sla = state.sla!;
+    const calendar = sla.calendar as { name?: string; version?: number; twentyFourSeven?: boolean };
+    lines.push(`SLA policy #${sla.policy.id} (${sla.policy.priority}) v${sla.policy.version} · calendar ${calendar.name ?? '24×7'}${calendar.version ? ` v${calendar.version}` : ''}`);
+    const last = state.slaSteps?.[state.slaSteps.length - 1];
+    if (last) lines.push(`Deadline last changed ${last.at}: ${last.reason}`);
   }
   if (view.autoCloseAt) lines.push(`Closes automatically at ${view.autoCloseAt} unless the requester replies`);
   lines.push(`Version ${state.version}, updated ${state.updatedAt}`);

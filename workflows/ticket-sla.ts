@@ -13,6 +13,7 @@ import {
   type EscalationStep,
   type SlaState,
 } from './domain/sla-clock';
+import { explainSla, markSla, type SlaExplanation } from './domain/sla-explain';
 import { PRIORITIES, type CalendarSnapshot, type ConfigSnapshot, type Priority, type SlaPolicySnapshot, type TicketStatus } from './domain/types';
 import { teamOf, type EventDraft, type TicketSnapshot } from './ticket-model';
 
@@ -134,13 +135,39 @@ export function slaOnCalendarChange(ticket: TicketSnapshot, calendar: CalendarSn
   const policy = ticket.state.sla!.policy as SlaPolicySnapshot;
   const next = calendarFor(ticket.config, ticket.state.teamId, policy, calendar);
   if (!next) return null;
-  return { reason: `calendar ${calendar.name}: ${reason}`, change: (sla) => onCalendarChange(sla, next, now) };
+  return { reason: `calendar ${calendar.name} v${current.version ?? '?'}→v${calendar.version}: ${reason}`, change: (sla) => onCalendarChange(sla, next, now) };
 }
 
-export function nextSlaWake(ticket: TicketSnapshot): number | null {
+/**
+ * A newer published version of the policy the clocks run on, applied by an admin to open
+ * tickets: new targets, pause rule and ladder on the same calendar, time already spent kept.
+ * Null when the ticket runs on another policy (or already on this version or a later one).
+ */
+export function slaOnPolicyVersion(ticket: TicketSnapshot, policy: SlaPolicySnapshot, reason: string, now: Date): SlaChange | null {
+  const sla = ticket.state.sla;
+  if (!sla || sla.policy.id !== policy.id || sla.policy.version >= policy.version) return null;
+  // The calendar the clocks count on now (possibly a newer version applied earlier), without the 24×7 flag the old policy may have set.
+  const { twentyFourSeven: _, ...current } = sla.calendar as CalendarSnapshot;
+  const teamCalendar = teamOf(ticket)?.calendar;
+  const override = !teamCalendar || (current.code === teamCalendar.code && (current.version ?? 0) > teamCalendar.version) ? current : undefined;
+  const calendar = calendarFor(ticket.config, ticket.state.teamId, policy, override);
+  if (!calendar) return null;
+  return {
+    reason: `policy #${policy.id} (${policy.priority}) v${sla.policy.version}→v${policy.version}: ${reason}`,
+    change: (state) => onPolicyChange(state, policy, calendar, ticket.state.status, now),
+  };
+}
+
+/** What the next SLA due point is, in words for Temporal UI: "first-response breach", "escalation 2: notify department_manager". */
+export function nextSlaDue(ticket: TicketSnapshot): { at: number; what: string } | null {
   const sla = ticket.state.sla;
   const next = sla ? nextDuePoint(sla) : undefined;
-  return next ? next.at.getTime() : null;
+  if (!sla || !next) return null;
+  const clock = next.clock === 'first_response' ? 'first-response' : 'resolution';
+  if (next.kind === 'breach') return { at: next.at.getTime(), what: `${clock} breach` };
+  if (next.kind === 'warning') return { at: next.at.getTime(), what: `${clock} warning (${sla.warnAtPercent}% of the target)` };
+  const rung = sla.policy.ladder[next.step]!;
+  return { at: next.at.getTime(), what: `escalation ${next.step + 1} on ${clock}: ${rung.action.replace(/_/g, ' ')}${rung.role ? ` ${rung.role.replace(/_/g, ' ')}` : ''}` };
 }
 
 export function higherPriority(priority: Priority): Priority | null {
@@ -175,6 +202,13 @@ export function collectSlaDue(sla: SlaState, now: Date): { sla: SlaState; events
     }
   }
   return { sla: state, events, rungs };
+}
+
+/** The deadline's explanation: every recorded change of the clocks, then the clocks as they stand at `now`. */
+export function slaExplanation(ticket: TicketSnapshot, now: Date): SlaExplanation | null {
+  const sla = ticket.state.sla;
+  if (!sla) return null;
+  return explainSla(ticket.state.slaSteps ?? [], markSla(sla, now, 'now'));
 }
 
 export function slaSummary(ticket: TicketSnapshot, now: Date) {

@@ -23,6 +23,8 @@ import {
   rejectUpdate,
   replyUpdate,
   requestInfoUpdate,
+  slaExplanationQuery,
+  slaPolicyPublishedSignal,
   stateQuery,
   ticketWorkflowId,
   type ActionRequest,
@@ -38,7 +40,7 @@ import { HandledUpdates } from './handled-updates';
 import { approvalSummary, type ApprovalAction } from './ticket-approval';
 import { ActionRefused, TicketEntity, type Effect } from './ticket-entity';
 import { autoCloseAt, describeTicket, ticketSearchAttributes } from './ticket-presentation';
-import { slaSummary } from './ticket-sla';
+import { slaExplanation, slaSummary } from './ticket-sla';
 
 type Activities = ReturnType<typeof createActivities>;
 
@@ -77,12 +79,17 @@ const APPROVAL_TIMERS_PAUSE_PATCH = 'approval-timers-pause';
 const PROJECT_BEFORE_EFFECTS_PATCH = 'project-before-effects';
 /** Runs before this patch waited to finish or continue as new only while nothing was left to project (an update accepted then hung). */
 const FINISH_WAKES_ON_WORK_PATCH = 'finish-wakes-on-work';
+/** Runs before this patch recorded an applied calendar version only when a due instant moved. */
+const APPLIED_VERSION_RECORDED_PATCH = 'applied-version-recorded';
+/** Runs before this patch started their due-point timers without a summary for Temporal UI. */
+const TIMER_SUMMARIES_PATCH = 'timer-summaries';
 
 /** One ticket, from submission to its terminal status: the single source of truth for its lifecycle. */
 export async function ticketWorkflow(input: TicketWorkflowInput): Promise<TicketView> {
   const ticket = openOrResume(input);
   const handled = new HandledUpdates(input.handledUpdates);
   const projectFirst = patched(PROJECT_BEFORE_EFFECTS_PATCH);
+  const timerSummaries = patched(TIMER_SUMMARIES_PATCH);
   let opened = input.carried !== undefined;
 
   const view = (): TicketView => ({
@@ -120,6 +127,7 @@ export async function ticketWorkflow(input: TicketWorkflowInput): Promise<Ticket
   // ── Message handlers: each hands its message to the entity ──────────────────
 
   setHandler(stateQuery, view);
+  setHandler(slaExplanationQuery, () => slaExplanation(ticket, new Date()));
   setHandler(awaitCreatedUpdate, async () => {
     await condition(() => opened);
     return answer();
@@ -146,7 +154,9 @@ export async function ticketWorkflow(input: TicketWorkflowInput): Promise<Ticket
   setHandler(editCustomFieldsUpdate, once((request: CustomFieldsRequest, now) => ticket.editCustomFields(request, now)), {
     validator: unlessHandled((request: CustomFieldsRequest) => ticket.validateCustomFields(request)),
   });
-  setHandler(calendarChangedSignal, ({ calendar, reason }) => ticket.calendarChanged(calendar, reason, new Date()));
+  setHandler(calendarChangedSignal, ({ calendar, reason }) => ticket.calendarChanged(calendar, reason, new Date(), patched(APPLIED_VERSION_RECORDED_PATCH)));
+  // New with policy versions: no earlier run ever received it, so it needs no patch.
+  setHandler(slaPolicyPublishedSignal, ({ policy, reason }) => ticket.policyPublished(policy, reason, new Date()));
 
   // ── Main logic: open, then wait for work or the next due point, drain, finish or continue as new ──
 
@@ -201,11 +211,13 @@ export async function ticketWorkflow(input: TicketWorkflowInput): Promise<Ticket
 
   /** Sleeps until an update or signal leaves work to do, or until the next due point, which it then handles. */
   async function untilWorkOrDue(): Promise<void> {
-    const wakeAt = ticket.nextDueAt();
+    const due = ticket.nextDue();
+    const wakeAt = due?.at ?? null;
     // A timer only while something is due later; the condition wakes on every change, which re-arms it.
     let woken = true;
     if (wakeAt !== null && wakeAt <= Date.now()) woken = false;
     else if (wakeAt === null) await condition(hasWork);
+    else if (timerSummaries) woken = await condition(hasWork, wakeAt - Date.now(), { summary: timerSummary(ticket.state.number, due!) });
     else woken = await condition(hasWork, wakeAt - Date.now());
     if (!woken && wakeAt !== null) ticket.onTimer(new Date());
   }
@@ -237,7 +249,7 @@ export async function ticketWorkflow(input: TicketWorkflowInput): Promise<Ticket
     await projectTicket({ ...batch, workflowId: workflowInfo().workflowId });
     ticket.markProjected(batch.ticket.version);
     upsertSearchAttributes(ticketSearchAttributes(ticket));
-    setCurrentDetails(describeTicket(ticket, view()));
+    setCurrentDetails(describeTicket(ticket, view(), ticket.nextDue()));
   }
 
   async function runEffect(effect: Effect): Promise<void> {
@@ -262,6 +274,11 @@ function openOrResume(input: TicketWorkflowInput): TicketEntity {
     slaNotices: patched(SLA_NOTICES_PATCH),
     approvalTimersPause: patched(APPROVAL_TIMERS_PAUSE_PATCH),
   });
+}
+
+/** What a due-point timer waits for, as Temporal UI shows it: "#12 first-response breach at 2026-12-02T14:30:00.000Z". */
+function timerSummary(number: number, due: { at: number; what: string }): string {
+  return `#${number} ${due.what} at ${new Date(due.at).toISOString()}`;
 }
 
 function notifiedText(count: number): string {

@@ -7,7 +7,7 @@ import type { Models } from '../../lib/db/models';
 import { auditPage } from '../admin/audit';
 import { CalendarBody, createCalendarAdmin } from '../admin/calendars';
 import { createNotificationTemplateAdmin, NotificationTemplateBody, TemplateAlias } from '../admin/notification-templates';
-import { createSlaPolicyAdmin, SlaPolicyBody } from '../admin/sla-policies';
+import { ApplyToOpenBody, createSlaPolicyAdmin, PublishBody, SlaPolicyBody } from '../admin/sla-policies';
 import { principalOf } from '../auth';
 import { pagination, sendData, sendList } from '../envelope';
 import { forbidden, parse } from '../errors';
@@ -36,8 +36,9 @@ export function createAdminRouter({ models, client, taskQueue, postmark, logger 
   const router = Router();
   const templates = createNotificationTemplateAdmin({ models, postmark, logger });
   const calendars = createCalendarAdmin({ models, client, taskQueue });
-  const policies = createSlaPolicyAdmin({ models });
+  const policies = createSlaPolicyAdmin({ models, client, taskQueue });
   router.use(leadsReadAdminsWrite);
+  const id = (req: Request) => parse(RecordId, req.params.id, 'id');
 
   router.get('/calendars', async (req, res) => sendData(req, res, await calendars.list()));
   router.get('/calendars/:id/preview', async (req, res) => {
@@ -45,12 +46,24 @@ export function createAdminRouter({ models, client, taskQueue, postmark, logger 
     sendData(req, res, await calendars.preview(parse(RecordId, req.params.id, 'id'), from ? new Date(from) : new Date(), count));
   });
   router.put('/calendars/:id', async (req, res) => {
-    sendData(req, res, await calendars.update(principalOf(req), parse(RecordId, req.params.id, 'id'), parse(CalendarBody, req.body ?? {})));
+    sendData(req, res, await calendars.update(principalOf(req), id(req), parse(CalendarBody, req.body ?? {})));
+  });
+  router.get('/calendars/:id/versions', async (req, res) => sendData(req, res, await calendars.versions(id(req))));
+  router.post('/calendars/:id/publish', async (req, res) => sendData(req, res, await calendars.publish(principalOf(req), id(req), parse(PublishBody, req.body ?? {}))));
+  router.get('/calendars/:id/apply-preview', async (req, res) => sendData(req, res, await calendars.applyPreview(id(req))));
+  router.post('/calendars/:id/apply-to-open', async (req, res) => {
+    sendData(req, res, await calendars.applyToOpen(principalOf(req), id(req), parse(ApplyToOpenBody, req.body ?? {})), 202);
   });
 
   router.get('/sla-policies', async (req, res) => sendData(req, res, await policies.list()));
   router.put('/sla-policies/:id', async (req, res) => {
-    sendData(req, res, await policies.update(principalOf(req), parse(RecordId, req.params.id, 'id'), parse(SlaPolicyBody, req.body ?? {})));
+    sendData(req, res, await policies.update(principalOf(req), id(req), parse(SlaPolicyBody, req.body ?? {})));
+  });
+  router.get('/sla-policies/:id/versions', async (req, res) => sendData(req, res, await policies.versions(id(req))));
+  router.post('/sla-policies/:id/publish', async (req, res) => sendData(req, res, await policies.publish(principalOf(req), id(req), parse(PublishBody, req.body ?? {}))));
+  router.get('/sla-policies/:id/apply-preview', async (req, res) => sendData(req, res, await policies.preview(id(req))));
+  router.post('/sla-policies/:id/apply-to-open', async (req, res) => {
+    sendData(req, res, await policies.applyToOpen(principalOf(req), id(req), parse(ApplyToOpenBody, req.body ?? {})), 202);
   });
 
   router.get('/notification-templates', async (req, res) => {

@@ -121,6 +121,11 @@ export function createTicketsRouter({ service, reads, organisation }: { service:
     sendData(req, res, await service.editCustomFields(principalOf(req), number, body, key));
   });
 
+  router.get('/:number/sla', async (req, res) => {
+    const number = parse(TicketNumberParam, req.params.number, 'number');
+    sendData(req, res, await service.slaExplanation(principalOf(req), number));
+  });
+
   router.get('/:number/live', async (req, res) => {
     const number = parse(TicketNumberParam, req.params.number, 'number');
     sendData(req, res, await service.live(principalOf(req), number));

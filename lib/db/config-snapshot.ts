@@ -24,17 +24,6 @@ export interface SnapshotRequest {
  * same rules — and history says which.
  */
 export function createConfigSnapshots(models: Models) {
-  function calendarOf(row: Row): CalendarSnapshot {
-    return {
-      id: num(row, 'id'),
-      code: str(row, 'code'),
-      name: str(row, 'name'),
-      version: num(row, 'version'),
-      timeZone: str(row, 'time_zone'),
-      weeklyHours: row.get('weekly_hours') as CalendarSnapshot['weeklyHours'],
-      holidays: row.get('holidays') as CalendarSnapshot['holidays'],
-    };
-  }
 
   async function approvalDirectory(): Promise<ApprovalDirectory & { names: Record<number, string> }> {
     const [users, departments, members] = await Promise.all([
@@ -89,14 +78,15 @@ export function createConfigSnapshots(models: Models) {
         models.TeamMember.findAll({ order: [['team_id', 'ASC'], ['user_id', 'ASC']] }),
         models.Department.findAll({ order: [['id', 'ASC']] }),
         models.RoutingRule.findAll({ where: { enabled: true }, order: [['position', 'ASC'], ['id', 'ASC']] }),
-        models.BusinessCalendar.findAll({ order: [['id', 'ASC']] }),
-        models.SlaPolicy.findAll({ order: [['id', 'ASC']] }),
+        publishedCalendars(models),
+        publishedPolicies(models),
         models.AppMeta.findByPk(DEFAULT_TEAM_KEY),
         models.AppMeta.findByPk(AUTO_CLOSE_DAYS_KEY),
         models.AppMeta.findByPk(CONTINUE_AS_NEW_KEY),
       ]);
       const departmentCodes = Object.fromEntries(departments.map((d) => [num(d, 'id'), str(d, 'code')]));
-      const calendarById = new Map(calendars.map((c) => [num(c, 'id'), calendarOf(c)]));
+      const calendarById = new Map(calendars.map((c) => [c.id, c]));
+      const memberNames = await namesOf(models, [...new Set(members.map((m) => num(m, 'user_id')))]);
       const teamSnapshots: TeamSnapshot[] = teams.map((t) => {
         const teamMembers = members.filter((m) => num(m, 'team_id') === num(t, 'id'));
         const calendar = calendarById.get(t.get('calendar_id') as number);
@@ -112,18 +102,7 @@ export function createConfigSnapshots(models: Models) {
           ...(calendar ? { calendar } : {}),
         };
       });
-      const slaPolicies: SlaPolicySnapshot[] = policies.map((p) => ({
-        id: num(p, 'id'),
-        version: num(p, 'version'),
-        departmentId: num(p, 'department_id'),
-        teamId: (p.get('team_id') as number | null) ?? null,
-        priority: str(p, 'priority') as SlaPolicySnapshot['priority'],
-        firstResponseMinutes: num(p, 'first_response_minutes'),
-        resolutionMinutes: num(p, 'resolution_minutes'),
-        clock: str(p, 'clock') === '24x7' ? '24x7' : 'business',
-        pauseStatuses: p.get('pause_statuses') as SlaPolicySnapshot['pauseStatuses'],
-        ladder: p.get('escalation_ladder') as SlaPolicySnapshot['ladder'],
-      }));
+      const slaPolicies = policies;
       const content = {
         category: {
           id: num(category, 'id'),
@@ -146,6 +125,7 @@ export function createConfigSnapshots(models: Models) {
         approval: await approvalFor((category.get('approval_rule') as ApprovalRule | null) ?? null, request),
         autoCloseAfterBusinessDays: Number(autoClose?.get('value') ?? 3),
         departmentCodes,
+        memberNames,
         ...(historyBudget ? { continueAsNewAfterEvents: Number(historyBudget.get('value')) } : {}),
       };
       const version = crypto.createHash('sha256').update(JSON.stringify(content)).digest('hex').slice(0, 12);
@@ -155,3 +135,81 @@ export function createConfigSnapshots(models: Models) {
 }
 
 export type ConfigSnapshots = ReturnType<typeof createConfigSnapshots>;
+
+async function namesOf(models: Models, ids: number[]): Promise<Record<number, string>> {
+  if (ids.length === 0) return {};
+  const users = await models.User.findAll({ where: { id: { [Op.in]: ids } }, attributes: ['id', 'name'], order: [['id', 'ASC']] });
+  return Object.fromEntries(users.map((u) => [num(u, 'id'), str(u, 'name')]));
+}
+
+/** The content a published policy version fixes (identity — department, team, priority — stays with the policy). */
+export type PolicyContent = Pick<SlaPolicySnapshot, 'firstResponseMinutes' | 'resolutionMinutes' | 'clock' | 'pauseStatuses' | 'ladder'>;
+export type CalendarContent = Pick<CalendarSnapshot, 'name' | 'timeZone' | 'weeklyHours' | 'holidays'>;
+
+export function policyContentOf(row: Row): PolicyContent {
+  return {
+    firstResponseMinutes: num(row, 'first_response_minutes'),
+    resolutionMinutes: num(row, 'resolution_minutes'),
+    clock: str(row, 'clock') === '24x7' ? '24x7' : 'business',
+    pauseStatuses: row.get('pause_statuses') as SlaPolicySnapshot['pauseStatuses'],
+    ladder: row.get('escalation_ladder') as SlaPolicySnapshot['ladder'],
+  };
+}
+
+export function calendarContentOf(row: Row): CalendarContent {
+  return {
+    name: str(row, 'name'),
+    timeZone: str(row, 'time_zone'),
+    weeklyHours: row.get('weekly_hours') as CalendarSnapshot['weeklyHours'],
+    holidays: row.get('holidays') as CalendarSnapshot['holidays'],
+  };
+}
+
+/** Newest version row per owner id (ascending version order in, last one wins). */
+function newestBy(rows: Row[], owner: string): Map<number, Row> {
+  const newest = new Map<number, Row>();
+  for (const r of rows) newest.set(num(r, owner), r);
+  return newest;
+}
+
+/**
+ * Each policy as last published: the newest version row's content at that version number.
+ * A policy never published through the console (seeded, or created before versions) is its
+ * own first version, at its row's version number.
+ */
+export async function publishedPolicies(models: Models): Promise<SlaPolicySnapshot[]> {
+  const [rows, versions] = await Promise.all([
+    models.SlaPolicy.findAll({ order: [['id', 'ASC']] }),
+    models.SlaPolicyVersion.findAll({ order: [['policy_id', 'ASC'], ['version', 'ASC']] }),
+  ]);
+  const newest = newestBy(versions, 'policy_id');
+  return rows.map((p) => {
+    const published = newest.get(num(p, 'id'));
+    return {
+      id: num(p, 'id'),
+      version: published ? num(published, 'version') : num(p, 'version'),
+      departmentId: num(p, 'department_id'),
+      teamId: (p.get('team_id') as number | null) ?? null,
+      priority: str(p, 'priority') as SlaPolicySnapshot['priority'],
+      ...(published ? (published.get('snapshot') as PolicyContent) : policyContentOf(p)),
+    };
+  });
+}
+
+/** Each calendar as last published (see publishedPolicies). */
+export async function publishedCalendars(models: Models): Promise<CalendarSnapshot[]> {
+  const [rows, versions] = await Promise.all([
+    models.BusinessCalendar.findAll({ order: [['id', 'ASC']] }),
+    models.BusinessCalendarVersion.findAll({ order: [['calendar_id', 'ASC'], ['version', 'ASC']] }),
+  ]);
+  const newest = newestBy(versions, 'calendar_id');
+  return rows.map((c) => {
+    const published = newest.get(num(c, 'id'));
+    return {
+      id: num(c, 'id'),
+      code: str(c, 'code'),
+      version: published ? num(published, 'version') : num(c, 'version'),
+      ...(published ? (published.get('snapshot') as CalendarContent) : calendarContentOf(c)),
+    };
+  });
+}

@@ -1,5 +1,6 @@
 import { DataTypes, type Model, type ModelStatic, type Sequelize } from 'sequelize';
 import { common, json, noTimestamps, pk, version } from './model-kit';
+import { defineConfigVersionModels, type ConfigVersionModels } from './models-config-versions';
 import { defineDirectoryModels, type DirectoryModels } from './models-directory';
 import { defineIntegrationModels, type IntegrationModels } from './models-integrations';
 
@@ -7,7 +8,7 @@ import { defineIntegrationModels, type IntegrationModels } from './models-integr
  * Sequelize models over the tables the migrations create. Migrations own the schema;
  * these definitions only describe it to the ORM (no `sync()` anywhere).
  */
-export interface Models extends IntegrationModels, DirectoryModels {
+export interface Models extends IntegrationModels, DirectoryModels, ConfigVersionModels {
   AppMeta: ModelStatic<Model>;
   Department: ModelStatic<Model>;
   User: ModelStatic<Model>;
@@ -187,6 +188,11 @@ export function defineModels(sequelize: Sequelize): Models {
       first_response_at: DataTypes.DATE,
       sla: json('sla'),
       approval: json('approval'),
+      // The policy and calendar versions the clocks run on (migration 017).
+      sla_policy_id: DataTypes.INTEGER,
+      sla_policy_version: DataTypes.INTEGER,
+      sla_calendar_id: DataTypes.INTEGER,
+      sla_calendar_version: DataTypes.INTEGER,
     },
     // Timestamps come from the workflow's clock, not from the time the projection ran.
     { tableName: 'tickets', timestamps: false },
@@ -300,6 +306,7 @@ export function defineModels(sequelize: Sequelize): Models {
   return {
     ...defineIntegrationModels(sequelize),
     ...defineDirectoryModels(sequelize),
+    ...defineConfigVersionModels(sequelize),
     AppMeta,
     Department,
     User,

@@ -120,7 +120,7 @@ describe('TicketEntity: timers apply the SLA and escalation decisions', () => {
     const ticket = openTicket(MONDAY_0900);
     const holiday = { ...BERLIN, version: 2, weeklyHours: { ...BERLIN.weeklyHours, mon: [{ start: '09:00', end: '09:30' }] } };
     ticket.calendarChanged(holiday, 'short Monday', minutesLater(5));
-    expect(ticket.pendingProjection().events.at(-1)).toMatchObject({ type: 'sla_recomputed', data: { reason: 'calendar Berlin office: short Monday' } });
+    expect(ticket.pendingProjection().events.at(-1)).toMatchObject({ type: 'sla_recomputed', data: { reason: 'calendar Berlin office v1→v2: short Monday' } });
     const version = ticket.version;
     ticket.calendarChanged(holiday, 'same again', minutesLater(6));
     expect(ticket.version).toBe(version);

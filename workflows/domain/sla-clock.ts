@@ -93,6 +93,11 @@ function newClock(targetMinutes: number): ClockState {
   return { targetMinutes, spentMs: 0, runningSince: null, stoppedAt: null, breachedAt: null };
 }
 
+/** Business milliseconds a clock has counted by `now`, exactly (the explanation's steps add up to this). */
+export function clockSpentMs(state: SlaState, name: SlaClockName, now: Date): number {
+  return spentMs(state, name === 'first_response' ? state.firstResponse : state.resolution, now.getTime());
+}
+
 function spentMs(state: SlaState, clock: ClockState, now: number): number {
   if (clock.runningSince === null) return clock.spentMs;
   return clock.spentMs + businessMillisBetween(state.calendar, new Date(clock.runningSince), new Date(Math.max(now, clock.runningSince)));

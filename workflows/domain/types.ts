@@ -138,6 +138,8 @@ export interface ConfigSnapshot {
   autoCloseAfterBusinessDays?: number;
   /** Department codes by id, for search attributes after a transfer. */
   departmentCodes?: Record<number, string>;
+  /** Display names of the teams' members, so Temporal UI names the assignee (absent on older snapshots). */
+  memberNames?: Record<number, string>;
   /** Continue as new once history passes this many events, even before the server suggests it. */
   continueAsNewAfterEvents?: number;
 }
