@@ -1,7 +1,7 @@
 import { Op, type Model, type ModelStatic, type Transaction } from 'sequelize';
 import { withDeadlockRetry, writeTransactionOptions } from '../lib/db/deadlock';
 import type { ProjectionBatch, TicketState } from '../workflows/definitions';
-import { dueAt, summarise } from '../workflows/domain/sla-clock';
+import { clockSpentMs, dueAt, summarise } from '../workflows/domain/sla-clock';
 import type { ActivityDeps } from './index';
 
 function slaColumns(ticket: TicketState) {
@@ -13,8 +13,9 @@ function slaColumns(ticket: TicketState) {
     first_response_due: dueAt(sla, 'first_response'),
     resolution_due: dueAt(sla, 'resolution'),
     sla: {
-      firstResponse: summarise(sla, 'first_response', now),
-      resolution: summarise(sla, 'resolution', now),
+      // Exact spent time beside the rounded summary: the apply-to-open preview rebuilds the clocks from it.
+      firstResponse: { ...summarise(sla, 'first_response', now), spentMs: clockSpentMs(sla, 'first_response', now) },
+      resolution: { ...summarise(sla, 'resolution', now), spentMs: clockSpentMs(sla, 'resolution', now) },
       policyId: sla.policy.id,
       policyVersion: sla.policy.version,
       calendarId: calendar.id ?? null,

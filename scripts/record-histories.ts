@@ -12,7 +12,9 @@ import { createTicketWorker } from '../temporal/worker';
 import {
   approveUpdate,
   awaitCreatedUpdate,
+  calendarChangedSignal,
   requestInfoUpdate,
+  slaPolicyPublishedSignal,
   editCustomFieldsUpdate,
   lifecycleUpdates,
   replyUpdate,
@@ -22,7 +24,7 @@ import {
   type TicketWorkflowInput,
 } from '../workflows/definitions';
 import type { LifecycleAction } from '../workflows/domain/status-machine';
-import type { Actor } from '../workflows/domain/types';
+import type { Actor, CalendarSnapshot, SlaPolicySnapshot } from '../workflows/domain/types';
 import type { emailOutboxSweepWorkflow } from '../workflows/email-outbox-sweep';
 import type { ticketWorkflow } from '../workflows/ticket';
 import { freePort } from '../test/support/ports';
@@ -37,7 +39,7 @@ import { createTestDatabase } from '../test/support/test-database';
  */
 const OUT = path.resolve(__dirname, '../test/histories');
 
-type Step = [LifecycleAction | 'approve' | 'request_info' | 'reply' | 'note' | 'edit_fields', 'requester' | 'agent' | 'approver', Record<string, unknown>?];
+type Step = [LifecycleAction | 'approve' | 'request_info' | 'reply' | 'note' | 'edit_fields' | 'apply_policy' | 'apply_calendar', 'requester' | 'agent' | 'approver' | 'admin', Record<string, unknown>?];
 interface Story {
   name: string;
   category: string;
@@ -162,6 +164,20 @@ const STORIES: Story[] = [
       ['close', 'requester'],
     ],
   },
+  // Recorded with policy and calendar versions applied to an open ticket, explanations and timer summaries.
+  {
+    name: 'versions-laptop-policy-and-calendar-applied',
+    category: 'it-laptop',
+    title: 'Laptop docking station',
+    steps: [
+      ['start', 'agent'],
+      ['apply_policy', 'admin', { reason: 'resolution halved' }],
+      ['wait_on_requester', 'agent', { reason: 'Which dock?' }],
+      ['resume', 'agent'],
+      ['apply_calendar', 'admin', { reason: 'holiday added 2026-12-24 (Christmas Eve)' }],
+      ['resolve', 'agent', { resolution: 'Dock delivered' }],
+    ],
+  },
 ];
 
 /** One pass of the email outbox sweep (the Schedule's workflow) is recorded too. */
@@ -214,7 +230,20 @@ async function main(): Promise<void> {
       const run = async (steps: Step[]) => {
         for (const [action, who, input = {}] of steps) {
           const writer = who === 'agent' ? agent! : requester;
-          if (action === 'approve' || action === 'request_info') {
+          if (action === 'apply_policy' || action === 'apply_calendar') {
+            // What the fan-out workflows send: the ticket's own policy or calendar, one version newer.
+            const sla = (await handle.query(stateQuery)).sla!;
+            const seq = (await handle.query(stateQuery)).version;
+            if (action === 'apply_policy') {
+              const policy = { ...(sla.policy as SlaPolicySnapshot), version: sla.policy.version + 1, resolutionMinutes: Math.ceil(sla.policy.resolutionMinutes / 2) };
+              await handle.signal(slaPolicyPublishedSignal, { policy, reason: String(input.reason) });
+            } else {
+              const current = sla.calendar as CalendarSnapshot;
+              const calendar = { ...current, version: current.version + 1, holidays: [...current.holidays, { date: '2026-12-24', name: 'Christmas Eve' }] };
+              await handle.signal(calendarChangedSignal, { calendar, reason: String(input.reason) });
+            }
+            while ((await handle.query(stateQuery)).projectedVersion <= seq) await new Promise((r) => setTimeout(r, 100));
+          } else if (action === 'approve' || action === 'request_info') {
             const chain = (await handle.query(stateQuery)).approval!;
             const approver = (await organisation.usersByIds([chain.steps[chain.current]!.approverIds[0]!]))[0]!;
             const update = action === 'approve' ? approveUpdate : requestInfoUpdate;

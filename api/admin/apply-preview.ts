@@ -37,7 +37,7 @@ export interface ApplyPreview {
 const LISTED = 200;
 const NOT_COUNTING: readonly TicketStatus[] = ['draft', 'pending_approval', 'resolved', 'closed', 'rejected', 'cancelled'];
 
-type Summary = Pick<SlaSummary, 'targetMinutes' | 'spentMinutes' | 'state' | 'breachedAt'>;
+type Summary = Pick<SlaSummary, 'targetMinutes' | 'spentMinutes' | 'state' | 'breachedAt'> & { spentMs?: number };
 
 /** The clocks as the ticket's last projection left them, under `policy` and `calendar`. */
 export function clocksFromReadModel(row: Model, policy: SlaPolicy, calendar: BusinessCalendar): SlaState | null {
@@ -51,7 +51,7 @@ export function clocksFromReadModel(row: Model, policy: SlaPolicy, calendar: Bus
     const running = !stopped && (summary.state === 'running' || (summary.state === 'breached' && counting));
     return {
       targetMinutes: summary.targetMinutes,
-      spentMs: Math.round(summary.spentMinutes * 60_000),
+      spentMs: summary.spentMs ?? Math.round(summary.spentMinutes * 60_000),
       runningSince: running ? at : null,
       stoppedAt: stopped ? at : null,
       breachedAt: summary.breachedAt ? new Date(summary.breachedAt).getTime() : null,

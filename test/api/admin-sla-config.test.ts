@@ -64,7 +64,7 @@ describe('calendar and SLA policy administration', () => {
     expect(response.body.error.details.map((d: { field: string }) => d.field)).toEqual(['firstResponseMinutes', 'resolutionMinutes', 'ladder.0.afterMinutes', 'ladder.0.role']);
   });
 
-  test('when a holiday is added on the day a ticket is due, then its due instant moves and the ticket records why', async () => {
+  test('when a holiday is added on the day a ticket is due, then the edit and the publish leave the open ticket alone until the admin applies it, which moves the due instant as previewed and records why', async () => {
     const catalog = await h.request('GET', '/catalog', { as: 'emma' });
     const categoryId = catalog.body.data.categories.find((c: { code: string }) => c.code === 'it-laptop').id;
     const created = await h.request('POST', '/tickets', {
@@ -72,8 +72,13 @@ describe('calendar and SLA policy administration', () => {
       headers: { 'Idempotency-Key': crypto.randomUUID() },
       body: { title: 'Docking station', description: 'For the new desk', categoryId, priority: 'low' },
     });
+    const number = created.body.data.number as number;
     const before = created.body.data.resolutionDue as string;
     const dueDay = DateTime.fromISO(before, { zone: 'Europe/Berlin' }).toISODate()!;
+    const recomputed = async () => {
+      const events = await h.request('GET', `/tickets/${number}/events?limit=100`, { as: 'emma' });
+      return events.body.data.filter((e: { type: string }) => e.type === 'sla_recomputed').map((e: { data: { reason: string } }) => e.data.reason) as string[];
+    };
 
     const update = await h.request('PUT', `/admin/calendars/${berlin.id}`, {
       as: 'ada',
@@ -81,8 +86,32 @@ describe('calendar and SLA policy administration', () => {
     });
     expect(update.status).toBe(200);
     expect(update.body.data.reason).toBe(`holiday added ${dueDay} (Works outing)`);
-    // The request only starts the fan-out; a durable workflow tells the open tickets, with its progress in Temporal UI.
-    const fanOut = h.env.client.workflow.getHandle(update.body.data.fanOut.workflowId);
+    expect(update.body.data.calendar.unpublishedChanges).toBe(true);
+    const stale = await h.request('PUT', `/admin/calendars/${berlin.id}`, { as: 'ada', body: body() });
+    expect(stale.status).toBe(409);
+
+    const published = await h.request('POST', `/admin/calendars/${berlin.id}/publish`, { as: 'ada', body: { expectedVersion: berlin.version + 1, note: 'Works outing' } });
+    expect(published.status).toBe(200);
+    const toVersion = published.body.data.calendar.published.version as number;
+    expect(toVersion).toBe(published.body.data.previousVersion + 1);
+    expect(published.body.data.openTickets).toBeGreaterThanOrEqual(1);
+    const audit = await h.request('GET', `/admin/audit?entity=business_calendar&entityId=${berlin.id}`, { as: 'ada' });
+    expect(audit.body.data[0]).toMatchObject({ action: 'publish', actorId: await h.userId('ada'), before: { version: toVersion - 1 }, after: { version: toVersion, note: 'Works outing' } });
+    expect(audit.body.data[1]).toMatchObject({ action: 'update', after: { version: berlin.version + 1 } });
+
+    // Published, not applied: the open ticket keeps its calendar version and its due instant.
+    const unasked = await h.request('GET', `/tickets/${number}`, { as: 'emma' });
+    expect(unasked.body.data.resolutionDue).toBe(before);
+    expect(await recomputed()).toEqual([]);
+
+    const preview = await h.request('GET', `/admin/calendars/${berlin.id}/apply-preview`, { as: 'ada' });
+    expect(preview.status).toBe(200);
+    const mine = preview.body.data.tickets.find((t: { number: number }) => t.number === number);
+    expect(mine).toMatchObject({ moves: true, resolutionDue: { before } });
+
+    const applied = await h.request('POST', `/admin/calendars/${berlin.id}/apply-to-open`, { as: 'ada', body: {} });
+    expect(applied.status).toBe(202);
+    const fanOut = h.env.client.workflow.getHandle(applied.body.data.fanOut.workflowId);
     const told = await fanOut.result();
     expect(told.signalled).toBeGreaterThanOrEqual(1);
     const described = await fanOut.describe();
@@ -90,18 +119,17 @@ describe('calendar and SLA policy administration', () => {
     expect(await described.staticSummary()).toContain('Berlin office hours');
 
     const moved = await until(
-      () => h.request('GET', `/tickets/${created.body.data.number}`, { as: 'emma' }),
+      () => h.request('GET', `/tickets/${number}`, { as: 'emma' }),
       (r) => r.body.data.resolutionDue !== before,
-      'the ticket\'s resolution due date to move after the holiday was added',
+      'the ticket\'s resolution due date to move after the holiday was applied',
     );
-    expect(new Date(moved.body.data.resolutionDue).getTime()).toBeGreaterThan(new Date(before).getTime());
-    const events = await h.request('GET', `/tickets/${created.body.data.number}/events?limit=100`, { as: 'emma' });
-    const why = events.body.data.filter((e: { type: string }) => e.type === 'sla_recomputed').map((e: { data: { reason: string } }) => e.data.reason);
-    expect(why).toContain(`calendar Berlin office hours: holiday added ${dueDay} (Works outing)`);
-
-    const stale = await h.request('PUT', `/admin/calendars/${berlin.id}`, { as: 'ada', body: body() });
-    expect(stale.status).toBe(409);
-    const audit = await h.request('GET', '/admin/audit?entity=business_calendar', { as: 'ada' });
-    expect(audit.body.data[0]).toMatchObject({ action: 'update', actorId: await h.userId('ada'), after: { version: berlin.version + 1 } });
+    // The workflow recomputed from its exact clocks; the preview from the last projection: the same instant.
+    expect(moved.body.data.resolutionDue).toBe(mine.resolutionDue.after);
+    expect(moved.body.data.sla).toMatchObject({ calendarId: berlin.id, calendarVersion: toVersion });
+    const why = await recomputed();
+    expect(why).toHaveLength(1);
+    expect(why[0]).toMatch(new RegExp(`^calendar Berlin office hours v${toVersion - 1}→v${toVersion}: holiday added ${dueDay} \\(Works outing\\), applied to open tickets by Ada`));
+    const appliedAudit = await h.request('GET', `/admin/audit?entity=business_calendar&entityId=${berlin.id}`, { as: 'ada' });
+    expect(appliedAudit.body.data[0]).toMatchObject({ action: 'apply_to_open', after: { version: toVersion } });
   });
 });

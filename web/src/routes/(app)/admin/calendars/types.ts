@@ -9,4 +9,7 @@ export interface CalendarView {
 	timeZone: string;
 	weeklyHours: Partial<Record<Weekday, WorkingInterval[]>>;
 	holidays: Holiday[];
+	/** The version tickets start with, and whether the draft differs from it. */
+	published: { version: number; publishedAt: string; note: string | null } | null;
+	unpublishedChanges: boolean;
 }

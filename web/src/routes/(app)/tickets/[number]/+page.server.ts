@@ -5,6 +5,7 @@ import { setFlash } from '$lib/server/flash';
 import { refused } from '$lib/server/forms';
 import { api } from '$lib/server/session';
 import type { ApprovalDecision, AttachmentView, Catalog, LiveTicket, Team, TeamMember, TicketDetail, TicketEvent, TicketMessage, WatcherView } from '$contract/types';
+import type { SlaExplanation } from '$domain/sla-explain';
 import { readCustomFields } from '../new/custom-fields';
 import type { Actions, PageServerLoad } from './$types';
 
@@ -24,7 +25,7 @@ export const load: PageServerLoad = async (event) => {
 	const client = api(event);
 	const { user } = await event.parent();
 
-	const [{ data: ticket }, { data: events }, messages, live, { data: catalog }, { data: teams }, { data: attachments }, { data: watchers }] = await Promise.all([
+	const [{ data: ticket }, { data: events }, messages, live, { data: catalog }, { data: teams }, { data: attachments }, { data: watchers }, slaExplanation] = await Promise.all([
 		client.get<TicketDetail>(`/tickets/${number}`),
 		client.get<TicketEvent[]>(`/tickets/${number}/events?limit=200`),
 		client.get<TicketMessage[]>(`/tickets/${number}/messages?limit=200`),
@@ -41,7 +42,15 @@ export const load: PageServerLoad = async (event) => {
 		// Names the teams a ticket was shared with or may be transferred to.
 		client.get<Team[]>('/teams'),
 		client.get<AttachmentView[]>(`/tickets/${number}/attachments?limit=200`),
-		client.get<WatcherView[]>(`/tickets/${number}/watchers?limit=200`)
+		client.get<WatcherView[]>(`/tickets/${number}/watchers?limit=200`),
+		// Why the deadlines are where they are, with the arithmetic; the page stands without it.
+		client.get<{ source: 'live' | 'recorded'; explanation: SlaExplanation | null }>(`/tickets/${number}/sla`).then(
+			({ data }) => data,
+			(err: unknown) => {
+				if (isHttpError(err) || err instanceof ApiError) return null;
+				throw err;
+			}
+		)
 	]);
 
 	const canAssign = ticket.allowedActions.some((a) => a.needs.includes('assigneeId'));
@@ -65,6 +74,7 @@ export const load: PageServerLoad = async (event) => {
 		members,
 		attachments,
 		watchers,
+		slaExplanation,
 		fieldSpecs: catalog.categories.find((c) => c.id === ticket.categoryId)?.fields ?? [],
 		// Workflow internals are for the people who work tickets and run the system.
 		temporalUiUrl: user.roles.some((r) => r === 'agent' || r === 'lead' || r === 'admin') ? temporalUiLink(ticket.workflowId) : null,

@@ -1,5 +1,6 @@
 import { error } from '@sveltejs/kit';
 import { adminWrite, payloadOf } from '$lib/server/admin';
+import { applyAction, applyPreview, publishAction } from '$lib/server/admin-versions';
 import { api } from '$lib/server/session';
 import type { CalendarView } from '../types';
 import type { Actions, PageServerLoad } from './$types';
@@ -8,16 +9,15 @@ export const load: PageServerLoad = async (event) => {
 	const calendars = (await api(event).get<CalendarView[]>('/admin/calendars')).data;
 	const calendar = calendars.find((c) => String(c.id) === event.params.id);
 	if (!calendar) error(404, { message: 'No such calendar', code: 'NOT_FOUND' });
-	return { calendar };
+	return { calendar, preview: await applyPreview(event, 'calendars', calendar.id) };
 };
 
 export const actions: Actions = {
 	save: async (event) => {
 		const payload = payloadOf(await event.request.formData(), 'calendar');
 		if (!payload.ok) return payload.failure;
-		// The API hands the open tickets to a durable fan-out workflow and answers at once, so the
-		// portal can only say the update is under way, not how many tickets took it.
-		const result = await adminWrite<{ calendar: CalendarView; reason: string; fanOut: { workflowId: string } }>(
+		// A save is a draft: no ticket sees it until it is published (and, for open tickets, applied).
+		const result = await adminWrite<{ calendar: CalendarView; reason: string }>(
 			event,
 			'PUT',
 			`/admin/calendars/${event.params.id}`,
@@ -28,7 +28,9 @@ export const actions: Actions = {
 		const { reason } = result.data;
 		return {
 			form: 'calendar',
-			saved: `Saved (${reason}). Open tickets are being updated in the background to recompute their due times.`
+			saved: `Draft saved (${reason} against the published version). Publish it for new tickets; open tickets change only when you apply it to them.`
 		};
-	}
+	},
+	publish: (event) => publishAction(event, 'calendars'),
+	apply: (event) => applyAction(event, 'calendars')
 };
