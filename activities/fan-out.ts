@@ -1,25 +1,12 @@
 import { WorkflowNotFoundError } from '@temporalio/client';
-import { Op, type WhereOptions } from 'sequelize';
+import type { WhereOptions } from 'sequelize';
+import { onOlderCalendar, onOlderPolicy, openTicketsWhere } from '../lib/db/open-tickets';
 import { calendarChangedSignal, slaPolicyPublishedSignal, ticketWorkflowId } from '../workflows/definitions';
-import { TERMINAL_STATUSES, type CalendarSnapshot, type SlaPolicySnapshot } from '../workflows/domain/types';
+import type { CalendarSnapshot, SlaPolicySnapshot } from '../workflows/domain/types';
 import type { ActivityDeps } from './index';
 
 /** Signals in flight at once within a batch: enough to be quick, few enough not to flood the frontend. */
 const CONCURRENCY = 10;
-
-/** Open tickets matching `where`, in ticket-number order after a cursor. */
-export function openTicketsWhere(where: WhereOptions, afterNumber: number): WhereOptions {
-  return { [Op.and]: [where, { status: { [Op.notIn]: [...TERMINAL_STATUSES] }, number: { [Op.gt]: afterNumber } }] };
-}
-
-/** Tickets whose clocks run on an older version of this policy (no recorded version: projected before versions, so older). */
-export function onOlderPolicy(policyId: number, belowVersion: number): WhereOptions {
-  return { sla_policy_id: policyId, [Op.or]: [{ sla_policy_version: { [Op.lt]: belowVersion } }, { sla_policy_version: null }] };
-}
-
-export function onOlderCalendar(calendarId: number, belowVersion: number): WhereOptions {
-  return { sla_calendar_id: calendarId, [Op.or]: [{ sla_calendar_version: { [Op.lt]: belowVersion } }, { sla_calendar_version: null }] };
-}
 
 /** The activities of the fan-out workflows (workflows/fan-out.ts): which tickets, and telling them. */
 export function createFanOutActivities({ models, temporal }: ActivityDeps) {

@@ -1,5 +1,5 @@
 import type { Model } from 'sequelize';
-import { openTicketsWhere } from '../../activities/fan-out';
+import { openTicketsWhere } from '../../lib/db/open-tickets';
 import type { Models } from '../../lib/db/models';
 import type { BusinessCalendar } from '../../workflows/domain/business-time';
 import { dueAt, onCalendarChange, onPolicyChange, type SlaClockName, type SlaPolicy, type SlaState, type SlaSummary } from '../../workflows/domain/sla-clock';

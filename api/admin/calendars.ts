@@ -6,7 +6,7 @@ import type { UserProfile } from '../../lib/db/organisation';
 import { calendarFanOutWorkflowId, type calendarFanOutWorkflow } from '../../workflows/fan-out';
 import { upcomingWorkingIntervals, validateCalendar, WEEKDAYS, type BusinessCalendar } from '../../workflows/domain/business-time';
 import type { CalendarSnapshot } from '../../workflows/domain/types';
-import { onOlderCalendar } from '../../activities/fan-out';
+import { onOlderCalendar } from '../../lib/db/open-tickets';
 import { calendarContentOf, publishedPolicies, type CalendarContent } from '../../lib/db/config-snapshot';
 import { ApiError, notFound, validationError } from '../errors';
 import { previewMoves, withCalendar, type ApplyPreview } from './apply-preview';
@@ -100,7 +100,7 @@ export function createCalendarAdmin({ models, client, taskQueue }: { models: Mod
   return {
     async list() {
       const [rows, newest] = await Promise.all([models.BusinessCalendar.findAll({ order: [['id', 'ASC']] }), publishing.newestOfAll()]);
-      return rows.map((r) => view(r, newest.get(r.get('id') as number)));
+      return rows.map((r) => view(r, newest.get(r.get('id') as number) ?? publishing.asPublished(r)));
     },
 
     async preview(id: number, from: Date, count: number) {

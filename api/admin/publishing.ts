@@ -83,10 +83,16 @@ export function createPublishing<C>(models: Models, config: VersionedConfig<C>) 
     return publishedOf<C>((await versions.findOne({ where: { [ownerKey]: id }, order: [['version', 'DESC']] }))!);
   }
 
+  /** A row never published through the console counts as published as it stands, at its own version (as new tickets see it). */
+  function asPublished(row: Model): Published<C> {
+    return { version: row.get('version') as number, content: config.contentOf(row), note: null, publishedBy: null, publishedAt: new Date(row.get('created_at') as string).toISOString() };
+  }
+
   return {
     all,
     newestOfAll,
     newest,
+    asPublished,
     /** Whether the draft differs from what was last published. */
     unpublished(row: Model, published: Published<C> | undefined): boolean {
       return !published || canonical(config.contentOf(row)) !== canonical(published.content);

@@ -1,7 +1,7 @@
 import type { Client } from '@temporalio/client';
 import type { Model } from 'sequelize';
 import { z } from 'zod';
-import { onOlderPolicy } from '../../activities/fan-out';
+import { onOlderPolicy } from '../../lib/db/open-tickets';
 import { calendarContentOf, policyContentOf, type CalendarContent, type PolicyContent } from '../../lib/db/config-snapshot';
 import type { Models } from '../../lib/db/models';
 import type { UserProfile } from '../../lib/db/organisation';
@@ -130,8 +130,8 @@ export function createSlaPolicyAdmin({ models, client, taskQueue }: { models: Mo
     async list() {
       const [rows, newest] = await Promise.all([models.SlaPolicy.findAll({ order: [['department_id', 'ASC'], ['id', 'ASC']] }), publishing.newestOfAll()]);
       return rows.map((r) => {
-        const published = newest.get(r.get('id') as number);
-        return view(r, published, published ? publishing.unpublished(r, published) : false);
+        const published = newest.get(r.get('id') as number) ?? publishing.asPublished(r);
+        return view(r, published, publishing.unpublished(r, published));
       });
     },
 

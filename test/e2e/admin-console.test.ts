@@ -67,7 +67,7 @@ test('when Ada adds a holiday on the next working day, then the preview moves pa
   // Somebody else saves meanwhile: the form on the old version is refused and says who and when.
   const calendars = await api.call<Array<{ id: number; name: string; timeZone: string; weeklyHours: unknown; holidays: unknown; version: number }>>('GET', '/admin/calendars', 'ada');
   const berlin = calendars.body.data.find((c) => c.name === 'Berlin office hours')!;
-  const other = await api.call('PUT', `/admin/calendars/${berlin.id}`, 'ada', { ...berlin, id: undefined, code: undefined, name: 'Berlin office', version: berlin.version });
+  const other = await api.call('PUT', `/admin/calendars/${berlin.id}`, 'ada', { ...berlin, id: undefined, code: undefined, published: undefined, unpublishedChanges: undefined, name: 'Berlin office', version: berlin.version });
   expect(other.status).toBe(200);
   await page.locator('#cal-name').fill('Berlin office hours (stale)');
   await page.getByRole('button', { name: 'Save calendar' }).click();
@@ -75,6 +75,18 @@ test('when Ada adds a holiday on the next working day, then the preview moves pa
   await conflict.waitFor();
   expect(await conflict.textContent()).toMatch(/changed by Ada Admin at \d{2}:\d{2} UTC — reload to see it/);
   await screenshot(page, 'admin-conflict', true);
+
+  // The saved draft reaches no ticket until Ada publishes it; then open tickets only when she applies it.
+  await page.reload();
+  await page.getByTestId('unpublished').waitFor();
+  await page.getByTestId('publish').click();
+  await page.getByText(/^Published v\d+ \(/).waitFor();
+  await page.getByTestId('apply-preview').waitFor();
+  await screenshot(page, 'admin-calendar-published', true);
+  if (await page.getByTestId('apply').count()) {
+    await page.getByTestId('apply').click();
+    await page.getByText(/^Applying v\d+ to \d+ open ticket/).waitFor();
+  }
 }, 240_000);
 
 test("when Ada adds a field to a category, then the preview and Emma's create form show it", async () => {
