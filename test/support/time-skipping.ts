@@ -19,6 +19,7 @@ import { waitUntil } from './wait';
 export interface TimeSkippingHarness {
   env: TestWorkflowEnvironment;
   db: TestDatabase;
+  taskQueue: string;
   /** Moves the server's clock forward to `instant` (firing every timer on the way). */
   skipTo(instant: Date): Promise<void>;
   /** The next Monday 00:00 (Berlin) of a week with no demo holidays, at least a week after the last one handed out. */
@@ -50,7 +51,8 @@ export async function startTimeSkipping(): Promise<TimeSkippingHarness> {
     connection: env.nativeConnection,
     namespace: 'default',
     taskQueue,
-    deps: { sequelize: db.sequelize, models: db.models, logger },
+    // The fan-out activities signal tickets through this client.
+    deps: { sequelize: db.sequelize, models: db.models, logger, temporal: { client: env.client, taskQueue } },
     logger,
     workflowBundle: await bundleWorkflowCode({
       workflowsPath: WORKFLOWS_PATH,
@@ -67,6 +69,7 @@ export async function startTimeSkipping(): Promise<TimeSkippingHarness> {
   const harness: TimeSkippingHarness = {
     env,
     db,
+    taskQueue,
     async skipTo(instant) {
       const now = await env.currentTimeMs();
       if (instant.getTime() < now) throw new Error(`cannot go back in time to ${instant.toISOString()} (now ${new Date(now).toISOString()})`);
