@@ -51,7 +51,7 @@ export async function startTimeSkipping(options: { activityDeps?: Partial<Activi
     connection: env.nativeConnection,
     namespace: 'default',
     taskQueue,
-    deps: { sequelize: db.sequelize, models: db.models, logger, ...options.activityDeps },
+    deps: { sequelize: db.sequelize, models: db.models, logger, temporal: { client: env.client, taskQueue }, ...options.activityDeps },
     logger,
     workflowBundle: await bundleWorkflowCode({
       workflowsPath: WORKFLOWS_PATH,

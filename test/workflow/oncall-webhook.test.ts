@@ -1,13 +1,17 @@
+import { WorkflowFailedError } from '@temporalio/client';
 import type { DateTime } from 'luxon';
 import { startWebhookTarget, type WebhookTarget } from '../../scripts/chaos/webhook-target';
+import { replyUpdate } from '../../workflows/definitions';
+import { oncallPageWorkflowId, type oncallPageWorkflow } from '../../workflows/oncall-page';
 import { startTimeSkipping, type TimeSkippingHarness } from '../support/time-skipping';
-import { waitUntil } from '../support/wait';
+import { waitUntil, within } from '../support/wait';
 
 /**
- * The on-call webhook (ONCALL_WEBHOOK_URL) behind a `page_oncall` escalation: posted once with the
- * page id as idempotency key; a 5xx is retried (bounded) and, if it never recovers, recorded as a
- * failed escalation while the page stays recorded and the team's leads are still told; a 4xx is not
- * retried. Time skipping fires the ladder and the retries' backoff without waiting for them.
+ * The on-call webhook (ONCALL_WEBHOOK_URL) behind a `page_oncall` escalation: the ticket records the
+ * page, tells the team's leads and hands the post to a delivery workflow of its own, so a failing
+ * webhook never holds the ticket. That workflow posts once with the page id as idempotency key,
+ * retries a 5xx (bounded) and gives up saying so, and does not retry a 4xx. Time skipping fires the
+ * ladder and the retries' backoff without waiting for them.
  */
 let h: TimeSkippingHarness;
 let webhook: WebhookTarget;
@@ -40,59 +44,64 @@ async function pagedTicket(week: DateTime) {
   return { handle, number: (await h.view(handle)).number };
 }
 
-async function pageEscalation(number: number) {
-  return waitUntil(
+/** Skips past the page (10:00), then returns the recorded page and the escalation event that says what became of it. */
+async function page(number: number) {
+  await h.skipTo(new Date((await h.env.currentTimeMs()) + 61 * 60_000));
+  const escalation = await waitUntil(
     `ticket ${number}'s page_oncall escalation to be recorded with its result`,
     async () => (await h.events(number)).find((e) => e.type === 'escalation' && e.data.action === 'page_oncall'),
     (e) => e !== undefined,
     { timeoutMs: 30_000 },
   );
+  const pages = await h.db.models.OncallPage.findAll({ where: { ticket_number: number } });
+  expect(pages).toHaveLength(1);
+  const id = pages[0]!.get('id') as string;
+  expect(escalation!.data.result).toBe(`paged on-call: 1 lead(s) notified, webhook delivery ${oncallPageWorkflowId(id)}`);
+  return { id, delivery: h.env.client.workflow.getHandle<typeof oncallPageWorkflow>(oncallPageWorkflowId(id)) };
 }
 
 describe('the on-call webhook', () => {
-  test('when the webhook answers, then the page is posted once with its id as idempotency key and the escalation says so', async () => {
+  test('when the webhook answers, then the page is posted once with its id as idempotency key', async () => {
     webhook.up();
     const { number } = await pagedTicket(await h.nextCleanWeek());
     const before = webhook.refused();
-    await h.skipTo(new Date((await h.env.currentTimeMs()) + 2 * 3600_000));
-    const escalation = await pageEscalation(number);
-    expect(escalation!.data.result).toBe('paged on-call: 1 lead(s) notified, webhook 202');
-    const pages = await h.db.models.OncallPage.findAll({ where: { ticket_number: number } });
-    expect(pages).toHaveLength(1);
-    expect(webhook.accepted().get(pages[0]!.get('id') as string)).toBe(1);
+    const { id, delivery } = await page(number);
+    expect(await within('the page delivery to finish', delivery.result(), 30_000)).toEqual({ status: 202 });
+    expect(webhook.accepted().get(id)).toBe(1);
     expect(webhook.refused()).toBe(before);
   });
 
-  test('when the webhook fails every attempt, then the retries stop, the escalation is recorded as failed, the page and the leads\' notice stay, and the ticket goes on', async () => {
+  test('when the webhook fails every attempt, then the ticket is not held, the retries stop after 8 attempts and the delivery says it gave up; the page and the leads\' notice stay', async () => {
     webhook.down(503);
     try {
       const { handle, number } = await pagedTicket(await h.nextCleanWeek());
       const before = webhook.refused();
-      // Past the page (10:00) and past its retry budget (8 attempts, 10 minutes at most).
-      await h.skipTo(new Date((await h.env.currentTimeMs()) + 3 * 3600_000));
-      const escalation = await pageEscalation(number);
-      expect(escalation!.data.result).toBe('failed: on-call webhook answered 503');
+      const { id, delivery } = await page(number);
+      // While the webhook keeps failing, the ticket takes and projects changes as usual.
+      const emma = await h.actor('emma');
+      const answered = await within('a reply to be answered while the webhook fails', handle.executeUpdate(replyUpdate, { args: [{ actor: emma, body: 'Any news?', visibility: 'public' }] }), 20_000);
+      expect(answered.projectedVersion).toBe(answered.version);
+      // Past the delivery's retry budget (8 attempts, 10 minutes at most).
+      await h.skipTo(new Date((await h.env.currentTimeMs()) + 30 * 60_000));
+      const failure = await within('the page delivery to give up', delivery.result().then(() => undefined, (err: unknown) => err), 30_000);
+      expect(failure).toBeInstanceOf(WorkflowFailedError);
+      expect((failure as WorkflowFailedError).cause?.message).toBe('The on-call webhook never took the page: on-call webhook answered 503');
       expect(webhook.refused() - before).toBe(8);
-      const pages = await h.db.models.OncallPage.findAll({ where: { ticket_number: number } });
-      expect(pages).toHaveLength(1);
-      expect(webhook.accepted().has(pages[0]!.get('id') as string)).toBe(false);
+      expect(webhook.accepted().has(id)).toBe(false);
       expect(await h.db.models.Notification.count({ where: { ticket_number: number, kind: 'page' } })).toBeGreaterThanOrEqual(1);
-      // The ticket is not held by the dead webhook: it still answers and projects.
-      const view = await h.view(handle);
-      expect(view.projectedVersion).toBe(view.version);
     } finally {
       webhook.up();
     }
   });
 
-  test('when the webhook refuses the page with a 4xx, then it is not retried and the escalation is recorded as failed', async () => {
+  test('when the webhook refuses the page with a 4xx, then it is not retried and the delivery says so', async () => {
     webhook.down(400);
     try {
       const { number } = await pagedTicket(await h.nextCleanWeek());
       const before = webhook.refused();
-      await h.skipTo(new Date((await h.env.currentTimeMs()) + 2 * 3600_000));
-      const escalation = await pageEscalation(number);
-      expect(escalation!.data.result).toBe('failed: on-call webhook refused the page with 400');
+      const { delivery } = await page(number);
+      const failure = await within('the page delivery to give up', delivery.result().then(() => undefined, (err: unknown) => err), 30_000);
+      expect((failure as WorkflowFailedError).cause?.message).toBe('The on-call webhook never took the page: on-call webhook refused the page with 400');
       expect(webhook.refused() - before).toBe(1);
     } finally {
       webhook.up();
