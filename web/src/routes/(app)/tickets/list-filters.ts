@@ -1,5 +1,11 @@
-import { PRIORITIES, STATUSES } from '$domain/types';
+import { PRIORITIES, STATUSES, TERMINAL_STATUSES } from '$domain/types';
 import type { Priority, SavedFilterCriteria, TicketStatus } from '$contract/types';
+
+/** Status groups offered ahead of single statuses: what "open" and "finished" mean to a person. */
+export const STATUS_GROUPS: ReadonlyArray<{ label: string; statuses: readonly TicketStatus[] }> = [
+	{ label: 'Open (not finished)', statuses: STATUSES.filter((s) => !TERMINAL_STATUSES.includes(s)) },
+	{ label: 'Finished (closed, rejected, cancelled)', statuses: STATUSES.filter((s) => TERMINAL_STATUSES.includes(s)) }
+];
 
 export const SORTS = [
 	{ value: 'updated_desc', label: 'Recently updated' },
