@@ -1,16 +1,28 @@
-import { WorkflowNotFoundError } from '@temporalio/client';
-import type { WhereOptions } from 'sequelize';
+import { WorkflowNotFoundError, type WorkflowHandle } from '@temporalio/client';
+import { Op, type WhereOptions } from 'sequelize';
 import { onOlderCalendar, onOlderPolicy, openTicketsWhere } from '../lib/db/open-tickets';
-import { calendarChangedSignal, slaPolicyPublishedSignal, ticketWorkflowId } from '../workflows/definitions';
-import type { CalendarSnapshot, SlaPolicySnapshot } from '../workflows/domain/types';
+import { calendarChangedSignal, slaPolicyPublishedSignal, teamMembershipChangedSignal, ticketWorkflowId, type TeamMembership } from '../workflows/definitions';
+import { TERMINAL_STATUSES, type CalendarSnapshot, type SlaPolicySnapshot } from '../workflows/domain/types';
 import type { ActivityDeps } from './index';
 
 /** Signals in flight at once within a batch: enough to be quick, few enough not to flood the frontend. */
 const CONCURRENCY = 10;
 
-/** The activities of the fan-out workflows (workflows/fan-out.ts): which tickets, and telling them. */
+/** The activities of the fan-out workflow (workflows/fan-out.ts): which tickets, and telling them. */
 export function createFanOutActivities({ models, temporal }: ActivityDeps) {
-  async function numbers(where: WhereOptions, afterNumber: number, limit: number): Promise<number[]> {
+  /** Open tickets owned by these teams, in ticket-number order after a cursor. */
+  async function openTicketsOfTeams(teamIds: number[], afterNumber: number, limit: number): Promise<number[]> {
+    if (teamIds.length === 0) return [];
+    const tickets = await models.Ticket.findAll({
+      where: { team_id: { [Op.in]: teamIds }, status: { [Op.notIn]: [...TERMINAL_STATUSES] }, number: { [Op.gt]: afterNumber } },
+      attributes: ['number'],
+      order: [['number', 'ASC']],
+      limit,
+    });
+    return tickets.map((t) => t.get('number') as number);
+  }
+
+  async function openTicketsMatching(where: WhereOptions, afterNumber: number, limit: number): Promise<number[]> {
     const tickets = await models.Ticket.findAll({ where: openTicketsWhere(where, afterNumber), attributes: ['number'], order: [['number', 'ASC']], limit });
     return tickets.map((t) => t.get('number') as number);
   }
@@ -20,7 +32,7 @@ export function createFanOutActivities({ models, temporal }: ActivityDeps) {
    * failure fails the batch after the rest were tried, and the retry signals the batch again,
    * which is harmless: a ticket ignores a version it already has.
    */
-  async function signalAll(numbers: number[], send: (n: number) => Promise<void>): Promise<{ signalled: number; closed: number }> {
+  async function signalEach(numbers: number[], send: (handle: WorkflowHandle) => Promise<void>) {
     if (!temporal) throw new Error('the fan-out activities need the worker\'s Temporal client');
     let signalled = 0;
     let closed = 0;
@@ -29,7 +41,7 @@ export function createFanOutActivities({ models, temporal }: ActivityDeps) {
       await Promise.all(
         numbers.slice(i, i + CONCURRENCY).map(async (n) => {
           try {
-            await send(n);
+            await send(temporal.client.workflow.getHandle(ticketWorkflowId(n)));
             signalled += 1;
           } catch (err) {
             if (err instanceof WorkflowNotFoundError) closed += 1;
@@ -45,19 +57,29 @@ export function createFanOutActivities({ models, temporal }: ActivityDeps) {
   return {
     /** Open tickets whose clocks run on an older version of this calendar. */
     async openTicketsOnCalendar({ calendarId, belowVersion, afterNumber, limit }: { calendarId: number; belowVersion: number; afterNumber: number; limit: number }): Promise<number[]> {
-      return numbers(onOlderCalendar(calendarId, belowVersion), afterNumber, limit);
+      return openTicketsMatching(onOlderCalendar(calendarId, belowVersion), afterNumber, limit);
     },
 
+    /** Open tickets whose clocks run on an older version of this policy. */
     async openTicketsOnPolicy({ policyId, belowVersion, afterNumber, limit }: { policyId: number; belowVersion: number; afterNumber: number; limit: number }): Promise<number[]> {
-      return numbers(onOlderPolicy(policyId, belowVersion), afterNumber, limit);
-    },
-
-    async signalCalendarChanged({ numbers, calendar, reason }: { numbers: number[]; calendar: CalendarSnapshot; reason: string }): Promise<{ signalled: number; closed: number }> {
-      return signalAll(numbers, (n) => temporal!.client.workflow.getHandle(ticketWorkflowId(n)).signal(calendarChangedSignal, { calendar, reason }));
+      return openTicketsMatching(onOlderPolicy(policyId, belowVersion), afterNumber, limit);
     },
 
     async signalPolicyPublished({ numbers, policy, reason }: { numbers: number[]; policy: SlaPolicySnapshot; reason: string }): Promise<{ signalled: number; closed: number }> {
-      return signalAll(numbers, (n) => temporal!.client.workflow.getHandle(ticketWorkflowId(n)).signal(slaPolicyPublishedSignal, { policy, reason }));
+      return signalEach(numbers, (handle) => handle.signal(slaPolicyPublishedSignal, { policy, reason }));
+    },
+
+    /** Open tickets the team owns. */
+    async openTicketsOfTeam({ teamId, afterNumber, limit }: { teamId: number; afterNumber: number; limit: number }): Promise<number[]> {
+      return openTicketsOfTeams([teamId], afterNumber, limit);
+    },
+
+    async signalCalendarChanged({ numbers, calendar, reason }: { numbers: number[]; calendar: CalendarSnapshot; reason: string }): Promise<{ signalled: number; closed: number }> {
+      return signalEach(numbers, (handle) => handle.signal(calendarChangedSignal, { calendar, reason }));
+    },
+
+    async signalTeamMembershipChanged({ numbers, team, reason }: { numbers: number[]; team: TeamMembership; reason: string }): Promise<{ signalled: number; closed: number }> {
+      return signalEach(numbers, (handle) => handle.signal(teamMembershipChangedSignal, { team, reason }));
     },
   };
 }

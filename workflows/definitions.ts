@@ -81,6 +81,12 @@ export interface TicketState {
   approvalTimersPause?: boolean;
   /** Every change of the SLA clocks with what they had counted then: the deadline's explanation (absent before explanations). */
   slaSteps?: SlaStep[];
+  /**
+   * Team memberships an admin or the directory changed since the ticket started (signalled in
+   * by the membership fan-out), newest version per team; they replace the start-time snapshot's
+   * members and leads. Absent until the first such change.
+   */
+  teamMemberships?: TeamMembership[];
 }
 
 export interface TicketShare {
@@ -172,6 +178,22 @@ export interface SlaPolicyPublished {
   reason: string;
 }
 
+/** A team's members and leads as the directory holds them now (active people only), at the team's version. */
+export interface TeamMembership {
+  teamId: number;
+  /** The team row's version: a ticket keeps the newest it has seen and ignores older or repeated ones. */
+  version: number;
+  memberIds: number[];
+  /** Leads: who "auto-assign to backup" hands a ticket to. */
+  leadIds: number[];
+}
+
+/** Sent by the membership fan-out when a team's members, leads or their directory status change. */
+export interface TeamMembershipChanged {
+  team: TeamMembership;
+  reason: string;
+}
+
 export const stateQuery = defineQuery<TicketView>('stateQuery');
 /** Each change of the due instants with its reason and the business minutes counted, spent and left (null without SLA clocks). */
 export const slaExplanationQuery = defineQuery<SlaExplanation | null>('slaExplanationQuery');
@@ -208,6 +230,9 @@ export const editCustomFieldsUpdate = defineUpdate<TicketView, [CustomFieldsRequ
 export const calendarChangedSignal = defineSignal<[CalendarChanged]>('calendarChangedSignal');
 /** Applying a policy version to open tickets: a Signal, sent by a fan-out workflow, to each ticket on an older version. */
 export const slaPolicyPublishedSignal = defineSignal<[SlaPolicyPublished]>('slaPolicyPublishedSignal');
+
+/** Fire-and-forget like a calendar edit: the admin's change is saved already; open tickets of the team take it up. */
+export const teamMembershipChangedSignal = defineSignal<[TeamMembershipChanged]>('teamMembershipChangedSignal');
 
 /** Lifecycle actions are Updates, not Signals: the caller needs the validated result (or the 409) synchronously. */
 export const lifecycleUpdates = {

@@ -1,8 +1,9 @@
 import { continueAsNew, proxyActivities, setCurrentDetails, upsertMemo, workflowInfo } from '@temporalio/workflow';
 import type { createFanOutActivities } from '../activities/fan-out';
+import type { TeamMembership } from './definitions';
 import type { CalendarSnapshot, SlaPolicySnapshot } from './domain/types';
 
-/** Made inside the workflow, so the API can import this module's id helper without a workflow context. */
+/** Made inside the workflow, so the API can import this module's id helpers without a workflow context. */
 function activities() {
   return proxyActivities<ReturnType<typeof createFanOutActivities>>({
     startToCloseTimeout: '2 minutes',
@@ -13,18 +14,25 @@ function activities() {
 
 /** Tickets per activity: one query and one round of signals, small enough to retry whole. */
 export const FAN_OUT_BATCH = 50;
-/** History stays small however many tickets a calendar has: continue as new well before it grows. */
+/** History stays small however many tickets are told: continue as new well before it grows. */
 const BATCHES_PER_RUN = 200;
 
-export interface CalendarFanOutInput {
-  calendar: CalendarSnapshot;
+/** What open tickets are told: an edited business calendar, or a team's current membership. */
+export type FanOutChange =
+  | { kind: 'calendar'; calendar: CalendarSnapshot }
+  | { kind: 'team_membership'; team: TeamMembership; teamName: string }
+  | { kind: 'sla_policy'; policy: SlaPolicySnapshot };
+
+export interface FanOutInput {
+  change: FanOutChange;
   reason: string;
   /** Carried across continue-as-new: the last ticket number handled and the counts so far. */
   progress?: FanOutProgress;
 }
 
-export interface PolicyFanOutInput {
-  policy: SlaPolicySnapshot;
+/** The input of calendar fan-outs started before membership changes shared this workflow. */
+export interface CalendarFanOutInput {
+  calendar: CalendarSnapshot;
   reason: string;
   progress?: FanOutProgress;
 }
@@ -32,7 +40,7 @@ export interface PolicyFanOutInput {
 export interface FanOutProgress {
   afterNumber: number;
   signalled: number;
-  /** Tickets that closed between the query and the signal: nothing left to recompute. */
+  /** Tickets that closed between the query and the signal: nothing left to tell. */
   closed: number;
   batches: number;
 }
@@ -42,51 +50,40 @@ export function calendarFanOutWorkflowId(calendarId: number, version: number): s
   return `calendar-fan-out-${calendarId}-v${version}`;
 }
 
-/** One fan-out per policy version, as for calendars. */
+/** One fan-out per team version: every membership change bumps it, and a ticket ignores versions it already has. */
+export function teamMembershipFanOutWorkflowId(teamId: number, version: number): string {
+  return `team-membership-fan-out-${teamId}-v${version}`;
+}
+
+/** One fan-out per published policy version, as for calendars. */
 export function policyFanOutWorkflowId(policyId: number, version: number): string {
   return `sla-policy-fan-out-${policyId}-v${version}`;
 }
 
 /**
- * Applies a published calendar version to the open tickets whose clocks run on an older
- * version of it, in batches, until none is left. Started only when an admin chooses "apply
- * to open tickets" (a calendar edit alone reaches no running ticket), instead of signalling
- * inside the HTTP request, so thousands of tickets, or a Temporal hiccup, never fail the
- * request or leave tickets untold: each batch is retried until it succeeds, and progress
- * shows in Temporal UI (current details and the `progress` memo).
+ * Tells every open ticket a change made in the admin console or the directory reaches, in
+ * batches, until none is left: an edited calendar goes to the open tickets of the teams on
+ * it, a team's new membership to the team's open tickets. Started by the API instead of
+ * signalling inside the HTTP request, so thousands of tickets, or a Temporal hiccup, never
+ * fail the edit or leave tickets untold: each batch is retried until it succeeds, and
+ * progress shows in Temporal UI (current details and the `progress` memo).
  */
-export async function calendarFanOutWorkflow(input: CalendarFanOutInput): Promise<FanOutProgress> {
-  const { openTicketsOnCalendar, signalCalendarChanged } = activities();
-  return fanOut(`calendar ${input.calendar.name} v${input.calendar.version}`, input.progress, {
-    next: (afterNumber) => openTicketsOnCalendar({ calendarId: input.calendar.id, belowVersion: input.calendar.version, afterNumber, limit: FAN_OUT_BATCH }),
-    tell: (numbers) => signalCalendarChanged({ numbers, calendar: input.calendar, reason: input.reason }),
-    continueAsNew: (progress) => continueAsNew<typeof calendarFanOutWorkflow>({ ...input, progress }),
-  });
-}
-
-/** Applies a published SLA policy version to the open tickets on an older version of it (see calendarFanOutWorkflow). */
-export async function slaPolicyFanOutWorkflow(input: PolicyFanOutInput): Promise<FanOutProgress> {
-  const { openTicketsOnPolicy, signalPolicyPublished } = activities();
-  return fanOut(`SLA policy #${input.policy.id} (${input.policy.priority}) v${input.policy.version}`, input.progress, {
-    next: (afterNumber) => openTicketsOnPolicy({ policyId: input.policy.id, belowVersion: input.policy.version, afterNumber, limit: FAN_OUT_BATCH }),
-    tell: (numbers) => signalPolicyPublished({ numbers, policy: input.policy, reason: input.reason }),
-    continueAsNew: (progress) => continueAsNew<typeof slaPolicyFanOutWorkflow>({ ...input, progress }),
-  });
-}
-
-interface FanOutSteps {
-  next(afterNumber: number): Promise<number[]>;
-  tell(numbers: number[]): Promise<{ signalled: number; closed: number }>;
-  continueAsNew(progress: FanOutProgress): Promise<never>;
-}
-
-async function fanOut(label: string, carried: FanOutProgress | undefined, steps: FanOutSteps): Promise<FanOutProgress> {
-  const progress: FanOutProgress = carried ?? { afterNumber: 0, signalled: 0, closed: 0, batches: 0 };
+export async function openTicketsFanOutWorkflow(input: FanOutInput): Promise<FanOutProgress> {
+  const progress: FanOutProgress = input.progress ?? { afterNumber: 0, signalled: 0, closed: 0, batches: 0 };
+  const { change } = input;
+  const label =
+    change.kind === 'calendar'
+      ? `calendar ${change.calendar.name} v${change.calendar.version}`
+      : change.kind === 'sla_policy'
+        ? `SLA policy #${change.policy.id} (${change.policy.priority}) v${change.policy.version}`
+        : `team ${change.teamName} membership v${change.team.version}`;
   for (let inThisRun = 0; ; inThisRun++) {
-    if (inThisRun >= BATCHES_PER_RUN || workflowInfo().continueAsNewSuggested) await steps.continueAsNew(progress);
-    const numbers = await steps.next(progress.afterNumber);
+    if (inThisRun >= BATCHES_PER_RUN || workflowInfo().continueAsNewSuggested) {
+      await continueAsNew<typeof openTicketsFanOutWorkflow>({ ...input, progress });
+    }
+    const numbers = await openTickets(change, progress.afterNumber);
     if (numbers.length === 0) break;
-    const result = await steps.tell(numbers);
+    const result = await tell(change, numbers, input.reason);
     progress.signalled += result.signalled;
     progress.closed += result.closed;
     progress.batches += 1;
@@ -97,10 +94,35 @@ async function fanOut(label: string, carried: FanOutProgress | undefined, steps:
   return progress;
 }
 
+/**
+ * Calendar fan-outs started before the workflow was shared keep their type; it runs the same
+ * loop with the same activities, so such a run replays unchanged (and when it continues as new,
+ * its next run gets the shared input).
+ */
+export async function calendarFanOutWorkflow(input: CalendarFanOutInput | FanOutInput): Promise<FanOutProgress> {
+  if ('change' in input) return openTicketsFanOutWorkflow(input);
+  return openTicketsFanOutWorkflow({ change: { kind: 'calendar', calendar: input.calendar }, reason: input.reason, progress: input.progress });
+}
+
+function openTickets(change: FanOutChange, afterNumber: number): Promise<number[]> {
+  const { openTicketsOnCalendar, openTicketsOnPolicy, openTicketsOfTeam } = activities();
+  // A calendar or policy version reaches only the open tickets on an older version of it, and only when an admin applies it.
+  if (change.kind === 'calendar') return openTicketsOnCalendar({ calendarId: change.calendar.id, belowVersion: change.calendar.version, afterNumber, limit: FAN_OUT_BATCH });
+  if (change.kind === 'sla_policy') return openTicketsOnPolicy({ policyId: change.policy.id, belowVersion: change.policy.version, afterNumber, limit: FAN_OUT_BATCH });
+  return openTicketsOfTeam({ teamId: change.team.teamId, afterNumber, limit: FAN_OUT_BATCH });
+}
+
+function tell(change: FanOutChange, numbers: number[], reason: string): Promise<{ signalled: number; closed: number }> {
+  const { signalCalendarChanged, signalPolicyPublished, signalTeamMembershipChanged } = activities();
+  if (change.kind === 'calendar') return signalCalendarChanged({ numbers, calendar: change.calendar, reason });
+  if (change.kind === 'sla_policy') return signalPolicyPublished({ numbers, policy: change.policy, reason });
+  return signalTeamMembershipChanged({ numbers, team: change.team, reason });
+}
+
 function report(label: string, progress: FanOutProgress, done: boolean): void {
   upsertMemo({ progress: { ...progress, done } });
   setCurrentDetails(
-    `${done ? 'Done' : 'In progress'}: ${label} applied to ${progress.signalled} open ticket(s) in ${progress.batches} batch(es)` +
+    `${done ? 'Done' : 'In progress'}: ${label} told to ${progress.signalled} open ticket(s) in ${progress.batches} batch(es)` +
       (progress.closed ? `, ${progress.closed} closed meanwhile` : '') +
       (done ? '' : `; next after #${progress.afterNumber}`),
   );

@@ -26,6 +26,7 @@ import {
   slaExplanationQuery,
   slaPolicyPublishedSignal,
   stateQuery,
+  teamMembershipChangedSignal,
   ticketWorkflowId,
   type ActionRequest,
   type ApprovalRequest,
@@ -77,6 +78,11 @@ const SLA_NOTICES_PATCH = 'sla-notices';
 const APPROVAL_TIMERS_PAUSE_PATCH = 'approval-timers-pause';
 /** Runs before this patch ran notify/page effects first and projected afterwards. */
 const PROJECT_BEFORE_EFFECTS_PATCH = 'project-before-effects';
+/**
+ * Runs before this patch decided from the team membership snapshotted at start and ignored
+ * membership changes; asked when such a change arrives, so a run that ignored one replays unchanged.
+ */
+const TEAM_MEMBERSHIP_SIGNAL_PATCH = 'team-membership-signal';
 /** Runs before this patch waited to finish or continue as new only while nothing was left to project (an update accepted then hung). */
 const FINISH_WAKES_ON_WORK_PATCH = 'finish-wakes-on-work';
 /** Runs before this patch recorded an applied calendar version only when a due instant moved. */
@@ -157,6 +163,9 @@ export async function ticketWorkflow(input: TicketWorkflowInput): Promise<Ticket
   setHandler(calendarChangedSignal, ({ calendar, reason }) => ticket.calendarChanged(calendar, reason, new Date(), patched(APPLIED_VERSION_RECORDED_PATCH)));
   // New with policy versions: no earlier run ever received it, so it needs no patch.
   setHandler(slaPolicyPublishedSignal, ({ policy, reason }) => ticket.policyPublished(policy, reason, new Date()));
+  setHandler(teamMembershipChangedSignal, ({ team }) => {
+    if (patched(TEAM_MEMBERSHIP_SIGNAL_PATCH)) ticket.teamMembershipChanged(team);
+  });
 
   // ── Main logic: open, then wait for work or the next due point, drain, finish or continue as new ──
 

@@ -3,7 +3,7 @@ import type { Model } from 'sequelize';
 import { z } from 'zod';
 import type { Models } from '../../lib/db/models';
 import type { UserProfile } from '../../lib/db/organisation';
-import { calendarFanOutWorkflowId, type calendarFanOutWorkflow } from '../../workflows/fan-out';
+import { calendarFanOutWorkflowId, type openTicketsFanOutWorkflow } from '../../workflows/fan-out';
 import { upcomingWorkingIntervals, validateCalendar, WEEKDAYS, type BusinessCalendar } from '../../workflows/domain/business-time';
 import type { CalendarSnapshot } from '../../workflows/domain/types';
 import { onOlderCalendar } from '../../lib/db/open-tickets';
@@ -155,10 +155,10 @@ export function createCalendarAdmin({ models, client, taskQueue }: { models: Mod
       const reason = `${changes}${body.note ? ` (${body.note})` : ''}, applied to open tickets by ${actor.name}`;
       const snapshot = snapshotAt(calendar, newest);
       const workflowId = calendarFanOutWorkflowId(id, newest.version);
-      await client.workflow.start<typeof calendarFanOutWorkflow>('calendarFanOutWorkflow', {
+      await client.workflow.start<typeof openTicketsFanOutWorkflow>('openTicketsFanOutWorkflow', {
         workflowId,
         taskQueue,
-        args: [{ calendar: snapshot, reason }],
+        args: [{ change: { kind: 'calendar', calendar: snapshot }, reason }],
         workflowIdConflictPolicy: 'USE_EXISTING',
         staticSummary: `Calendar ${snapshot.name} v${snapshot.version} to its open tickets`.slice(0, 200),
         staticDetails: `Reason: ${reason}`,

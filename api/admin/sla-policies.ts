@@ -5,7 +5,7 @@ import { onOlderPolicy } from '../../lib/db/open-tickets';
 import { calendarContentOf, policyContentOf, type CalendarContent, type PolicyContent } from '../../lib/db/config-snapshot';
 import type { Models } from '../../lib/db/models';
 import type { UserProfile } from '../../lib/db/organisation';
-import { policyFanOutWorkflowId, type slaPolicyFanOutWorkflow } from '../../workflows/fan-out';
+import { policyFanOutWorkflowId, type openTicketsFanOutWorkflow } from '../../workflows/fan-out';
 import type { BusinessCalendar } from '../../workflows/domain/business-time';
 import { validatePolicy } from '../../workflows/domain/sla-clock';
 import { STATUSES, type SlaPolicySnapshot } from '../../workflows/domain/types';
@@ -188,10 +188,10 @@ export function createSlaPolicyAdmin({ models, client, taskQueue }: { models: Mo
       const { reason: changes, openTickets, moving } = await preview(id);
       const reason = `${changes}${body.note ? ` (${body.note})` : ''}, applied to open tickets by ${actor.name}`;
       const workflowId = policyFanOutWorkflowId(id, newest.version);
-      await client.workflow.start<typeof slaPolicyFanOutWorkflow>('slaPolicyFanOutWorkflow', {
+      await client.workflow.start<typeof openTicketsFanOutWorkflow>('openTicketsFanOutWorkflow', {
         workflowId,
         taskQueue,
-        args: [{ policy: snapshotOf(policy, newest), reason }],
+        args: [{ change: { kind: 'sla_policy', policy: snapshotOf(policy, newest) }, reason }],
         workflowIdConflictPolicy: 'USE_EXISTING',
         staticSummary: `SLA policy #${id} (${policy.get('priority')}) v${newest.version} to its open tickets`.slice(0, 200),
         staticDetails: `Reason: ${reason}`,

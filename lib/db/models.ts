@@ -3,12 +3,13 @@ import { common, json, noTimestamps, pk, version } from './model-kit';
 import { defineConfigVersionModels, type ConfigVersionModels } from './models-config-versions';
 import { defineDirectoryModels, type DirectoryModels } from './models-directory';
 import { defineIntegrationModels, type IntegrationModels } from './models-integrations';
+import { definePortalModels, type PortalModels } from './models-portal';
 
 /**
  * Sequelize models over the tables the migrations create. Migrations own the schema;
  * these definitions only describe it to the ORM (no `sync()` anywhere).
  */
-export interface Models extends IntegrationModels, DirectoryModels, ConfigVersionModels {
+export interface Models extends IntegrationModels, DirectoryModels, ConfigVersionModels, PortalModels {
   AppMeta: ModelStatic<Model>;
   Department: ModelStatic<Model>;
   User: ModelStatic<Model>;
@@ -307,6 +308,7 @@ export function defineModels(sequelize: Sequelize): Models {
     ...defineIntegrationModels(sequelize),
     ...defineDirectoryModels(sequelize),
     ...defineConfigVersionModels(sequelize),
+    ...definePortalModels(sequelize),
     AppMeta,
     Department,
     User,

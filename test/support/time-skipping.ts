@@ -12,6 +12,7 @@ import { stateQuery, TICKET_WORKFLOW_TYPE, ticketWorkflowId, type TicketView, ty
 import type { Actor, ConfigSnapshot, Priority } from '../../workflows/domain/types';
 import type { ticketWorkflow } from '../../workflows/ticket';
 import type { DemoUserKey } from './demo-accounts';
+import type { ActivityDeps } from '../../activities';
 import { startWithRetries } from './retry';
 import { createTestDatabase, type TestDatabase } from './test-database';
 import { waitUntil } from './wait';
@@ -19,6 +20,7 @@ import { waitUntil } from './wait';
 export interface TimeSkippingHarness {
   env: TestWorkflowEnvironment;
   db: TestDatabase;
+  taskQueue: string;
   /** Moves the server's clock forward to `instant` (firing every timer on the way). */
   skipTo(instant: Date): Promise<void>;
   /** The next Monday 00:00 (Berlin) of a week with no demo holidays, at least a week after the last one handed out. */
@@ -37,7 +39,7 @@ const HOLIDAYS = new Set(DEMO_CALENDARS.flatMap((c) => c.holidays.map((h) => h.d
  * The Java time-skipping test server with a real worker and database: SLA timers that
  * span days fire in milliseconds, at exactly the instants the workflow asked for.
  */
-export async function startTimeSkipping(): Promise<TimeSkippingHarness> {
+export async function startTimeSkipping(options: { activityDeps?: Partial<ActivityDeps> } = {}): Promise<TimeSkippingHarness> {
   Runtime.install({ logger: new DefaultLogger('WARN') });
   const path = process.env.TEMPORAL_TEST_SERVER;
   if (!path) throw new Error('Run through jest so global setup finds temporal-test-server');
@@ -50,7 +52,8 @@ export async function startTimeSkipping(): Promise<TimeSkippingHarness> {
     connection: env.nativeConnection,
     namespace: 'default',
     taskQueue,
-    deps: { sequelize: db.sequelize, models: db.models, logger },
+    // The fan-out activities (and on-call delivery) reach Temporal through this client.
+    deps: { sequelize: db.sequelize, models: db.models, logger, temporal: { client: env.client, taskQueue }, ...options.activityDeps },
     logger,
     workflowBundle: await bundleWorkflowCode({
       workflowsPath: WORKFLOWS_PATH,
@@ -67,6 +70,7 @@ export async function startTimeSkipping(): Promise<TimeSkippingHarness> {
   const harness: TimeSkippingHarness = {
     env,
     db,
+    taskQueue,
     async skipTo(instant) {
       const now = await env.currentTimeMs();
       if (instant.getTime() < now) throw new Error(`cannot go back in time to ${instant.toISOString()} (now ${new Date(now).toISOString()})`);
