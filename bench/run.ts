@@ -461,9 +461,10 @@ async function historyCost(client: Client, number: number): Promise<{ events: nu
   const activities = events
     .filter((e) => e.eventType === E.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED)
     .map((e) => e.activityTaskScheduledEventAttributes?.activityType?.name ?? '?');
-  const locals = count(E.EVENT_TYPE_MARKER_RECORDED);
+  const markers = events.filter((e) => e.eventType === E.EVENT_TYPE_MARKER_RECORDED).map((e) => e.markerRecordedEventAttributes?.markerName);
+  const locals = markers.filter((m) => m === 'core_local_activity').length;
   const workflowTasks = count(E.EVENT_TYPE_WORKFLOW_TASK_COMPLETED);
-  const detail = `workflow tasks ${workflowTasks}, activities ${activities.length} (${activities.join(' ')}), local activities ${locals}, search-attribute upserts ${count(E.EVENT_TYPE_UPSERT_WORKFLOW_SEARCH_ATTRIBUTES)}, updates ${count(E.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_ACCEPTED)}`;
+  const detail = `workflow tasks ${workflowTasks}, activities ${activities.length} (${activities.join(' ')}), local activities ${locals}, patch markers ${markers.length - locals}, search-attribute upserts ${count(E.EVENT_TYPE_UPSERT_WORKFLOW_SEARCH_ATTRIBUTES)}, updates ${count(E.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_ACCEPTED)}`;
   return { events: events.length, workflowTasks, detail };
 }
 
