@@ -28,6 +28,10 @@ const LOCAL_SEND_PATCH = 'email-local-send';
 export async function emailDeliveryWorkflow(input: EmailDeliveryInput) {
   const options: ActivityOptions = {
     startToCloseTimeout: '5 minutes',
+    // A worker killed mid-delivery is noticed this soon (the activity heartbeats per email;
+    // a send gives up after 20 s), not five minutes later: the chaos run found emails held
+    // back for the whole start-to-close timeout after a kill -9.
+    heartbeatTimeout: '30 seconds',
     scheduleToCloseTimeout: DELIVERY_BUDGET,
     retry: {
       initialInterval: input.retry.initialIntervalMs,
