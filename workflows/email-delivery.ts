@@ -42,8 +42,10 @@ export async function emailDeliveryWorkflow(input: EmailDeliveryInput) {
   };
   // A local activity: the send runs inside the workflow's first task, one task per email
   // instead of three; past the threshold, retries wait on durable timers (an outage costs no task slot).
+  // A dead worker's local activity is noticed by the workflow task's timeout instead of a heartbeat.
+  const { heartbeatTimeout: _heartbeat, ...localOptions } = options;
   const { deliverNotificationEmails } = patched(LOCAL_SEND_PATCH)
-    ? proxyLocalActivities<ReturnType<typeof createOutboxActivities>>({ ...options, localRetryThreshold: '10 seconds' })
+    ? proxyLocalActivities<ReturnType<typeof createOutboxActivities>>({ ...localOptions, localRetryThreshold: '10 seconds' })
     : proxyActivities<ReturnType<typeof createOutboxActivities>>(options);
   setCurrentDetails(`Sending the emails of notification \`${input.notificationId}\` (ticket #${input.ticketNumber})`);
   try {
