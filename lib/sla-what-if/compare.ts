@@ -1,7 +1,7 @@
 import type { BusinessCalendar } from '../../workflows/domain/business-time';
 import type { EscalationStep, SlaClockName } from '../../workflows/domain/sla-clock';
 import type { CalendarSnapshot, SlaPolicySnapshot } from '../../workflows/domain/types';
-import type { ClockReplay, SlaConfig, TicketReplay } from './replay';
+import type { ClockReplay, RecordedTicket, SlaConfig, TicketReplay } from './replay';
 
 /**
  * What an admin is about to change, and the figures that compare today's configuration
@@ -222,4 +222,19 @@ export function csvRow(today: TicketReplay, draft: TicketReplay, changes: Breach
     draft.escalations.map((e) => `${e.action}@${e.at}`).join(' '),
     changes.map((c) => `${c.clock} breach ${c.change}`).join('; '),
   ];
+}
+
+/**
+ * Whether the draft can change anything for this ticket: a ticket never owned by a team the
+ * edited policy or calendar applies to replays identically, so its draft replay is skipped.
+ * Conservative: a team that might use the policy counts, whatever the priorities.
+ */
+export function draftTouches(ticket: RecordedTicket, today: SlaConfig, draft: SlaDraft): boolean {
+  const teamIds = new Set<number>();
+  for (const e of ticket.events) if ((e.type === 'routed' || e.type === 'transfer') && typeof e.data.teamId === 'number') teamIds.add(e.data.teamId);
+  const teams = today.teams.filter((t) => teamIds.has(t.id));
+  if (draft.kind === 'calendar') return teams.some((t) => t.calendar?.id === draft.calendarId);
+  const policy = (today.slaPolicies ?? []).find((p) => p.id === draft.policyId);
+  if (!policy) return true;
+  return teams.some((t) => (policy.teamId !== null ? t.id === policy.teamId : t.departmentId === policy.departmentId));
 }

@@ -76,6 +76,9 @@ const SLA_OUTPUTS = new Set(['sla_started', 'sla_not_applicable', 'sla_recompute
 
 interface ReplayContext {
   writer: TicketWriter;
+  /** The clocks last looked at: dues and the next wake only change when the clocks do (every change makes a new state). */
+  seen: SlaState | null | undefined;
+  wake: number | null;
   escalations: FiredEscalation[];
   lastDue: Record<SlaClockName, number | null>;
   slaStartedAt: number | null;
@@ -148,7 +151,9 @@ function createWriter(ticket: RecordedTicket, config: ConfigSnapshot, ctx: () =>
 /** Remembers each clock's due instant while it has one, so a stopped clock still says what it was due at. */
 function noteDues(ctx: ReplayContext): void {
   const sla = ctx.writer.state.sla;
-  if (!sla) return;
+  if (!sla || sla === ctx.seen) return;
+  ctx.seen = sla;
+  ctx.wake = nextSlaWake(ctx.writer);
   const dues = slaDues(sla);
   if (dues.firstResponseDue) ctx.lastDue.first_response = Date.parse(dues.firstResponseDue);
   if (dues.resolutionDue) ctx.lastDue.resolution = Date.parse(dues.resolutionDue);
@@ -157,8 +162,9 @@ function noteDues(ctx: ReplayContext): void {
 /** Fires the SLA timer at every due point before `until`, as the workflow's timer would have. */
 function runTimersUntil(ctx: ReplayContext, until: number): void {
   for (let guard = 0; guard < 1000; guard++) {
-    const wake = nextSlaWake(ctx.writer);
-    if (wake === null || wake > until) return;
+    noteDues(ctx);
+    const wake = ctx.wake;
+    if (!ctx.writer.state.sla || wake === null || wake > until) return;
     escalateDue(ctx.writer, new Date(wake));
     noteDues(ctx);
   }
@@ -253,7 +259,7 @@ export function replayTicket(ticket: RecordedTicket, config: SlaConfig, now: Dat
   const snapshot = { ...config, version: 'what-if', routingRules: [], defaultTeamId: 0 } as unknown as ConfigSnapshot;
   let context: ReplayContext | null = null;
   const writer = createWriter(ticket, snapshot, () => context!);
-  context = { writer, escalations: [], lastDue: { first_response: null, resolution: null }, slaStartedAt: null };
+  context = { writer, seen: undefined, wake: null, escalations: [], lastDue: { first_response: null, resolution: null }, slaStartedAt: null };
   const ctx = context;
   const events = [...ticket.events].sort((a, b) => a.seq - b.seq);
   for (const event of events) {
