@@ -158,6 +158,11 @@ export function slaOnPolicyVersion(ticket: TicketSnapshot, policy: SlaPolicySnap
   };
 }
 
+/** The next SLA due instant (the what-if replay sets its clock by it, as the workflow does). */
+export function nextSlaWake(ticket: TicketSnapshot): number | null {
+  return nextSlaDue(ticket)?.at ?? null;
+}
+
 /** What the next SLA due point is, in words for Temporal UI: "first-response breach", "escalation 2: notify department_manager". */
 export function nextSlaDue(ticket: TicketSnapshot): { at: number; what: string } | null {
   const sla = ticket.state.sla;
