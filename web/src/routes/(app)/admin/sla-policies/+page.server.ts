@@ -1,19 +1,7 @@
 import { api } from '$lib/server/session';
 import type { DepartmentView } from '../categories/types';
+import type { SlaPolicyView } from './types';
 import type { PageServerLoad } from './$types';
-
-export interface SlaPolicyView {
-	id: number;
-	departmentId: number;
-	teamId: number | null;
-	priority: string;
-	firstResponseMinutes: number;
-	resolutionMinutes: number;
-	clock: string;
-	pauseStatuses: string[];
-	ladder: Array<{ afterMinutes: number; action: string; role?: string }>;
-	version: number;
-}
 
 export const load: PageServerLoad = async (event) => {
 	const client = api(event);
