@@ -22,7 +22,8 @@ export const load: PageServerLoad = async (event) => {
 	const pick = (list: Named) => list.map(({ id, name }) => ({ id, name }));
 	return {
 		rule,
-		count: rules.data.length,
+		// Where a new rule may go: positions are sparse (10, 20…), so a place is offered by neighbour, not by number.
+		order: [...rules.data].sort((a, b) => a.position - b.position).map(({ name, position }) => ({ name, position })),
 		teams: pick(teams.data),
 		categories: pick(categories.data),
 		departments: pick(departments.data),
