@@ -1,3 +1,4 @@
+import { asyncLocalStorage } from '@temporalio/activity';
 import type { Client } from '@temporalio/client';
 import { Op } from 'sequelize';
 import type { Logger } from 'pino';
@@ -61,7 +62,12 @@ export function createOutboxActivities({ models, logger, mail }: ActivityDeps) {
     /** Sends a notification's unsent emails; throws while any failed transiently, for Temporal to retry with backoff. */
     async deliverNotificationEmails({ notificationId }: { notificationId: string }): Promise<DeliveryCounts> {
       if (!outbox) return { sent: 0, failed: 0, pending: 0 };
-      const { transient, ...counts } = await outbox.deliver(await outbox.unsentOf(notificationId));
+      // Heartbeats let Temporal notice a worker that died mid-delivery within the heartbeat
+      // timeout and retry elsewhere, instead of after the whole start-to-close timeout. Called
+      // directly (a bare createActivities, as the sweep's tests do) there is no activity to beat for.
+      const beat = () => asyncLocalStorage.getStore()?.heartbeat();
+      beat();
+      const { transient, ...counts } = await outbox.deliver(await outbox.unsentOf(notificationId), beat);
       if (transient) throw transient;
       if (counts.sent + counts.failed > 0) logger.info({ notification: notificationId, ...counts }, 'notification emailed');
       return counts;

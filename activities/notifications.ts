@@ -1,12 +1,28 @@
+import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { Op } from 'sequelize';
 import { createOutbox } from '../mail/outbox';
 import { createDeliveryStarter } from './email-outbox';
 import type { NotifyInput, PageOnCallInput } from '../workflows/definitions';
+import { oncallPageWorkflowId, type oncallPageWorkflow } from '../workflows/oncall-page';
 import type { ActivityDeps } from './index';
 import { createWatcherDelivery } from './watchers';
 
 type Row = { get(key: string): unknown };
+
+async function postPage(url: string, input: PageOnCallInput): Promise<{ status: number }> {
+  const response = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'idempotency-key': input.id },
+    body: JSON.stringify(input),
+    signal: AbortSignal.timeout(10_000),
+  });
+  if (response.status >= 400 && response.status < 500) {
+    throw ApplicationFailure.nonRetryable(`on-call webhook refused the page with ${response.status}`, 'WebhookRefused');
+  }
+  if (!response.ok) throw new Error(`on-call webhook answered ${response.status}`);
+  return { status: response.status };
+}
 
 export function createNotificationActivities({ models, logger, oncallWebhookUrl, mail, temporal }: ActivityDeps) {
   const outbox = mail ? createOutbox({ models, logger, mail }) : undefined;
@@ -77,8 +93,10 @@ export function createNotificationActivities({ models, logger, oncallWebhookUrl,
     },
 
     /**
-     * The on-call hook: records the page, tells the owning team's leads, and when
-     * ONCALL_WEBHOOK_URL is configured posts it there with the page id as idempotency key.
+     * The on-call hook: records the page and tells the owning team's leads; when
+     * ONCALL_WEBHOOK_URL is configured, hands the page to its own delivery workflow (off the
+     * ticket, which must not wait on an outside service) that posts it with the page id as
+     * idempotency key. Without a Temporal client (a bare createActivities) it posts inline.
      */
     async pageOnCall(input: PageOnCallInput): Promise<{ summary: string }> {
       await models.OncallPage.bulkCreate(
@@ -90,18 +108,28 @@ export function createNotificationActivities({ models, logger, oncallWebhookUrl,
       await deliver(page, leads);
       await queueEmails(page, leads);
       if (!oncallWebhookUrl) return { summary: `${leads.length} lead(s) notified` };
-      const response = await fetch(oncallWebhookUrl, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', 'idempotency-key': input.id },
-        body: JSON.stringify(input),
-        signal: AbortSignal.timeout(10_000),
-      });
-      // A 4xx will not get better by retrying; a 5xx or a network error may.
-      if (response.status >= 400 && response.status < 500) {
-        throw ApplicationFailure.nonRetryable(`on-call webhook refused the page with ${response.status}`, 'WebhookRefused');
+      if (!temporal) return { summary: `${leads.length} lead(s) notified, webhook ${(await postPage(oncallWebhookUrl, input)).status}` };
+      const workflowId = oncallPageWorkflowId(input.id);
+      try {
+        await temporal.client.workflow.start<typeof oncallPageWorkflow>('oncallPageWorkflow', {
+          workflowId,
+          taskQueue: temporal.taskQueue,
+          args: [input],
+          workflowIdConflictPolicy: 'USE_EXISTING',
+          workflowIdReusePolicy: 'REJECT_DUPLICATE',
+          staticSummary: `Page on-call for ticket #${input.ticketNumber}`,
+        });
+      } catch (err) {
+        // A retried pageOnCall whose delivery already ran (and ended): that one stands.
+        if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
       }
-      if (!response.ok) throw new Error(`on-call webhook answered ${response.status}`);
-      return { summary: `${leads.length} lead(s) notified, webhook ${response.status}` };
+      return { summary: `${leads.length} lead(s) notified, webhook delivery ${workflowId}` };
+    },
+
+    /** The on-call page workflow's one activity: a 4xx will not get better by retrying; a 5xx or a network error may. */
+    async postPageToWebhook(input: PageOnCallInput): Promise<{ status: number }> {
+      if (!oncallWebhookUrl) throw ApplicationFailure.nonRetryable('ONCALL_WEBHOOK_URL is no longer configured', 'WebhookRefused');
+      return postPage(oncallWebhookUrl, input);
     },
   };
 }

@@ -3,6 +3,7 @@ import { WorkflowNotFoundError, WorkflowUpdateFailedError, WorkflowExecutionAlre
 import { ApplicationFailure } from '@temporalio/common';
 import { UnauthorizedError, InsufficientScopeError } from 'express-oauth2-jwt-bearer';
 import type { Logger } from 'pino';
+import { ConnectionError, DatabaseError } from 'sequelize';
 import { z } from 'zod';
 import { TicketErrorType } from '../workflows/definitions';
 import { meta } from './envelope';
@@ -42,6 +43,21 @@ const WORKFLOW_FAILURES: Record<string, { status: number; code: string }> = {
   [TicketErrorType.InvalidInput]: { status: 400, code: 'VALIDATION_ERROR' },
 };
 
+/** Socket-level failures of a query already sent (mysql2 codes): the server went away, not the query. */
+const LOST_CONNECTION = new Set(['PROTOCOL_CONNECTION_LOST', 'ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'ETIMEDOUT', 'ENOTFOUND', 'EHOSTUNREACH']);
+
+/**
+ * The read-model database unreachable (stopped, restarting, network cut): a 503 the client can
+ * retry, not a 500 that reads as a bug. Workflows go on meanwhile and projections catch up.
+ */
+export function isDatabaseUnavailable(err: unknown): boolean {
+  if (err instanceof ConnectionError) return true;
+  const code = (err as { parent?: { code?: string } })?.parent?.code;
+  return err instanceof DatabaseError && code !== undefined && LOST_CONNECTION.has(code);
+}
+
+export const DATABASE_UNAVAILABLE_MESSAGE = 'The ticket database is unavailable right now; retry shortly (a change sent with an Idempotency-Key can be retried with the same key)';
+
 /** The answer an error deserves, or undefined for an unexpected one (a 500). */
 export function toApiError(err: unknown): ApiError | undefined {
   if (err instanceof ApiError) return err;
@@ -57,6 +73,7 @@ export function toApiError(err: unknown): ApiError | undefined {
       return new ApiError(mapped.status, mapped.code, err.cause.message, field ? [{ field, message: err.cause.message }] : []);
     }
   }
+  if (isDatabaseUnavailable(err)) return new ApiError(503, 'DATABASE_UNAVAILABLE', DATABASE_UNAVAILABLE_MESSAGE);
   if (err instanceof WorkflowNotFoundError) return notFound('Ticket');
   if (err instanceof WorkflowExecutionAlreadyStartedError) return new ApiError(409, 'CONFLICT', 'The ticket already exists');
   const body = err as { type?: string; status?: number; expose?: boolean; message?: string };
@@ -72,6 +89,10 @@ export function errorMiddleware(logger: Logger) {
     const apiError = toApiError(err);
     if (apiError) {
       if (apiError.status === 401) res.setHeader('WWW-Authenticate', 'Bearer');
+      if (apiError.code === 'DATABASE_UNAVAILABLE') {
+        res.setHeader('Retry-After', '5');
+        logger.warn({ err, requestId: req.id, path: req.path }, 'database unavailable');
+      }
       res.status(apiError.status).json({
         success: false,
         error: { code: apiError.code, message: apiError.message, details: apiError.details },

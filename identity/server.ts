@@ -133,7 +133,7 @@ function createIdentityApp(
       if (!account) return undefined;
       return {
         accountId: account.sub,
-        claims: () => ({ sub: account.sub, email: account.email, email_verified: true, name: account.name }),
+        claims: () => ({ sub: account.sub, email: account.email, email_verified: account.emailVerified ?? true, name: account.name }),
       };
     },
     async extraTokenClaims(_ctx, token) {
@@ -146,8 +146,9 @@ function createIdentityApp(
         [TEAMS_CLAIM]: account.teams,
         ...(account.department ? { [DEPARTMENT_CLAIM]: account.department } : {}),
         [EMAIL_CLAIM]: account.email,
-        // This issuer is the directory itself, so the addresses it issues are verified (as Auth0 marks verified ones).
-        [EMAIL_VERIFIED_CLAIM]: true,
+        // This issuer is the directory itself, so the addresses it issues are verified (as Auth0 marks verified
+        // ones) unless an account says otherwise (tests of linking by email use an unverified one).
+        [EMAIL_VERIFIED_CLAIM]: account.emailVerified ?? true,
         [NAME_CLAIM]: account.name,
       };
     },

@@ -13,6 +13,8 @@ export interface Account {
   department?: string;
   /** One line shown on the demo login page (e.g. "Agent, IT Service Desk"). */
   title?: string;
+  /** Whether the issuer vouches for the address (Auth0's email_verified); the local directory's are (default true). */
+  emailVerified?: boolean;
 }
 
 /** Where the local issuer looks people up; backed by the read-model users table in the running stack. */

@@ -66,8 +66,9 @@ export function createOutbox({ models, logger, mail }: { models: Models; logger:
    * notification the row copies and the ticket's projected row (for its title). A ticket
    * not projected yet waits rather than going out with an empty title. Returns the counts
    * and the first transient failure, for the caller to retry or to leave for later.
+   * `beforeEach` runs before each row (the delivery activity heartbeats there).
    */
-  async function deliver(rows: Model[]): Promise<DeliveryCounts & { transient?: unknown }> {
+  async function deliver(rows: Model[], beforeEach: () => void = () => {}): Promise<DeliveryCounts & { transient?: unknown }> {
     const result: DeliveryCounts & { transient?: unknown } = { sent: 0, failed: 0, pending: 0 };
     if (rows.length === 0) return result;
     const keys = rows.map((r) => r.get('id') as string);
@@ -80,6 +81,7 @@ export function createOutbox({ models, logger, mail }: { models: Models; logger:
     const nameOf = new Map(users.map((u) => [u.get('id') as number, String(u.get('name') ?? '')]));
     const titleOf = new Map(tickets.map((t) => [t.get('number') as number, t.get('title') as string]));
     for (const row of rows) {
+      beforeEach();
       const key = row.get('id') as string;
       const userId = row.get('user_id') as number;
       const ticketNumber = row.get('ticket_number') as number;

@@ -2,11 +2,17 @@ import type http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import { auth } from 'express-oauth2-jwt-bearer';
+import pino from 'pino';
+import { authenticate } from '../api/auth';
+import { errorMiddleware } from '../api/errors';
 import type { Account } from '../lib/accounts';
 import { DEPARTMENT_CLAIM, EMAIL_CLAIM, NAME_CLAIM, ROLES_CLAIM, TEAMS_CLAIM } from '../lib/claims';
+import type { Config } from '../lib/config';
+import { createOrganisation } from '../lib/db/organisation';
 import { runTs, type RunningChild } from './support/child-process';
 import type { IdentityFixtureSetup } from './support/identity-fixture';
 import { CookieBrowser, obtainAccessToken, type LoginOptions } from './support/oidc-login';
+import { createTestDatabase, type TestDatabase } from './support/test-database';
 
 const AUDIENCE = 'https://api.ticketing.local';
 const OTHER_AUDIENCE = 'https://payroll.example';
@@ -33,7 +39,13 @@ const lee: Account = {
   title: 'Team lead, IT Service Desk',
 };
 
+// First sign-ins through a real Auth0 tenant: subjects the directory does not know yet, linked (or not) by email.
+const newcomer: Account = { sub: 'auth0|newcomer', email: 'Nora.Newcomer@example.com', name: 'Nora Newcomer', roles: ['requester'], teams: [] };
+const unverified: Account = { sub: 'auth0|unverified', email: 'olga.offline@example.com', name: 'Olga (unverified)', roles: ['requester'], teams: [], emailVerified: false };
+const hijacker: Account = { sub: 'auth0|hijacker', email: 'emma@example.com', name: 'Someone with Emma\'s address', roles: ['requester'], teams: [] };
+
 let issuer: RunningChild;
+let db: TestDatabase;
 let url: string;
 let issuerUrl: string;
 let api: http.Server;
@@ -59,16 +71,23 @@ beforeAll(async () => {
   const setup: IdentityFixtureSetup = {
     audience: AUDIENCE,
     clients: [{ clientId: CLIENT_ID, redirectUris: [REDIRECT_URI], postLogoutRedirectUris: [`${PORTAL}/`] }],
-    accounts: [emma, lee],
+    accounts: [emma, lee, newcomer, unverified, hijacker],
   };
   issuer = runTs('test/support/identity-fixture.ts', { IDENTITY_FIXTURE: JSON.stringify(setup) }, { logPrefix: 'identity' });
   url = String((await issuer.firstJsonLine).url);
   issuerUrl = `${url}/`;
 
-  // Two resource servers trusting the same issuer, as the API and some other company API would.
+  // The API's own authentication (api/auth.ts) over a real directory, beside a second resource
+  // server of another company trusting the same issuer.
+  db = await createTestDatabase();
+  await db.models.User.bulkCreate(
+    [newcomer, unverified].map((a) => ({ name: a.name, email: a.email.toLowerCase(), roles: ['requester'], active: true, auth_subject: null, version: 1 })),
+  );
+  const identity: Config['identity'] = { mode: 'local', issuerUrl, local: true, localPort: 0, audience: AUDIENCE, clientId: CLIENT_ID };
   const app = express();
-  const showClaims = (req: Request, res: Response) => void res.json(req.auth?.payload);
-  app.get('/tickets-api', auth({ issuerBaseURL: issuerUrl, audience: AUDIENCE }), showClaims);
+  const showClaims = (req: Request, res: Response) => void res.json({ ...req.auth?.payload, principal: req.principal && { id: req.principal.id, email: req.principal.email } });
+  app.get('/tickets-api', ...authenticate(identity, createOrganisation(db.models)), showClaims);
+  app.use('/tickets-api', errorMiddleware(pino({ level: 'silent' })));
   app.get('/payroll-api', auth({ issuerBaseURL: issuerUrl, audience: OTHER_AUDIENCE }), showClaims);
   app.use((err: { status?: number; headers?: Record<string, string>; message: string }, _req: Request, res: Response, _next: NextFunction) => {
     res
@@ -86,6 +105,7 @@ afterAll(async () => {
   api?.closeAllConnections();
   await new Promise((resolve) => (api ? api.close(resolve) : resolve(undefined)));
   await issuer?.stop();
+  await db?.drop();
 });
 
 describe('local OpenID issuer (Auth0 stand-in)', () => {
@@ -137,13 +157,14 @@ describe('local OpenID issuer (Auth0 stand-in)', () => {
     });
   });
 
-  test('when the API verifies an issued token, then it accepts it and sees the custom claims', async () => {
+  test('when the API verifies an issued token, then it accepts it, sees the custom claims and resolves the person in its directory', async () => {
     const { accessToken } = await login({ sub: lee.sub });
 
     const response = await callApi('/tickets-api', accessToken);
 
     expect(response.status).toBe(200);
     expect(await response.json()).toMatchObject({
+      principal: { email: 'lee@example.com' },
       sub: lee.sub,
       aud: AUDIENCE,
       [ROLES_CLAIM]: ['requester', 'agent', 'lead'],
@@ -171,7 +192,8 @@ describe('local OpenID issuer (Auth0 stand-in)', () => {
     const response = await callApi('/tickets-api', `${header}.${forged}.${signature}`);
 
     expect(response.status).toBe(401);
-    expect(response.headers.get('www-authenticate')).toContain('error_description="signature verification failed"');
+    expect(response.headers.get('www-authenticate')).toBe('Bearer');
+    expect(((await response.json()) as { error: { code: string; message: string } }).error).toMatchObject({ code: 'UNAUTHORIZED', message: 'signature verification failed' });
     expect((await callApi('/tickets-api', accessToken)).status).toBe(200);
   });
 
@@ -216,5 +238,39 @@ describe('local OpenID issuer (Auth0 stand-in)', () => {
     // Signed out for real: the next sign-in asks who you are again instead of reusing the session.
     const next = await login({ sub: lee.sub, browser });
     expect(decode(next.accessToken).payload.sub).toBe(lee.sub);
+  });
+  describe('first sign-in of a subject the directory does not know (api/auth.ts)', () => {
+    const subjectOf = async (email: string) => (await db.models.User.findOne({ where: { email } }))?.get('auth_subject') ?? null;
+
+    test('when the issuer vouches for the address of a directory entry not yet linked, then the API links that subject to it and signs the person in', async () => {
+      const { accessToken } = await login({ sub: newcomer.sub });
+
+      const response = await callApi('/tickets-api', accessToken);
+
+      expect(response.status).toBe(200);
+      expect(((await response.json()) as { principal: { email: string } }).principal.email).toBe('nora.newcomer@example.com');
+      expect(await subjectOf('nora.newcomer@example.com')).toBe(newcomer.sub);
+    });
+
+    test('when the address is not verified, then the API refuses with 403 UNKNOWN_USER and links nothing', async () => {
+      const { accessToken } = await login({ sub: unverified.sub });
+      expect(decode(accessToken).payload).toMatchObject({ [EMAIL_CLAIM]: unverified.email });
+
+      const response = await callApi('/tickets-api', accessToken);
+
+      expect(response.status).toBe(403);
+      expect(((await response.json()) as { error: { code: string } }).error.code).toBe('UNKNOWN_USER');
+      expect(await subjectOf('olga.offline@example.com')).toBeNull();
+    });
+
+    test('when a verified address belongs to a person already linked to another subject, then the API refuses and the link is not moved', async () => {
+      const { accessToken } = await login({ sub: hijacker.sub });
+
+      const response = await callApi('/tickets-api', accessToken);
+
+      expect(response.status).toBe(403);
+      expect(((await response.json()) as { error: { code: string } }).error.code).toBe('UNKNOWN_USER');
+      expect(await subjectOf('emma@example.com')).toBe(emma.sub);
+    });
   });
 });

@@ -25,6 +25,10 @@ const DELIVERY_BUDGET = '1 day';
 export async function emailDeliveryWorkflow(input: EmailDeliveryInput) {
   const { deliverNotificationEmails } = proxyActivities<ReturnType<typeof createOutboxActivities>>({
     startToCloseTimeout: '5 minutes',
+    // A worker killed mid-delivery is noticed this soon (the activity heartbeats per email;
+    // a send gives up after 20 s), not five minutes later: the chaos run found emails held
+    // back for the whole start-to-close timeout after a kill -9.
+    heartbeatTimeout: '30 seconds',
     scheduleToCloseTimeout: DELIVERY_BUDGET,
     retry: {
       initialInterval: input.retry.initialIntervalMs,

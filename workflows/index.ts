@@ -3,3 +3,4 @@ export { emailOutboxSweepWorkflow } from './email-outbox-sweep';
 export { emailDeliveryWorkflow } from './email-delivery';
 export { calendarFanOutWorkflow } from './fan-out';
 export { attachmentRetentionWorkflow } from './attachment-retention';
+export { oncallPageWorkflow } from './oncall-page';

@@ -34,8 +34,13 @@ function until<T>(probe: () => Promise<T>, done: (value: T) => boolean, what: st
 
 describe('calendar and SLA policy administration', () => {
   test('when someone who is not an admin edits a calendar, then 403 and nothing changes', async () => {
-    const response = await h.request('PUT', `/admin/calendars/${berlin.id}`, { as: 'lee', body: body() });
+    const auditBefore = await h.db.models.AuditLog.count();
+    const response = await h.request('PUT', `/admin/calendars/${berlin.id}`, { as: 'lee', body: body({ holidays: [...berlin.holidays, { date: '2031-01-02', name: 'Not allowed' }] }) });
     expect(response.status).toBe(403);
+    const row = await h.db.models.BusinessCalendar.findByPk(berlin.id);
+    expect(row!.get('version')).toBe(berlin.version);
+    expect(JSON.stringify(row!.get('holidays'))).not.toContain('Not allowed');
+    expect(await h.db.models.AuditLog.count()).toBe(auditBefore);
   });
 
   test.each([

@@ -25,6 +25,16 @@ async function purchase(amount: number, as: DemoUserKey = 'emma') {
   return response.body.data;
 }
 
+/**
+ * A delegation in force on the day the server reckons "today", whatever its time zone and on either
+ * side of midnight: from the day before `now` to the day after (a one-day range made from the
+ * test's own clock broke when the server's day had already turned).
+ */
+const inForce = (now: Date) => {
+  const day = (offset: number) => new Date(now.getTime() + offset * 86_400_000).toISOString().slice(0, 10);
+  return { startsOn: day(-1), endsOn: day(1) };
+};
+
 const decide = (as: DemoUserKey, number: number, decision: string, body: Record<string, unknown> = {}) =>
   h.request('POST', `/tickets/${number}/approval/${decision}`, { as, body });
 
@@ -100,8 +110,8 @@ describe('approval chains over HTTP', () => {
   });
 
   test('when a standing delegation is in force, then the delegate sees the approval in their queue and may decide', async () => {
-    const today = new Date().toISOString().slice(0, 10);
-    await h.db.models.Delegation.create({ from_user_id: await h.userId('mark'), to_user_id: await h.userId('felix'), starts_on: today, ends_on: today, created_at: new Date() });
+    const { startsOn, endsOn } = inForce(new Date());
+    await h.db.models.Delegation.create({ from_user_id: await h.userId('mark'), to_user_id: await h.userId('felix'), starts_on: startsOn, ends_on: endsOn, created_at: new Date() });
     const ticket = await purchase(300);
     const queue = await h.request('GET', '/approvals/pending', { as: 'felix' });
     expect(queue.body.data).toEqual(expect.arrayContaining([expect.objectContaining({ onBehalfOf: await h.userId('mark'), ticket: expect.objectContaining({ number: ticket.number }) })]));
@@ -114,10 +124,9 @@ describe('approval chains over HTTP', () => {
     // Mark's earlier delegations would otherwise decide who acts for him.
     await h.db.models.Delegation.destroy({ where: { from_user_id: await h.userId('mark') } });
     const ticket = await purchase(310);
-    const today = new Date().toISOString().slice(0, 10);
     const frank = await h.userId('frank');
     expect((await h.request('GET', `/tickets/${ticket.number}`, { as: 'frank' })).status).toBe(404);
-    const delegated = await h.request('POST', '/approvals/delegations', { as: 'mark', body: { toUserId: frank, startsOn: today, endsOn: today } });
+    const delegated = await h.request('POST', '/approvals/delegations', { as: 'mark', body: { toUserId: frank, ...inForce(new Date()) } });
     expect(delegated.status).toBe(201);
     const queue = await h.request('GET', '/approvals/pending?limit=100', { as: 'frank' });
     expect(queue.body.data).toEqual(expect.arrayContaining([expect.objectContaining({ step: 0, onBehalfOf: await h.userId('mark'), ticket: expect.objectContaining({ number: ticket.number }) })]));
@@ -130,11 +139,10 @@ describe('approval chains over HTTP', () => {
   });
 
   test('when a standing delegation is revoked while a step waits, then the old delegate may no longer decide and no longer sees it as theirs', async () => {
-    const today = new Date().toISOString().slice(0, 10);
     // An admin delegate still sees every ticket, so what stops them is the decision rule itself, not visibility.
     const ada = await h.userId('ada');
     await h.db.models.Delegation.destroy({ where: { from_user_id: await h.userId('mark') } });
-    const delegated = await h.request('POST', '/approvals/delegations', { as: 'mark', body: { toUserId: ada, startsOn: today, endsOn: today } });
+    const delegated = await h.request('POST', '/approvals/delegations', { as: 'mark', body: { toUserId: ada, ...inForce(new Date()) } });
     expect(delegated.status).toBe(201);
     const ticket = await purchase(320);
     expect((await h.request('GET', '/approvals/pending?limit=100', { as: 'ada' })).body.data.map((p: { ticket: { number: number } }) => p.ticket.number)).toContain(ticket.number);

@@ -1,3 +1,4 @@
+import { ScheduleNotFoundError } from '@temporalio/client';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -119,6 +120,6 @@ describe('attachment retention', () => {
     expect(description.action).toMatchObject({ args: [{ olderThanDays: 365 }] });
     expect(JSON.stringify(description.spec)).toContain('4');
     expect(await ensureAttachmentRetention(h.env.client, h.taskQueue, { cron: '0 4 * * 0' })).toBe('deleted');
-    await expect(handle.describe()).rejects.toThrow();
+    await expect(handle.describe()).rejects.toBeInstanceOf(ScheduleNotFoundError);
   });
 });

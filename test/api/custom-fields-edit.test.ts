@@ -93,6 +93,10 @@ describe('editing custom fields through the workflow', () => {
     const response = await patch(ticket.number, 'harper', { budget: null }, ticket.version);
     expect(response.status).toBe(200);
     expect(response.body.data.customFields).toEqual({ summary: 'Offsite' });
+    const events = await h.request('GET', `/tickets/${ticket.number}/events?limit=100`, { as: 'emma' });
+    const edits = events.body.data.filter((e: { type: string }) => e.type === 'custom_fields_changed');
+    expect(edits).toHaveLength(1);
+    expect(edits[0]).toMatchObject({ actorId: harperId, data: { before: { budget: 100 }, after: { budget: null } } });
   });
 
   test('when the version is stale, then 409 and nothing changes', async () => {

@@ -1,12 +1,16 @@
 import crypto from 'node:crypto';
 import pino from 'pino';
+import type { ScheduleHandle } from '@temporalio/client';
 import { createActivities } from '../../activities';
+import type { OutboxSweepResult } from '../../activities/email-outbox';
 import type { MailDeps } from '../../mail/sender';
 import type { MailSink } from '../../mail/sink';
 import { EMAIL_OUTBOX_SWEEP_SCHEDULE, ensureEmailOutboxSweep } from '../../temporal/schedules';
 import type { NotifyInput } from '../../workflows/definitions';
+import type { emailOutboxSweepWorkflow } from '../../workflows/email-outbox-sweep';
 import { startHarness, type Harness } from '../support/harness';
 import { startTestMail, waitForMail } from '../support/mail';
+import { waitUntil, within } from '../support/wait';
 
 let h: Harness;
 let sink: MailSink;
@@ -45,6 +49,15 @@ async function strandedEmail(number: number): Promise<{ input: NotifyInput; key:
   return { input, key };
 }
 
+/** Triggers one pass of the schedule and returns that pass's own result once its workflow has finished. */
+async function triggeredPass(schedule: ScheduleHandle): Promise<OutboxSweepResult> {
+  const before = (await schedule.describe()).info.recentActions.length;
+  await schedule.trigger();
+  const taken = await waitUntil('the schedule to start the triggered pass', async () => (await schedule.describe()).info.recentActions, (actions) => actions.length > before, { timeoutMs: 20_000 });
+  const { workflowId, firstExecutionRunId } = taken[taken.length - 1]!.action.workflow;
+  return within(`the triggered sweep pass ${workflowId} to finish`, h.env.client.workflow.getHandle<typeof emailOutboxSweepWorkflow>(workflowId, firstExecutionRunId).result(), 30_000);
+}
+
 describe('the email outbox sweep', () => {
   test('when the schedule is ensured twice, then one schedule exists and runs the sweep workflow on the ticket task queue', async () => {
     expect(await ensureEmailOutboxSweep(h.env.client, h.taskQueue)).toBe('created');
@@ -61,14 +74,15 @@ describe('the email outbox sweep', () => {
     expect((await h.db.models.EmailOutbox.findByPk(key))?.get('status')).toBe('pending');
 
     const schedule = h.env.client.schedule.getHandle(EMAIL_OUTBOX_SWEEP_SCHEDULE);
-    await schedule.trigger();
+    const first = await triggeredPass(schedule);
+    expect(first).toMatchObject({ sent: 1 });
     const sent = await waitForMail(sink, (m) => m.metadata.notification === input.id, 'the stranded email');
     expect(sent.to).toContain('emma@example.com');
-    for (let i = 0; i < 100 && (await h.db.models.EmailOutbox.findByPk(key))?.get('status') !== 'sent'; i++) await new Promise((r) => setTimeout(r, 100));
     expect((await h.db.models.EmailOutbox.findByPk(key))?.get('status')).toBe('sent');
 
-    await schedule.trigger();
-    await new Promise((r) => setTimeout(r, 2000));
+    // The next pass runs to its end before the mailbox is counted again.
+    const second = await triggeredPass(schedule);
+    expect(second).toMatchObject({ sent: 0, failed: 0 });
     expect(sink.messages().filter((m) => m.metadata.notification === input.id)).toHaveLength(1);
   });
 

@@ -54,9 +54,16 @@ describe('reports', () => {
 
   test('when SLA compliance is asked for, then the met first response is counted for its team', async () => {
     const report = await h.request('GET', '/reports/sla-compliance?period=month', { as: 'ada' });
-    const desk = report.body.data.rows.find((r: unknown[]) => r[1] === 'IT Service Desk');
-    const row = Object.fromEntries(report.body.data.columns.map((c: string, i: number) => [c, Number.isNaN(Number(desk[i])) ? desk[i] : Number(desk[i])]));
-    expect(row).toMatchObject({ tickets: hostile.length + 1, first_response_met: 1, first_response_breached: 0 });
+    const columns = report.body.data.columns as string[];
+    // Summed over the desk's periods: set-up that straddles midnight at a month's end makes two rows, not a failure.
+    const desk = (report.body.data.rows as unknown[][]).filter((r) => r[1] === 'IT Service Desk');
+    expect(desk.length).toBeGreaterThanOrEqual(1);
+    const total = (column: string) => desk.reduce((sum, r) => sum + Number(r[columns.indexOf(column)]), 0);
+    expect({ tickets: total('tickets'), first_response_met: total('first_response_met'), first_response_breached: total('first_response_breached') }).toEqual({
+      tickets: hostile.length + 1,
+      first_response_met: 1,
+      first_response_breached: 0,
+    });
   });
 
   test('when a report is downloaded as CSV, then it is a CSV attachment with the same rows', async () => {
@@ -66,6 +73,10 @@ describe('reports', () => {
     const parsed = Papa.parse<string[]>(download.text.trim());
     expect(parsed.data[0]).toEqual(['period', 'category', 'channel', 'tickets']);
     expect(parsed.data.slice(1).map((r) => r[1]).sort()).toEqual(['Laptop request', 'Payroll question']);
+    // The same rows as the JSON report, cell for cell.
+    const json = await h.request('GET', '/reports/volume', { as: 'ada' });
+    expect(parsed.data[0]).toEqual(json.body.data.columns);
+    expect(parsed.data.slice(1)).toEqual((json.body.data.rows as unknown[][]).map((r) => r.map((cell) => (cell === null ? '' : String(cell)))));
   });
 });
 

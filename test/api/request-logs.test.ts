@@ -8,6 +8,7 @@ import { Client, Connection } from '@temporalio/client';
 import pino from 'pino';
 import { createApp } from '../../api/app';
 import { createTestDatabase, type TestDatabase } from '../support/test-database';
+import { waitUntil } from '../support/wait';
 
 /** What the API writes to its request log must never hand anyone a working credential. */
 let db: TestDatabase;
@@ -55,8 +56,14 @@ test('when requests carry a bearer token, basic auth, a cookie or an approval-li
   await (await fetch(`${base}/api/v1/tickets`, { headers: { authorization: 'Bearer SECRET-BEARER', cookie: 'session=SECRET-COOKIE' } })).text();
   await (await fetch(`${base}/api/v1/inbound/postmark`, { method: 'POST', headers: { authorization: `Basic ${Buffer.from('postmark:SECRET-PASSWORD').toString('base64')}`, 'content-type': 'application/json' }, body: '{}' })).text();
   await (await fetch(`${base}/approval-links/SECRET-LINK-TOKEN`)).text();
-  await new Promise((r) => setTimeout(r, 100));
-  const log = lines.join('');
+  // pino-http writes a request's line when its response finishes, which may be after the body arrived here.
+  const paths = ['/api/v1/tickets', '/api/v1/inbound/postmark', '/approval-links/[redacted]'];
+  const log = await waitUntil(
+    'a request log line for each of the three requests',
+    () => lines.join(''),
+    (text) => paths.every((p) => text.includes(`"url":"${p}`)),
+    { timeoutMs: 5_000, intervalMs: 20 },
+  );
   expect(log).toContain('/approval-links/[redacted]');
   expect(log).toContain('"authorization":"[redacted]"');
   for (const secret of ['SECRET-BEARER', 'SECRET-COOKIE', Buffer.from('postmark:SECRET-PASSWORD').toString('base64'), 'SECRET-LINK-TOKEN']) expect(log).not.toContain(secret);

@@ -1,7 +1,9 @@
 import crypto from 'node:crypto';
+import { Transaction } from 'sequelize';
 import { stateQuery, ticketWorkflowId } from '../../workflows/definitions';
 import type { RunningChild } from '../support/child-process';
 import { startHarness, type Harness } from '../support/harness';
+import { waitUntil } from '../support/wait';
 
 let h: Harness;
 let worker: RunningChild | undefined;
@@ -37,10 +39,31 @@ describe('a worker killed in the middle of a lifecycle', () => {
     const harper = await h.userId('harper');
     expect((await h.request('POST', `/tickets/${number}/actions/assign`, { as: 'harper', body: { assigneeId: harper } })).status).toBe(200);
 
-    // kill -9 while the next action is on its way: the update must survive the worker.
-    const inFlight = h.request('POST', `/tickets/${number}/actions/start`, { as: 'harper', body: {} });
-    await new Promise((r) => setTimeout(r, 50));
-    await worker.stop('SIGKILL');
+    // kill -9 with the next action in flight, at a point the test controls: the ticket's row is
+    // held so the accepted update's projection cannot finish, and the kill waits for history to
+    // show the update accepted and not completed.
+    const handle = h.env.client.workflow.getHandle(ticketWorkflowId(number));
+    const key = crypto.randomUUID();
+    const updateEvents = async () => {
+      const events = (await handle.fetchHistory()).events ?? [];
+      const ours = (id: string | null | undefined) => Boolean(id?.includes(key));
+      return {
+        accepted: events.some((e) => ours(e.workflowExecutionUpdateAcceptedEventAttributes?.acceptedRequest?.meta?.updateId)),
+        completed: events.some((e) => ours(e.workflowExecutionUpdateCompletedEventAttributes?.meta?.updateId)),
+      };
+    };
+    const sqlite = h.db.database.dialect === 'sqlite';
+    const lock = await h.db.sequelize.transaction(sqlite ? { type: Transaction.TYPES.IMMEDIATE } : {});
+    let inFlight!: Promise<{ status: number; body: any }>;
+    try {
+      await h.db.sequelize.query('UPDATE tickets SET title = title WHERE number = ?', { replacements: [number], transaction: lock });
+      inFlight = h.request('POST', `/tickets/${number}/actions/start`, { as: 'harper', headers: { 'Idempotency-Key': key }, body: {} });
+      const atKill = await waitUntil('history to show the start update accepted', updateEvents, (e) => e.accepted, { timeoutMs: 30_000, intervalMs: 50 });
+      expect(atKill).toEqual({ accepted: true, completed: false });
+      await worker.stop('SIGKILL');
+    } finally {
+      await lock.rollback();
+    }
     worker = await startWorker();
     const started = await inFlight;
     expect(started.status).toBe(200);

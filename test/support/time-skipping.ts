@@ -12,6 +12,7 @@ import { stateQuery, TICKET_WORKFLOW_TYPE, ticketWorkflowId, type TicketView, ty
 import type { Actor, ConfigSnapshot, Priority } from '../../workflows/domain/types';
 import type { ticketWorkflow } from '../../workflows/ticket';
 import type { DemoUserKey } from './demo-accounts';
+import type { ActivityDeps } from '../../activities';
 import { startWithRetries } from './retry';
 import { createTestDatabase, type TestDatabase } from './test-database';
 import { waitUntil } from './wait';
@@ -37,7 +38,7 @@ const HOLIDAYS = new Set(DEMO_CALENDARS.flatMap((c) => c.holidays.map((h) => h.d
  * The Java time-skipping test server with a real worker and database: SLA timers that
  * span days fire in milliseconds, at exactly the instants the workflow asked for.
  */
-export async function startTimeSkipping(): Promise<TimeSkippingHarness> {
+export async function startTimeSkipping(options: { activityDeps?: Partial<ActivityDeps> } = {}): Promise<TimeSkippingHarness> {
   Runtime.install({ logger: new DefaultLogger('WARN') });
   const path = process.env.TEMPORAL_TEST_SERVER;
   if (!path) throw new Error('Run through jest so global setup finds temporal-test-server');
@@ -50,7 +51,7 @@ export async function startTimeSkipping(): Promise<TimeSkippingHarness> {
     connection: env.nativeConnection,
     namespace: 'default',
     taskQueue,
-    deps: { sequelize: db.sequelize, models: db.models, logger },
+    deps: { sequelize: db.sequelize, models: db.models, logger, temporal: { client: env.client, taskQueue }, ...options.activityDeps },
     logger,
     workflowBundle: await bundleWorkflowCode({
       workflowsPath: WORKFLOWS_PATH,

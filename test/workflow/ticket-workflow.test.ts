@@ -1,4 +1,4 @@
-import { WithStartWorkflowOperation, WorkflowUpdateFailedError } from '@temporalio/client';
+import { WithStartWorkflowOperation, WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { Transaction } from 'sequelize';
 import { createConfigSnapshots } from '../../lib/db/config-snapshot';
@@ -101,7 +101,13 @@ describe('ticket workflow', () => {
     const emma = await actorFor('emma');
     await handle.executeUpdate(cancelUpdate, { args: [{ actor: emma, input: { reason: 'Solved it myself' } }] });
     expect(await handle.result()).toMatchObject({ status: 'cancelled', closedAt: expect.any(String) });
-    await expect(handle.executeUpdate(resolveUpdate, { args: [{ actor: emma, input: { resolution: 'x' } }] })).rejects.toThrow();
+    // A finished ticket takes no more changes: the server refuses the update because the run completed, not for any other reason.
+    const refusal = await handle.executeUpdate(resolveUpdate, { args: [{ actor: emma, input: { resolution: 'x' } }] }).then(
+      () => undefined,
+      (err: unknown) => err,
+    );
+    expect(refusal).toBeInstanceOf(WorkflowNotFoundError);
+    expect((refusal as Error).message).toMatch(/already completed/i);
   });
 
   test('when a reply is retried with the same update id after a forced continue-as-new, then it posts once', async () => {
