@@ -192,14 +192,14 @@ test('when Ada creates and edits a routing rule, then it is saved and listed, a 
   expect(await page.getByTestId('rule-sentence').textContent()).toBe('When the text mentions “printer”, “toner” → Facilities Operations');
   await page.getByRole('button', { name: 'Create rule' }).click();
   await page.waitForURL((url) => /^\/admin\/routing\/\d+$/.test(url.pathname));
-  await page.getByTestId('saved').waitFor();
+  await page.getByTestId('created').waitFor();
   const created = (await rules()).find((r) => r.name === 'Printers to Facilities')!;
   expect(created.conditions).toEqual({ keywords: ['printer', 'toner'] });
   expect(created.position).toBeGreaterThan(Math.max(...before.map((r) => r.position)));
 
   await page.getByRole('checkbox', { name: 'Facilities', exact: true }).check();
   await page.getByRole('button', { name: 'Save rule' }).click();
-  await page.getByTestId('saved').waitFor();
+  await page.getByTestId('routing-form').getByTestId('saved').waitFor();
   await reload(page);
   expect(await page.getByRole('checkbox', { name: 'Facilities', exact: true }).isChecked()).toBe(true);
   expect(await page.getByTestId('rule-sentence').textContent()).toContain('the requester is in Facilities');
