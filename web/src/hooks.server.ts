@@ -1,6 +1,6 @@
 import type { Handle, HandleServerError, ServerInit } from '@sveltejs/kit';
 import { config } from '$lib/server/config';
-import { SESSION_COOKIE } from '$lib/server/session';
+import { renewSession, SESSION_COOKIE } from '$lib/server/session';
 import { THEME_COOKIE, themeAttribute, themeOf } from '$lib/theme';
 
 export const init: ServerInit = () => {
@@ -9,6 +9,7 @@ export const init: ServerInit = () => {
 
 export const handle: Handle = async ({ event, resolve }) => {
 	event.locals.token = event.cookies.get(SESSION_COOKIE) ?? null;
+	await renewSession(event);
 	const theme = themeOf(event.cookies.get(THEME_COOKIE));
 	return resolve(event, { transformPageChunk: ({ html }) => html.replace('<html lang="en">', `<html lang="en"${themeAttribute(theme)}>`) });
 };
