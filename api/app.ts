@@ -37,6 +37,7 @@ import { createReportsRouter } from './routes/reports';
 import { createSavedFiltersRouter } from './routes/saved-filters';
 import { createScimRouter, type ScimSettings } from './scim/router';
 import { createPeopleAdminRouter } from './routes/people-admin';
+import { createSlaWhatIfRouter } from './routes/sla-what-if';
 import { createSignInProvisioning, type SignInProvisioningSettings } from '../lib/db/directory';
 import { createTicketsRouter } from './routes/tickets';
 import { createWatchersRouter } from './routes/watchers';
@@ -44,6 +45,7 @@ import { createTicketReads } from './ticket-reads';
 import { createTicketService } from './ticket-service';
 import { createReadiness, type Readiness } from '../lib/observability/health';
 import { createOpsRouter } from '../lib/observability/http';
+import { httpTracing } from '../lib/observability/http-tracing';
 import { createMetrics, httpMetricsMiddleware, type Metrics } from '../lib/observability/metrics';
 
 export interface AppDeps {
@@ -119,6 +121,8 @@ export function createApp({ config, client, sequelize, models, logger, rateLimit
   app.use(httpMetricsMiddleware(metrics));
   // Probes and scrapes: before authentication and rate limits, and kept out of the request log.
   app.use(createOpsRouter({ readiness, metrics, metricsToken: ops.metricsToken, logger }));
+  // After the probes and scrapes, which would fill traces with noise.
+  app.use(httpTracing());
   if (ops.corsOrigins?.length) app.use('/api/v1', cors({ origin: ops.corsOrigins, maxAge: 600, exposedHeaders: ['X-Request-Id'] }));
   app.use(
     pinoHttp({
@@ -194,6 +198,7 @@ export function createApp({ config, client, sequelize, models, logger, rateLimit
   v1.use('/admin/inbound-emails', createInboundEmailsRouter({ models }));
   // Before the calendar/SLA router: its admins-only guard would refuse leads' reads here.
   v1.use('/admin/people', createPeopleAdminRouter({ models, client, logger, taskQueue: config.temporal.taskQueue }));
+  v1.use('/admin/sla', createSlaWhatIfRouter({ sequelize, models, logger }));
   v1.use('/admin', createAdminConfigRouter({ models, client, taskQueue: config.temporal.taskQueue }));
   v1.use('/admin', createAdminRouter({ models, client, taskQueue: config.temporal.taskQueue, postmark: mail?.postmark, logger }));
   v1.use('/notifications', createNotificationsRouter({ models }));
