@@ -156,7 +156,7 @@ export function createApp({ config, client, sequelize, models, logger, rateLimit
     : undefined;
   app.use('/api/v1/inbound', createInboundRouter({ inbound, settings: config.mail?.inbound }));
   // The identity provider's SCIM client: its own bearer token, its own JSON (application/scim+json) and error bodies.
-  if (scim?.token) app.use('/scim/v2', createScimRouter({ models, client, logger, settings: scim }));
+  if (scim?.token) app.use('/scim/v2', createScimRouter({ models, client, logger, settings: scim, taskQueue: config.temporal.taskQueue }));
   app.use(express.json({ limit: '1mb' }));
   // Reached from email without a bearer token: the signed link is the credential.
   if (signer) app.use('/approval-links', createApprovalLinksRouter({ signer, models, organisation, service, logger, webUrl: mail?.webUrl }));
@@ -192,8 +192,8 @@ export function createApp({ config, client, sequelize, models, logger, rateLimit
   v1.use('/approvals', createApprovalsRouter({ reads, service, models, organisation }));
   v1.use('/admin/inbound-emails', createInboundEmailsRouter({ models }));
   // Before the calendar/SLA router: its admins-only guard would refuse leads' reads here.
-  v1.use('/admin/people', createPeopleAdminRouter({ models, client, logger }));
-  v1.use('/admin', createAdminConfigRouter({ models }));
+  v1.use('/admin/people', createPeopleAdminRouter({ models, client, logger, taskQueue: config.temporal.taskQueue }));
+  v1.use('/admin', createAdminConfigRouter({ models, client, taskQueue: config.temporal.taskQueue }));
   v1.use('/admin', createAdminRouter({ models, client, taskQueue: config.temporal.taskQueue, postmark: mail?.postmark, logger }));
   v1.use('/notifications', createNotificationsRouter({ models }));
   v1.use('/live', createLiveRouter({ feed }));

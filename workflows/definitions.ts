@@ -78,6 +78,12 @@ export interface TicketState {
   noteMentions?: boolean;
   /** Set on tickets started after approval timers learned to pause while information is requested (a patch). */
   approvalTimersPause?: boolean;
+  /**
+   * Team memberships an admin or the directory changed since the ticket started (signalled in
+   * by the membership fan-out), newest version per team; they replace the start-time snapshot's
+   * members and leads. Absent until the first such change.
+   */
+  teamMemberships?: TeamMembership[];
 }
 
 export interface TicketShare {
@@ -163,6 +169,22 @@ export interface CalendarChanged {
   reason: string;
 }
 
+/** A team's members and leads as the directory holds them now (active people only), at the team's version. */
+export interface TeamMembership {
+  teamId: number;
+  /** The team row's version: a ticket keeps the newest it has seen and ignores older or repeated ones. */
+  version: number;
+  memberIds: number[];
+  /** Leads: who "auto-assign to backup" hands a ticket to. */
+  leadIds: number[];
+}
+
+/** Sent by the membership fan-out when a team's members, leads or their directory status change. */
+export interface TeamMembershipChanged {
+  team: TeamMembership;
+  reason: string;
+}
+
 export const stateQuery = defineQuery<TicketView>('stateQuery');
 
 /** Answers once the new ticket is routed, assigned and visible in the read tables. */
@@ -195,6 +217,9 @@ export const editCustomFieldsUpdate = defineUpdate<TicketView, [CustomFieldsRequ
 
 /** A calendar edit is fire-and-forget for the admin: a Signal to every open ticket on it. */
 export const calendarChangedSignal = defineSignal<[CalendarChanged]>('calendarChangedSignal');
+
+/** Fire-and-forget like a calendar edit: the admin's change is saved already; open tickets of the team take it up. */
+export const teamMembershipChangedSignal = defineSignal<[TeamMembershipChanged]>('teamMembershipChangedSignal');
 
 /** Lifecycle actions are Updates, not Signals: the caller needs the validated result (or the 409) synchronously. */
 export const lifecycleUpdates = {

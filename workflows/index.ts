@@ -1,6 +1,6 @@
 export { ticketWorkflow } from './ticket';
 export { emailOutboxSweepWorkflow } from './email-outbox-sweep';
 export { emailDeliveryWorkflow } from './email-delivery';
-export { calendarFanOutWorkflow } from './fan-out';
+export { calendarFanOutWorkflow, openTicketsFanOutWorkflow } from './fan-out';
 export { attachmentRetentionWorkflow } from './attachment-retention';
 export { oncallPageWorkflow } from './oncall-page';

@@ -11,6 +11,7 @@ import {
   type MessageVisibility,
   type ReplyRequest,
   type TicketEventRecord,
+  type TeamMembership,
   type TicketState,
   type TicketWorkflowInput,
 } from './definitions';
@@ -268,6 +269,23 @@ export class TicketEntity implements TicketSnapshot {
     if (!edit) return;
     this.state.customFields = edit.fields;
     this.record(now, request.actor, edit.event.type, null, null, edit.event.data);
+  }
+
+  // ── Organisation changes ───────────────────────────────────────────────────
+
+  /**
+   * An admin or the directory changed a team's members or leads: from now on the ticket
+   * assigns, escalates to a backup and checks a manual assignee against the team as it is.
+   * Only a newer version than the ticket knows applies (the fan-out may repeat a batch, and
+   * two changes' fan-outs may overlap). Who is assigned stays: history is not rewritten, and
+   * nothing is recorded on the timeline, since the ticket itself did not change.
+   */
+  teamMembershipChanged(team: TeamMembership): boolean {
+    const known = this.team(team.teamId);
+    if (!known || team.version <= (known.version ?? -1)) return false;
+    const others = (this.state.teamMemberships ?? []).filter((m) => m.teamId !== team.teamId);
+    this.state.teamMemberships = [...others, { teamId: team.teamId, version: team.version, memberIds: [...team.memberIds], leadIds: [...team.leadIds] }];
+    return true;
   }
 
   // ── Time ───────────────────────────────────────────────────────────────────

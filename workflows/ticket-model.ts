@@ -13,8 +13,15 @@ export interface TicketSnapshot {
   readonly config: ConfigSnapshot;
 }
 
+/**
+ * The team as the ticket knows it now: the start-time snapshot, with the members and leads of
+ * the latest membership change signalled in since (so escalation to a backup, manual and
+ * automatic assignment and transfers all decide from the current team, not the one at start).
+ */
 export function teamOf(ticket: TicketSnapshot, teamId: number | null = ticket.state.teamId): TeamSnapshot | undefined {
-  return ticket.config.teams.find((t) => t.id === teamId);
+  const team = ticket.config.teams.find((t) => t.id === teamId);
+  const current = team && ticket.state.teamMemberships?.find((m) => m.teamId === team.id);
+  return current ? { ...team, memberIds: current.memberIds, leadIds: current.leadIds, version: current.version } : team;
 }
 
 /** A refused action: the validator throws it, so a refused update leaves no trace in history. */

@@ -24,6 +24,7 @@ import {
   replyUpdate,
   requestInfoUpdate,
   stateQuery,
+  teamMembershipChangedSignal,
   ticketWorkflowId,
   type ActionRequest,
   type ApprovalRequest,
@@ -75,6 +76,11 @@ const SLA_NOTICES_PATCH = 'sla-notices';
 const APPROVAL_TIMERS_PAUSE_PATCH = 'approval-timers-pause';
 /** Runs before this patch ran notify/page effects first and projected afterwards. */
 const PROJECT_BEFORE_EFFECTS_PATCH = 'project-before-effects';
+/**
+ * Runs before this patch decided from the team membership snapshotted at start and ignored
+ * membership changes; asked when such a change arrives, so a run that ignored one replays unchanged.
+ */
+const TEAM_MEMBERSHIP_SIGNAL_PATCH = 'team-membership-signal';
 /** Runs before this patch waited to finish or continue as new only while nothing was left to project (an update accepted then hung). */
 const FINISH_WAKES_ON_WORK_PATCH = 'finish-wakes-on-work';
 
@@ -147,6 +153,9 @@ export async function ticketWorkflow(input: TicketWorkflowInput): Promise<Ticket
     validator: unlessHandled((request: CustomFieldsRequest) => ticket.validateCustomFields(request)),
   });
   setHandler(calendarChangedSignal, ({ calendar, reason }) => ticket.calendarChanged(calendar, reason, new Date()));
+  setHandler(teamMembershipChangedSignal, ({ team }) => {
+    if (patched(TEAM_MEMBERSHIP_SIGNAL_PATCH)) ticket.teamMembershipChanged(team);
+  });
 
   // ── Main logic: open, then wait for work or the next due point, drain, finish or continue as new ──
 

@@ -3,7 +3,7 @@ import type { Model } from 'sequelize';
 import { z } from 'zod';
 import type { Models } from '../../lib/db/models';
 import type { UserProfile } from '../../lib/db/organisation';
-import { calendarFanOutWorkflowId, type calendarFanOutWorkflow } from '../../workflows/fan-out';
+import { calendarFanOutWorkflowId, type openTicketsFanOutWorkflow } from '../../workflows/fan-out';
 import { upcomingWorkingIntervals, validateCalendar, WEEKDAYS, type BusinessCalendar } from '../../workflows/domain/business-time';
 import type { CalendarSnapshot } from '../../workflows/domain/types';
 import { ApiError, notFound, validationError } from '../errors';
@@ -51,10 +51,10 @@ export function createCalendarAdmin({ models, client, taskQueue }: { models: Mod
    */
   async function startFanOut(calendar: CalendarSnapshot, reason: string): Promise<{ workflowId: string }> {
     const workflowId = calendarFanOutWorkflowId(calendar.id, calendar.version);
-    await client.workflow.start<typeof calendarFanOutWorkflow>('calendarFanOutWorkflow', {
+    await client.workflow.start<typeof openTicketsFanOutWorkflow>('openTicketsFanOutWorkflow', {
       workflowId,
       taskQueue,
-      args: [{ calendar, reason }],
+      args: [{ change: { kind: 'calendar', calendar }, reason }],
       workflowIdConflictPolicy: 'USE_EXISTING',
       staticSummary: `Calendar ${calendar.name} v${calendar.version} to its open tickets`.slice(0, 200),
       staticDetails: `Reason: ${reason}`,

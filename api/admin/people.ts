@@ -116,9 +116,13 @@ export function createPeopleAdmin({ models, effects }: { models: Models; effects
           if (touched.length) await models.Team.increment('version', { where: { id: touched }, transaction });
         });
         await models.AuditLog.create({ actor_id: actor.id, actor_label: null, entity: 'user', entity_id: String(id), action: 'teams_changed', before: before, after: body.teams, at: new Date() });
+        await effects.teamsChanged([...before.map((b) => b.teamId), ...body.teams.map((t) => t.teamId)], `${result.after.name}'s teams changed by ${actor.name}`);
       }
       await effects.afterChange(`admin ${actor.name}`, result.before, result.after);
-      if (result.before.active !== result.after.active && result.after.scimManaged) await applyGroupMappings(models, people, actorOf(actor), [id]);
+      if (result.before.active !== result.after.active && result.after.scimManaged) {
+        const teamIds = await applyGroupMappings(models, people, actorOf(actor), [id]);
+        if (teamIds.length) await effects.teamsChanged(teamIds, `team membership changed by the directory mappings (${actor.name})`);
+      }
       return view((await people.get(id))!);
     },
   };

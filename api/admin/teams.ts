@@ -4,6 +4,7 @@ import type { Models } from '../../lib/db/models';
 import type { UserProfile } from '../../lib/db/organisation';
 import { notFound, type FieldError } from '../errors';
 import { audit } from './audit';
+import type { MembershipFanOut } from './team-membership';
 import { claimVersion, Code, createAudited, ensureCodeFree, ExpectedVersion, Name, rejectIf, versionedUpdate, type VersionedEdit } from './versioned';
 
 /**
@@ -27,7 +28,7 @@ export const MemberBody = z.strictObject({
   expectedVersion: ExpectedVersion,
 });
 
-export function createTeamAdmin(models: Models) {
+export function createTeamAdmin(models: Models, fanOut: MembershipFanOut) {
   async function view(row: Model) {
     const id = row.get('id') as number;
     const members = await models.TeamMember.findAll({ where: { team_id: id }, order: [['user_id', 'ASC']] });
@@ -52,7 +53,7 @@ export function createTeamAdmin(models: Models) {
   }
 
   /** One membership change: claim the team's next version, write, audit; all or nothing. */
-  async function changeMembers(actor: UserProfile, teamId: number, expectedVersion: number, action: string, write: (t: import('sequelize').Transaction) => Promise<void>) {
+  async function changeMembers(actor: UserProfile, teamId: number, userId: number, expectedVersion: number, action: string, write: (t: import('sequelize').Transaction) => Promise<void>) {
     const before = await models.Team.findByPk(teamId);
     if (!before) throw notFound('Team');
     const beforeView = await view(before);
@@ -62,6 +63,8 @@ export function createTeamAdmin(models: Models) {
     });
     const after = await view((await models.Team.findByPk(teamId))!);
     await audit(models, actor, 'team', teamId, action, beforeView, after);
+    // The team's open tickets escalate to its leads and accept assignees from its members as they are now.
+    await fanOut.teamsChanged([teamId], `${action.replace('_', ' ')}: person #${userId}, by ${actor.name}`);
     return after;
   }
 
@@ -104,18 +107,18 @@ export function createTeamAdmin(models: Models) {
         'The membership is not usable',
       );
       const existing = await models.TeamMember.findOne({ where: { team_id: teamId, user_id: userId } });
-      return changeMembers(actor, teamId, body.expectedVersion, existing ? 'member_changed' : 'member_added', async (transaction) => {
+      return changeMembers(actor, teamId, userId, body.expectedVersion, existing ? 'member_changed' : 'member_added', async (transaction) => {
         if (existing) await models.TeamMember.update({ membership: body.membership, on_shift: body.onShift }, { where: { team_id: teamId, user_id: userId }, transaction });
         else await models.TeamMember.create({ team_id: teamId, user_id: userId, membership: body.membership, on_shift: body.onShift }, { transaction });
       });
     },
-    /** Open tickets assigned to the person keep their assignee: history is not rewritten. */
+    /** Open tickets assigned to the person keep their assignee (history is not rewritten); nobody can assign them the team's tickets any more. */
     async removeMember(actor: UserProfile, teamId: number, userId: number, expectedVersion: number) {
       if (!(await models.TeamMember.findOne({ where: { team_id: teamId, user_id: { [Op.eq]: userId } } }))) {
         if (!(await models.Team.findByPk(teamId))) throw notFound('Team');
         throw notFound('Team member');
       }
-      return changeMembers(actor, teamId, expectedVersion, 'member_removed', async (transaction) => {
+      return changeMembers(actor, teamId, userId, expectedVersion, 'member_removed', async (transaction) => {
         await models.TeamMember.destroy({ where: { team_id: teamId, user_id: userId }, transaction });
       });
     },

@@ -1,9 +1,11 @@
+import type { Client } from '@temporalio/client';
 import { Router, type NextFunction, type Request, type Response } from 'express';
 import { z } from 'zod';
 import type { Models } from '../../lib/db/models';
 import { ApprovalRuleBody, CategoryCreateBody, CategoryEditBody, createCategoryAdmin, FieldSchemaEditBody } from '../admin/categories';
 import { createDepartmentAdmin, DepartmentCreateBody, DepartmentEditBody } from '../admin/departments';
 import { createRoutingRuleAdmin, RoutingOrderBody, RoutingRuleCreateBody, RoutingRuleEditBody } from '../admin/routing-rules';
+import { createMembershipFanOut } from '../admin/team-membership';
 import { createTeamAdmin, MemberBody, TeamCreateBody, TeamEditBody } from '../admin/teams';
 import { VersionQuery } from '../admin/versioned';
 import { principalOf } from '../auth';
@@ -26,12 +28,13 @@ function writers(req: Request, _res: Response, next: NextFunction): void {
 /**
  * Departments, teams and members, categories with their custom fields and approval
  * rules, and routing rules. Every change is validated, version-checked and audited;
- * changes apply to tickets raised afterwards (each ticket runs on the snapshot it started with).
+ * changes apply to tickets raised afterwards (each ticket runs on the snapshot it started with),
+ * except team memberships, which open tickets of the team take up through a durable fan-out.
  */
-export function createAdminConfigRouter({ models }: { models: Models }): Router {
+export function createAdminConfigRouter({ models, client, taskQueue }: { models: Models; client: Client; taskQueue: string }): Router {
   const router = Router();
   const departments = createDepartmentAdmin(models);
-  const teams = createTeamAdmin(models);
+  const teams = createTeamAdmin(models, createMembershipFanOut({ models, client, taskQueue }));
   const categories = createCategoryAdmin(models);
   const routing = createRoutingRuleAdmin(models);
   const id = (req: Request, name = 'id') => parse(RecordId, req.params[name], name);

@@ -15,8 +15,8 @@ function adminsOnly(req: Request, _res: Response, next: NextFunction): void {
 }
 
 /** /admin/people: the directory in the admin console (search, view, edit, CSV import). */
-export function createPeopleAdminRouter({ models, client, logger }: { models: Models; client: Client; logger: Logger }): Router {
-  const effects = createPersonEffects({ models, client, logger });
+export function createPeopleAdminRouter({ models, client, logger, taskQueue }: { models: Models; client: Client; logger: Logger; taskQueue: string }): Router {
+  const effects = createPersonEffects({ models, client, logger, taskQueue });
   const admin = createPeopleAdmin({ models, effects });
   const router = Router();
   router.use(adminsOnly);

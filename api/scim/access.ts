@@ -6,9 +6,11 @@ import { auditChange, type ChangeActor, type PeopleStore } from './people';
  * Group membership → roles and team memberships, by the configurable table
  * scim_group_mappings. Only what the table governs is touched: a role or a team no mapping
  * names stays as an administrator set it, so the table can be introduced gradually.
+ * Answers the teams whose membership changed, for their open tickets to be told.
  */
-export async function applyGroupMappings(models: Models, people: PeopleStore, actor: ChangeActor, userIds: number[]): Promise<void> {
-  if (userIds.length === 0) return;
+export async function applyGroupMappings(models: Models, people: PeopleStore, actor: ChangeActor, userIds: number[]): Promise<number[]> {
+  const touched = new Set<number>();
+  if (userIds.length === 0) return [];
   const [mappings, groups, teams] = await Promise.all([models.ScimGroupMapping.findAll(), models.ScimGroup.findAll(), models.Team.findAll()]);
   const groupName = new Map(groups.map((g) => [g.get('id') as number, String(g.get('display_name')).toLowerCase()]));
   const teamByCode = new Map(teams.map((t) => [t.get('code') as string, t.get('id') as number]));
@@ -42,7 +44,9 @@ export async function applyGroupMappings(models: Models, people: PeopleStore, ac
       else continue;
       // The team's version moves too, so an admin editing the team meanwhile gets a conflict, not a lost update.
       await models.Team.increment('version', { where: { id: teamId } });
+      touched.add(teamId);
       await auditChange(models, actor, 'team', teamId, want ? (existing ? 'member_changed' : 'member_added') : 'member_removed', before, want ? { userId, membership: want } : null);
     }
   }
+  return [...touched];
 }

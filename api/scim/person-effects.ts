@@ -2,6 +2,7 @@ import type { Client } from '@temporalio/client';
 import type { Logger } from 'pino';
 import { Op } from 'sequelize';
 import type { Models } from '../../lib/db/models';
+import { createMembershipFanOut } from '../admin/team-membership';
 import { delegateUpdate, ticketWorkflowId } from '../../workflows/definitions';
 import type { PersonView } from './people';
 
@@ -12,11 +13,14 @@ const OPEN = ['new', 'assigned', 'in_progress', 'waiting_on_requester', 'waiting
  * What a directory change does to running tickets. A deactivated person's waiting approval
  * steps are handed on (the ticket's own delegate update, so the timeline records who took
  * the step over and why), and the leads of their teams hear about their open tickets.
+ * Their teams' open tickets learn the team without them (or, on reactivation, with them
+ * again), as they learn any membership change: no backup escalation or manual assignment to them.
  * Auto-assignment skips inactive people by itself (activities/assignment.ts). A changed
  * manager needs nothing here: approval chains are resolved when a ticket starts, so steps
  * of later tickets go to the new manager and running ones keep theirs.
  */
-export function createPersonEffects({ models, client, logger }: { models: Models; client: Client; logger: Logger }) {
+export function createPersonEffects({ models, client, logger, taskQueue }: { models: Models; client: Client; logger: Logger; taskQueue: string }) {
+  const fanOut = createMembershipFanOut({ models, client, taskQueue });
   const personName = async (id: number) => ((await models.User.findByPk(id))?.get('name') as string | undefined) ?? `#${id}`;
   const isActive = async (id: number | null) => id !== null && Boolean((await models.User.findByPk(id))?.get('active'));
 
@@ -93,7 +97,16 @@ export function createPersonEffects({ models, client, logger }: { models: Models
         const moved = await handOnApprovals(after, by);
         await reportOpenTickets(after, by, moved.filter((m) => m.toUserId === null).map((m) => m.ticketNumber));
       }
+      if (before && before.active !== after.active) {
+        const teamIds = (await models.TeamMember.findAll({ where: { user_id: after.id } })).map((m) => m.get('team_id') as number);
+        if (teamIds.length === 0) return;
+        // Who is active is part of a team's effective membership: its version moves, so its tickets take the change up.
+        await models.Team.increment('version', { where: { id: teamIds } });
+        await fanOut.teamsChanged(teamIds, `${after.name} was ${after.active ? 'reactivated' : 'deactivated'} in the directory (${by})`);
+      }
     },
+    /** Team memberships changed (an admin's edit of a person, SCIM group mappings): the teams' open tickets take the change up. */
+    teamsChanged: (teamIds: number[], reason: string) => fanOut.teamsChanged(teamIds, reason),
   };
 }
 

@@ -49,10 +49,14 @@ function bearerValid(req: Request, expected: string): boolean {
  * `req.query` is a getter there, so the routers' paging casts are made on a writable copy;
  * and ETags (If-Match → 412, ETag on every resource) are added around the routers.
  */
-export function createScimRouter({ models, client, logger, settings }: { models: Models; client: Client; logger: Logger; settings: ScimSettings }): Router {
+export function createScimRouter({ models, client, logger, settings, taskQueue }: { models: Models; client: Client; logger: Logger; settings: ScimSettings; taskQueue: string }): Router {
   declareOnce();
   const people = createPeopleStore(models);
-  const effects = createPersonEffects({ models, client, logger });
+  const effects = createPersonEffects({ models, client, logger, taskQueue });
+  const applyMappings = async (userIds: number[]) => {
+    const teamIds = await applyGroupMappings(models, people, actor, userIds);
+    if (teamIds.length) await effects.teamsChanged(teamIds, `team membership changed by the directory (${actor.label})`);
+  };
   const actor: ChangeActor = { userId: null, label: `scim:${settings.clientName ?? 'identity provider'}` };
 
   const router = express.Router();
@@ -110,9 +114,9 @@ export function createScimRouter({ models, client, logger, settings }: { models:
       audit: auditAs(models, actor),
       async afterChange(before, after) {
         await effects.afterChange(actor.label!, before, after);
-        if (before && before.active !== after.active) await applyGroupMappings(models, people, actor, [after.id]);
+        if (before && before.active !== after.active) await applyMappings([after.id]);
       },
-      groupsChanged: (userIds) => applyGroupMappings(models, people, actor, userIds),
+      groupsChanged: applyMappings,
     }),
   });
   // After the routers are built (they set the defaults): this provider supports ETags, not bulk, and sorts.

@@ -84,9 +84,10 @@ export function createConfigSnapshots(models: Models) {
     async snapshot(request: SnapshotRequest): Promise<ConfigSnapshot | undefined> {
       const category = await models.Category.findOne({ where: { id: request.categoryId, active: true } });
       if (!category) return undefined;
-      const [teams, members, departments, rules, calendars, policies, defaultTeam, autoClose, historyBudget] = await Promise.all([
+      const [teams, allMembers, inactive, departments, rules, calendars, policies, defaultTeam, autoClose, historyBudget] = await Promise.all([
         models.Team.findAll({ order: [['id', 'ASC']] }),
         models.TeamMember.findAll({ order: [['team_id', 'ASC'], ['user_id', 'ASC']] }),
+        models.User.findAll({ where: { active: false }, attributes: ['id'] }),
         models.Department.findAll({ order: [['id', 'ASC']] }),
         models.RoutingRule.findAll({ where: { enabled: true }, order: [['position', 'ASC'], ['id', 'ASC']] }),
         models.BusinessCalendar.findAll({ order: [['id', 'ASC']] }),
@@ -95,6 +96,10 @@ export function createConfigSnapshots(models: Models) {
         models.AppMeta.findByPk(AUTO_CLOSE_DAYS_KEY),
         models.AppMeta.findByPk(CONTINUE_AS_NEW_KEY),
       ]);
+      // A deactivated person stays on the team's roll but works no tickets: the team a ticket sees is who is active,
+      // as in the membership changes signalled to open tickets (api/admin/team-membership.ts).
+      const gone = new Set(inactive.map((u) => num(u, 'id')));
+      const members = allMembers.filter((m) => !gone.has(num(m, 'user_id')));
       const departmentCodes = Object.fromEntries(departments.map((d) => [num(d, 'id'), str(d, 'code')]));
       const calendarById = new Map(calendars.map((c) => [num(c, 'id'), calendarOf(c)]));
       const teamSnapshots: TeamSnapshot[] = teams.map((t) => {
@@ -110,6 +115,7 @@ export function createConfigSnapshots(models: Models) {
           memberIds: teamMembers.map((m) => num(m, 'user_id')),
           leadIds: teamMembers.filter((m) => str(m, 'membership') === 'lead').map((m) => num(m, 'user_id')),
           ...(calendar ? { calendar } : {}),
+          version: num(t, 'version'),
         };
       });
       const slaPolicies: SlaPolicySnapshot[] = policies.map((p) => ({

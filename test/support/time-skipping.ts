@@ -20,6 +20,7 @@ import { waitUntil } from './wait';
 export interface TimeSkippingHarness {
   env: TestWorkflowEnvironment;
   db: TestDatabase;
+  taskQueue: string;
   /** Moves the server's clock forward to `instant` (firing every timer on the way). */
   skipTo(instant: Date): Promise<void>;
   /** The next Monday 00:00 (Berlin) of a week with no demo holidays, at least a week after the last one handed out. */
@@ -51,6 +52,7 @@ export async function startTimeSkipping(options: { activityDeps?: Partial<Activi
     connection: env.nativeConnection,
     namespace: 'default',
     taskQueue,
+    // The fan-out activities (and on-call delivery) reach Temporal through this client.
     deps: { sequelize: db.sequelize, models: db.models, logger, temporal: { client: env.client, taskQueue }, ...options.activityDeps },
     logger,
     workflowBundle: await bundleWorkflowCode({
@@ -68,6 +70,7 @@ export async function startTimeSkipping(options: { activityDeps?: Partial<Activi
   const harness: TimeSkippingHarness = {
     env,
     db,
+    taskQueue,
     async skipTo(instant) {
       const now = await env.currentTimeMs();
       if (instant.getTime() < now) throw new Error(`cannot go back in time to ${instant.toISOString()} (now ${new Date(now).toISOString()})`);

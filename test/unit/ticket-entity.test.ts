@@ -126,6 +126,33 @@ describe('TicketEntity: timers apply the SLA and escalation decisions', () => {
     expect(ticket.version).toBe(version);
   });
 
+  test('when the team membership changes while the ticket is open, then the ladder hands it to the new lead and only current members may be assigned', () => {
+    const ticket = openTicket(MONDAY_0900);
+    ticket.assignmentPending = false;
+    const NEW_LEAD = 8;
+    const assign = (assigneeId: number) => () => ticket.validate('assign', { actor: user(LEAD, ['requester', 'agent', 'lead'], [10]), input: { assigneeId } });
+    expect(refusal(assign(NEW_LEAD)).field).toBe('assigneeId');
+
+    expect(ticket.teamMembershipChanged({ teamId: 10, version: 5, memberIds: [LEAD, NEW_LEAD], leadIds: [NEW_LEAD] })).toBe(true);
+    // A repeated or older version (a retried batch, an overlapping fan-out) changes nothing.
+    expect(ticket.teamMembershipChanged({ teamId: 10, version: 4, memberIds: [AGENT], leadIds: [AGENT] })).toBe(false);
+    expect(ticket.teamMembershipChanged({ teamId: 10, version: 5, memberIds: [AGENT], leadIds: [AGENT] })).toBe(false);
+    // Nothing on the timeline: the ticket itself did not change.
+    expect(pendingTypes(ticket)).not.toContain('team_membership_changed');
+    expect(() => assign(NEW_LEAD)()).not.toThrow();
+    expect(refusal(assign(AGENT)).field).toBe('assigneeId');
+
+    ticket.onTimer(minutesLater(30));
+    expect(ticket.state).toMatchObject({ assigneeId: NEW_LEAD, status: 'assigned' });
+  });
+
+  test('when a membership change names a team the snapshot already has at that version, then it is ignored', () => {
+    const ticket = openTicket(MONDAY_0900, { config: config({ teams: config().teams.map((t) => ({ ...t, version: 7 })) }) });
+    expect(ticket.teamMembershipChanged({ teamId: 10, version: 7, memberIds: [], leadIds: [] })).toBe(false);
+    expect(ticket.teamMembershipChanged({ teamId: 99, version: 8, memberIds: [], leadIds: [] })).toBe(false);
+    expect(ticket.state.teamMemberships).toBeUndefined();
+  });
+
   test('when a resolved ticket reaches its auto-close instant, then the system actor closes it through the status machine', () => {
     const ticket = openTicket(MONDAY_0900, { config: config({ autoCloseAfterBusinessDays: 2 }) });
     ticket.autoAssign(AGENT, ticket.assignmentRequest()!, MONDAY_0900);

@@ -67,6 +67,8 @@ export interface TeamSnapshot {
   /** Leads of the team: who "auto-assign to backup" hands a ticket to. Absent in tickets started before SLAs. */
   leadIds?: number[];
   calendar?: CalendarSnapshot;
+  /** The team row's version when snapshotted (absent in older snapshots): a membership change at or below it is already in. */
+  version?: number;
 }
 
 export interface CalendarSnapshot extends BusinessCalendar {
