@@ -34,6 +34,7 @@ import { createLiveFeed } from './live-feed';
 import { createImportRunner } from './imports/runner';
 import { createNotificationsRouter } from './routes/notifications';
 import { createReportsRouter } from './routes/reports';
+import { createSavedFiltersRouter } from './routes/saved-filters';
 import { createScimRouter, type ScimSettings } from './scim/router';
 import { createPeopleAdminRouter } from './routes/people-admin';
 import { createSignInProvisioning, type SignInProvisioningSettings } from '../lib/db/directory';
@@ -196,6 +197,7 @@ export function createApp({ config, client, sequelize, models, logger, rateLimit
   v1.use('/admin', createAdminConfigRouter({ models, client, taskQueue: config.temporal.taskQueue }));
   v1.use('/admin', createAdminRouter({ models, client, taskQueue: config.temporal.taskQueue, postmark: mail?.postmark, logger }));
   v1.use('/notifications', createNotificationsRouter({ models }));
+  v1.use('/saved-filters', createSavedFiltersRouter({ models }));
   v1.use('/live', createLiveRouter({ feed }));
   v1.use('/reports', createReportsRouter({ sequelize }));
   v1.use((_req, _res, next) => next(new ApiError(404, 'NOT_FOUND', 'No such endpoint')));

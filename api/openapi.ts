@@ -15,8 +15,8 @@ import { PostmarkInbound } from './inbound/postmark';
 import { PeopleQuery as PeopleAdminQuery, PersonEditBody } from './admin/people';
 import { PeopleQuery } from './routes/directory';
 import { ReportQuery } from './routes/reports';
-import { ActionBody, ApprovalBody, BulkActionBody, BulkApproveBody, CreateTicketBody, CustomFieldsBody, DelegationBody, ListTicketsQuery, MessageBody, PageQuery } from './schemas';
-import { WatchBody } from './routes/watchers';
+import { ActionBody, ApprovalBody, BulkActionBody, BulkApproveBody, CreateTicketBody, CustomFieldsBody, DelegationBody, ListTicketsQuery, MessageBody, PageQuery, SavedFilterBody } from './schemas';
+import { MentionableQuery, WatchBody } from './routes/watchers';
 
 /**
  * The OpenAPI 3.1 document, built from the very zod schemas the handlers validate with
@@ -99,6 +99,10 @@ export const OPERATIONS: Operation[] = [
   { method: 'post', path: '/approvals/delegations', summary: 'Delegate my approvals between two dates (out of office)', tag: 'approvals', body: DelegationBody, status: '201' },
   { method: 'delete', path: '/approvals/delegations/{id}', summary: 'Withdraw one of my delegations', tag: 'approvals' },
   { method: 'post', path: '/tickets/bulk/actions/{action}', summary: 'Assign or set priority on many tickets; each reports its own outcome', tag: 'tickets', body: BulkActionBody },
+  { method: 'get', path: '/saved-filters', summary: "The caller's saved ticket-list filters", tag: 'tickets' },
+  { method: 'post', path: '/saved-filters', summary: 'Save the list filters under a name (the same name replaces them)', tag: 'tickets', body: SavedFilterBody, status: '201', alsoOk: true },
+  { method: 'delete', path: '/saved-filters/{id}', summary: 'Delete one of my saved filters', tag: 'tickets' },
+  { method: 'get', path: '/tickets/{number}/mentionable', summary: 'People the caller may @mention on the ticket (they may see it; `internal` when they read internal notes)', tag: 'tickets', query: MentionableQuery },
   { method: 'get', path: '/notifications', summary: 'In-portal notifications', tag: 'notifications', query: NotificationListQuery },
   { method: 'get', path: '/notifications/unread-count', summary: 'Unread count', tag: 'notifications' },
   { method: 'post', path: '/notifications/read-all', summary: 'Mark all read', tag: 'notifications' },

@@ -72,6 +72,22 @@ export const ActionBody = z.strictObject({
 
 const TicketNumbers = z.array(z.number().int().positive()).min(1).max(100);
 
+/** A ticket-list filter saved under a name: `GET /tickets`'s own filters, lists as arrays. */
+export const SavedFilterBody = z.strictObject({
+  // eslint-disable-next-line no-control-regex
+  name: trimmed(1, 80).regex(/^[^\u0000-\u001f\u007f]*$/, 'no control characters'),
+  filters: z.strictObject({
+    scope: z.enum(['mine', 'team', 'all']).optional(),
+    status: z.array(z.enum(STATUSES)).min(1).max(STATUSES.length).optional(),
+    priority: z.array(z.enum(PRIORITIES)).min(1).max(PRIORITIES.length).optional(),
+    teamId: z.number().int().positive().max(2_147_483_647).optional(),
+    assigneeId: z.number().int().positive().max(2_147_483_647).optional(),
+    q: searchText(1, 200).optional(),
+    sort: z.enum(['updated_desc', 'updated_asc', 'created_desc', 'created_asc', 'priority']).optional(),
+  }),
+});
+export type SavedFilterBody = z.infer<typeof SavedFilterBody>;
+
 export const BulkActionName = z.enum(['assign', 'set_priority']);
 export const BulkActionBody = z.strictObject({
   numbers: TicketNumbers,

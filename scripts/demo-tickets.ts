@@ -40,10 +40,10 @@ export async function raiseDemoTickets({ apiUrl, issuerUrl, webUrl, say }: Optio
     return envelope.data;
   }
   /** The read model catches up a moment after each change; the next step waits for it. */
-  async function until(number: number, done: (t: Ticket) => boolean): Promise<Ticket> {
+  async function until(number: number, done: (t: Ticket) => boolean, reader: Key = 'ada'): Promise<Ticket> {
     const deadline = Date.now() + 60_000;
     for (;;) {
-      const ticket = await call<Ticket>('ada', 'GET', `/tickets/${number}`);
+      const ticket = await call<Ticket>(reader, 'GET', `/tickets/${number}`);
       if (done(ticket)) return ticket;
       if (Date.now() > deadline) throw new Error(`#${number} stayed ${ticket.status}`);
       await new Promise((resolve) => setTimeout(resolve, 250));
@@ -62,7 +62,8 @@ export async function raiseDemoTickets({ apiUrl, issuerUrl, webUrl, say }: Optio
   const act = (who: Key, number: number, action: string, body: Record<string, unknown> = {}) => call(who, 'POST', `/tickets/${number}/actions/${action}`, body);
   const say_ = (who: Key, number: number, body: string, visibility = 'public') => call(who, 'POST', `/tickets/${number}/messages`, { body, visibility });
   const approve = async (who: Key, number: number, decision = 'approve', extra: Record<string, unknown> = {}) => {
-    const t = await until(number, (x) => x.approvalActions?.length > 0 || x.status !== 'pending_approval');
+    // What the caller may decide is the reader's own: read as the approver, who gets the step's actions once it reaches them.
+    const t = await until(number, (x) => x.approvalActions?.length > 0 || x.status !== 'pending_approval', who);
     return call(who, 'POST', `/tickets/${number}/approval/${decision}`, { step: t.approval?.current ?? 0, ...extra });
   };
   /** Takes a routed ticket into work by its team: assigned to someone of the team if no strategy did, then started. */

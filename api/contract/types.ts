@@ -121,6 +121,8 @@ export interface Team {
 	name: string;
 	departmentId: number;
 	assignmentStrategy: string;
+	/** The IANA zone of the team's business calendar (its working hours, its SLA targets); null without a calendar. */
+	timeZone: string | null;
 }
 
 export interface TicketEvent {
@@ -227,4 +229,29 @@ export interface WatcherView {
 	reason: string;
 	addedBy: number | null;
 	createdAt: string;
+}
+
+/** The list filters a saved filter keeps: the same names and values as `GET /tickets`'s query. */
+export interface SavedFilterCriteria {
+	scope?: 'mine' | 'team' | 'all';
+	status?: TicketStatus[];
+	priority?: Priority[];
+	teamId?: number;
+	assigneeId?: number;
+	q?: string;
+	sort?: 'updated_desc' | 'updated_asc' | 'created_desc' | 'created_asc' | 'priority';
+}
+
+/** One of the caller's saved ticket-list filters (`/saved-filters`); nobody else sees it. */
+export interface SavedFilter {
+	id: number;
+	name: string;
+	filters: SavedFilterCriteria;
+	createdAt: string;
+	updatedAt: string;
+}
+
+/** Someone the caller may @mention on a ticket (`GET /tickets/:number/mentionable`): they may see it, and internal notes when `internal`. */
+export interface MentionCandidate extends PersonRef {
+	internal: boolean;
 }

@@ -5,11 +5,15 @@ import type { Organisation, UserProfile } from '../../lib/db/organisation';
 import { principalOf } from '../auth';
 import { pagination, sendData, sendList } from '../envelope';
 import { forbidden, notFound, parse, validationError } from '../errors';
-import { PageQuery, RecordId, TicketNumberParam } from '../schemas';
+import { PageQuery, RecordId, searchText, TicketNumberParam } from '../schemas';
 import { audienceOf } from '../ticket-audience';
-import type { WatcherView } from '../contract/types';
+import type { MentionCandidate, WatcherView } from '../contract/types';
 
 export const WatchBody = z.strictObject({ userId: z.number().int().positive().max(2_147_483_647).optional() });
+export const MentionableQuery = z.strictObject({ q: searchText(1, 100) });
+
+/** Suggestions shown while typing a mention; a few are enough to pick from, more only scroll. */
+const MENTION_SUGGESTIONS = 8;
 
 /**
  * Who follows a ticket. Anyone who may see a ticket may watch it themselves; the staff of
@@ -67,6 +71,26 @@ export function createWatchersRouter({ models, organisation }: { models: Models;
       await models.TicketWatcher.bulkCreate([{ ticket_number: number, user_id: userId, added_by: user.id, reason: 'manual', created_at: new Date() }], { ignoreDuplicates: true });
     }
     sendData(req, res, { ticketNumber: number, userId, watching: true }, existing ? 200 : 201);
+  });
+
+  /**
+   * Whom the caller may @mention on this ticket: people the API would deliver the mention
+   * to (they may open the ticket), each marked with whether they may read internal notes,
+   * so a note's composer offers only those an internal mention reaches.
+   */
+  router.get('/:number/mentionable', async (req, res) => {
+    const number = parse(TicketNumberParam, req.params.number, 'number');
+    const { q } = parse(MentionableQuery, req.query);
+    const user = principalOf(req);
+    await callerOn(number, user);
+    const found = (await organisation.findPeople(q, 40)).filter((p) => p.id !== user.id);
+    const profiles = await organisation.usersByIds(found.map((p) => p.id));
+    const audience = new Map((await audienceOf(models, number, profiles)).map((a) => [a.user.id, a.internal]));
+    const items: MentionCandidate[] = found
+      .filter((p) => audience.has(p.id))
+      .slice(0, MENTION_SUGGESTIONS)
+      .map((p) => ({ ...p, internal: audience.get(p.id)! }));
+    sendData(req, res, items);
   });
 
   router.delete('/:number/watchers/:userId', async (req, res) => {

@@ -2,12 +2,13 @@ import { DataTypes, type Model, type ModelStatic, type Sequelize } from 'sequeli
 import { common, json, noTimestamps, pk, version } from './model-kit';
 import { defineDirectoryModels, type DirectoryModels } from './models-directory';
 import { defineIntegrationModels, type IntegrationModels } from './models-integrations';
+import { definePortalModels, type PortalModels } from './models-portal';
 
 /**
  * Sequelize models over the tables the migrations create. Migrations own the schema;
  * these definitions only describe it to the ORM (no `sync()` anywhere).
  */
-export interface Models extends IntegrationModels, DirectoryModels {
+export interface Models extends IntegrationModels, DirectoryModels, PortalModels {
   AppMeta: ModelStatic<Model>;
   Department: ModelStatic<Model>;
   User: ModelStatic<Model>;
@@ -300,6 +301,7 @@ export function defineModels(sequelize: Sequelize): Models {
   return {
     ...defineIntegrationModels(sequelize),
     ...defineDirectoryModels(sequelize),
+    ...definePortalModels(sequelize),
     AppMeta,
     Department,
     User,

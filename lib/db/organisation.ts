@@ -119,14 +119,17 @@ export function createOrganisation(models: Models) {
       }));
     },
 
-    async teams(): Promise<Array<{ id: number; code: string; name: string; departmentId: number; assignmentStrategy: string }>> {
-      const teams = await models.Team.findAll({ order: [['name', 'ASC']] });
+    /** Teams with the time zone of their business calendar, in which their working hours and SLA targets are set. */
+    async teams(): Promise<Array<{ id: number; code: string; name: string; departmentId: number; assignmentStrategy: string; timeZone: string | null }>> {
+      const [teams, calendars] = await Promise.all([models.Team.findAll({ order: [['name', 'ASC']] }), models.BusinessCalendar.findAll({ attributes: ['id', 'time_zone'] })]);
+      const zoneOf = new Map(calendars.map((c) => [num(c, 'id'), str(c, 'time_zone')]));
       return teams.map((t) => ({
         id: num(t, 'id'),
         code: str(t, 'code'),
         name: str(t, 'name'),
         departmentId: num(t, 'department_id'),
         assignmentStrategy: str(t, 'assignment_strategy'),
+        timeZone: zoneOf.get(t.get('calendar_id') as number) ?? null,
       }));
     },
 

@@ -1,6 +1,6 @@
 import type { Handle, HandleServerError, ServerInit } from '@sveltejs/kit';
 import { config } from '$lib/server/config';
-import { SESSION_COOKIE } from '$lib/server/session';
+import { renewSession, SESSION_COOKIE } from '$lib/server/session';
 
 export const init: ServerInit = () => {
 	config();
@@ -8,6 +8,7 @@ export const init: ServerInit = () => {
 
 export const handle: Handle = async ({ event, resolve }) => {
 	event.locals.token = event.cookies.get(SESSION_COOKIE) ?? null;
+	await renewSession(event);
 	return resolve(event);
 };
 

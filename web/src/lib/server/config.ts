@@ -4,7 +4,7 @@ export interface PortalConfig {
 	/** Base of the ticketing API, e.g. http://127.0.0.1:3001/api/v1. */
 	apiBase: string;
 	/** What the browser's Auth0 SDK needs; none of it is secret. */
-	auth: { domain: string; clientId: string; audience: string };
+	auth: { domain: string; clientId: string; audience: string; tokenDomain?: string };
 	temporalUi: { url: string | null; namespace: string };
 }
 
@@ -18,6 +18,13 @@ function required(name: string): string {
 
 const withoutTrailingSlash = (url: string) => url.replace(/\/+$/, '');
 
+/** The issuer's base URL for server-side calls (token refresh, revocation); an Auth0 domain given bare means https. */
+export function issuerBase(): string {
+	const { domain, tokenDomain } = config().auth;
+	const base = tokenDomain ?? domain;
+	return /^https?:\/\//.test(base) ? base : `https://${base}`;
+}
+
 /** Read once and validated, so a missing variable stops the server at start rather than on some later page. */
 export function config(): PortalConfig {
 	cached ??= {
@@ -25,7 +32,9 @@ export function config(): PortalConfig {
 		auth: {
 			domain: withoutTrailingSlash(required('OIDC_DOMAIN')),
 			clientId: required('OIDC_CLIENT_ID'),
-			audience: required('OIDC_AUDIENCE')
+			audience: required('OIDC_AUDIENCE'),
+			// Where the portal's server reaches the issuer to refresh a session, when not at the browser's address (compose).
+			...(env.OIDC_INTERNAL_URL?.trim() ? { tokenDomain: withoutTrailingSlash(env.OIDC_INTERNAL_URL.trim()) } : {})
 		},
 		temporalUi: {
 			url: env.TEMPORAL_UI_URL?.trim() ? withoutTrailingSlash(env.TEMPORAL_UI_URL.trim()) : null,

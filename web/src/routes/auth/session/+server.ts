@@ -9,8 +9,9 @@ import type { RequestHandler } from './$types';
  * API would refuse.
  */
 export const POST: RequestHandler = async (event) => {
-	const body = (await event.request.json().catch(() => null)) as { accessToken?: unknown } | null;
+	const body = (await event.request.json().catch(() => null)) as { accessToken?: unknown; refreshToken?: unknown } | null;
 	const token = body?.accessToken;
+	const refreshToken = typeof body?.refreshToken === 'string' && body.refreshToken.length > 0 && body.refreshToken.length <= 4096 ? body.refreshToken : undefined;
 	if (typeof token !== 'string' || token.length === 0) error(400, 'accessToken is required');
 
 	try {
@@ -23,6 +24,6 @@ export const POST: RequestHandler = async (event) => {
 	const expiresAt = tokenExpiry(token);
 	if (!expiresAt || expiresAt.getTime() <= Date.now()) error(401, 'The access token has no future expiry');
 
-	startSession(event, token, expiresAt);
+	startSession(event, token, expiresAt, refreshToken);
 	return new Response(null, { status: 204 });
 };

@@ -24,19 +24,23 @@ export const load: PageServerLoad = async (event) => {
 	const client = api(event);
 	const { user } = await event.parent();
 
+	// Workflow internals (ids, runs, the Temporal UI) are for the people who work tickets and run the system.
+	const staff = user.roles.some((r) => r === 'agent' || r === 'lead' || r === 'admin');
 	const [{ data: ticket }, { data: events }, messages, live, { data: catalog }, { data: teams }, { data: attachments }, { data: watchers }] = await Promise.all([
 		client.get<TicketDetail>(`/tickets/${number}`),
 		client.get<TicketEvent[]>(`/tickets/${number}/events?limit=200`),
 		client.get<TicketMessage[]>(`/tickets/${number}/messages?limit=200`),
 		// The ticket's record comes from the read tables; the live view asks its workflow,
 		// which may be unreachable (or past retention) without the ticket being any less there.
-		client.get<LiveTicket>(`/tickets/${number}/live`).then(
-			({ data }) => ({ state: data, problem: null }),
-			(err: unknown) => {
-				if (isHttpError(err)) return { state: null, problem: err.body.message };
-				throw err;
-			}
-		),
+		staff
+			? client.get<LiveTicket>(`/tickets/${number}/live`).then(
+					({ data }) => ({ state: data, problem: null }),
+					(err: unknown) => {
+						if (isHttpError(err)) return { state: null, problem: err.body.message };
+						throw err;
+					}
+				)
+			: null,
 		client.get<Catalog>('/catalog'),
 		// Names the teams a ticket was shared with or may be transferred to.
 		client.get<Team[]>('/teams'),
@@ -66,8 +70,7 @@ export const load: PageServerLoad = async (event) => {
 		attachments,
 		watchers,
 		fieldSpecs: catalog.categories.find((c) => c.id === ticket.categoryId)?.fields ?? [],
-		// Workflow internals are for the people who work tickets and run the system.
-		temporalUiUrl: user.roles.some((r) => r === 'agent' || r === 'lead' || r === 'admin') ? temporalUiLink(ticket.workflowId) : null,
+		temporalUiUrl: staff ? temporalUiLink(ticket.workflowId) : null,
 		// One key per rendered page: a double click on an action button is one action, not two.
 		actionKey: crypto.randomUUID()
 	};
