@@ -65,7 +65,11 @@ export function createOutboxActivities({ models, logger, mail }: ActivityDeps) {
       // Heartbeats let Temporal notice a worker that died mid-delivery within the heartbeat
       // timeout and retry elsewhere, instead of after the whole start-to-close timeout. Called
       // directly (a bare createActivities, as the sweep's tests do) there is no activity to beat for.
-      const beat = () => asyncLocalStorage.getStore()?.heartbeat();
+      // A local activity (email-local-send) has no heartbeat: its workflow task's timeout notices a dead worker.
+      const beat = () => {
+        const context = asyncLocalStorage.getStore();
+        if (context && !context.info.isLocal) context.heartbeat();
+      };
       beat();
       const { transient, ...counts } = await outbox.deliver(await outbox.unsentOf(notificationId), beat);
       if (transient) throw transient;

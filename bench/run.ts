@@ -10,6 +10,9 @@
  *   npm run bench -- --only create_c10_rate,list_p95_100k
  *   npm run bench -- --no-write                     print only
  *   npm run bench -- --tiny --no-write              a smoke run of every scenario with tiny counts
+ *   npm run bench -- --profile /tmp/prof --only create_c10_rate --no-write
+ *                                                   CPU profiles of every service (node --cpu-prof), summed up by
+ *                                                   `npx tsx bench/profile-summary.ts /tmp/prof`
  *   DATABASE_URL=mysql://… npm run bench            on MySQL / MariaDB
  */
 import fs from 'node:fs';
@@ -79,7 +82,12 @@ async function main(): Promise<void> {
   Runtime.install({ logger: new DefaultLogger('WARN') });
   const dbKind = /^(mysql|mariadb):/.test(process.env.DATABASE_URL ?? '') ? 'mariadb' : 'sqlite';
   console.log(`[bench] ${FULL ? 'full' : 'quick'} mode on ${dbKind}${ONLY ? `, only ${ONLY.join(',')}` : ''}; starting the stack…`);
-  const stack = await startStack({ web: false, env: { LOG_LEVEL: 'warn', DEMO_TICKETS: '0' } });
+  const profileDir = option('profile');
+  if (profileDir) fs.mkdirSync(profileDir, { recursive: true });
+  const stack = await startStack({
+    web: false,
+    env: { LOG_LEVEL: 'warn', DEMO_TICKETS: '0', ...(profileDir ? { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${path.resolve(profileDir)}` } : {}) },
+  });
   const deadline = setTimeout(() => {
     console.error('[bench] 30-minute limit reached; stopping');
     void stack.stop().finally(() => process.exit(2));
@@ -461,9 +469,10 @@ async function historyCost(client: Client, number: number): Promise<{ events: nu
   const activities = events
     .filter((e) => e.eventType === E.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED)
     .map((e) => e.activityTaskScheduledEventAttributes?.activityType?.name ?? '?');
-  const locals = count(E.EVENT_TYPE_MARKER_RECORDED);
+  const markers = events.filter((e) => e.eventType === E.EVENT_TYPE_MARKER_RECORDED).map((e) => e.markerRecordedEventAttributes?.markerName);
+  const locals = markers.filter((m) => m === 'core_local_activity').length;
   const workflowTasks = count(E.EVENT_TYPE_WORKFLOW_TASK_COMPLETED);
-  const detail = `workflow tasks ${workflowTasks}, activities ${activities.length} (${activities.join(' ')}), local activities ${locals}, search-attribute upserts ${count(E.EVENT_TYPE_UPSERT_WORKFLOW_SEARCH_ATTRIBUTES)}, updates ${count(E.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_ACCEPTED)}`;
+  const detail = `workflow tasks ${workflowTasks}, activities ${activities.length} (${activities.join(' ')}), local activities ${locals}, patch markers ${markers.length - locals}, search-attribute upserts ${count(E.EVENT_TYPE_UPSERT_WORKFLOW_SEARCH_ATTRIBUTES)}, updates ${count(E.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_ACCEPTED)}`;
   return { events: events.length, workflowTasks, detail };
 }
 

@@ -42,6 +42,9 @@ export async function startDevServer(options: DevServerOptions): Promise<Running
     'frontend.enableExecuteMultiOperation=true',
     '--dynamic-config-value',
     'frontend.enableUpdateWorkflowExecution=true',
+    // The matcher that orders backlogged tasks by their priority key (tickets carry theirs);
+    // TEMPORAL_DEV_PRIORITY_MATCHER=false keeps the server's default matcher.
+    ...(process.env.TEMPORAL_DEV_PRIORITY_MATCHER === 'false' ? [] : ['--dynamic-config-value', 'matching.useNewMatcher=true']),
     ...devServerSearchAttributeArgs(),
   ];
   if (options.dbFile) {

@@ -7,6 +7,7 @@ import {
   currentUpdateInfo,
   patched,
   proxyActivities,
+  proxyLocalActivities,
   setCurrentDetails,
   setHandler,
   upsertSearchAttributes,
@@ -56,6 +57,15 @@ const { notify } = proxyActivities<Activities>({
   startToCloseTimeout: '30 seconds',
   retry: { initialInterval: '1 second', maximumInterval: '1 minute', backoffCoefficient: 2 },
 });
+// The same two short writes to our own database as local activities: they run inside the
+// workflow task that asked for them, so routing, assignment, projection and the answer to the
+// create (or action) take one workflow task instead of one per activity. Retried the same way;
+// past the threshold a retry waits on a durable timer instead of holding the task open.
+const local = proxyLocalActivities<Activities>({
+  startToCloseTimeout: '30 seconds',
+  localRetryThreshold: '10 seconds',
+  retry: { initialInterval: '1 second', maximumInterval: '1 minute', backoffCoefficient: 2 },
+});
 // Paging reaches outside: bounded, so a dead webhook is recorded as a failed escalation.
 const { pageOnCall } = proxyActivities<Activities>({
   startToCloseTimeout: '30 seconds',
@@ -77,6 +87,12 @@ const APPROVAL_TIMERS_PAUSE_PATCH = 'approval-timers-pause';
 /** Runs before this patch ran notify/page effects first and projected afterwards. */
 const PROJECT_BEFORE_EFFECTS_PATCH = 'project-before-effects';
 /**
+ * Runs before this patch chose assignees and projected through ordinary activities (a workflow
+ * task each), ran effects one at a time, and upserted search attributes on every projection
+ * even when none had changed.
+ */
+const LOCAL_DB_WRITES_PATCH = 'local-db-writes';
+/**
  * Runs before this patch decided from the team membership snapshotted at start and ignored
  * membership changes; asked when such a change arrives, so a run that ignored one replays unchanged.
  */
@@ -89,6 +105,8 @@ export async function ticketWorkflow(input: TicketWorkflowInput): Promise<Ticket
   const ticket = openOrResume(input);
   const handled = new HandledUpdates(input.handledUpdates);
   const projectFirst = patched(PROJECT_BEFORE_EFFECTS_PATCH);
+  const localWrites = patched(LOCAL_DB_WRITES_PATCH);
+  let upserted = '';
   let opened = input.carried !== undefined;
 
   const view = (): TicketView => ({
@@ -171,7 +189,9 @@ export async function ticketWorkflow(input: TicketWorkflowInput): Promise<Ticket
       // anything leaves the ticket; an effect's outcome is projected on the next turn.
       if (ticket.hasUnprojected()) await project();
       if (ticket.effects.length > 0) {
-        await runEffect(ticket.effects[0]!);
+        // Effects are independent of each other: together, their completions share workflow tasks.
+        if (localWrites) await Promise.all([...ticket.effects].map(runEffect));
+        else await runEffect(ticket.effects[0]!);
         continue;
       }
     } else {
@@ -238,14 +258,17 @@ export async function ticketWorkflow(input: TicketWorkflowInput): Promise<Ticket
 
   async function assignIfPending(): Promise<void> {
     const request = ticket.assignmentRequest();
-    if (request) ticket.autoAssign(await chooseAssignee(request), request, new Date());
+    if (request) ticket.autoAssign(await (localWrites ? local.chooseAssignee : chooseAssignee)(request), request, new Date());
   }
 
   async function project(): Promise<void> {
     const batch = ticket.pendingProjection();
-    await projectTicket({ ...batch, workflowId: workflowInfo().workflowId });
+    await (localWrites ? local.projectTicket : projectTicket)({ ...batch, workflowId: workflowInfo().workflowId });
     ticket.markProjected(batch.ticket.version);
-    upsertSearchAttributes(ticketSearchAttributes(ticket));
+    const attributes = ticketSearchAttributes(ticket);
+    const key = JSON.stringify(attributes);
+    if (!localWrites || key !== upserted) upsertSearchAttributes(attributes);
+    upserted = key;
     setCurrentDetails(describeTicket(ticket, view()));
   }
 

@@ -148,7 +148,15 @@ describe('ticket workflow', () => {
     try {
       await h.db.sequelize.query('UPDATE tickets SET title = title WHERE number = ?', { replacements: [view.number], transaction: lock });
       const first = handle.executeUpdate(replyUpdate, { args: [{ actor: emma, body: 'First', visibility: 'public' }], updateId: 'late:first' });
-      await waitFor('the first reply to be projecting', async () => ((await handle.describe()).raw.pendingActivities ?? []).some((a) => a.activityType?.name === 'projectTicket'));
+      // Projecting: an ordinary projectTicket activity pending, or (local activities, patch
+      // local-db-writes) the first reply accepted by a workflow task that is still projecting it.
+      await waitFor('the first reply to be projecting', async () => {
+        if (((await handle.describe()).raw.pendingActivities ?? []).some((a) => a.activityType?.name === 'projectTicket')) return true;
+        const events = (await handle.fetchHistory()).events!;
+        const accepted = events.some((e) => e.workflowExecutionUpdateAcceptedEventAttributes?.acceptedRequest?.meta?.updateId === 'late:first');
+        const completed = events.some((e) => e.workflowExecutionUpdateCompletedEventAttributes?.meta?.updateId === 'late:first');
+        return accepted && !completed;
+      });
       const second = handle.executeUpdate(replyUpdate, { args: [{ actor: emma, body: 'Second', visibility: 'public' }], updateId: 'late:second' });
       await waitFor('the second reply to be accepted', async () =>
         (await handle.fetchHistory()).events!.some((e) => e.workflowExecutionUpdateAcceptedEventAttributes?.acceptedRequest?.meta?.updateId === 'late:second'),
