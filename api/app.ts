@@ -44,6 +44,7 @@ import { createTicketReads } from './ticket-reads';
 import { createTicketService } from './ticket-service';
 import { createReadiness, type Readiness } from '../lib/observability/health';
 import { createOpsRouter } from '../lib/observability/http';
+import { httpTracing } from '../lib/observability/http-tracing';
 import { createMetrics, httpMetricsMiddleware, type Metrics } from '../lib/observability/metrics';
 
 export interface AppDeps {
@@ -119,6 +120,8 @@ export function createApp({ config, client, sequelize, models, logger, rateLimit
   app.use(httpMetricsMiddleware(metrics));
   // Probes and scrapes: before authentication and rate limits, and kept out of the request log.
   app.use(createOpsRouter({ readiness, metrics, metricsToken: ops.metricsToken, logger }));
+  // After the probes and scrapes, which would fill traces with noise.
+  app.use(httpTracing());
   if (ops.corsOrigins?.length) app.use('/api/v1', cors({ origin: ops.corsOrigins, maxAge: 600, exposedHeaders: ['X-Request-Id'] }));
   app.use(
     pinoHttp({

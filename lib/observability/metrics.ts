@@ -1,4 +1,4 @@
-import type { RequestHandler } from 'express';
+import type { Request, RequestHandler } from 'express';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import { QueryTypes, type Sequelize } from 'sequelize';
 
@@ -138,12 +138,17 @@ function registerReadModelGauges(registry: Registry, sequelize: Sequelize): void
  * Times every request under its route template (`/api/v1/tickets/:number`, never the raw
  * URL, so ticket numbers do not explode the series) and counts CSV exports.
  */
+/** The matched route's template (`/api/v1/tickets/:number`), once routing is done; undefined when no route matched. */
+export function routeTemplate(req: Request): string | undefined {
+  const template = req.route?.path;
+  return typeof template === 'string' ? `${req.baseUrl}${template === '/' ? '' : template}` : undefined;
+}
+
 export function httpMetricsMiddleware(metrics: Metrics): RequestHandler {
   return (req, res, next) => {
     const end = metrics.httpDuration.startTimer({ method: req.method });
     res.once('finish', () => {
-      const template = req.route?.path;
-      const route = typeof template === 'string' ? `${req.baseUrl}${template === '/' ? '' : template}` : 'unmatched';
+      const route = routeTemplate(req) ?? 'unmatched';
       end({ route, status: String(res.statusCode) });
       if (res.statusCode < 300 && String(res.getHeader('content-type') ?? '').startsWith('text/csv')) {
         metrics.exports.inc({ kind: route.includes('/reports') ? 'report' : route.includes('/imports') ? 'import-errors' : 'tickets' });

@@ -4,12 +4,14 @@ import os from 'node:os';
 import path from 'node:path';
 import type http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { Client } from '@temporalio/client';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { bundleWorkflowCode, Runtime, DefaultLogger, type Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import pino from 'pino';
 import type { ActivityDeps } from '../../activities';
 import { createApp, type AppDeps } from '../../api/app';
 import type { Config } from '../../lib/config';
+import type { Tracing } from '../../lib/observability/tracing';
 import { demoSubject } from '../../lib/db/demo-org';
 import { createTicketWorker, WORKFLOWS_PATH } from '../../temporal/worker';
 import { TICKET_SEARCH_ATTRIBUTES } from '../../workflows/search-attributes';
@@ -69,6 +71,8 @@ export async function startHarness(
     config?: Partial<Pick<Config, 'attachments' | 'mail' | 'appSecret'>>;
     appDeps?: Partial<AppDeps>;
     activityDeps?: Partial<ActivityDeps>;
+    /** OpenTelemetry on the API's Temporal client, in the workflow bundle and on the in-process worker. */
+    tracing?: Tracing;
   } = {},
 ): Promise<Harness> {
   quietRuntime();
@@ -90,10 +94,13 @@ export async function startHarness(
     bundleWorkflowCode({
       workflowsPath: WORKFLOWS_PATH,
       // Turns a failed assertion inside the workflow into a failed workflow instead of an endless task retry.
-      workflowInterceptorModules: [require.resolve('@temporalio/testing/lib/assert-to-failure-interceptor')],
+      workflowInterceptorModules: [require.resolve('@temporalio/testing/lib/assert-to-failure-interceptor'), ...(options.tracing?.workerOptions.workflowModules ?? [])],
       logger: new DefaultLogger('WARN'),
     }),
   ]);
+  const client = options.tracing
+    ? new Client({ connection: env.connection, namespace: env.namespace ?? 'default', interceptors: { workflow: options.tracing.clientInterceptors } })
+    : env.client;
   const taskQueue = `tickets-${crypto.randomUUID()}`;
   const address = env.connection.options.address;
   const temporal: Config['temporal'] = {
@@ -113,7 +120,7 @@ export async function startHarness(
   // Attachments land in a throwaway folder unless the test configures storage itself.
   const attachmentsDir = fs.mkdtempSync(path.join(os.tmpdir(), 'tickets-attachments-'));
   const attachments: Config['attachments'] = { dir: attachmentsDir, ...options.config?.attachments };
-  const app = createApp({ config: { identity, temporal, ...options.config, attachments }, client: env.client, sequelize: db.sequelize, models: db.models, logger, ...options.appDeps });
+  const app = createApp({ config: { identity, temporal, ...options.config, attachments }, client, sequelize: db.sequelize, models: db.models, logger, ...options.appDeps });
   const server: http.Server = await new Promise((resolve) => {
     const s = app.listen(0, '127.0.0.1', () => resolve(s));
   });
@@ -170,6 +177,7 @@ export async function startHarness(
         deps: { sequelize: db.sequelize, models: db.models, logger, temporal: { client: env.client, taskQueue }, ...options.activityDeps },
         logger,
         workflowBundle: bundle,
+        tracing: options.tracing,
       });
       workerRun = worker.run();
     },
