@@ -37,6 +37,7 @@ import { createReportsRouter } from './routes/reports';
 import { createSavedFiltersRouter } from './routes/saved-filters';
 import { createScimRouter, type ScimSettings } from './scim/router';
 import { createPeopleAdminRouter } from './routes/people-admin';
+import { createSlaWhatIfRouter } from './routes/sla-what-if';
 import { createSignInProvisioning, type SignInProvisioningSettings } from '../lib/db/directory';
 import { createTicketsRouter } from './routes/tickets';
 import { createWatchersRouter } from './routes/watchers';
@@ -197,6 +198,7 @@ export function createApp({ config, client, sequelize, models, logger, rateLimit
   v1.use('/admin/inbound-emails', createInboundEmailsRouter({ models }));
   // Before the calendar/SLA router: its admins-only guard would refuse leads' reads here.
   v1.use('/admin/people', createPeopleAdminRouter({ models, client, logger, taskQueue: config.temporal.taskQueue }));
+  v1.use('/admin/sla', createSlaWhatIfRouter({ sequelize, models, logger }));
   v1.use('/admin', createAdminConfigRouter({ models, client, taskQueue: config.temporal.taskQueue }));
   v1.use('/admin', createAdminRouter({ models, client, taskQueue: config.temporal.taskQueue, postmark: mail?.postmark, logger }));
   v1.use('/notifications', createNotificationsRouter({ models }));

@@ -5,6 +5,7 @@ import { ApprovalRuleBody, CategoryCreateBody, CategoryEditBody, FieldSchemaEdit
 import { DepartmentCreateBody, DepartmentEditBody } from './admin/departments';
 import { RoutingOrderBody, RoutingRuleCreateBody, RoutingRuleEditBody } from './admin/routing-rules';
 import { SlaPolicyBody } from './admin/sla-policies';
+import { WhatIfBody, WhatIfQuery } from './admin/sla-what-if';
 import { MemberBody, TeamCreateBody, TeamEditBody } from './admin/teams';
 import { VersionQuery } from './admin/versioned';
 import { CategoryListQuery } from './routes/admin-config';
@@ -43,6 +44,8 @@ interface Operation {
   security?: string;
   /** Answers a server-sent event stream (`text/event-stream`) that stays open. */
   eventStream?: boolean;
+  /** Answers newline-delimited JSON, streamed (or CSV with `format=csv`). */
+  ndjson?: boolean;
   /** The request body is a CSV file (raw `text/csv`), not JSON. */
   csvBody?: boolean;
   /** The success status when it is not 200. */
@@ -114,6 +117,16 @@ export const OPERATIONS: Operation[] = [
   { method: 'put', path: '/admin/calendars/{id}', summary: 'Edit a calendar (open tickets recompute due instants)', tag: 'admin', body: CalendarBody },
   { method: 'get', path: '/admin/sla-policies', summary: 'SLA policies', tag: 'admin' },
   { method: 'put', path: '/admin/sla-policies/{id}', summary: 'Edit an SLA policy (applies to new tickets)', tag: 'admin', body: SlaPolicyBody },
+  {
+    method: 'post',
+    path: '/admin/sla/what-if',
+    summary:
+      "Preview a draft SLA policy, escalation ladder or business calendar (admins): the period's recorded tickets (default the last 90 days; optionally one team or priority) replayed through today's configuration and the draft with the workflows' own SLA module. Answers NDJSON as it goes — `start`, `breach` (a ticket gaining or losing a breach), `progress` with running figures, `summary` (compliance, breaches gained and lost, escalations, median time to due) — or with `format=csv` one row per ticket",
+    tag: 'admin',
+    query: WhatIfQuery,
+    body: WhatIfBody,
+    ndjson: true,
+  },
   { method: 'get', path: '/admin/notification-templates', summary: 'Email templates, one per notification kind', tag: 'admin', query: PageQuery },
   { method: 'get', path: '/admin/notification-templates/{alias}', summary: 'One email template', tag: 'admin' },
   { method: 'put', path: '/admin/notification-templates/{alias}', summary: 'Edit an email template (checked against the model, pushed to Postmark)', tag: 'admin', body: NotificationTemplateBody, unprocessable: 'A placeholder the model lacks or an unbalanced section; each field is named' },
@@ -231,6 +244,8 @@ export function buildOpenApi(serverUrl = '/api/v1') {
     );
     const success = op.csv
       ? { description: 'CSV', content: { 'text/csv': { schema: { type: 'string' } } } }
+      : op.ndjson
+        ? { description: 'Newline-delimited JSON, one object per line, streamed; or CSV with format=csv', content: { 'application/x-ndjson': { schema: { type: 'string' } }, 'text/csv': { schema: { type: 'string' } } } }
       : op.eventStream
         ? { description: 'An open event stream', content: { 'text/event-stream': { schema: { type: 'string' } } } }
         : op.binary
