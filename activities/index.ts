@@ -8,6 +8,7 @@ import { createAssignmentActivities } from './assignment';
 import { createOutboxActivities } from './email-outbox';
 import { createFanOutActivities } from './fan-out';
 import { createNotificationActivities } from './notifications';
+import { createPersonDeactivationActivities } from './person-deactivation';
 import { createProjectionActivities } from './projection';
 import { createRetentionActivities } from './retention';
 
@@ -34,5 +35,6 @@ export function createActivities(deps: ActivityDeps) {
     ...createOutboxActivities(deps),
     ...createFanOutActivities(deps),
     ...createRetentionActivities(deps),
+    ...createPersonDeactivationActivities(deps),
   };
 }

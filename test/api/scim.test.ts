@@ -2,6 +2,8 @@ import crypto from 'node:crypto';
 import { NEW_HIRE_ACCOUNTS } from '../support/demo-accounts';
 import { AUDIENCE, CLIENT_ID, startHarness, type Harness } from '../support/harness';
 import { obtainAccessToken } from '../support/oidc-login';
+import { waitUntil } from '../support/wait';
+import { personDeactivationWorkflowId } from '../../workflows/person-deactivation';
 
 const TOKEN = crypto.randomBytes(24).toString('hex');
 const ENTERPRISE = 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User';
@@ -185,6 +187,9 @@ describe('provisioning story', () => {
     const off = await scim('PATCH', `/Users/${ids.maya}`, { schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'], Operations: [{ op: 'replace', value: { active: false } }] });
     expect(off.status).toBe(200);
     expect(off.body.active).toBe(false);
+    // The hand-over is a workflow of its own, started by the change: it finishes after the answer.
+    const handOver = await h.env.client.workflow.getHandle(personDeactivationWorkflowId(Number(ids.maya), Number(off.body.meta.version.replace(/\D/g, '')))).result();
+    expect(handOver).toEqual({ handedOn: 1, left: [], leadsTold: 0 });
     const ticket = await asNewHire(1, 'GET', `/tickets/${ids.firstTicket}`);
     const step = ticket.body.data.approval.steps[0];
     expect(step.delegatedTo).toEqual({ [ids.maya!]: Number(ids.carla) });
@@ -196,6 +201,28 @@ describe('provisioning story', () => {
     // Carla can now decide it.
     const approved = await h.request('POST', `/tickets/${ids.firstTicket}/approval/approve`, { as: 'carla', body: { step: 0 } });
     expect(approved.status).toBe(200);
+  });
+
+  test('deactivating an agent tells their team lead which open tickets are still theirs, once, even when the change is sent twice', async () => {
+    const created = await h.request('POST', '/tickets', { as: 'emma', body: { title: 'Payslip missing', description: 'November', categoryId: await h.categoryId('hr-payroll') } });
+    expect(created.status).toBe(201);
+    const number = created.body.data.number as number;
+    const harperId = await h.userId('harper');
+    expect((await h.request('POST', `/tickets/${number}/actions/assign`, { as: 'hannah', body: { assigneeId: harperId } })).status).toBe(200);
+    await waitUntil(`#${number} assigned to Harper in the read tables`, async () => (await h.db.models.Ticket.findByPk(number))?.get('assignee_id'), (id) => id === harperId);
+    const harper = await scim('POST', '/Users', scimUser('harper@example.com', 'Harper Hughes'));
+    expect(harper.status).toBe(201);
+    const deactivate = { schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'], Operations: [{ op: 'replace', value: { active: false } }] };
+    const off = await scim('PATCH', `/Users/${harper.body.id}`, deactivate);
+    expect(off.status).toBe(200);
+    // The repeat changes nothing: 204, and no second hand-over or notice.
+    expect((await scim('PATCH', `/Users/${harper.body.id}`, deactivate)).status).toBe(204);
+    const version = Number(off.body.meta.version.replace(/\D/g, ''));
+    expect(await h.env.client.workflow.getHandle(personDeactivationWorkflowId(harperId, version)).result()).toEqual({ handedOn: 0, left: [], leadsTold: 1 });
+    const notices = await h.db.models.Notification.findAll({ where: { user_id: await h.userId('hannah'), kind: 'person_deactivated' } });
+    expect(notices).toHaveLength(1);
+    expect(notices[0]!.get('body')).toContain(`Open tickets still assigned to them: #${number}.`);
+    expect(notices[0]!.get('body')).toContain('scim:Entra ID');
   });
 
   test('membership of "Service Desk Agents" grants the agent role in IT Service Desk: at next sign-in the person sees the team queue', async () => {

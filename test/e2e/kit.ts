@@ -67,6 +67,8 @@ export async function openPortal(): Promise<Portal> {
       await page.waitForURL((url) => url.origin === new URL(stack.issuerUrl).origin);
       await page.getByRole('button', { name: who }).click();
       await page.waitForURL((url) => url.origin === new URL(stack.webUrl).origin && url.pathname === '/tickets', { timeout: 60_000 });
+      // Interactive before the test types: input into server-rendered markup is wiped by hydration.
+      await page.locator('html[data-hydrated="true"]').waitFor({ state: 'attached' });
       return page;
     },
     async close() {

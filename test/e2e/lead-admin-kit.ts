@@ -33,7 +33,13 @@ export async function signIn(browser: Browser, stack: Stack, who: string, option
   await page.waitForURL((url) => url.origin === new URL(stack.issuerUrl).origin);
   await page.getByRole('button', { name: who }).click();
   await page.waitForURL((url) => url.origin === new URL(stack.webUrl).origin && url.pathname === '/tickets', { timeout: 60_000 });
+  await hydrated(page);
   return { context, page };
+}
+
+/** The portal page is interactive: typing before hydration is lost when the page hydrates (a flaky search once). */
+export async function hydrated(page: Page): Promise<void> {
+  await page.locator('html[data-hydrated="true"]').waitFor({ state: 'attached' });
 }
 
 export function mainNavLink(page: Page, name: string) {

@@ -1,7 +1,7 @@
 import crypto from 'node:crypto';
 import type { Browser, Page } from 'playwright-core';
 import { startStack, type Stack } from '../support/stack';
-import { apiClient, launch, mainNavLink, screenshot, signIn, type Session } from './lead-admin-kit';
+import { apiClient, hydrated, launch, mainNavLink, screenshot, signIn, type Session } from './lead-admin-kit';
 
 /**
  * The People page in Chromium against the whole stack (SCIM on): Ada finds a person, changes
@@ -37,6 +37,7 @@ afterEach(async () => {
 async function openPeople(page: Page, search: string): Promise<void> {
   await mainNavLink(page, 'People').click();
   await page.waitForURL((url) => url.pathname === '/admin/people');
+  await hydrated(page);
   await page.getByLabel('Search by name or email').fill(search);
   await page.getByRole('button', { name: 'Search' }).click();
   await page.waitForURL((url) => url.searchParams.get('q') === search);
