@@ -86,6 +86,12 @@ export function toApiError(err: unknown): ApiError | undefined {
 /** The one place errors become HTTP answers; anything unexpected is logged with the request id and answered 500. */
 export function errorMiddleware(logger: Logger) {
   return (err: unknown, req: Request, res: Response, _next: NextFunction): void => {
+    if (res.headersSent) {
+      // Answered already (the SCIM routers answer, then a follow-up such as starting a hand-over
+      // workflow fails): a second answer would throw, so the failure is logged where ops look.
+      logger.error({ err, requestId: req.id, path: req.path }, 'failed after the answer was sent');
+      return;
+    }
     const apiError = toApiError(err);
     if (apiError) {
       if (apiError.status === 401) res.setHeader('WWW-Authenticate', 'Bearer');

@@ -4,6 +4,8 @@ import { Client, Connection, WithStartWorkflowOperation } from '@temporalio/clie
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
 import pino from 'pino';
+import { currentTeamMembership } from '../api/admin/team-membership';
+import { personView } from '../api/scim/people';
 import { createConfigSnapshots } from '../lib/db/config-snapshot';
 import { createOrganisation, requesterProfile, type UserProfile } from '../lib/db/organisation';
 import { findTemporalCli } from '../temporal/cli';
@@ -19,6 +21,7 @@ import {
   lifecycleUpdates,
   replyUpdate,
   stateQuery,
+  teamMembershipChangedSignal,
   TICKET_WORKFLOW_TYPE,
   ticketWorkflowId,
   type TicketWorkflowInput,
@@ -26,6 +29,8 @@ import {
 import type { LifecycleAction } from '../workflows/domain/status-machine';
 import type { Actor, CalendarSnapshot, SlaPolicySnapshot } from '../workflows/domain/types';
 import type { emailOutboxSweepWorkflow } from '../workflows/email-outbox-sweep';
+import type { openTicketsFanOutWorkflow } from '../workflows/fan-out';
+import type { personDeactivationWorkflow } from '../workflows/person-deactivation';
 import type { ticketWorkflow } from '../workflows/ticket';
 import { freePort } from '../test/support/ports';
 import { createTestDatabase } from '../test/support/test-database';
@@ -39,7 +44,7 @@ import { createTestDatabase } from '../test/support/test-database';
  */
 const OUT = path.resolve(__dirname, '../test/histories');
 
-type Step = [LifecycleAction | 'approve' | 'request_info' | 'reply' | 'note' | 'edit_fields' | 'apply_policy' | 'apply_calendar', 'requester' | 'agent' | 'approver' | 'admin', Record<string, unknown>?];
+type Step = [LifecycleAction | 'approve' | 'request_info' | 'reply' | 'note' | 'edit_fields' | 'apply_policy' | 'apply_calendar' | 'membership', 'requester' | 'agent' | 'approver' | 'admin', Record<string, unknown>?];
 interface Story {
   name: string;
   category: string;
@@ -178,10 +183,27 @@ const STORIES: Story[] = [
       ['resolve', 'agent', { resolution: 'Dock delivered' }],
     ],
   },
+  // Recorded with assignment and projection as local activities, and a team's membership
+  // reaching the open ticket by signal: Nina joins the desk, and only then may take the ticket.
+  {
+    name: 'membership-joined-then-assigned',
+    category: 'it-laptop',
+    title: 'Docking station flickers',
+    steps: [
+      ['membership', 'agent', { join: 'nina' }],
+      ['assign', 'agent', { assignee: 'nina' }],
+      ['start', 'agent'],
+      ['resolve', 'agent', { resolution: 'Cable replaced' }],
+    ],
+  },
 ];
 
 /** One pass of the email outbox sweep (the Schedule's workflow) is recorded too. */
 const OUTBOX_SWEEP_STORY = 'entity-email-outbox-sweep';
+/** And a team's membership fanned out to its open tickets (workflows/fan-out.ts). */
+const FAN_OUT_STORY = 'fan-out-team-membership';
+/** And the hand-over after a person's deactivation (workflows/person-deactivation.ts). */
+const DEACTIVATION_STORY = 'person-deactivation-hand-over';
 
 async function main(): Promise<void> {
   Runtime.install({ logger: new DefaultLogger('WARN') });
@@ -196,7 +218,7 @@ async function main(): Promise<void> {
     connection,
     namespace: 'default',
     taskQueue: 'record-histories',
-    deps: { sequelize: db.sequelize, models: db.models, logger },
+    deps: { sequelize: db.sequelize, models: db.models, logger, temporal: { client, taskQueue: 'record-histories' } },
     logger,
   });
   const organisation = createOrganisation(db.models);
@@ -248,6 +270,12 @@ async function main(): Promise<void> {
             const approver = (await organisation.usersByIds([chain.steps[chain.current]!.approverIds[0]!]))[0]!;
             const update = action === 'approve' ? approveUpdate : requestInfoUpdate;
             await handle.executeUpdate(update, { args: [{ actor: actor(approver), step: chain.current, ...(input.question ? { question: String(input.question) } : {}) }] });
+          } else if (action === 'membership') {
+            const { teamId } = await handle.query(stateQuery);
+            const current = (await currentTeamMembership(db.models, teamId!))!.team;
+            const joining = (await organisation.userByEmail(`${String(input.join)}@example.com`))!.id;
+            const team = { ...current, version: current.version + 1, memberIds: [...current.memberIds, joining] };
+            await handle.signal(teamMembershipChangedSignal, { team, reason: `${String(input.join)} joined the team` });
           } else if (action === 'edit_fields') {
             await handle.executeUpdate(editCustomFieldsUpdate, { args: [{ actor: actor(writer), changes: input }] });
           } else if (action === 'reply' || action === 'note') {
@@ -255,7 +283,10 @@ async function main(): Promise<void> {
             const visibility = action === 'note' ? 'internal' : 'public';
             await handle.executeUpdate(replyUpdate, { args: [{ actor: actor(writer), body: String(input.body), visibility, mentions }] });
           } else {
-            await handle.executeUpdate(lifecycleUpdates[action], { args: [{ actor: actor(who === 'agent' ? agent! : requester), input }] });
+            // A story names the new assignee by their demo key; the update takes their id.
+            const assigneeId = input.assignee ? (await organisation.userByEmail(`${String(input.assignee)}@example.com`))!.id : undefined;
+            const actionInput = assigneeId ? { assigneeId } : input;
+            await handle.executeUpdate(lifecycleUpdates[action], { args: [{ actor: actor(who === 'agent' ? agent! : requester), input: actionInput }] });
           }
         }
       };
@@ -281,6 +312,33 @@ async function main(): Promise<void> {
       const history = await sweep.fetchHistory();
       fs.writeFileSync(path.join(OUT, `${OUTBOX_SWEEP_STORY}.json`), `${historyToJSON(history)}\n`);
       console.log(`recorded ${OUTBOX_SWEEP_STORY} (${history.events?.length} events)`);
+    }
+    if (only.length === 0 || only.includes(FAN_OUT_STORY)) {
+      const desk = (await db.models.Team.findOne({ where: { code: 'it-service-desk' } }))!;
+      const current = (await currentTeamMembership(db.models, desk.get('id') as number))!;
+      const team = { ...current.team, version: current.team.version + 1 };
+      const fanOut = await client.workflow.start<typeof openTicketsFanOutWorkflow>('openTicketsFanOutWorkflow', {
+        workflowId: 'fan-out-recorded',
+        taskQueue: 'record-histories',
+        args: [{ change: { kind: 'team_membership', team, teamName: current.name }, reason: 'Recorded story' }],
+      });
+      await fanOut.result();
+      const history = await fanOut.fetchHistory();
+      fs.writeFileSync(path.join(OUT, `${FAN_OUT_STORY}.json`), `${historyToJSON(history)}\n`);
+      console.log(`recorded ${FAN_OUT_STORY} (${history.events?.length} events)`);
+    }
+    if (only.length === 0 || only.includes(DEACTIVATION_STORY)) {
+      const sam = (await db.models.User.findOne({ where: { email: 'sam@example.com' } }))!;
+      await sam.update({ active: false });
+      const handOver = await client.workflow.start<typeof personDeactivationWorkflow>('personDeactivationWorkflow', {
+        workflowId: 'person-deactivation-recorded',
+        taskQueue: 'record-histories',
+        args: [{ person: personView(sam), by: 'Recorded story' }],
+      });
+      await handOver.result();
+      const history = await handOver.fetchHistory();
+      fs.writeFileSync(path.join(OUT, `${DEACTIVATION_STORY}.json`), `${historyToJSON(history)}\n`);
+      console.log(`recorded ${DEACTIVATION_STORY} (${history.events?.length} events)`);
     }
   });
   await connection.close();

@@ -11,28 +11,36 @@ import { createSequelize } from '../lib/db/connection';
 import { migrateToLatest } from '../lib/db/migrate';
 import { defineModels } from '../lib/db/models';
 import { seedDemoOrganisation } from '../lib/db/seed';
+import { findTemporalCli } from '../temporal/cli';
+import { startDevServer, type RunningDevServer } from '../temporal/dev-server';
+import { freePort } from '../test/support/ports';
 
 /**
  * SCIM conformance by an independent client: serves the real API (SCIM on, a fresh migrated
  * and seeded SQLite database, or a database of its own on DATABASE_URL's MariaDB) on a free
  * loopback port, runs scim2-tester (scripts/scim_conformance.py) against it and exits with
- * its verdict. No Temporal server is needed: provisioning alone starts no ticket, and the
- * client connects lazily, so a call that did reach Temporal would fail loudly.
+ * its verdict. A Temporal dev server of its own takes the workflows a directory change starts
+ * (a deactivation's hand-over, a team's membership fan-out); no worker runs them, as starting
+ * them is all a SCIM request does.
  */
 async function main(): Promise<void> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'scim-conformance-'));
   const sequelize = createSequelize({ url: `sqlite://${path.join(dir, 'tickets.sqlite')}`, dialect: 'sqlite' });
   const token = crypto.randomBytes(24).toString('hex');
   let status = 1;
+  let temporal: RunningDevServer | undefined;
   try {
     await migrateToLatest(sequelize);
     const models = defineModels(sequelize);
     await seedDemoOrganisation(sequelize, models);
-    const client = new Client({ connection: Connection.lazy({ address: '127.0.0.1:1' }) });
+    const cli = findTemporalCli((m) => console.error(m));
+    if (!cli) throw new Error('Temporal CLI not found (set TEMPORAL_CLI)');
+    temporal = await startDevServer({ cli, port: await freePort(), namespace: 'default', headless: true });
+    const client = new Client({ connection: await Connection.connect({ address: temporal.address }) });
     const app = createApp({
       config: {
         identity: { mode: 'local', issuerUrl: 'http://127.0.0.1:9/', local: true, localPort: 0, audience: 'https://api.ticketing.local', clientId: 'ticketing-portal' },
-        temporal: { address: '127.0.0.1:1', embedded: false, devPort: 0, uiPort: 0, namespace: 'default', taskQueue: 'scim-conformance', tls: false, uiUrl: '' },
+        temporal: { address: temporal.address, embedded: false, devPort: 0, uiPort: 0, namespace: 'default', taskQueue: 'scim-conformance', tls: false, uiUrl: '' },
         attachments: { dir: path.join(dir, 'attachments') },
       },
       client,
@@ -56,6 +64,7 @@ async function main(): Promise<void> {
     await new Promise<void>((resolve) => server.close(() => resolve()));
     await (app.locals.stopBackgroundWork as () => Promise<void>)();
   } finally {
+    await temporal?.stop();
     await sequelize.close();
     fs.rmSync(dir, { recursive: true, force: true });
   }

@@ -41,6 +41,8 @@ interface Probe {
   path: string;
   body?: unknown;
   multipart?: boolean;
+  /** A query string the route needs to get as far as the ticket check. */
+  query?: string;
 }
 
 /** Every ticket-scoped operation, with a body it would accept from someone allowed. */
@@ -48,6 +50,7 @@ const PROBES: Probe[] = [
   { method: 'GET', path: '/tickets/{number}' },
   { method: 'GET', path: '/tickets/{number}/events' },
   { method: 'GET', path: '/tickets/{number}/live' },
+  { method: 'GET', path: '/tickets/{number}/mentionable', query: 'q=em' },
   { method: 'GET', path: '/tickets/{number}/messages' },
   { method: 'POST', path: '/tickets/{number}/messages', body: { body: 'Is this yours?', visibility: 'public' } },
   { method: 'POST', path: '/tickets/{action-number}/actions/cancel', body: { reason: 'probing' } },
@@ -68,7 +71,7 @@ async function probe(as: DemoUserKey, p: Probe, ticket: number) {
     .replace('{action-number}', String(ticket))
     .replace('{number}', String(ticket))
     .replace('{id}', attachmentId)
-    .replace('{userId}', String(priyaId));
+    .replace('{userId}', String(priyaId)) + (p.query ? `?${p.query}` : '');
   const headers: Record<string, string> = { authorization: `Bearer ${await h.token(as)}` };
   let body: FormData | string | undefined;
   if (p.multipart) {

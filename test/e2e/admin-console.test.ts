@@ -122,8 +122,10 @@ test('when Ada changes the leave approval rule, then its plain words change and 
   session = await signIn(browser, stack, 'Ada');
   const { page } = session;
   await open(page, 'Categories', 'Leave request');
-  const rule = { kind: 'chain', steps: [{ name: 'Department head', approvers: { kind: 'department_head' }, mode: 'any' }] };
-  await page.getByLabel('Rule (JSON)').fill(JSON.stringify(rule, null, 2));
+  // The structured form: the one step becomes the department head's, and the plain words follow.
+  const step = page.getByTestId('rule-step').first();
+  await step.getByLabel('Step name').fill('Department head');
+  await step.getByLabel('Who approves').selectOption({ label: 'A department head' });
   expect((await page.getByTestId('rule-words').textContent())?.trim()).toBe('Always: the department head.');
   await page.getByRole('button', { name: 'Save approval rule' }).click();
   await page.getByTestId('saved').waitFor();

@@ -36,8 +36,11 @@ afterEach(async () => {
 
 async function openPeople(page: Page, search: string): Promise<void> {
   await mainNavLink(page, 'People').click();
-  await page.waitForURL((url) => url.pathname === '/admin/people');
+  // From a person's page the path is already /admin/people: wait for the address to lose the old
+  // search and for the box to be emptied by that navigation, or typing races the reset.
+  await page.waitForURL((url) => url.pathname === '/admin/people' && url.search === '');
   await hydrated(page);
+  await page.waitForFunction(`document.getElementById('q')?.value === ''`);
   await page.getByLabel('Search by name or email').fill(search);
   await page.getByRole('button', { name: 'Search' }).click();
   await page.waitForURL((url) => url.searchParams.get('q') === search);

@@ -2,6 +2,7 @@ import { isHttpError } from '@sveltejs/kit';
 import { config } from '$lib/server/config';
 import { api } from '$lib/server/session';
 import type { Me, NotificationView } from '$contract/types';
+import { THEME_COOKIE, themeOf } from '$lib/theme';
 import type { LayoutServerLoad } from './$types';
 
 export interface Bell {
@@ -17,7 +18,8 @@ export interface Bell {
 export const load: LayoutServerLoad = async (event) => {
 	// Reloaded on its own when the live feed says a notification arrived.
 	event.depends('app:bell');
-	if (!event.locals.token) return { user: null, bell: null, auth: config().auth };
+	const theme = themeOf(event.cookies.get(THEME_COOKIE));
+	if (!event.locals.token) return { user: null, bell: null, auth: config().auth, theme };
 	const client = api(event);
 	const [{ data: user }, bell] = await Promise.all([
 		client.get<Me>('/me'),
@@ -29,5 +31,5 @@ export const load: LayoutServerLoad = async (event) => {
 			}
 		)
 	]);
-	return { user, bell, auth: config().auth };
+	return { user, bell, auth: config().auth, theme };
 };

@@ -87,4 +87,21 @@ export function payloadOf(data: FormData, form: string) {
 	}
 }
 
+/**
+ * A console form action from end to end: reads the form's JSON `payload`, sends it, and
+ * answers either the failure the form shows or `{ form, saved }` with the success message.
+ */
+export async function savePayload<T>(
+	event: AdminEvent & { request: Request },
+	method: WriteMethod,
+	path: string,
+	context: { form: string; entity: string; entityId?: string | number; saved: string | ((data: T) => string) }
+) {
+	const payload = payloadOf(await event.request.formData(), context.form);
+	if (!payload.ok) return payload.failure;
+	const result = await adminWrite<T>(event, method, path, payload.value, context);
+	if (!result.ok) return result.failure;
+	return { form: context.form, saved: typeof context.saved === 'string' ? context.saved : context.saved(result.data) };
+}
+
 export const isAdmin = (roles: readonly string[]) => roles.includes('admin');

@@ -13,12 +13,22 @@ export interface ThemeColours {
 	grid: string;
 }
 
+/**
+ * The page's colours as the canvas needs them. The tokens are light-dark() pairs, which a
+ * custom property keeps unresolved, so each is resolved by the browser on a probe element
+ * inside the chart (which inherits the page's color-scheme) and read back as rgb().
+ */
 export function themeColours(element: Element): ThemeColours {
-	const style = getComputedStyle(element);
-	const read = (name: string, fallback: string) => style.getPropertyValue(name).trim() || fallback;
-	return {
-		text: read('--color-text', style.color || '#172033'),
-		muted: read('--color-muted', '#5a6478'),
-		grid: read('--color-border', 'rgba(127,127,127,0.3)')
+	const probe = document.createElement('span');
+	probe.hidden = true;
+	element.parentElement?.appendChild(probe);
+	const read = (name: string, fallback: string) => {
+		probe.style.color = `var(${name}, ${fallback})`;
+		return getComputedStyle(probe).color || fallback;
 	};
+	try {
+		return { text: read('--color-text', '#172033'), muted: read('--color-muted', '#5a6478'), grid: read('--color-border', 'rgba(127,127,127,0.3)') };
+	} finally {
+		probe.remove();
+	}
 }

@@ -1,16 +1,7 @@
-import { adminWrite, payloadOf } from '$lib/server/admin';
+import { savePayload } from '$lib/server/admin';
 import { api } from '$lib/server/session';
+import type { RoutingRuleView } from './rules';
 import type { Actions, PageServerLoad } from './$types';
-
-export interface RoutingRuleView {
-	id: number;
-	position: number;
-	name: string;
-	conditions: { categoryIds?: number[]; keywords?: string[]; requesterDepartmentIds?: number[]; requesterLocations?: string[]; vip?: boolean };
-	teamId: number;
-	enabled: boolean;
-	version: number;
-}
 
 export const load: PageServerLoad = async (event) => {
 	const client = api(event);
@@ -30,11 +21,6 @@ export const load: PageServerLoad = async (event) => {
 };
 
 export const actions: Actions = {
-	order: async (event) => {
-		const payload = payloadOf(await event.request.formData(), 'order');
-		if (!payload.ok) return payload.failure;
-		const result = await adminWrite(event, 'PUT', '/admin/routing-rules/order', payload.value, { form: 'order', entity: 'routing_rule' });
-		if (!result.ok) return result.failure;
-		return { form: 'order', saved: 'New order saved: the next ticket is routed by the first rule that matches.' };
-	}
+	order: (event) =>
+		savePayload(event, 'PUT', '/admin/routing-rules/order', { form: 'order', entity: 'routing_rule', saved: 'New order saved: the next ticket is routed by the first rule that matches.' })
 };

@@ -1,22 +1,8 @@
 import { applyAction, applyPreview, publishAction } from '$lib/server/admin-versions';
 import { api } from '$lib/server/session';
 import type { DepartmentView } from '../categories/types';
+import type { SlaPolicyView } from './types';
 import type { Actions, PageServerLoad } from './$types';
-
-export interface SlaPolicyView {
-	id: number;
-	departmentId: number;
-	teamId: number | null;
-	priority: string;
-	firstResponseMinutes: number;
-	resolutionMinutes: number;
-	clock: string;
-	pauseStatuses: string[];
-	ladder: Array<{ afterMinutes: number; action: string; role?: string }>;
-	version: number;
-	published: { version: number; publishedAt: string; note: string | null } | null;
-	unpublishedChanges: boolean;
-}
 
 export const load: PageServerLoad = async (event) => {
 	const client = api(event);

@@ -3,16 +3,7 @@ import type { CalendarView } from '../calendars/types';
 import type { DepartmentView } from '../categories/types';
 import type { PageServerLoad } from './$types';
 
-export interface TeamAdminView {
-	id: number;
-	code: string;
-	name: string;
-	departmentId: number;
-	calendarId: number | null;
-	assignmentStrategy: string;
-	members: Array<{ userId: number; membership: string; onShift: boolean }>;
-	version: number;
-}
+import type { TeamAdminView } from './types';
 
 export const load: PageServerLoad = async (event) => {
 	const client = api(event);

@@ -1,5 +1,5 @@
 import { error } from '@sveltejs/kit';
-import { adminWrite, payloadOf } from '$lib/server/admin';
+import { savePayload } from '$lib/server/admin';
 import { applyAction, applyPreview, publishAction } from '$lib/server/admin-versions';
 import { api } from '$lib/server/session';
 import type { CalendarView } from '../types';
@@ -13,24 +13,15 @@ export const load: PageServerLoad = async (event) => {
 };
 
 export const actions: Actions = {
-	save: async (event) => {
-		const payload = payloadOf(await event.request.formData(), 'calendar');
-		if (!payload.ok) return payload.failure;
-		// A save is a draft: no ticket sees it until it is published (and, for open tickets, applied).
-		const result = await adminWrite<{ calendar: CalendarView; reason: string }>(
-			event,
-			'PUT',
-			`/admin/calendars/${event.params.id}`,
-			payload.value,
-			{ form: 'calendar', entity: 'business_calendar', entityId: event.params.id }
-		);
-		if (!result.ok) return result.failure;
-		const { reason } = result.data;
-		return {
+	// A save is a draft: no ticket sees it until it is published (and, for open tickets, applied).
+	save: (event) =>
+		savePayload<{ calendar: CalendarView; reason: string }>(event, 'PUT', `/admin/calendars/${event.params.id}`, {
 			form: 'calendar',
-			saved: `Draft saved (${reason} against the published version). Publish it for new tickets; open tickets change only when you apply it to them.`
-		};
-	},
+			entity: 'business_calendar',
+			entityId: event.params.id,
+			saved: ({ reason }) =>
+				`Draft saved (${reason} against the published version). Publish it for new tickets; open tickets change only when you apply it to them.`
+		}),
 	publish: (event) => publishAction(event, 'calendars'),
 	apply: (event) => applyAction(event, 'calendars')
 };

@@ -1,4 +1,4 @@
-import { adminWrite, payloadOf } from '$lib/server/admin';
+import { savePayload } from '$lib/server/admin';
 import { api } from '$lib/server/session';
 import type { CategoryAdminView, DepartmentView } from '../types';
 import type { Actions, PageServerLoad } from './$types';
@@ -12,15 +12,9 @@ export const load: PageServerLoad = async (event) => {
 	return { category: category.data, departments: departments.data };
 };
 
-async function save(event: Parameters<Actions[string]>[0], form: 'fields' | 'rule', path: string) {
-	const payload = payloadOf(await event.request.formData(), form);
-	if (!payload.ok) return payload.failure;
-	const result = await adminWrite(event, 'PUT', `/admin/categories/${event.params.id}${path}`, payload.value, { form, entity: 'category', entityId: event.params.id });
-	if (!result.ok) return result.failure;
-	return { form, saved: form === 'fields' ? 'Fields saved: tickets raised from now on use them.' : 'Approval rule saved: requests raised from now on follow it.' };
-}
-
 export const actions: Actions = {
-	fields: (event) => save(event, 'fields', '/fields'),
-	rule: (event) => save(event, 'rule', '/approval-rule')
+	fields: (event) =>
+		savePayload(event, 'PUT', `/admin/categories/${event.params.id}/fields`, { form: 'fields', entity: 'category', entityId: event.params.id, saved: 'Fields saved: tickets raised from now on use them.' }),
+	rule: (event) =>
+		savePayload(event, 'PUT', `/admin/categories/${event.params.id}/approval-rule`, { form: 'rule', entity: 'category', entityId: event.params.id, saved: 'Approval rule saved: requests raised from now on follow it.' })
 };
