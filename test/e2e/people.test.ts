@@ -40,7 +40,7 @@ async function openPeople(page: Page, search: string): Promise<void> {
   // search and for the box to be emptied by that navigation, or typing races the reset.
   await page.waitForURL((url) => url.pathname === '/admin/people' && url.search === '');
   await hydrated(page);
-  await page.waitForFunction(() => (document.getElementById('q') as HTMLInputElement | null)?.value === '');
+  await page.waitForFunction(`document.getElementById('q')?.value === ''`);
   await page.getByLabel('Search by name or email').fill(search);
   await page.getByRole('button', { name: 'Search' }).click();
   await page.waitForURL((url) => url.searchParams.get('q') === search);
