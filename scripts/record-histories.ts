@@ -179,7 +179,7 @@ const STORIES: Story[] = [
       ['apply_policy', 'admin', { reason: 'resolution halved' }],
       ['wait_on_requester', 'agent', { reason: 'Which dock?' }],
       ['resume', 'agent'],
-      ['apply_calendar', 'admin', { reason: 'holiday added 2026-12-24 (Christmas Eve)' }],
+      ['apply_calendar', 'admin', { reason: 'holiday added tomorrow (company day off)' }],
       ['resolve', 'agent', { resolution: 'Dock delivered' }],
     ],
   },
@@ -261,10 +261,16 @@ async function main(): Promise<void> {
               await handle.signal(slaPolicyPublishedSignal, { policy, reason: String(input.reason) });
             } else {
               const current = sla.calendar as CalendarSnapshot;
-              const calendar = { ...current, version: current.version + 1, holidays: [...current.holidays, { date: '2026-12-24', name: 'Christmas Eve' }] };
+              // Tomorrow, so the holiday falls inside the clocks' window whenever the story is recorded.
+              const tomorrow = new Date(Date.now() + 86_400_000).toISOString().slice(0, 10);
+              const calendar = { ...current, version: current.version + 1, holidays: [...current.holidays.filter((h) => h.date !== tomorrow), { date: tomorrow, name: 'Company day off' }] };
               await handle.signal(calendarChangedSignal, { calendar, reason: String(input.reason) });
             }
-            while ((await handle.query(stateQuery)).projectedVersion <= seq) await new Promise((r) => setTimeout(r, 100));
+            const deadline = Date.now() + 15_000;
+            while ((await handle.query(stateQuery)).projectedVersion <= seq) {
+              if (Date.now() > deadline) throw new Error(`${story.name}: ${action} was not recorded and projected within 15 s (calendar ${JSON.stringify((await handle.query(stateQuery)).sla?.calendar)})`);
+              await new Promise((r) => setTimeout(r, 100));
+            }
           } else if (action === 'approve' || action === 'request_info') {
             const chain = (await handle.query(stateQuery)).approval!;
             const approver = (await organisation.usersByIds([chain.steps[chain.current]!.approverIds[0]!]))[0]!;

@@ -20,6 +20,7 @@ export const load: PageServerLoad = async (event) => {
 		// What "apply to open tickets" would move: open tickets on this policy at an older version.
 		preview: await applyPreview(event, 'sla-policies', policy.id),
 		department: departments.data.find((d) => d.id === policy.departmentId)?.name ?? `department #${policy.departmentId}`,
+		teams: Object.fromEntries(teams.data.map((t) => [t.id, t.name])),
 		team: policy.teamId === null ? null : (teams.data.find((t) => t.id === policy.teamId)?.name ?? `team #${policy.teamId}`)
 	};
 };
