@@ -94,8 +94,9 @@ describe('SLA what-if', () => {
   test('when the medium first-response target is shortened to 60 minutes, then exactly recorded #4 gains a breach', async () => {
     const policies = await h.request('GET', '/admin/sla-policies', { as: 'ada' });
     const medium = policies.body.data.find((p: { departmentId: number; teamId: number | null; priority: string }) => p.departmentId === 1 && p.teamId === null && p.priority === 'medium');
-    const { firstResponseMinutes: _fr, id: _id, version: _v, departmentId: _d, teamId: _t, priority: _p, ...rest } = medium;
+    const { firstResponseMinutes: _fr, id: _id, version: _v, departmentId: _d, teamId: _t, priority: _p, published: _pub, unpublishedChanges: _u, ...rest } = medium;
     const answer = await whatIf({ draft: { kind: 'policy', policyId: medium.id, policy: { ...rest, firstResponseMinutes: 60 } }, ...NOVEMBER, priority: 'medium' });
+    expect(answer.status).toBe(200);
     expect(answer.lines.filter((l) => l.type === 'breach').map((l) => `#${l.number - OFFSET} ${l.clock} ${l.change}`)).toEqual(['#4 first_response gained']);
   });
 

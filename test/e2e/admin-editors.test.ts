@@ -52,6 +52,8 @@ interface Policy {
   pauseStatuses: string[];
   ladder: unknown[];
   version: number;
+  published: unknown;
+  unpublishedChanges: boolean;
 }
 
 test('when Ada edits the Facilities critical SLA policy, then the targets and ladder are saved, a zero target is refused beside its field, and a stale edit says who changed it', async () => {
@@ -74,6 +76,9 @@ test('when Ada edits the Facilities critical SLA policy, then the targets and la
   await rung.getByLabel('Action').selectOption('page_oncall');
   await page.getByRole('button', { name: 'Save policy' }).click();
   await page.getByTestId('saved').waitFor();
+  // A save is a draft: the page offers to publish it, and tickets keep the published version meanwhile.
+  expect(await page.getByTestId('saved').textContent()).toContain('Draft saved');
+  await page.getByTestId(`publish-${policy.id}`).getByTestId('unpublished').waitFor();
   await screenshot(page, 'admin-sla-policy-saved', true);
 
   await reload(page);
@@ -93,7 +98,7 @@ test('when Ada edits the Facilities critical SLA policy, then the targets and la
   expect((await policyNow()).version).toBe(saved.version);
 
   // Somebody else saves meanwhile: this page's version is stale.
-  const { id: _id, departmentId: _d, priority: _p, ...rest } = saved;
+  const { id: _id, departmentId: _d, priority: _p, published: _pub, unpublishedChanges: _u, ...rest } = saved;
   const other = await api.call('PUT', `/admin/sla-policies/${saved.id}`, 'ada', { ...rest, teamId: undefined, resolutionMinutes: 150 });
   expect(other.status).toBe(200);
   await page.getByLabel('Resolution (minutes)').fill('180');

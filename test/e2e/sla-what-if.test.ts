@@ -63,7 +63,7 @@ test('when Ada previews a 60-minute first response for IT medium tickets, then t
   await draft.getByTestId('what-if-days').selectOption('365');
   await draft.getByTestId('what-if-run').click();
   await draft.getByTestId('what-if-progress').filter({ hasText: 'done' }).waitFor();
-  await screenshot(page, 'admin-sla-what-if');
+  await screenshot(page, 'admin-sla-what-if', true);
 
   await expect(draft.getByTestId('today-first-response').textContent()).resolves.toBe('75.0 %');
   await expect(draft.getByTestId('draft-first-response').textContent()).resolves.toBe('66.7 %');
