@@ -9,6 +9,7 @@
  * Prints the figures and writes them to bench/results/export-<rows>-<date>.json.
  */
 import fs from 'node:fs';
+import os from 'node:os';
 import type http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
@@ -77,7 +78,11 @@ async function main() {
     // The export never touches Temporal; a lazy connection is never dialled.
     const client = new Client({ connection: Connection.lazy({ address: '127.0.0.1:9' }) });
     const app = createApp({
-      config: { identity: { issuerUrl, local: true, localPort: 0, audience: AUDIENCE, clientId: 'ticketing-portal' }, temporal: { address: '127.0.0.1:9', embedded: false, devPort: 0, uiPort: 0, namespace: 'default', taskQueue: 'bench', tls: false, uiUrl: '' } } as never,
+      config: {
+        identity: { mode: 'local', issuerUrl, local: true, localPort: 0, audience: AUDIENCE, clientId: 'ticketing-portal' },
+        temporal: { address: '127.0.0.1:9', embedded: false, devPort: 0, uiPort: 0, namespace: 'default', taskQueue: 'bench', tls: false, uiUrl: '' },
+        attachments: { dir: fs.mkdtempSync(path.join(os.tmpdir(), 'bench-attachments-')) },
+      },
       client,
       sequelize: db.sequelize,
       models: db.models,

@@ -1,4 +1,5 @@
 import { IANAZone } from 'luxon';
+import { indexedCalendar, validateCalendar, type BusinessCalendar } from '../../workflows/domain/business-time';
 import type { SlaConfig } from './replay';
 
 /**
@@ -37,10 +38,15 @@ function zoneFor(name: string): QuarterHourZone | string {
   return zone;
 }
 
-/** The same configuration with each calendar's zone name replaced by its caching zone (for replays only). */
+/**
+ * The same configuration with each calendar's zone name replaced by its caching zone and
+ * each usable calendar frozen with its days memoised (business-time's indexedCalendar); for
+ * replays only. An unusable calendar is left as it is, for the replay to find it unusable.
+ */
 export function withCachedZones(config: SlaConfig): SlaConfig {
-  return {
-    ...config,
-    teams: config.teams.map((t) => (t.calendar && typeof t.calendar.timeZone === 'string' ? { ...t, calendar: { ...t.calendar, timeZone: zoneFor(t.calendar.timeZone) as unknown as string } } : t)),
+  const prepared = <C extends BusinessCalendar>(calendar: C): C => {
+    const zoned = typeof calendar.timeZone === 'string' ? { ...calendar, timeZone: zoneFor(calendar.timeZone) as unknown as string } : calendar;
+    return validateCalendar(zoned).length === 0 ? indexedCalendar(zoned) : zoned;
   };
+  return { ...config, teams: config.teams.map((t) => (t.calendar ? { ...t, calendar: prepared(t.calendar) } : t)) };
 }

@@ -57,6 +57,7 @@ function minutesOfDay(clock: string): number | undefined {
 
 /** Every problem with a calendar, each naming its field; an empty list means it is usable. */
 export function validateCalendar(calendar: BusinessCalendar): CalendarProblem[] {
+  if (INDEXES.has(calendar)) return [];
   const problems: CalendarProblem[] = [];
   if (!DateTime.local().setZone(calendar.timeZone).isValid) {
     problems.push({ field: 'timeZone', message: `unknown time zone "${calendar.timeZone}"` });
@@ -106,6 +107,7 @@ export class InvalidCalendarError extends Error {
 }
 
 function assertUsable(calendar: BusinessCalendar): void {
+  if (INDEXES.has(calendar)) return;
   const problems = validateCalendar(calendar);
   if (problems.length > 0) throw new InvalidCalendarError(problems);
 }
@@ -136,11 +138,81 @@ function intervalsOfDay(calendar: BusinessCalendar, day: DateTime): InstantInter
     .sort((a, b) => a.start - b.start);
 }
 
+/** One local day: its real span [start, end) and its working intervals. */
+interface Day {
+  start: number;
+  end: number;
+  intervals: InstantInterval[];
+}
+
+function dayOf(calendar: BusinessCalendar, day: DateTime): Day {
+  return { start: day.toMillis(), end: day.plus({ days: 1 }).startOf('day').toMillis(), intervals: intervalsOfDay(calendar, day) };
+}
+
+/**
+ * Calendars frozen by `indexedCalendar`, with their days as they are computed. Replaying
+ * thousands of tickets (the SLA what-if) asks for the same few hundred days over and over,
+ * and luxon's day arithmetic was most of the replay's time. A frozen calendar cannot change
+ * under its memo, so the memo changes no answer; calendars not indexed (the workflow's) are
+ * computed afresh as before.
+ */
+interface CalendarIndex {
+  days: Map<number, Day>;
+  /** Quarter hour of UTC → the start of the local day it lies in (every zone offset is whole quarter hours). */
+  dayStartOfQuarter: Map<number, number>;
+}
+const INDEXES = new WeakMap<BusinessCalendar, CalendarIndex>();
+const QUARTER_HOUR = 15 * MINUTE;
+/** Past this many memoised days an index starts afresh rather than grow (about 27 years of days). */
+const MAX_INDEXED_DAYS = 10_000;
+
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === 'object' && !Object.isFrozen(value) && (Array.isArray(value) || Object.getPrototypeOf(value) === Object.prototype)) {
+    for (const inner of Object.values(value)) deepFreeze(inner);
+    Object.freeze(value);
+  }
+  return value;
+}
+
+/**
+ * A frozen copy of a usable calendar whose days are memoised: for code that asks about one
+ * calendar many times (the what-if replay). Throws InvalidCalendarError when it is not usable.
+ */
+export function indexedCalendar<T extends BusinessCalendar>(calendar: T): T {
+  if (INDEXES.has(calendar)) return calendar;
+  assertUsable(calendar);
+  const copy = deepFreeze({
+    ...calendar,
+    weeklyHours: Object.fromEntries(Object.entries(calendar.weeklyHours).map(([day, intervals]) => [day, (intervals ?? []).map((i) => ({ ...i }))])),
+    holidays: calendar.holidays.map((h) => ({ ...h })),
+  }) as T;
+  INDEXES.set(copy, { days: new Map(), dayStartOfQuarter: new Map() });
+  return copy;
+}
+
+/** The local day `instant` falls in. */
+function dayAt(calendar: BusinessCalendar, instant: number): Day {
+  const index = INDEXES.get(calendar);
+  if (!index) return dayOf(calendar, localDay(calendar, instant));
+  const quarter = Math.floor(instant / QUARTER_HOUR);
+  const known = index.dayStartOfQuarter.get(quarter);
+  if (known !== undefined) return index.days.get(known)!;
+  if (index.days.size >= MAX_INDEXED_DAYS) {
+    index.days.clear();
+    index.dayStartOfQuarter.clear();
+  }
+  const day = dayOf(calendar, localDay(calendar, instant));
+  index.days.set(day.start, day);
+  // Only quarters wholly inside the day (a zone's historic local mean time may not align).
+  for (let q = Math.ceil(day.start / QUARTER_HOUR); (q + 1) * QUARTER_HOUR <= day.end; q++) index.dayStartOfQuarter.set(q, day.start);
+  return day;
+}
+
 /** Working intervals that end after `from`, clipped to start no earlier than it, in order. */
 function* intervalsFrom(calendar: BusinessCalendar, from: number): Generator<InstantInterval> {
-  let day = localDay(calendar, from);
-  for (let i = 0; i < SEARCH_DAYS; i++, day = day.plus({ days: 1 }).startOf('day')) {
-    for (const interval of intervalsOfDay(calendar, day)) {
+  let day = dayAt(calendar, from);
+  for (let i = 0; i < SEARCH_DAYS; i++, day = dayAt(calendar, day.end)) {
+    for (const interval of day.intervals) {
       if (interval.end <= from) continue;
       yield { start: Math.max(interval.start, from), end: interval.end };
     }
@@ -178,12 +250,10 @@ export function businessMillisBetween(calendar: BusinessCalendar, from: Date, to
   if (calendar.twentyFourSeven) return b - a;
   assertUsable(calendar);
   let total = 0;
-  let day = localDay(calendar, a);
-  while (day.toMillis() < b) {
-    for (const interval of intervalsOfDay(calendar, day)) {
+  for (let day = dayAt(calendar, a); day.start < b; day = dayAt(calendar, day.end)) {
+    for (const interval of day.intervals) {
       total += Math.max(0, Math.min(interval.end, b) - Math.max(interval.start, a));
     }
-    day = day.plus({ days: 1 }).startOf('day');
   }
   return total;
 }
@@ -219,9 +289,9 @@ export function endOfWorkingDaysAfter(calendar: BusinessCalendar, instant: Date,
   if (calendar.twentyFourSeven) return new Date(instant.getTime() + days * 24 * 3_600_000);
   assertUsable(calendar);
   let counted = 0;
-  let day = localDay(calendar, instant.getTime()).plus({ days: 1 });
-  for (let i = 0; i < SEARCH_DAYS; i++, day = day.plus({ days: 1 }).startOf('day')) {
-    const intervals = intervalsOfDay(calendar, day);
+  let day = dayAt(calendar, dayAt(calendar, instant.getTime()).end);
+  for (let i = 0; i < SEARCH_DAYS; i++, day = dayAt(calendar, day.end)) {
+    const intervals = day.intervals;
     if (intervals.length === 0) continue;
     counted += 1;
     if (counted === days) return new Date(intervals[intervals.length - 1]!.end);

@@ -1,0 +1,59 @@
+import {
+  addBusinessMinutes,
+  businessMillisBetween,
+  endOfWorkingDaysAfter,
+  indexedCalendar,
+  InvalidCalendarError,
+  nextWorkingInstant,
+  type BusinessCalendar,
+} from '../../workflows/domain/business-time';
+
+/**
+ * An indexed calendar (frozen, its days memoised: what the SLA what-if replays through) must
+ * answer exactly as the plain calendar does, across zones whose offsets are not whole hours
+ * and days a DST change makes 23 or 25 hours long.
+ */
+
+const weekdays = (hours: Array<{ start: string; end: string }>) => Object.fromEntries(['mon', 'tue', 'wed', 'thu', 'fri'].map((d) => [d, hours]));
+const CALENDARS: Array<[string, BusinessCalendar]> = [
+  ['Berlin, one shift, holidays', { timeZone: 'Europe/Berlin', weeklyHours: weekdays([{ start: '09:00', end: '17:00' }]), holidays: [{ date: '2026-03-30', name: 'Day after the DST change' }, { date: '2026-12-24', name: 'Christmas Eve' }] }],
+  ['Kathmandu (+05:45), split shift', { timeZone: 'Asia/Kathmandu', weeklyHours: weekdays([{ start: '09:00', end: '12:00' }, { start: '13:00', end: '17:30' }]), holidays: [] }],
+  ['New York, night shift to midnight', { timeZone: 'America/New_York', weeklyHours: { ...weekdays([{ start: '16:00', end: '24:00' }]), sat: [{ start: '00:00', end: '02:00' }] }, holidays: [{ date: '2026-11-26', name: 'Thanksgiving' }] }],
+  ['Santiago (DST at midnight), mornings', { timeZone: 'America/Santiago', weeklyHours: weekdays([{ start: '00:00', end: '06:00' }]), holidays: [] }],
+];
+
+// A deterministic spread of instants over 2026 and minutes up to three working weeks.
+function* cases(count: number): Generator<{ at: Date; to: Date; minutes: number; days: number }> {
+  let seed = 20261202;
+  const next = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+  const start = Date.UTC(2026, 0, 1);
+  for (let i = 0; i < count; i++) {
+    const at = new Date(start + Math.floor(next() * 365 * 86_400_000));
+    yield { at, to: new Date(at.getTime() + Math.floor(next() * 30 * 86_400_000)), minutes: Math.floor(next() * 7200), days: 1 + Math.floor(next() * 5) };
+  }
+}
+
+describe('indexed calendars', () => {
+  test.each(CALENDARS)('when %s is indexed, then every answer equals the plain calendar’s', (_name, calendar) => {
+    const indexed = indexedCalendar(calendar);
+    for (const { at, to, minutes, days } of cases(400)) {
+      expect(addBusinessMinutes(indexed, at, minutes).toISOString()).toBe(addBusinessMinutes(calendar, at, minutes).toISOString());
+      expect(businessMillisBetween(indexed, at, to)).toBe(businessMillisBetween(calendar, at, to));
+      expect(nextWorkingInstant(indexed, at).toISOString()).toBe(nextWorkingInstant(calendar, at).toISOString());
+      expect(endOfWorkingDaysAfter(indexed, at, days).toISOString()).toBe(endOfWorkingDaysAfter(calendar, at, days).toISOString());
+    }
+  });
+
+  test('when an indexed calendar is changed in place, then the change is refused (its memo could not follow it)', () => {
+    const indexed = indexedCalendar(CALENDARS[0]![1]);
+    expect(() => (indexed.holidays as Array<{ date: string; name: string }>).push({ date: '2026-12-31', name: 'New Year’s Eve' })).toThrow(TypeError);
+    expect(() => {
+      indexed.weeklyHours.mon![0]!.end = '18:00';
+    }).toThrow(TypeError);
+    expect(CALENDARS[0]![1].holidays).toHaveLength(2);
+  });
+
+  test('when an unusable calendar is indexed, then it is refused with its problems', () => {
+    expect(() => indexedCalendar({ timeZone: 'Europe/Berlin', weeklyHours: {}, holidays: [] })).toThrow(InvalidCalendarError);
+  });
+});
