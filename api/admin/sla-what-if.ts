@@ -1,12 +1,13 @@
 import { Op, QueryTypes, type Sequelize } from 'sequelize';
 import { z } from 'zod';
+import { publishedCalendars, publishedPolicies } from '../../lib/db/config-snapshot';
 import type { Models } from '../../lib/db/models';
 import { withCachedZones } from '../../lib/sla-what-if/cached-zone';
 import { applyDraft, breachChanges, csvRow, CSV_COLUMNS, draftTouches, UnknownDraftTarget, WhatIfTally, type BreachChange, type SlaDraft, type WhatIfSummary } from '../../lib/sla-what-if/compare';
 import { replayTicket, type RecordedEvent, type RecordedTicket, type SlaConfig, type TicketReplay } from '../../lib/sla-what-if/replay';
 import { validateCalendar, WEEKDAYS, type BusinessCalendar } from '../../workflows/domain/business-time';
 import { validatePolicy } from '../../workflows/domain/sla-clock';
-import { PRIORITIES, STATUSES, type CalendarSnapshot, type SlaPolicySnapshot, type TeamSnapshot, type TicketStatus } from '../../workflows/domain/types';
+import { PRIORITIES, STATUSES, type CalendarSnapshot, type TeamSnapshot, type TicketStatus } from '../../workflows/domain/types';
 import { validationError } from '../errors';
 
 /**
@@ -101,28 +102,19 @@ export type WhatIfLine =
   | { type: 'summary'; summary: WhatIfSummary };
 
 export function createSlaWhatIf({ sequelize, models }: { sequelize: Sequelize; models: Models }) {
-  /** Today's configuration as the workflows' snapshots carry it: teams with calendars and leads, and the policies. */
+  /**
+   * Today's configuration as new tickets' snapshots carry it: teams with calendars and leads,
+   * and each policy and calendar as last published (a saved but unpublished draft is not
+   * today's; it is what an admin previews against it).
+   */
   async function todayConfig(): Promise<SlaConfig> {
     const [teams, members, calendars, policies] = await Promise.all([
       models.Team.findAll({ order: [['id', 'ASC']] }),
       models.TeamMember.findAll({ order: [['team_id', 'ASC'], ['user_id', 'ASC']] }),
-      models.BusinessCalendar.findAll({ order: [['id', 'ASC']] }),
-      models.SlaPolicy.findAll({ order: [['id', 'ASC']] }),
+      publishedCalendars(models),
+      publishedPolicies(models),
     ]);
-    const calendarById = new Map<number, CalendarSnapshot>(
-      calendars.map((c) => [
-        c.get('id') as number,
-        {
-          id: c.get('id') as number,
-          code: c.get('code') as string,
-          name: c.get('name') as string,
-          version: c.get('version') as number,
-          timeZone: c.get('time_zone') as string,
-          weeklyHours: c.get('weekly_hours') as BusinessCalendar['weeklyHours'],
-          holidays: c.get('holidays') as BusinessCalendar['holidays'],
-        },
-      ]),
-    );
+    const calendarById = new Map<number, CalendarSnapshot>(calendars.map((c) => [c.id, c]));
     return {
       teams: teams.map((t): TeamSnapshot => {
         const own = members.filter((m) => m.get('team_id') === t.get('id'));
@@ -139,20 +131,7 @@ export function createSlaWhatIf({ sequelize, models }: { sequelize: Sequelize; m
           ...(calendar ? { calendar } : {}),
         };
       }),
-      slaPolicies: policies.map(
-        (p): SlaPolicySnapshot => ({
-          id: p.get('id') as number,
-          version: p.get('version') as number,
-          departmentId: p.get('department_id') as number,
-          teamId: (p.get('team_id') as number | null) ?? null,
-          priority: p.get('priority') as SlaPolicySnapshot['priority'],
-          firstResponseMinutes: p.get('first_response_minutes') as number,
-          resolutionMinutes: p.get('resolution_minutes') as number,
-          clock: p.get('clock') === '24x7' ? '24x7' : 'business',
-          pauseStatuses: p.get('pause_statuses') as TicketStatus[],
-          ladder: p.get('escalation_ladder') as SlaPolicySnapshot['ladder'],
-        }),
-      ),
+      slaPolicies: policies,
     };
   }
 

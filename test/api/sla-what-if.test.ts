@@ -143,4 +143,29 @@ describe('SLA what-if', () => {
     expect(await fields({ draft: { kind: 'nonsense' } })).toEqual(['draft.kind']);
     expect((await whatIf({ draft: { kind: 'ladder', policyId: 1, ladder: [] }, priority: 'urgent' })).status).toBe(400);
   });
+
+  test("when a shorter target is saved but not published, then today's column is unchanged; once published, today has it", async () => {
+    const eu = await calendar();
+    const unchangedCalendar = { kind: 'calendar', calendarId: eu.id, calendar: { timeZone: eu.timeZone, weeklyHours: eu.weeklyHours, holidays: eu.holidays } };
+    const todayFirstResponseBreaches = async () => (await whatIf({ draft: unchangedCalendar, ...NOVEMBER, priority: 'medium' })).lines.at(-1).summary.today.firstResponse.breached as number;
+    const policies = await h.request('GET', '/admin/sla-policies', { as: 'ada' });
+    const medium = policies.body.data.find((p: { departmentId: number; teamId: number | null; priority: string }) => p.departmentId === 1 && p.teamId === null && p.priority === 'medium');
+    const body = (firstResponseMinutes: number, version: number) => ({ firstResponseMinutes, resolutionMinutes: medium.resolutionMinutes, clock: medium.clock, pauseStatuses: medium.pauseStatuses, ladder: medium.ladder, version });
+    const before = await todayFirstResponseBreaches();
+
+    const saved = await h.request('PUT', `/admin/sla-policies/${medium.id}`, { as: 'ada', body: body(60, medium.version) });
+    expect(saved.status).toBe(200);
+    expect(saved.body.data.unpublishedChanges).toBe(true);
+    expect(await todayFirstResponseBreaches()).toBe(before);
+
+    const published = await h.request('POST', `/admin/sla-policies/${medium.id}/publish`, { as: 'ada', body: { expectedVersion: saved.body.data.version } });
+    expect(published.status).toBe(200);
+    // Recorded #4 (replied after 180 minutes) breaches a 60-minute first response.
+    expect(await todayFirstResponseBreaches()).toBe(before + 1);
+
+    // Put the medium policy back for whatever runs after.
+    const restored = await h.request('PUT', `/admin/sla-policies/${medium.id}`, { as: 'ada', body: body(medium.firstResponseMinutes, saved.body.data.version) });
+    expect((await h.request('POST', `/admin/sla-policies/${medium.id}/publish`, { as: 'ada', body: { expectedVersion: restored.body.data.version } })).status).toBe(200);
+    expect(await todayFirstResponseBreaches()).toBe(before);
+  });
 });
