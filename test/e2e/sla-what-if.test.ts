@@ -1,4 +1,5 @@
 import type { Browser } from 'playwright-core';
+import { Op } from 'sequelize';
 import { startStack, type Stack } from '../support/stack';
 import { TICKETS } from '../unit/fixtures/what-if-tickets';
 import { hydrated, launch, mainNavLink, screenshot, signIn, type Session } from './lead-admin-kit';
@@ -97,4 +98,11 @@ test('when Ada drafts a holiday in the Berlin calendar, then the preview lists t
   await panel.getByTestId('what-if-run').click();
   await panel.getByTestId('what-if-progress').filter({ hasText: 'done' }).waitFor();
   await expect(panel.getByTestId('what-if-lost').getByRole('link').allTextContents()).resolves.toEqual([`#${OFFSET + 3}`]);
+
+  // Narrowed to another team, none of the recorded tickets (all team 1's) is replayed.
+  const otherTeam = await stack.db.models.Team.findOne({ where: { id: { [Op.ne]: 1 } } });
+  await panel.getByLabel('Team').selectOption(String(otherTeam!.get('id')));
+  await panel.getByTestId('what-if-run').click();
+  await panel.getByTestId('what-if-progress').filter({ hasText: '0 of 0 tickets replayed — done' }).waitFor();
+  await expect(panel.getByTestId('what-if-lost').getByRole('link').count()).resolves.toBe(0);
 });

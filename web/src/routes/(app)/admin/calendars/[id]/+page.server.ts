@@ -6,10 +6,16 @@ import type { CalendarView } from '../types';
 import type { Actions, PageServerLoad } from './$types';
 
 export const load: PageServerLoad = async (event) => {
-	const calendars = (await api(event).get<CalendarView[]>('/admin/calendars')).data;
-	const calendar = calendars.find((c) => String(c.id) === event.params.id);
+	const client = api(event);
+	const [calendars, teams] = await Promise.all([client.get<CalendarView[]>('/admin/calendars'), client.get<Array<{ id: number; name: string }>>('/teams')]);
+	const calendar = calendars.data.find((c) => String(c.id) === event.params.id);
 	if (!calendar) error(404, { message: 'No such calendar', code: 'NOT_FOUND' });
-	return { calendar, preview: await applyPreview(event, 'calendars', calendar.id) };
+	return {
+		calendar,
+		// The impact preview may narrow to one team.
+		teams: Object.fromEntries(teams.data.map((t) => [t.id, t.name])),
+		preview: await applyPreview(event, 'calendars', calendar.id)
+	};
 };
 
 export const actions: Actions = {
