@@ -2,7 +2,7 @@ import type { Browser } from 'playwright-core';
 import { Op } from 'sequelize';
 import { startStack, type Stack } from '../support/stack';
 import { TICKETS } from '../unit/fixtures/what-if-tickets';
-import { hydrated, launch, mainNavLink, screenshot, signIn, type Session } from './lead-admin-kit';
+import { apiClient, hydrated, launch, mainNavLink, screenshot, signIn, type Session } from './lead-admin-kit';
 
 /**
  * "Preview impact" in the admin console, in Chromium against the whole stack: the unit
@@ -105,4 +105,35 @@ test('when Ada drafts a holiday in the Berlin calendar, then the preview lists t
   await panel.getByTestId('what-if-run').click();
   await panel.getByTestId('what-if-progress').filter({ hasText: '0 of 0 tickets replayed — done' }).waitFor();
   await expect(panel.getByTestId('what-if-lost').getByRole('link').count()).resolves.toBe(0);
+});
+
+test('when Emma and then the agent open a ticket that waited on her, then each sees how its deadlines were worked out, the counted minutes adding up to the time spent', async () => {
+  await session?.context.close();
+  const api = apiClient(stack);
+  const laptop = (await stack.db.models.Category.findOne({ where: { code: 'it-laptop' } }))!.get('id');
+  const created = await api.call<{ number: number }>('POST', '/tickets', 'emma', { title: 'Screen flickers', description: 'Since this morning', categoryId: laptop, priority: 'high' });
+  expect(created.status).toBe(201);
+  const number = created.body.data.number;
+  expect((await api.call('POST', `/tickets/${number}/actions/start`, 'ada', {})).status).toBe(200);
+  expect((await api.call('POST', `/tickets/${number}/actions/wait_on_requester`, 'ada', { reason: 'Which screen?' })).status).toBe(200);
+  expect((await api.call('POST', `/tickets/${number}/actions/resume`, 'ada', {})).status).toBe(200);
+
+  for (const who of ['Emma', 'Ada'] as const) {
+    session = await signIn(browser, stack, who);
+    const { page } = session;
+    await page.goto(`${stack.webUrl}/tickets/${number}`);
+    await hydrated(page);
+    const steps = page.getByTestId('sla-steps');
+    await steps.getByText('How the deadlines were worked out').click();
+    // Started, paused waiting on the requester, resumed: at least those three steps, each with its reason in words.
+    expect(await steps.getByTestId('sla-step').count()).toBeGreaterThanOrEqual(3);
+    await steps.getByTestId('sla-step').filter({ hasText: /waiting on requester/i }).first().waitFor();
+    // "<sum of the counted column> = <spent> min": the steps add up to the time spent.
+    const total = (await steps.getByTestId('sla-total-resolution').textContent())!;
+    const [, counted, spent] = /^([\d.]+) = ([\d.]+) min/.exec(total.trim())!;
+    expect(Number(counted)).toBeCloseTo(Number(spent), 1);
+    if (who === 'Emma') await screenshot(page, 'ticket-deadline-steps', true);
+    await session.context.close();
+    session = undefined;
+  }
 });
