@@ -51,6 +51,7 @@ const PROBES: Probe[] = [
   { method: 'GET', path: '/tickets/{number}/events' },
   { method: 'GET', path: '/tickets/{number}/live' },
   { method: 'GET', path: '/tickets/{number}/mentionable', query: 'q=em' },
+  { method: 'GET', path: '/tickets/{number}/sla' },
   { method: 'GET', path: '/tickets/{number}/messages' },
   { method: 'POST', path: '/tickets/{number}/messages', body: { body: 'Is this yours?', visibility: 'public' } },
   { method: 'POST', path: '/tickets/{action-number}/actions/cancel', body: { reason: 'probing' } },

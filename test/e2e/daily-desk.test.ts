@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Page } from 'playwright-core';
 import { raiseDemoTickets } from '../../scripts/demo-tickets';
-import { axeProblems, browserTest, openPortal, shot, type Portal } from './kit';
+import { axeProblems, browserTest, openPortal, shot, visit, type Portal } from './kit';
 
 /**
  * The daily desk as each role finds it after a fresh `npm start`: the demo tickets walked
@@ -69,11 +69,11 @@ browserTest('when the stack is fresh, then the demo tickets are raised through t
 
   // Every role finds a desk that is not empty.
   const alex = await as('Alex');
-  await alex.goto(`${portal.stack.webUrl}/work`);
+  await visit(alex, `${portal.stack.webUrl}/work`);
   await alex.getByTestId('work-assigned').waitFor();
   await docShot(alex, 'desk-agent-my-work');
   const mark = await as('Mark');
-  await mark.goto(`${portal.stack.webUrl}/approvals`);
+  await visit(mark, `${portal.stack.webUrl}/approvals`);
   await mark.getByTestId('approval-row').first().waitFor();
   await docShot(mark, 'desk-approver-queue');
   const emma = await as('Emma');
@@ -87,12 +87,12 @@ browserTest('when an agent saves a filter, assigns one ticket from its row and r
   await until(() => Promise.all([ticket(first), ticket(second)]), (ts) => ts.every((t) => t.teamId !== null), 'routing');
 
   const lee = await as('Lee');
-  await lee.goto(`${portal.stack.webUrl}/tickets?scope=team&q=licence&sort=created_desc`);
+  await visit(lee, `${portal.stack.webUrl}/tickets?scope=team&q=licence&sort=created_desc`);
   const saved = lee.getByTestId('saved-filters');
   await saved.getByRole('textbox', { name: 'Save these filters as' }).fill('Licences');
   await saved.getByRole('button', { name: 'Save', exact: true }).click();
   await lee.getByTestId('saved-notice').waitFor();
-  await lee.goto(`${portal.stack.webUrl}/tickets?scope=team`);
+  await visit(lee, `${portal.stack.webUrl}/tickets?scope=team`);
   await lee.getByTestId('saved-filter').filter({ hasText: 'Licences' }).getByRole('link').click();
   await lee.waitForURL((url) => url.searchParams.get('q') === 'licence');
   await lee.locator(`[data-testid="ticket-row"][data-ticket-number="${first}"]`).waitFor();
@@ -128,7 +128,7 @@ browserTest('when an agent types @ and part of a name in an internal note, then 
   const number = await raise('emma', 'it-software', 'Mention me', { software: 'Teams' });
   await until(() => ticket(number), (t) => t.teamId !== null, 'routing');
   const alex = await as('Alex');
-  await alex.goto(`${portal.stack.webUrl}/tickets/${number}`);
+  await visit(alex, `${portal.stack.webUrl}/tickets/${number}`);
   await alex.getByRole('checkbox', { name: 'Internal note' }).check();
   const box = alex.getByRole('textbox', { name: 'Internal note' });
   await box.pressSequentially('Please have a look @sa');
@@ -150,7 +150,7 @@ browserTest('when Mark ticks two routine requests and approves them together, th
   const a = await raise('emma', 'fin-purchase', `Stapler ${crypto.randomUUID().slice(0, 6)}`, { amount: 40, vendor: 'Office Co' });
   const b = await raise('emma', 'fin-purchase', `Paper ${crypto.randomUUID().slice(0, 6)}`, { amount: 60, vendor: 'Office Co' });
   const mark = await as('Mark');
-  await mark.goto(`${portal.stack.webUrl}/approvals`);
+  await visit(mark, `${portal.stack.webUrl}/approvals`);
   for (const n of [a, b]) {
     const row = mark.locator(`[data-testid="approval-row"][data-ticket-number="${n}"]`);
     await row.waitFor({ timeout: 60_000 }).catch(async () => {
@@ -168,7 +168,7 @@ browserTest('when Mark ticks two routine requests and approves them together, th
 
 browserTest('when Hannah hands her approvals to Dana on the out-of-office page, then Dana approves Harper\'s request from her own queue', () => open, async () => {
   const hannah = await as('Hannah');
-  await hannah.goto(`${portal.stack.webUrl}/out-of-office`);
+  await visit(hannah, `${portal.stack.webUrl}/out-of-office`);
   await hannah.getByRole('searchbox', { name: 'Delegate' }).fill('Dana');
   await hannah.getByRole('button', { name: /Dana Director/ }).click();
   const inAWeek = new Date(Date.now() + 7 * 86_400_000).toISOString().slice(0, 10);
@@ -179,7 +179,7 @@ browserTest('when Hannah hands her approvals to Dana on the out-of-office page, 
 
   const number = await raise('harper', 'fin-purchase', `Team offsite ${crypto.randomUUID().slice(0, 6)}`, { amount: 300, vendor: 'Hotel' });
   const dana = await as('Dana');
-  await dana.goto(`${portal.stack.webUrl}/approvals`);
+  await visit(dana, `${portal.stack.webUrl}/approvals`);
   const row = dana.locator(`[data-testid="approval-row"][data-ticket-number="${number}"]`);
   await until(
     async () => {
@@ -205,12 +205,12 @@ browserTest("when Priya opens Emma's ticket, then she gets the not-found page; E
   expect(response?.status()).toBe(404);
   expect(await priya.getByText('Private payroll question').count()).toBe(0);
   const emma = await as('Emma');
-  await emma.goto(`${portal.stack.webUrl}/tickets/${number}`);
+  await visit(emma, `${portal.stack.webUrl}/tickets/${number}`);
   await emma.getByTestId('ticket-title').waitFor();
   expect(await emma.getByTestId('live-panel').count()).toBe(0);
   expect(await emma.getByText(`ticket-${number}`).count()).toBe(0);
   const harper = await as('Harper');
-  await harper.goto(`${portal.stack.webUrl}/tickets/${number}`);
+  await visit(harper, `${portal.stack.webUrl}/tickets/${number}`);
   await harper.getByTestId('live-panel').waitFor();
 });
 
@@ -224,7 +224,7 @@ browserTest('when the main pages of each role open at 320 px, then nothing overf
   for (const [who, paths] of pages) {
     const page = await as(who, 320);
     for (const p of paths) {
-      await page.goto(`${portal.stack.webUrl}${p}`);
+      await visit(page, `${portal.stack.webUrl}${p}`);
       await page.waitForLoadState('networkidle').catch(() => undefined);
       const overflow = await page.evaluate<number>('document.documentElement.scrollWidth - document.documentElement.clientWidth');
       if (overflow > 0) problems.push(`${who} ${p}: ${overflow}px wider than the screen`);
@@ -232,7 +232,7 @@ browserTest('when the main pages of each role open at 320 px, then nothing overf
       await shot(page, `phone-${who.toLowerCase()}-${p.replace(/[^a-z]+/gi, '-').replace(/^-|-$/g, '') || 'home'}`);
     }
     if (who === 'Lee') {
-      await page.goto(`${portal.stack.webUrl}/tickets?scope=team`);
+      await visit(page, `${portal.stack.webUrl}/tickets?scope=team`);
       await docShot(page, 'desk-team-queue-phone');
     }
   }
@@ -258,17 +258,17 @@ browserTest('when the access token is gone but the session is not over, then the
   // The session cookie ends when its access token does: dropping it is what an expired token looks like.
   const before = cookies.find((c) => c.name === 'ticketing_session')!.value;
   await emma.context().clearCookies({ name: 'ticketing_session' });
-  await emma.goto(`${portal.stack.webUrl}/tickets`);
+  await visit(emma, `${portal.stack.webUrl}/tickets`);
   await emma.getByRole('heading', { name: 'My tickets' }).waitFor();
   const renewed = (await emma.context().cookies()).find((c) => c.name === 'ticketing_session');
   expect(renewed?.value).toBeTruthy();
   expect(renewed?.value).not.toBe(before);
   // The spent refresh token was rotated: the cookie holds a new one, which works again.
   await emma.context().clearCookies({ name: 'ticketing_session' });
-  await emma.goto(`${portal.stack.webUrl}/approvals`);
+  await visit(emma, `${portal.stack.webUrl}/approvals`);
   await emma.getByRole('heading', { name: 'Approvals waiting on me' }).waitFor();
 
   await emma.context().clearCookies();
-  await emma.goto(`${portal.stack.webUrl}/tickets`);
+  await visit(emma, `${portal.stack.webUrl}/tickets`);
   await emma.getByRole('button', { name: 'Sign in' }).waitFor();
 });

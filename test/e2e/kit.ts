@@ -123,3 +123,9 @@ export function browserTest(name: string, pages: () => Page[], body: () => Promi
 
 export const ticketPath = /^\/tickets\/\d+$/;
 export const numberOf = (page: Page) => Number(new URL(page.url()).pathname.split('/').pop());
+
+/** Loads a portal page and waits until it is interactive: input into server-rendered markup is wiped by hydration. */
+export async function visit(page: Page, url: string): Promise<void> {
+  await page.goto(url);
+  await page.locator('html[data-hydrated="true"]').waitFor({ state: 'attached' });
+}
