@@ -1,6 +1,7 @@
 import { Op, UniqueConstraintError, type Transaction } from 'sequelize';
 import type { ChooseAssigneeInput } from '../workflows/definitions';
 import type { ActivityDeps } from './index';
+import { writeTransactionOptions } from '../lib/db/deadlock';
 
 /** Statuses that count towards an agent's current load. */
 const OPEN_WORK = ['assigned', 'in_progress', 'waiting_on_requester', 'waiting_on_vendor'];
@@ -48,7 +49,7 @@ export function createAssignmentActivities({ sequelize, models }: ActivityDeps) 
       const previous = await models.AssignmentDecision.findByPk(key);
       if (previous) return previous.get('user_id') as number | null;
       try {
-        return await sequelize.transaction(async (transaction) => {
+        return await sequelize.transaction(writeTransactionOptions(sequelize), async (transaction) => {
           const candidates = await onShiftCandidates(input, transaction);
           let chosen: number | null = null;
           if (candidates.length > 0) {

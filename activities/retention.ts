@@ -1,5 +1,6 @@
 import { QueryTypes } from 'sequelize';
 import type { ActivityDeps } from '.';
+import { writeTransactionOptions } from '../lib/db/deadlock';
 
 /** Ticket states after which nothing more happens to a ticket: their attachments fall under retention. */
 export const FINISHED_STATUSES = ['closed', 'rejected', 'cancelled'] as const;
@@ -61,7 +62,7 @@ export function createRetentionActivities({ sequelize, models, logger, attachmen
           uploadedBy: row.get('uploaded_by'),
           createdAt: row.get('created_at'),
         };
-        const marked = await sequelize.transaction(async (transaction) => {
+        const marked = await sequelize.transaction(writeTransactionOptions(sequelize), async (transaction) => {
           const [count] = await models.Attachment.update({ status: 'purged', purged_at: now }, { where: { id, status: before.status as string }, transaction });
           if (count === 0) return false;
           await models.AuditLog.create(

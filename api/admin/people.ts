@@ -9,6 +9,7 @@ import { applyGroupMappings } from '../scim/access';
 import { createPeopleStore, type ChangeActor, type PersonColumns, type PersonView } from '../scim/people';
 import type { PersonEffects } from '../scim/person-effects';
 import { ExpectedVersion, stale } from './versioned';
+import { writeTransactionOptions } from '../../lib/db/deadlock';
 
 /**
  * People in the admin console: search, view, edit with versions (409 on a stale one) and
@@ -109,7 +110,7 @@ export function createPeopleAdmin({ models, effects }: { models: Models; effects
       }
       if (body.teams) {
         const before = (await models.TeamMember.findAll({ where: { user_id: id } })).map((m) => ({ teamId: m.get('team_id') as number, membership: m.get('membership') as string }));
-        await models.TeamMember.sequelize!.transaction(async (transaction) => {
+        await models.TeamMember.sequelize!.transaction(writeTransactionOptions(models.TeamMember.sequelize!), async (transaction) => {
           await models.TeamMember.destroy({ where: { user_id: id }, transaction });
           for (const t of body.teams!) await models.TeamMember.create({ team_id: t.teamId, user_id: id, membership: t.membership, on_shift: true }, { transaction });
           const touched = [...new Set([...before.map((b) => b.teamId), ...body.teams!.map((t) => t.teamId)])];

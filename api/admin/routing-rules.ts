@@ -6,6 +6,7 @@ import type { RoutingConditions } from '../../workflows/domain/types';
 import { notFound, validationError, type FieldError } from '../errors';
 import { audit } from './audit';
 import { createAudited, ExpectedVersion, Name, rejectIf, stale, versionedUpdate, type VersionedEdit } from './versioned';
+import { writeTransactionOptions } from '../../lib/db/deadlock';
 
 /**
  * Routing rules, evaluated in position order; the first whose every stated condition
@@ -106,7 +107,7 @@ export function createRoutingRuleAdmin(models: Models) {
       if (new Set(given).size !== given.length || given.length !== before.length || before.some((r) => !given.includes(r.id))) {
         throw validationError([{ field: 'rules', message: `must list each of the ${before.length} rules exactly once` }]);
       }
-      await models.RoutingRule.sequelize!.transaction(async (transaction) => {
+      await models.RoutingRule.sequelize!.transaction(writeTransactionOptions(models.RoutingRule.sequelize!), async (transaction) => {
         for (const [index, rule] of body.rules.entries()) {
           const [updated] = await models.RoutingRule.update(
             { position: index + 1, version: rule.expectedVersion + 1 },

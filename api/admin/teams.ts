@@ -6,6 +6,7 @@ import { notFound, type FieldError } from '../errors';
 import { audit } from './audit';
 import type { MembershipFanOut } from './team-membership';
 import { claimVersion, Code, createAudited, ensureCodeFree, ExpectedVersion, Name, rejectIf, versionedUpdate, type VersionedEdit } from './versioned';
+import { writeTransactionOptions } from '../../lib/db/deadlock';
 
 /**
  * Teams and their members. Members are part of the team's configuration: every
@@ -57,7 +58,7 @@ export function createTeamAdmin(models: Models, fanOut: MembershipFanOut) {
     const before = await models.Team.findByPk(teamId);
     if (!before) throw notFound('Team');
     const beforeView = await view(before);
-    await models.Team.sequelize!.transaction(async (transaction) => {
+    await models.Team.sequelize!.transaction(writeTransactionOptions(models.Team.sequelize!), async (transaction) => {
       await claimVersion(models.Team, teamId, expectedVersion, 'Team', transaction);
       await write(transaction);
     });

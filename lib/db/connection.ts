@@ -39,8 +39,13 @@ export function createSequelize(database: Config['database'], options: { logging
         // transactions waiting long there starve the one holding the lock of a thread.
         // Sequelize's own retry (above) takes the rest.
         connection.configure('busyTimeout', 1_000);
+        // synchronous=NORMAL: in WAL mode a commit no longer waits on fsync, so the write lock
+        // the API and the worker share is held for microseconds instead of a disk flush (the
+        // 10-client create bench went from SQLITE_BUSY 500s to none). The database stays
+        // consistent on any crash, but a power cut can lose the last commits: the embedded
+        // database trades that for speed, and MariaDB is the durable choice for production.
         await new Promise<void>((resolve, reject) =>
-          connection.exec('PRAGMA journal_mode = WAL; PRAGMA foreign_keys = ON;', (err) => (err ? reject(err) : resolve())),
+          connection.exec('PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;', (err) => (err ? reject(err) : resolve())),
         );
       }
       return connection;
