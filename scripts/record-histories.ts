@@ -183,6 +183,19 @@ const STORIES: Story[] = [
       ['resolve', 'agent', { resolution: 'Dock delivered' }],
     ],
   },
+  // Recorded with effects running beside the loop: the requester replies while the creation's
+  // notifications may still be in flight, and each outcome is projected when it arrives.
+  {
+    name: 'effects-beside-the-loop',
+    category: 'it-laptop',
+    title: 'Keyboard missing keys',
+    steps: [
+      ['reply', 'requester', { body: 'The E and the R' }],
+      ['start', 'agent'],
+      ['resolve', 'agent', { resolution: 'Keyboard swapped' }],
+      ['close', 'requester'],
+    ],
+  },
   // Recorded with assignment and projection as local activities, and a team's membership
   // reaching the open ticket by signal: Nina joins the desk, and only then may take the ticket.
   {

@@ -105,6 +105,11 @@ const FINISH_WAKES_ON_WORK_PATCH = 'finish-wakes-on-work';
 const APPLIED_VERSION_RECORDED_PATCH = 'applied-version-recorded';
 /** Runs before this patch started their due-point timers without a summary for Temporal UI. */
 const TIMER_SUMMARIES_PATCH = 'timer-summaries';
+/**
+ * Runs before this patch waited for a turn's effects (notify, page) to finish before taking
+ * the next change: a notify retrying through a long outage held every later update unanswered.
+ */
+const EFFECTS_OFF_LOOP_PATCH = 'effects-off-loop';
 
 /** One ticket, from submission to its terminal status: the single source of truth for its lifecycle. */
 export async function ticketWorkflow(input: TicketWorkflowInput): Promise<TicketView> {
@@ -114,6 +119,9 @@ export async function ticketWorkflow(input: TicketWorkflowInput): Promise<Ticket
   const localWrites = patched(LOCAL_DB_WRITES_PATCH);
   let upserted = '';
   const timerSummaries = patched(TIMER_SUMMARIES_PATCH);
+  const effectsOffLoop = patched(EFFECTS_OFF_LOOP_PATCH);
+  /** Effects running beside the loop (effectsOffLoop): each completes into the ticket when its activity ends. */
+  const inFlight = new Set<Effect>();
   let opened = input.carried !== undefined;
 
   const view = (): TicketView => ({
@@ -198,7 +206,15 @@ export async function ticketWorkflow(input: TicketWorkflowInput): Promise<Ticket
       // The change reaches the read tables (and every waiting update its answer) before
       // anything leaves the ticket; an effect's outcome is projected on the next turn.
       if (ticket.hasUnprojected()) await project();
-      if (ticket.effects.length > 0) {
+      if (effectsOffLoop) {
+        // Effects run beside the loop, which goes on projecting later changes (and answering
+        // their updates) while a notify retries; each outcome is projected when it arrives.
+        for (const effect of ticket.effects) {
+          if (inFlight.has(effect)) continue;
+          inFlight.add(effect);
+          void runEffect(effect).finally(() => inFlight.delete(effect));
+        }
+      } else if (ticket.effects.length > 0) {
         // Effects are independent of each other: together, their completions share workflow tasks.
         if (localWrites) await Promise.all([...ticket.effects].map(runEffect));
         else await runEffect(ticket.effects[0]!);
@@ -212,6 +228,11 @@ export async function ticketWorkflow(input: TicketWorkflowInput): Promise<Ticket
       }
     }
     if (!ticket.isTerminal() && !shouldContinueAsNew()) continue;
+    if (inFlight.size > 0) {
+      // Finishing or continuing as new waits for the effects still running (their outcomes are the ticket's too).
+      await condition(() => inFlight.size === 0 || ticket.hasUnprojected() || effectsToStart());
+      continue;
+    }
     // Waiting for handlers lets every accepted update finish (and be answered) first. An
     // update accepted meanwhile waits for its projection, which only this loop runs: so the
     // wait also ends on new work, or that update and the ticket would wait on each other
@@ -252,7 +273,12 @@ export async function ticketWorkflow(input: TicketWorkflowInput): Promise<Ticket
   }
 
   function hasWork(): boolean {
-    return ticket.hasUnprojected() || ticket.effects.length > 0 || ticket.needsAssignment() || ticket.isTerminal() || shouldContinueAsNew();
+    return ticket.hasUnprojected() || effectsToStart() || ticket.needsAssignment() || ticket.isTerminal() || shouldContinueAsNew();
+  }
+
+  /** Effects not yet started: the ones running beside the loop are not the loop's work. */
+  function effectsToStart(): boolean {
+    return effectsOffLoop ? ticket.effects.some((e) => !inFlight.has(e)) : ticket.effects.length > 0;
   }
 
   // The server suggests continue-as-new as history grows; the configured limit lets operators (and tests) go earlier.

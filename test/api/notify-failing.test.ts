@@ -22,7 +22,7 @@ afterAll(async () => {
 const rename = (from: string, to: string) => h.db.sequelize.query(`ALTER TABLE ${from} RENAME TO ${to}`);
 
 describe('a notify that fails every attempt', () => {
-  test('when the notification writes fail attempt after attempt, then the ticket is answered and projected, the notify is retried, and once writes succeed each notification is recorded once', async () => {
+  test('when the notification writes fail attempt after attempt, then the ticket is answered and projected, a later reply is answered meanwhile, the notify is retried, and once writes succeed each notification is recorded once', async () => {
     const categoryId = await h.categoryId('hr-payroll');
     await h.token('emma');
     await rename('notifications', 'notifications_away');
@@ -43,6 +43,15 @@ describe('a notify that fails every attempt', () => {
       );
       expect(failing!.lastFailure?.message).toMatch(/notifications/);
       expect(await h.db.models.EmailOutbox.count({ where: { ticket_number: number } })).toBe(0);
+
+      // The failing notify runs beside the ticket: a later change is answered and projected meanwhile.
+      const asked = Date.now();
+      const reply = await h.request('POST', `/tickets/${number}/messages`, { as: 'emma', body: { body: 'It is still missing' } });
+      expect(reply.status).toBe(201);
+      expect(Date.now() - asked).toBeLessThan(15_000);
+      const row = (await h.db.models.Ticket.findByPk(number))!;
+      expect(row.get('seq') as number).toBeGreaterThanOrEqual(reply.body.data.version);
+      expect(((await handle.describe()).raw.pendingActivities ?? []).some((a) => a.activityType?.name === 'notify')).toBe(true);
 
       await rename('notifications_away', 'notifications');
       restored = true;
