@@ -9,24 +9,14 @@
  * Prints the figures and writes them to bench/results/export-<rows>-<date>.json.
  */
 import fs from 'node:fs';
-import os from 'node:os';
-import type http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import path from 'node:path';
-import { Client, Connection } from '@temporalio/client';
 import Papa from 'papaparse';
-import pino from 'pino';
-import { createApp } from '../api/app';
 import { demoSubject } from '../lib/db/demo-org';
-import { runTs } from '../test/support/child-process';
-import { demoAccounts } from '../test/support/demo-accounts';
-import type { IdentityFixtureSetup } from '../test/support/identity-fixture';
-import { obtainAccessToken } from '../test/support/oidc-login';
 import { createTestDatabase } from '../test/support/test-database';
+import { startInProcessApi, type InProcessApi } from './in-process-api';
 
 const ROWS = Math.min(Number(process.env.ROWS ?? 100_000), 1_000_000);
 const DEADLINE = Date.now() + 10 * 60_000;
-const AUDIENCE = 'https://api.ticketing.local';
 const HOSTILE = ['=HYPERLINK("http://evil.example","x")', '+cmd|calc', '-2+3', '@SUM(A1:A9)', 'plain title'];
 
 async function main() {
@@ -36,19 +26,9 @@ async function main() {
   }, DEADLINE - Date.now());
   timer.unref();
 
-  const identity = runTs('test/support/identity-fixture.ts', {
-    IDENTITY_FIXTURE: JSON.stringify({
-      audience: AUDIENCE,
-      clients: [{ clientId: 'ticketing-portal', redirectUris: ['http://127.0.0.1:3000/auth/callback'], postLogoutRedirectUris: ['http://127.0.0.1:3000/'] }],
-      accounts: demoAccounts(),
-    } satisfies IdentityFixtureSetup),
-  });
   const db = await createTestDatabase();
-  let server: http.Server | undefined;
+  let api: InProcessApi | undefined;
   try {
-    const { url } = await identity.firstJsonLine;
-    const issuerUrl = `${String(url).replace(/\/+$/, '')}/`;
-
     const seedStarted = performance.now();
     const [category] = await db.models.Category.findAll({ limit: 1 });
     const requester = await db.models.User.findOne({ where: { auth_subject: demoSubject('emma') } });
@@ -75,24 +55,10 @@ async function main() {
     }
     const seedSeconds = (performance.now() - seedStarted) / 1000;
 
-    // The export never touches Temporal; a lazy connection is never dialled.
-    const client = new Client({ connection: Connection.lazy({ address: '127.0.0.1:9' }) });
-    const app = createApp({
-      config: {
-        identity: { mode: 'local', issuerUrl, local: true, localPort: 0, audience: AUDIENCE, clientId: 'ticketing-portal' },
-        temporal: { address: '127.0.0.1:9', embedded: false, devPort: 0, uiPort: 0, namespace: 'default', taskQueue: 'bench', tls: false, uiUrl: '' },
-        attachments: { dir: fs.mkdtempSync(path.join(os.tmpdir(), 'bench-attachments-')) },
-      },
-      client,
-      sequelize: db.sequelize,
-      models: db.models,
-      logger: pino({ level: 'silent' }),
-    });
-    server = await new Promise<http.Server>((resolve) => {
-      const s = app.listen(0, '127.0.0.1', () => resolve(s));
-    });
-    const apiUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}/api/v1`;
-    const { accessToken } = await obtainAccessToken({ issuerUrl, clientId: 'ticketing-portal', redirectUri: 'http://127.0.0.1:3000/auth/callback', audience: AUDIENCE, sub: demoSubject('ada') });
+    // The export reads the read table only: the API runs in this process, Temporal is never dialled.
+    api = await startInProcessApi(db);
+    const { apiUrl } = api;
+    const accessToken = await api.token('ada');
 
     global.gc?.();
     const heapBefore = process.memoryUsage().heapUsed;
@@ -163,9 +129,8 @@ async function main() {
       process.exitCode = 1;
     }
   } finally {
-    server?.close();
+    await api?.stop();
     await db.drop();
-    await identity.stop();
   }
 }
 

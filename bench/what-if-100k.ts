@@ -14,24 +14,13 @@
  * Prints the figures and writes them to bench/results/what-if-<tickets>-<date>-<database>.json.
  */
 import fs from 'node:fs';
-import os from 'node:os';
-import type http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import path from 'node:path';
-import { Client, Connection } from '@temporalio/client';
-import pino from 'pino';
-import { createApp } from '../api/app';
-import { demoSubject } from '../lib/db/demo-org';
-import { runTs } from '../test/support/child-process';
-import { demoAccounts } from '../test/support/demo-accounts';
-import type { IdentityFixtureSetup } from '../test/support/identity-fixture';
-import { obtainAccessToken } from '../test/support/oidc-login';
 import { createTestDatabase } from '../test/support/test-database';
 import { TICKETS as FIXTURE } from '../test/unit/fixtures/what-if-tickets';
+import { startInProcessApi, type InProcessApi } from './in-process-api';
 
 const COUNT = Math.min(Number(process.env.TICKETS ?? 100_000), 1_000_000);
 const DEADLINE = Date.now() + 15 * 60_000;
-const AUDIENCE = 'https://api.ticketing.local';
 const WEEK = 7 * 86_400_000;
 /** Clones go back up to 12 weeks from the fixture's November 2026. */
 const WEEKS = 13;
@@ -55,18 +44,9 @@ async function main() {
   }, DEADLINE - Date.now());
   timer.unref();
 
-  const identity = runTs('test/support/identity-fixture.ts', {
-    IDENTITY_FIXTURE: JSON.stringify({
-      audience: AUDIENCE,
-      clients: [{ clientId: 'ticketing-portal', redirectUris: ['http://127.0.0.1:3000/auth/callback'], postLogoutRedirectUris: ['http://127.0.0.1:3000/'] }],
-      accounts: demoAccounts(),
-    } satisfies IdentityFixtureSetup),
-  });
   const db = await createTestDatabase();
-  let server: http.Server | undefined;
+  let api: InProcessApi | undefined;
   try {
-    const { url } = await identity.firstJsonLine;
-    const issuerUrl = `${String(url).replace(/\/+$/, '')}/`;
     const { models } = db;
 
     const seedStarted = performance.now();
@@ -100,24 +80,10 @@ async function main() {
     const seedSeconds = (performance.now() - seedStarted) / 1000;
     console.error(`[what-if] seeded ${COUNT} tickets with ${eventRows} events in ${seedSeconds.toFixed(1)} s`);
 
-    // The what-if never touches Temporal; a lazy connection is never dialled.
-    const client = new Client({ connection: Connection.lazy({ address: '127.0.0.1:9' }) });
-    const app = createApp({
-      config: {
-        identity: { mode: 'local', issuerUrl, local: true, localPort: 0, audience: AUDIENCE, clientId: 'ticketing-portal' },
-        temporal: { address: '127.0.0.1:9', embedded: false, devPort: 0, uiPort: 0, namespace: 'default', taskQueue: 'bench', tls: false, uiUrl: '' },
-        attachments: { dir: fs.mkdtempSync(path.join(os.tmpdir(), 'bench-attachments-')) },
-      },
-      client,
-      sequelize: db.sequelize,
-      models,
-      logger: pino({ level: 'silent' }),
-    });
-    server = await new Promise<http.Server>((resolve) => {
-      const s = app.listen(0, '127.0.0.1', () => resolve(s));
-    });
-    const apiUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}/api/v1`;
-    const { accessToken } = await obtainAccessToken({ issuerUrl, clientId: 'ticketing-portal', redirectUri: 'http://127.0.0.1:3000/auth/callback', audience: AUDIENCE, sub: demoSubject('ada') });
+    // The what-if reads the read tables only: the API runs in this process, Temporal is never dialled.
+    api = await startInProcessApi(db);
+    const { apiUrl } = api;
+    const accessToken = await api.token('ada');
     const headers = { authorization: `Bearer ${accessToken}`, 'content-type': 'application/json' };
 
     const policies = (await (await fetch(`${apiUrl}/admin/sla-policies`, { headers })).json()) as { data: Array<Record<string, unknown>> };
@@ -168,9 +134,8 @@ async function main() {
     fs.mkdirSync(path.dirname(out), { recursive: true });
     fs.writeFileSync(out, `${JSON.stringify(result, null, 2)}\n`);
   } finally {
-    server?.close();
+    await api?.stop();
     await db.drop();
-    await identity.stop();
   }
 }
 
