@@ -122,6 +122,8 @@ export async function ticketWorkflow(input: TicketWorkflowInput): Promise<Ticket
   const effectsOffLoop = patched(EFFECTS_OFF_LOOP_PATCH);
   /** Effects running beside the loop (effectsOffLoop): each completes into the ticket when its activity ends. */
   const inFlight = new Set<Effect>();
+  /** A failure of an effect other than its activity's (a bug): thrown from the loop, failing the task as it did when effects were awaited. */
+  let effectError: unknown;
   let opened = input.carried !== undefined;
 
   const view = (): TicketView => ({
@@ -200,6 +202,7 @@ export async function ticketWorkflow(input: TicketWorkflowInput): Promise<Ticket
     opened = true;
   }
   for (;;) {
+    if (effectError !== undefined) throw effectError;
     await untilWorkOrDue();
     await assignIfPending();
     if (projectFirst) {
@@ -212,7 +215,11 @@ export async function ticketWorkflow(input: TicketWorkflowInput): Promise<Ticket
         for (const effect of ticket.effects) {
           if (inFlight.has(effect)) continue;
           inFlight.add(effect);
-          void runEffect(effect).finally(() => inFlight.delete(effect));
+          void runEffect(effect)
+            .catch((err) => {
+              effectError ??= err;
+            })
+            .finally(() => inFlight.delete(effect));
         }
       } else if (ticket.effects.length > 0) {
         // Effects are independent of each other: together, their completions share workflow tasks.
@@ -229,8 +236,12 @@ export async function ticketWorkflow(input: TicketWorkflowInput): Promise<Ticket
     }
     if (!ticket.isTerminal() && !shouldContinueAsNew()) continue;
     if (inFlight.size > 0) {
-      // Finishing or continuing as new waits for the effects still running (their outcomes are the ticket's too).
-      await condition(() => inFlight.size === 0 || ticket.hasUnprojected() || effectsToStart());
+      // Finishing or continuing as new waits for the effects still running (their outcomes are
+      // the ticket's too), and meanwhile still handles what falls due, as the loop's sleep does.
+      const due = ticket.nextDueAt();
+      const settled = () => inFlight.size === 0 || ticket.hasUnprojected() || effectsToStart() || effectError !== undefined;
+      if (due !== null && due <= Date.now()) ticket.onTimer(new Date());
+      else if (!(await (due === null ? condition(settled).then(() => true) : condition(settled, due - Date.now())))) ticket.onTimer(new Date());
       continue;
     }
     // Waiting for handlers lets every accepted update finish (and be answered) first. An
@@ -273,7 +284,7 @@ export async function ticketWorkflow(input: TicketWorkflowInput): Promise<Ticket
   }
 
   function hasWork(): boolean {
-    return ticket.hasUnprojected() || effectsToStart() || ticket.needsAssignment() || ticket.isTerminal() || shouldContinueAsNew();
+    return ticket.hasUnprojected() || effectsToStart() || effectError !== undefined || ticket.needsAssignment() || ticket.isTerminal() || shouldContinueAsNew();
   }
 
   /** Effects not yet started: the ones running beside the loop are not the loop's work. */
