@@ -56,8 +56,10 @@ test('when Lee imports a CSV with one bad row, then the others become tickets, t
     [`${run}-3`, 'priya@example.com', `Imported bonus question ${run}`, 'From the old system', 'Payroll question', ''],
   ];
   await fileInput.setInputFiles(csvFile(`legacy-${run}.csv`, rows));
+  // The browser reads and parses the file after the input changes: wait for this file's preview.
+  await page.getByTestId('import-preview').locator('tbody tr').filter({ hasText: `${run}-3` }).waitFor();
   expect(await page.getByTestId('import-preview').locator('tbody tr').count()).toBe(3);
-  expect(await page.getByTestId('preview-problems').count()).toBe(0);
+  await page.getByTestId('preview-problems').waitFor({ state: 'detached' });
   await start.click();
 
   // The import page follows the run live until it ends.
