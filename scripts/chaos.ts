@@ -232,8 +232,8 @@ async function startWorld(dataDir: string, cleanups: Array<() => Promise<void>>)
 }
 
 /**
- * Critical payroll tickets get a 24×7 policy whose ladder pages on-call after one minute, so SLA
- * escalations (and the webhook) happen within a run instead of after 15 business minutes.
+ * Critical payroll tickets get a 24×7 policy (saved and published) whose ladder pages on-call
+ * after one minute, so SLA escalations (and the webhook) happen within a run at any hour.
  */
 async function shortenCriticalPayrollSla(world: World): Promise<void> {
   const hr = await world.models.Department.findOne({ where: { code: 'HR' } });
@@ -250,6 +250,9 @@ async function shortenCriticalPayrollSla(world: World): Promise<void> {
       version: policy.version,
     });
     if (response.status !== 200) throw new Error(`could not shorten the HR critical SLA policy: ${response.status} ${JSON.stringify(response.body)}`);
+    // A save is a draft: new tickets start with the published version, so publish it.
+    const published = await call(world, 'POST', `/admin/sla-policies/${policy.id}/publish`, 'ada', { expectedVersion: response.body.data.version, note: 'chaos run: page on-call within a minute' });
+    if (published.status !== 200) throw new Error(`could not publish the shortened HR critical SLA policy: ${published.status} ${JSON.stringify(published.body)}`);
   }
 }
 
