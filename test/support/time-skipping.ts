@@ -66,12 +66,24 @@ export async function startTimeSkipping(options: { activityDeps?: Partial<Activi
   const snapshots = createConfigSnapshots(db.models);
   let nextNumber = 1;
   let lastWeek: DateTime | null = null;
+  /** The tickets this harness started, whose activities a time jump waits for. */
+  const opened: WorkflowHandle[] = [];
 
   const harness: TimeSkippingHarness = {
     env,
     db,
     taskQueue,
     async skipTo(instant) {
+      // Time jumps only while the tickets are idle: an activity still running (a notify the
+      // ticket started beside its loop) would otherwise time out in skipped time, days at once.
+      for (const handle of opened) {
+        await waitUntil(
+          `${handle.workflowId}'s activities to finish before skipping time`,
+          async () => ((await handle.describe()).raw.pendingActivities ?? []).length,
+          (pending) => pending === 0,
+          { timeoutMs: 30_000, intervalMs: 50 },
+        );
+      }
       const now = await env.currentTimeMs();
       if (instant.getTime() < now) throw new Error(`cannot go back in time to ${instant.toISOString()} (now ${new Date(now).toISOString()})`);
       if (instant.getTime() > now) await env.sleep(instant.getTime() - now);
@@ -97,6 +109,7 @@ export async function startTimeSkipping(options: { activityDeps?: Partial<Activi
         config,
       };
       const handle = await env.client.workflow.start<typeof ticketWorkflow>(TICKET_WORKFLOW_TYPE, { workflowId: ticketWorkflowId(number), taskQueue, args: [input] });
+      opened.push(handle);
       // The first workflow task routes and assigns; wait until that is projected.
       await waitUntil(
         `ticket ${number}'s routing and assignment to be projected (version 3 or later)`,
