@@ -74,13 +74,18 @@ export async function startTimeSkipping(options: { activityDeps?: Partial<Activi
     db,
     taskQueue,
     async skipTo(instant) {
-      // Time jumps only while the tickets are idle: an activity still running (a notify the
-      // ticket started beside its loop) would otherwise time out in skipped time, days at once.
+      // Time jumps only while the tickets are idle: a workflow task in progress (its local
+      // activities write to the database) or an activity still running (a notify the ticket
+      // started beside its loop) would otherwise time out in skipped time, days at once, and the
+      // server then refuses the late completion ("invalid history builder state").
       for (const handle of opened) {
         await waitUntil(
-          `${handle.workflowId}'s activities to finish before skipping time`,
-          async () => ((await handle.describe()).raw.pendingActivities ?? []).length,
-          (pending) => pending === 0,
+          `${handle.workflowId} to be idle (no workflow task or activity in progress) before skipping time`,
+          async () => {
+            const raw = (await handle.describe()).raw;
+            return (raw.pendingActivities ?? []).length + (raw.pendingWorkflowTask ? 1 : 0);
+          },
+          (busy) => busy === 0,
           { timeoutMs: 30_000, intervalMs: 50 },
         );
       }
