@@ -14,17 +14,14 @@ import Papa from 'papaparse';
 import { demoSubject } from '../lib/db/demo-org';
 import { createTestDatabase } from '../test/support/test-database';
 import { startInProcessApi, type InProcessApi } from './in-process-api';
+import { exitAtDeadline } from './lib';
 
 const ROWS = Math.min(Number(process.env.ROWS ?? 100_000), 1_000_000);
 const DEADLINE = Date.now() + 10 * 60_000;
 const HOSTILE = ['=HYPERLINK("http://evil.example","x")', '+cmd|calc', '-2+3', '@SUM(A1:A9)', 'plain title'];
 
 async function main() {
-  const timer = setTimeout(() => {
-    console.error('deadline passed; stopping');
-    process.exit(2);
-  }, DEADLINE - Date.now());
-  timer.unref();
+  exitAtDeadline(DEADLINE);
 
   const db = await createTestDatabase();
   let api: InProcessApi | undefined;

@@ -82,3 +82,11 @@ export function findPid(parts: string[]): number | undefined {
 }
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Ends the process (exit 2) if it is still running at `deadline` (epoch ms): every benchmark stops by itself. */
+export function exitAtDeadline(deadline: number): void {
+  setTimeout(() => {
+    console.error('deadline passed; stopping');
+    process.exit(2);
+  }, deadline - Date.now()).unref();
+}

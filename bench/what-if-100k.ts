@@ -18,6 +18,7 @@ import path from 'node:path';
 import { createTestDatabase } from '../test/support/test-database';
 import { TICKETS as FIXTURE } from '../test/unit/fixtures/what-if-tickets';
 import { startInProcessApi, type InProcessApi } from './in-process-api';
+import { exitAtDeadline } from './lib';
 
 const COUNT = Math.min(Number(process.env.TICKETS ?? 100_000), 1_000_000);
 const DEADLINE = Date.now() + 15 * 60_000;
@@ -38,11 +39,7 @@ interface Run {
 }
 
 async function main() {
-  const timer = setTimeout(() => {
-    console.error('deadline passed; stopping');
-    process.exit(2);
-  }, DEADLINE - Date.now());
-  timer.unref();
+  exitAtDeadline(DEADLINE);
 
   const db = await createTestDatabase();
   let api: InProcessApi | undefined;

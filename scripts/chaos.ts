@@ -3,19 +3,20 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
-import { Op, Sequelize } from 'sequelize';
+import { Sequelize } from 'sequelize';
 import { createSequelize } from '../lib/db/connection';
 import { demoSubject } from '../lib/db/demo-org';
-import { defineModels, type Models } from '../lib/db/models';
-import { startMailSink, type MailSink } from '../mail/sink';
+import { defineModels } from '../lib/db/models';
+import { startMailSink } from '../mail/sink';
 import { findTemporalCli } from '../temporal/cli';
-import { startDevServer, type RunningDevServer } from '../temporal/dev-server';
+import { startDevServer } from '../temporal/dev-server';
 import { obtainAccessToken } from '../test/support/oidc-login';
 import { freePort } from '../test/support/ports';
-import { stateQuery, ticketWorkflowId } from '../workflows/definitions';
+import { converge } from './chaos/consistency';
 import { startCuttableProxy, type CuttableProxy } from './chaos/tcp-proxy';
-import { startWebhookTarget, type WebhookTarget } from './chaos/webhook-target';
-import { startStack, type Stack } from './stack';
+import { startWebhookTarget } from './chaos/webhook-target';
+import type { Lifecycle, World } from './chaos/world';
+import { startStack } from './stack';
 
 /**
  * `npm run chaos`: the product as `npm start` runs it (dev server with its database file,
@@ -85,23 +86,6 @@ const between = (minMs: number, maxMs: number) => minMs + Math.floor(random() * 
 
 // ---------------------------------------------------------------- the world
 
-interface World {
-  stack: Stack;
-  api: string;
-  tokens: Record<string, string>;
-  ids: Record<string, number>;
-  categories: Record<string, number>;
-  models: Models;
-  sequelize: Sequelize;
-  temporal: Client;
-  temporalConnection: Connection;
-  sink: MailSink;
-  webhook: WebhookTarget;
-  proxy?: CuttableProxy;
-  devServer: () => RunningDevServer;
-  restartTemporal(): Promise<void>;
-  dialect: 'sqlite' | 'mysql';
-}
 
 const PEOPLE = ['emma', 'mark', 'fiona', 'harper', 'ada'] as const;
 
@@ -329,13 +313,6 @@ async function change(world: World, what: string, method: string, pathname: stri
 
 // ---------------------------------------------------------------- lifecycles
 
-interface Lifecycle {
-  kind: 'purchase' | 'payroll';
-  title: string;
-  number?: number;
-  error?: string;
-  done: boolean;
-}
 
 async function runLifecycle(world: World, life: Lifecycle, deadline: number, options: { awaitPage: boolean }): Promise<void> {
   const step = (what: string, method: string, pathname: string, as: string, body: unknown) => change(world, `#${life.number ?? '?'} ${what}`, method, pathname, as, body, deadline);
@@ -372,126 +349,6 @@ async function runLifecycle(world: World, life: Lifecycle, deadline: number, opt
 function lifecycles(count: number, scenario: string): Lifecycle[] {
   const run = crypto.randomBytes(3).toString('hex');
   return Array.from({ length: count }, (_, i) => ({ kind: i % 2 === 0 ? 'purchase' : 'payroll', title: `Chaos ${scenario} ${run} #${i}`, done: false }));
-}
-
-// ---------------------------------------------------------------- the consistency check
-
-interface Check {
-  consistent: boolean;
-  problems: string[];
-  lost: number;
-  duplicated: number;
-  emails: number;
-  pages: number;
-}
-
-const EXPECTED_ACTIONS: Record<Lifecycle['kind'], string[]> = { purchase: ['assign', 'start', 'resolve'], payroll: ['assign', 'start', 'resolve'] };
-
-/**
- * The scenario's closing check: every ticket it confirmed exists once, its workflow's state equals
- * its read row with every event projected once (seq 1..version, each action once), its reply
- * stored once, every email of its notifications sent exactly once, every page delivered.
- */
-async function check(world: World, lives: Lifecycle[], options: { pagesExpected: boolean }): Promise<Check> {
-  const problems: string[] = [];
-  let lost = 0;
-  let duplicated = 0;
-  const numbers: number[] = [];
-  for (const life of lives) {
-    const rows = await world.models.Ticket.findAll({ where: { title: life.title } });
-    if (rows.length > 1) {
-      duplicated += rows.length - 1;
-      problems.push(`${life.title}: ${rows.length} tickets for one create`);
-    }
-    if (life.number === undefined) {
-      // Never confirmed: not lost unless a ticket exists half-made (checked like the others below).
-      if (rows.length === 0) continue;
-      life.number = rows[0]!.get('number') as number;
-    }
-    numbers.push(life.number);
-    const row = rows.find((r) => r.get('number') === life.number);
-    let state: { status: string; version: number; projectedVersion: number };
-    try {
-      state = (await world.temporal.workflow.getHandle(ticketWorkflowId(life.number)).query(stateQuery)) as typeof state;
-    } catch (err) {
-      lost += 1;
-      problems.push(`#${life.number}: no workflow answers (${String(err).slice(0, 120)})`);
-      continue;
-    }
-    if (!row) {
-      lost += 1;
-      problems.push(`#${life.number}: workflow ${state.status} v${state.version} has no read row`);
-      continue;
-    }
-    if (row.get('status') !== state.status || row.get('seq') !== state.version || state.projectedVersion !== state.version) {
-      problems.push(`#${life.number}: workflow ${state.status} v${state.version} (projected ${state.projectedVersion}) but read row ${String(row.get('status'))} seq ${String(row.get('seq'))}`);
-    }
-    const events = await world.models.TicketEvent.findAll({ where: { ticket_number: life.number }, order: [['seq', 'ASC']] });
-    const seqs = events.map((e) => e.get('seq') as number);
-    const missing = Array.from({ length: state.version }, (_, i) => i + 1).filter((s) => !seqs.includes(s));
-    if (missing.length > 0) {
-      lost += missing.length;
-      problems.push(`#${life.number}: events ${missing.join(',')} never projected`);
-    }
-    if (life.done) {
-      if (state.status !== 'resolved') problems.push(`#${life.number}: lifecycle finished but the ticket is ${state.status}`);
-      for (const type of EXPECTED_ACTIONS[life.kind]) {
-        const count = events.filter((e) => e.get('type') === type).length;
-        if (count !== 1) {
-          if (count > 1) duplicated += count - 1;
-          else lost += 1;
-          problems.push(`#${life.number}: ${count} '${type}' events`);
-        }
-      }
-      const replies = await world.models.TicketMessage.count({ where: { ticket_number: life.number, body: { [Op.like]: `%: ${life.title}` } } });
-      if (replies !== 1) {
-        if (replies > 1) duplicated += replies - 1;
-        else lost += 1;
-        problems.push(`#${life.number}: ${replies} copies of the public reply`);
-      }
-    }
-  }
-
-  // Email: every outbox row of these tickets sent, each exactly once to its recipient.
-  const outbox = numbers.length ? await world.models.EmailOutbox.findAll({ where: { ticket_number: { [Op.in]: numbers } } }) : [];
-  const sent = world.sink.messages();
-  const copies = new Map<string, number>();
-  for (const m of sent) for (const to of m.recipients) copies.set(`${m.metadata.notification}|${to.toLowerCase()}`, (copies.get(`${m.metadata.notification}|${to.toLowerCase()}`) ?? 0) + 1);
-  for (const row of outbox) {
-    const n = copies.get(`${String(row.get('notification_id'))}|${String(row.get('to_address')).toLowerCase()}`) ?? 0;
-    if (row.get('status') !== 'sent' || n !== 1) {
-      if (n > 1) duplicated += n - 1;
-      else if (n === 0) lost += 1;
-      problems.push(`#${String(row.get('ticket_number'))}: email ${String(row.get('kind'))} to ${String(row.get('to_address'))} is ${String(row.get('status'))} with ${n} copies delivered`);
-    }
-  }
-  // Pages: every recorded page of these tickets reached the on-call service.
-  const pages = numbers.length ? await world.models.OncallPage.findAll({ where: { ticket_number: { [Op.in]: numbers } } }) : [];
-  for (const page of pages) {
-    const accepted = world.webhook.accepted().get(String(page.get('id'))) ?? 0;
-    if (accepted === 0) {
-      lost += 1;
-      problems.push(`#${String(page.get('ticket_number'))}: page ${String(page.get('id'))} never accepted by the on-call webhook`);
-    }
-  }
-  if (options.pagesExpected && pages.length === 0) problems.push('no on-call page was recorded, so the webhook path was not exercised');
-  return { consistent: problems.length === 0, problems, lost, duplicated, emails: outbox.length, pages: pages.length };
-}
-
-/** Re-checks until consistent or the deadline; the time it took is how long the system needed to converge. */
-async function converge(world: World, lives: Lifecycle[], from: number, options: { pagesExpected: boolean }): Promise<Check & { convergedSeconds: number | null }> {
-  const deadline = Date.now() + settings.convergeSeconds * 1000;
-  for (;;) {
-    let result: Check;
-    try {
-      result = await check(world, lives, options);
-    } catch (err) {
-      result = { consistent: false, problems: [`the check itself failed: ${String(err)}`], lost: 0, duplicated: 0, emails: 0, pages: 0 };
-    }
-    if (result.consistent) return { ...result, convergedSeconds: (Date.now() - from) / 1000 };
-    if (Date.now() > deadline) return { ...result, convergedSeconds: null };
-    await pause(2_000);
-  }
 }
 
 // ---------------------------------------------------------------- scenarios
@@ -631,7 +488,7 @@ async function runScenario(world: World, name: ScenarioName, runDeadline: number
   const lastFaultEnd = Math.max(started, ...faults.map((f) => f.endedAt));
   say(`${name}: lifecycles ended (${lives.filter((l) => l.done).length}/${lives.length} finished); checking consistency`);
   const checkFrom = Math.max(lastFaultEnd, Date.now());
-  const result = await converge(world, lives, checkFrom, { pagesExpected: name === 'webhook-down' });
+  const result = await converge(world, lives, checkFrom, { pagesExpected: name === 'webhook-down', convergeSeconds: settings.convergeSeconds });
   const failed = lives.filter((l) => l.error).map((l) => `${l.title}: ${l.error}`);
   const convergedAt = result.convergedSeconds === null ? null : checkFrom + result.convergedSeconds * 1000;
   const recoveries = faults.map((f) => recoveryAfter(f.endedAt, convergedAt, name === 'postmark-down' || name === 'webhook-down'));

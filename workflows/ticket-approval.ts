@@ -15,8 +15,7 @@ import {
 import { addBusinessMinutes, businessMinutesBetween } from './domain/business-time';
 import type { ApprovalRequest, MessageVisibility, NotifyInput } from './definitions';
 import type { Actor } from './domain/types';
-import { refuse, type EventDraft, type TicketSnapshot } from './ticket-model';
-import { usableCalendarOf } from './ticket-presentation';
+import { refuse, usableCalendarOf, type EventDraft, type TicketSnapshot } from './ticket-model';
 
 /**
  * The approval chain as decisions: starting it, the four approver actions, the requester's

@@ -24,18 +24,12 @@ import type { TicketWriter } from './ticket-entity-writer';
 import { effectOutcome } from './ticket-escalation';
 import { ActionRefused, refuse, teamOf, type Effect, type EventDraft, type TicketSnapshot } from './ticket-model';
 import { noteMentionNotifications, notificationsFor } from './ticket-notifications';
+import { newTicketState, requesterActor, type TicketFeatures } from './ticket-opening';
 import { autoCloseAt } from './ticket-presentation';
 import { nextSlaDue, slaOnFirstResponse } from './ticket-sla';
 
 export { ActionRefused, refuse, type Effect } from './ticket-model';
-
-/** Behaviour switched on by patches when the ticket started; carried across continue-as-new in the state. */
-export interface TicketFeatures {
-  sla: boolean;
-  notifyOnEvents: boolean;
-  slaNotices: boolean;
-  approvalTimersPause?: boolean;
-}
+export type { TicketFeatures } from './ticket-opening';
 
 /**
  * The ticket: its state, the events that changed it and the effects those call for.
@@ -75,44 +69,9 @@ export class TicketEntity implements TicketSnapshot {
   }
 
   static open(input: TicketWorkflowInput, now: Date, features: TicketFeatures): TicketEntity {
-    const iso = now.toISOString();
+    const entity = new TicketEntity(newTicketState(input, now, features), input.config);
     const { draft } = input;
-    const entity = new TicketEntity(
-      {
-        number: input.number,
-        title: draft.title,
-        description: draft.description,
-        status: 'new',
-        priority: draft.priority,
-        channel: draft.channel,
-        categoryId: draft.categoryId,
-        departmentId: input.config.category.departmentId,
-        teamId: null,
-        assigneeId: null,
-        requesterId: input.requester.id,
-        customFields: draft.customFields,
-        routing: null,
-        version: 0,
-        createdAt: iso,
-        updatedAt: iso,
-        resolvedAt: null,
-        closedAt: null,
-        ...(features.sla ? { sla: null, approval: null, shares: [], firstResponseAt: null } : {}),
-        ...(features.notifyOnEvents ? { notifyOnEvents: true } : {}),
-        ...(features.slaNotices ? { slaNotices: true, noteMentions: true } : {}),
-        ...(features.approvalTimersPause ? { approvalTimersPause: true } : {}),
-      },
-      input.config,
-    );
-    const requester: Actor = {
-      kind: 'user',
-      userId: input.requester.id,
-      name: input.requester.name,
-      roles: ['requester'],
-      teamIds: [],
-      departmentId: input.requester.departmentId,
-    };
-    entity.record(now, requester, 'created', null, 'new', { title: draft.title, priority: draft.priority, channel: draft.channel, configVersion: input.config.version });
+    entity.record(now, requesterActor(input), 'created', null, 'new', { title: draft.title, priority: draft.priority, channel: draft.channel, configVersion: input.config.version });
     return entity;
   }
 

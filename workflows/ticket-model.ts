@@ -1,4 +1,5 @@
 import { TicketErrorType, type NotifyInput, type PageOnCallInput, type TicketState } from './definitions';
+import { validateCalendar, type BusinessCalendar } from './domain/business-time';
 import type { EscalationStep } from './domain/sla-clock';
 import type { ConfigSnapshot, TeamSnapshot } from './domain/types';
 
@@ -22,6 +23,14 @@ export function teamOf(ticket: TicketSnapshot, teamId: number | null = ticket.st
   const team = ticket.config.teams.find((t) => t.id === teamId);
   const current = team && ticket.state.teamMemberships?.find((m) => m.teamId === team.id);
   return current ? { ...team, memberIds: current.memberIds, leadIds: current.leadIds, version: current.version } : team;
+}
+
+const AROUND_THE_CLOCK: BusinessCalendar = { timeZone: 'UTC', weeklyHours: {}, holidays: [], twentyFourSeven: true };
+
+/** The owning team's calendar when it is usable, else around the clock (for auto-close and approval timers). */
+export function usableCalendarOf(ticket: TicketSnapshot): BusinessCalendar {
+  const calendar = teamOf(ticket)?.calendar;
+  return calendar && validateCalendar(calendar).length === 0 ? calendar : AROUND_THE_CLOCK;
 }
 
 /** A refused action: the validator throws it, so a refused update leaves no trace in history. */

@@ -1,6 +1,6 @@
 import type { SearchAttributeUpdatePair } from '@temporalio/common';
 import type { TicketView } from './definitions';
-import { endOfWorkingDaysAfter, validateCalendar, type BusinessCalendar } from './domain/business-time';
+import { endOfWorkingDaysAfter } from './domain/business-time';
 import {
   SlaBreachedKey,
   TicketAssigneeKey,
@@ -10,7 +10,7 @@ import {
   TicketTeamKey,
 } from './search-attributes';
 import { approversWaitedOn } from './ticket-approval';
-import { teamOf, type TicketSnapshot } from './ticket-model';
+import { teamOf, usableCalendarOf, type TicketSnapshot } from './ticket-model';
 import { slaBreached } from './ticket-sla';
 
 /** What ops see of a ticket in Temporal UI: search attributes to filter by, details to read. */
@@ -61,14 +61,6 @@ export function describeTicket(ticket: TicketSnapshot, view: TicketView, next: {
   if (view.autoCloseAt) lines.push(`Closes automatically at ${view.autoCloseAt} unless the requester replies`);
   lines.push(`Version ${state.version}, updated ${state.updatedAt}`);
   return lines.join('\n\n');
-}
-
-const AROUND_THE_CLOCK: BusinessCalendar = { timeZone: 'UTC', weeklyHours: {}, holidays: [], twentyFourSeven: true };
-
-/** The owning team's calendar when it is usable, else around the clock (for auto-close and approval timers). */
-export function usableCalendarOf(ticket: TicketSnapshot): BusinessCalendar {
-  const calendar = teamOf(ticket)?.calendar;
-  return calendar && validateCalendar(calendar).length === 0 ? calendar : AROUND_THE_CLOCK;
 }
 
 /** When a resolved ticket closes by itself: the end of the N-th business day of the owning team after resolution. */

@@ -238,10 +238,7 @@ export async function ticketWorkflow(input: TicketWorkflowInput): Promise<Ticket
     if (inFlight.size > 0) {
       // Finishing or continuing as new waits for the effects still running (their outcomes are
       // the ticket's too), and meanwhile still handles what falls due, as the loop's sleep does.
-      const due = ticket.nextDueAt();
-      const settled = () => inFlight.size === 0 || ticket.hasUnprojected() || effectsToStart() || effectError !== undefined;
-      if (due !== null && due <= Date.now()) ticket.onTimer(new Date());
-      else if (!(await (due === null ? condition(settled).then(() => true) : condition(settled, due - Date.now())))) ticket.onTimer(new Date());
+      await untilWorkOrDue(() => inFlight.size === 0 || ticket.hasUnprojected() || effectsToStart() || effectError !== undefined);
       continue;
     }
     // Waiting for handlers lets every accepted update finish (and be answered) first. An
@@ -270,16 +267,16 @@ export async function ticketWorkflow(input: TicketWorkflowInput): Promise<Ticket
     await assignIfPending();
   }
 
-  /** Sleeps until an update or signal leaves work to do, or until the next due point, which it then handles. */
-  async function untilWorkOrDue(): Promise<void> {
+  /** Sleeps until an update or signal leaves work to do (or `ready` holds), or until the next due point, which it then handles. */
+  async function untilWorkOrDue(ready: () => boolean = hasWork): Promise<void> {
     const due = ticket.nextDue();
     const wakeAt = due?.at ?? null;
     // A timer only while something is due later; the condition wakes on every change, which re-arms it.
     let woken = true;
     if (wakeAt !== null && wakeAt <= Date.now()) woken = false;
-    else if (wakeAt === null) await condition(hasWork);
-    else if (timerSummaries) woken = await condition(hasWork, wakeAt - Date.now(), { summary: timerSummary(ticket.state.number, due!) });
-    else woken = await condition(hasWork, wakeAt - Date.now());
+    else if (wakeAt === null) await condition(ready);
+    else if (timerSummaries) woken = await condition(ready, wakeAt - Date.now(), { summary: timerSummary(ticket.state.number, due!) });
+    else woken = await condition(ready, wakeAt - Date.now());
     if (!woken && wakeAt !== null) ticket.onTimer(new Date());
   }
 

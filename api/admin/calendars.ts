@@ -8,7 +8,7 @@ import { upcomingWorkingIntervals, validateCalendar, WEEKDAYS, type BusinessCale
 import type { CalendarSnapshot } from '../../workflows/domain/types';
 import { onOlderCalendar } from '../../lib/db/open-tickets';
 import { calendarContentOf, publishedPolicies, type CalendarContent } from '../../lib/db/config-snapshot';
-import { ApiError, notFound, validationError } from '../errors';
+import { ApiError, validationError } from '../errors';
 import { previewMoves, withCalendar, type ApplyPreview } from './apply-preview';
 import { audit } from './audit';
 import { createPublishing, type Published } from './publishing';
@@ -64,11 +64,7 @@ export function createCalendarAdmin({ models, client, taskQueue }: { models: Mod
     contentOf: calendarContentOf,
   });
 
-  async function row(id: number): Promise<Model> {
-    const found = await models.BusinessCalendar.findByPk(id);
-    if (!found) throw notFound('Calendar');
-    return found;
-  }
+  const row = (id: number) => publishing.row(id);
 
   function snapshotAt(calendar: Model, published: Published<CalendarContent>): CalendarSnapshot {
     return { id: calendar.get('id') as number, code: calendar.get('code') as string, version: published.version, ...published.content };

@@ -58,6 +58,13 @@ export function canonical(value: unknown): string {
 export function createPublishing<C>(models: Models, config: VersionedConfig<C>) {
   const { model, versions, ownerKey } = config;
 
+  /** The draft row, or 404 naming what is missing. */
+  async function row(id: number): Promise<Model> {
+    const found = await model.findByPk(id);
+    if (!found) throw notFound(config.label);
+    return found;
+  }
+
   async function all(id: number): Promise<Published<C>[]> {
     return (await versions.findAll({ where: { [ownerKey]: id }, order: [['version', 'DESC']] })).map((r) => publishedOf<C>(r));
   }
@@ -89,6 +96,7 @@ export function createPublishing<C>(models: Models, config: VersionedConfig<C>) 
   }
 
   return {
+    row,
     all,
     newestOfAll,
     newest,
@@ -100,11 +108,10 @@ export function createPublishing<C>(models: Models, config: VersionedConfig<C>) 
 
     /** Freezes the draft (at `expectedVersion`, the draft the admin saw) as the next version; audited. */
     async publish(actor: UserProfile, id: number, expectedVersion: number, note: string | undefined): Promise<{ previous: Published<C>; published: Published<C> }> {
-      const row = await model.findByPk(id);
-      if (!row) throw notFound(config.label);
-      if ((row.get('version') as number) !== expectedVersion) throw stale(config.label.toLowerCase(), expectedVersion);
-      const previous = await newest(row);
-      const content = config.contentOf(row);
+      const draft = await row(id);
+      if ((draft.get('version') as number) !== expectedVersion) throw stale(config.label.toLowerCase(), expectedVersion);
+      const previous = await newest(draft);
+      const content = config.contentOf(draft);
       if (canonical(content) === canonical(previous.content)) {
         throw new ApiError(409, 'NOTHING_TO_PUBLISH', `The draft is the same as published version ${previous.version}; edit it first`, [{ field: 'expectedVersion', message: 'nothing changed since the last publish' }]);
       }

@@ -9,7 +9,7 @@ import { policyFanOutWorkflowId, type openTicketsFanOutWorkflow } from '../../wo
 import type { BusinessCalendar } from '../../workflows/domain/business-time';
 import { validatePolicy } from '../../workflows/domain/sla-clock';
 import { STATUSES, type SlaPolicySnapshot } from '../../workflows/domain/types';
-import { ApiError, notFound, validationError } from '../errors';
+import { ApiError, validationError } from '../errors';
 import { previewMoves, withPolicy, type ApplyPreview } from './apply-preview';
 import { audit } from './audit';
 import { createPublishing, type Published } from './publishing';
@@ -82,11 +82,7 @@ export function createSlaPolicyAdmin({ models, client, taskQueue }: { models: Mo
     contentOf: policyContentOf,
   });
 
-  async function row(id: number): Promise<Model> {
-    const found = await models.SlaPolicy.findByPk(id);
-    if (!found) throw notFound('SLA policy');
-    return found;
-  }
+  const row = (id: number) => publishing.row(id);
 
   function snapshotOf(policy: Model, published: Published<PolicyContent>): SlaPolicySnapshot {
     return {

@@ -2,7 +2,7 @@ import { Op, QueryTypes, type Sequelize } from 'sequelize';
 import { z } from 'zod';
 import { publishedCalendars, publishedPolicies } from '../../lib/db/config-snapshot';
 import type { Models } from '../../lib/db/models';
-import { withCachedZones } from '../../lib/sla-what-if/cached-zone';
+import { forReplay } from '../../lib/sla-what-if/for-replay';
 import { applyDraft, breachChanges, csvRow, CSV_COLUMNS, draftTouches, UnknownDraftTarget, WhatIfTally, type BreachChange, type SlaDraft, type WhatIfSummary } from '../../lib/sla-what-if/compare';
 import { replayTicket, type RecordedEvent, type RecordedTicket, type SlaConfig, type TicketReplay } from '../../lib/sla-what-if/replay';
 import { validateCalendar, WEEKDAYS, type BusinessCalendar } from '../../workflows/domain/business-time';
@@ -184,8 +184,8 @@ export function createSlaWhatIf({ sequelize, models }: { sequelize: Sequelize; m
   /** Replays a ticket on both configurations; one the draft cannot touch is replayed once. */
   async function replayer(request: WhatIfRequest): Promise<(ticket: RecordedTicket) => [TicketReplay, TicketReplay]> {
     const plain = await todayConfig();
-    const today = withCachedZones(plain);
-    const draft = withCachedZones(draftConfig(plain, request));
+    const today = forReplay(plain);
+    const draft = forReplay(draftConfig(plain, request));
     return (ticket) => {
       const a = replayTicket(ticket, today, request.now);
       return [a, draftTouches(ticket, plain, request.draft) ? replayTicket(ticket, draft, request.now) : a];

@@ -43,7 +43,7 @@ function zoneFor(name: string): QuarterHourZone | string {
  * each usable calendar frozen with its days memoised (business-time's indexedCalendar); for
  * replays only. An unusable calendar is left as it is, for the replay to find it unusable.
  */
-export function withCachedZones(config: SlaConfig): SlaConfig {
+export function forReplay(config: SlaConfig): SlaConfig {
   const prepared = <C extends BusinessCalendar>(calendar: C): C => {
     const zoned = typeof calendar.timeZone === 'string' ? { ...calendar, timeZone: zoneFor(calendar.timeZone) as unknown as string } : calendar;
     return validateCalendar(zoned).length === 0 ? indexedCalendar(zoned) : zoned;
