@@ -73,6 +73,10 @@ test('when Ada previews a 60-minute first response for IT medium tickets, then t
   await expect(gained.first().getAttribute('href')).resolves.toBe(`/tickets/${OFFSET + 4}`);
   await expect(draft.getByTestId('what-if-lost').getByRole('link').count()).resolves.toBe(0);
 
+  await page.setViewportSize({ width: 390, height: 844 });
+  await screenshot(page, 'admin-sla-what-if-phone');
+  await page.setViewportSize({ width: 1280, height: 900 });
+
   const download = page.waitForEvent('download');
   await draft.getByTestId('what-if-csv').click();
   expect((await download).suggestedFilename()).toBe('sla-what-if.csv');
@@ -132,7 +136,11 @@ test('when Emma and then the agent open a ticket that waited on her, then each s
     const total = (await steps.getByTestId('sla-total-resolution').textContent())!;
     const [, counted, spent] = /^([\d.]+) = ([\d.]+) min/.exec(total.trim())!;
     expect(Number(counted)).toBeCloseTo(Number(spent), 1);
-    if (who === 'Emma') await screenshot(page, 'ticket-deadline-steps', true);
+    if (who === 'Emma') {
+      await screenshot(page, 'ticket-deadline-steps', true);
+      await page.setViewportSize({ width: 390, height: 844 });
+      await screenshot(page, 'ticket-deadline-steps-phone');
+    }
     await session.context.close();
     session = undefined;
   }
