@@ -3,7 +3,7 @@ import { Op, type Model } from 'sequelize';
 import type { Logger } from 'pino';
 import type { Models } from '../lib/db/models';
 import type { NotifyInput } from '../workflows/definitions';
-import { createSender, isPermanent, type MailDeps } from './sender';
+import { createSender, isPermanent, sentEarlier, type MailDeps } from './sender';
 
 /** Longer than one send can take (the client's timeout), so a live claim is never taken over. */
 export const CLAIM_LAPSES_MS = 2 * 60_000;
@@ -52,13 +52,19 @@ export function createOutbox({ models, logger, mail }: { models: Models; logger:
     return models.EmailOutbox.count({ where: { notification_id: input.id, status: { [Op.in]: UNSENT } } });
   }
 
-  /** Takes the row for this sender; false when another holds a live claim or it is already done. */
-  async function claim(key: string, now: Date): Promise<boolean> {
-    const [claimed] = await models.EmailOutbox.update(
+  /**
+   * Takes the row for this sender: `fresh` from pending, `lapsed` from a sender that claimed it
+   * and never said how its send ended (it may have sent it), or false when another holds a
+   * live claim or it is already done.
+   */
+  async function claim(key: string, now: Date): Promise<'fresh' | 'lapsed' | false> {
+    const [fresh] = await models.EmailOutbox.update({ status: 'sending', updated_at: now }, { where: { id: key, status: 'pending' } });
+    if (fresh > 0) return 'fresh';
+    const [lapsed] = await models.EmailOutbox.update(
       { status: 'sending', updated_at: now },
-      { where: { id: key, [Op.or]: [{ status: 'pending' }, { status: 'sending', updated_at: { [Op.lt]: new Date(now.getTime() - CLAIM_LAPSES_MS) } }] } },
+      { where: { id: key, status: 'sending', updated_at: { [Op.lt]: new Date(now.getTime() - CLAIM_LAPSES_MS) } } },
     );
-    return claimed > 0;
+    return lapsed > 0 ? 'lapsed' : false;
   }
 
   /**
@@ -99,7 +105,8 @@ export function createOutbox({ models, logger, mail }: { models: Models; logger:
         result.transient ??= ApplicationFailure.retryable(`ticket #${ticketNumber} is not in the read tables yet; its email waits for it`, 'TicketNotProjected');
         continue;
       }
-      if (!(await claim(key, new Date()))) {
+      const claimed = await claim(key, new Date());
+      if (!claimed) {
         const now = (await models.EmailOutbox.findByPk(key, { attributes: ['status'] }))?.get('status');
         if (now === 'sending') {
           result.pending += 1;
@@ -108,6 +115,24 @@ export function createOutbox({ models, logger, mail }: { models: Models; logger:
         continue;
       }
       const attempts = ((await models.EmailOutbox.findByPk(key, { attributes: ['attempts'] }))!.get('attempts') as number) + 1;
+      if (claimed === 'lapsed') {
+        // The sender before may have reached Postmark and died (or lost the database) before
+        // recording it: ask Postmark first. If it cannot answer, the claim stays and lapses again.
+        let earlier: string | undefined;
+        try {
+          earlier = await sentEarlier(mail.postmark, key);
+        } catch (err) {
+          result.pending += 1;
+          result.transient ??= err;
+          continue;
+        }
+        if (earlier) {
+          await models.EmailOutbox.update({ status: 'sent', message_id: earlier, attempts, error: null, sent_at: new Date(), updated_at: new Date() }, { where: { id: key } });
+          logger.info({ email: key, messageId: earlier }, 'email found sent by an earlier attempt; not sent again');
+          result.sent += 1;
+          continue;
+        }
+      }
       try {
         const response = await send({
           key,
@@ -144,7 +169,7 @@ export function createOutbox({ models, logger, mail }: { models: Models; logger:
     record,
     deliver,
     /** The unsent emails of one notification. */
-    unsentOf: (notificationId: string) => models.EmailOutbox.findAll({ where: { notification_id: notificationId, status: { [Op.in]: UNSENT } }, order: [['id', 'ASC']] }),
+    unsentOf: (notificationIds: string | string[]) => models.EmailOutbox.findAll({ where: { notification_id: notificationIds, status: { [Op.in]: UNSENT } }, order: [['id', 'ASC']] }),
   };
 }
 

@@ -49,6 +49,15 @@ export function isPermanent(err: unknown): boolean {
   return err instanceof Errors.ApiInputError && (err.code === Errors.ApiInputError.ERROR_CODES.invalidEmailRequest || err.code === Errors.ApiInputError.ERROR_CODES.inactiveRecipient);
 }
 
+/**
+ * The MessageID of an email Postmark already accepted for this outbox row, found by its
+ * `email` metadata through Postmark's outbound message search; undefined when none was.
+ */
+export async function sentEarlier(postmark: ServerClient, key: string): Promise<string | undefined> {
+  const found = await postmark.getOutboundMessages({ count: 1, offset: 0, metadata_email: key });
+  return found.Messages[0]?.MessageID;
+}
+
 /** Renders and sends one email through Postmark's templates; knows nothing of the outbox. */
 export function createSender({ models, mail }: { models: Models; mail: MailDeps }) {
   const [supportLocal, supportDomain] = mail.supportAddress.split('@') as [string, string];
@@ -90,7 +99,8 @@ export function createSender({ models, mail }: { models: Models; mail: MailDeps 
         { Name: 'Auto-Submitted', Value: 'auto-generated' },
         { Name: 'X-Auto-Response-Suppress', Value: 'All' },
       ],
-      Metadata: { notification: email.notificationId, ticket: String(email.ticketNumber) },
+      // `email` names the outbox row, so a sender that takes over a lapsed claim can ask Postmark whether it went.
+      Metadata: { notification: email.notificationId, ticket: String(email.ticketNumber), email: email.key },
     };
     try {
       return await mail.postmark.sendEmailWithTemplate(message);

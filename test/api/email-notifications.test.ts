@@ -103,6 +103,32 @@ describe('email out through the Postmark client, into the local sink', () => {
     expect(row.get('attempts')).toBe(2);
   });
 
+  test('when a sender reached Postmark but died before recording it, then the sender taking over its lapsed claim finds the email at Postmark and does not send it again', async () => {
+    const { number } = await raise('Sent but not recorded');
+    const activities = createActivities({ sequelize: h.db.sequelize, models: h.db.models, logger: pino({ level: 'silent' }), mail });
+    const emma = await h.userId('emma');
+    const lapsedClaim = { status: 'sending', message_id: null, sent_at: null, updated_at: new Date(Date.now() - 3 * 60_000) };
+
+    const sentOnce: NotifyInput = { id: `test-${crypto.randomUUID()}`, ticketNumber: number, kind: 'status_changed', title: `Update on #${number}`, body: 'Sent once', recipients: { userIds: [emma] } };
+    await activities.notify(sentOnce);
+    expect(await activities.deliverNotificationEmails({ notificationId: sentOnce.id })).toEqual({ sent: 1, failed: 0, pending: 0 });
+    const [first] = sink.messages().filter((m) => m.metadata.notification === sentOnce.id);
+    // What the database holds when the 'sent' write was lost (a kill, or the database going away) after Postmark accepted the email.
+    await h.db.models.EmailOutbox.update(lapsedClaim, { where: { id: `${sentOnce.id}:${emma}` } });
+    expect(await activities.deliverNotificationEmails({ notificationId: sentOnce.id })).toEqual({ sent: 1, failed: 0, pending: 0 });
+    expect(sink.messages().filter((m) => m.metadata.notification === sentOnce.id)).toHaveLength(1);
+    const row = (await h.db.models.EmailOutbox.findByPk(`${sentOnce.id}:${emma}`))!;
+    expect(row.get('status')).toBe('sent');
+    expect(row.get('message_id')).toBe(first!.id);
+
+    // A claim that lapsed before anything reached Postmark: the email is sent, once.
+    const neverSent: NotifyInput = { ...sentOnce, id: `test-${crypto.randomUUID()}`, body: 'Never sent before' };
+    await activities.notify(neverSent);
+    await h.db.models.EmailOutbox.update(lapsedClaim, { where: { id: `${neverSent.id}:${emma}` } });
+    expect(await activities.deliverNotificationEmails({ notificationId: neverSent.id })).toEqual({ sent: 1, failed: 0, pending: 0 });
+    expect(sink.messages().filter((m) => m.metadata.notification === neverSent.id)).toHaveLength(1);
+  });
+
   test('when Postmark refuses a recipient for good, then it is recorded as failed and not retried', async () => {
     const { number } = await raise('Inactive');
     const activities = createActivities({ sequelize: h.db.sequelize, models: h.db.models, logger: pino({ level: 'silent' }), mail });
