@@ -133,8 +133,9 @@ export function createOutbox({ models, logger, mail }: { models: Models; logger:
           continue;
         }
       }
+      let response: { MessageID: string };
       try {
-        const response = await send({
+        response = await send({
           key,
           notificationId: row.get('notification_id') as string,
           ticketNumber,
@@ -144,8 +145,6 @@ export function createOutbox({ models, logger, mail }: { models: Models; logger:
           body: notification!.get('body') as string,
           recipient: { id: userId, name: nameOf.get(userId)!, email: row.get('to_address') as string },
         });
-        await models.EmailOutbox.update({ status: 'sent', message_id: response.MessageID, attempts, error: null, sent_at: new Date(), updated_at: new Date() }, { where: { id: key } });
-        result.sent += 1;
       } catch (err) {
         const error = err instanceof Error ? err.message : String(err);
         if (isPermanent(err)) {
@@ -160,7 +159,12 @@ export function createOutbox({ models, logger, mail }: { models: Models; logger:
           // The others still get theirs now; the retry sends only what is pending.
           result.transient ??= err;
         }
+        continue;
       }
+      // Sent. Should this write fail, the row keeps its claim (never released to pending, which
+      // would send it again), and whoever takes the lapsed claim finds the email at Postmark.
+      await models.EmailOutbox.update({ status: 'sent', message_id: response.MessageID, attempts, error: null, sent_at: new Date(), updated_at: new Date() }, { where: { id: key } });
+      result.sent += 1;
     }
     return result;
   }

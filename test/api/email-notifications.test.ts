@@ -111,9 +111,18 @@ describe('email out through the Postmark client, into the local sink', () => {
 
     const sentOnce: NotifyInput = { id: `test-${crypto.randomUUID()}`, ticketNumber: number, kind: 'status_changed', title: `Update on #${number}`, body: 'Sent once', recipients: { userIds: [emma] } };
     await activities.notify(sentOnce);
-    expect(await activities.deliverNotificationEmails({ notificationId: sentOnce.id })).toEqual({ sent: 1, failed: 0, pending: 0 });
+    // The database refuses the 'sent' write once, after Postmark accepted the email (as when it goes away mid-delivery).
+    h.db.models.EmailOutbox.addHook('beforeBulkUpdate', 'lose-the-sent-write', (options) => {
+      if ((options as unknown as { attributes?: { status?: string } }).attributes?.status !== 'sent') return;
+      h.db.models.EmailOutbox.removeHook('beforeBulkUpdate', 'lose-the-sent-write');
+      throw new Error('connection lost');
+    });
+    await expect(activities.deliverNotificationEmails({ notificationId: sentOnce.id })).rejects.toThrow('connection lost');
     const [first] = sink.messages().filter((m) => m.metadata.notification === sentOnce.id);
-    // What the database holds when the 'sent' write was lost (a kill, or the database going away) after Postmark accepted the email.
+    expect(first).toBeDefined();
+    // The claim is kept, not released to pending (which the next attempt would send again at once)…
+    expect((await h.db.models.EmailOutbox.findByPk(`${sentOnce.id}:${emma}`))!.get('status')).toBe('sending');
+    // …until it lapses.
     await h.db.models.EmailOutbox.update(lapsedClaim, { where: { id: `${sentOnce.id}:${emma}` } });
     expect(await activities.deliverNotificationEmails({ notificationId: sentOnce.id })).toEqual({ sent: 1, failed: 0, pending: 0 });
     expect(sink.messages().filter((m) => m.metadata.notification === sentOnce.id)).toHaveLength(1);
