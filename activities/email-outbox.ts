@@ -32,19 +32,24 @@ export interface OutboxSweepResult {
  * after a day) may be started again by a later retry; it then finds nothing unsent.
  */
 export function createDeliveryStarter({ temporal, mail, logger }: { temporal?: { client: Client; taskQueue: string }; mail?: MailDeps; logger: Logger }) {
-  return async function startDelivery(notificationId: string, ticketNumber: number, kind: string): Promise<boolean> {
+  return async function startDelivery(notificationIds: string[], ticketNumber: number, kinds: string[]): Promise<boolean> {
+    const [first] = notificationIds;
+    if (first === undefined) return false;
     if (!temporal) {
       // Workers always pass a client; without one (a bare createActivities) the sweep sends it.
-      logger.warn({ notification: notificationId }, 'no Temporal client to start email delivery; the outbox sweep will send it');
+      logger.warn({ notifications: notificationIds }, 'no Temporal client to start email delivery; the outbox sweep will send it');
       return false;
     }
+    // One notification keeps the input every delivery had before batches, so a worker of that
+    // build could still run it; a batch names all of its notifications.
+    const what = notificationIds.length === 1 ? { notificationId: first } : { notificationId: first, notificationIds };
     await temporal.client.workflow.start<typeof emailDeliveryWorkflow>('emailDeliveryWorkflow', {
-      workflowId: emailDeliveryWorkflowId(notificationId),
+      workflowId: emailDeliveryWorkflowId(first),
       taskQueue: temporal.taskQueue,
-      args: [{ notificationId, ticketNumber, retry: mail?.retry ?? DEFAULT_EMAIL_RETRY }],
+      args: [{ ...what, ticketNumber, retry: mail?.retry ?? DEFAULT_EMAIL_RETRY }],
       workflowIdConflictPolicy: 'USE_EXISTING',
       workflowIdReusePolicy: 'ALLOW_DUPLICATE',
-      staticSummary: `Email "${kind}" for ticket #${ticketNumber}`,
+      staticSummary: `Email ${kinds.map((k) => `"${k}"`).join(', ')} for ticket #${ticketNumber}`,
     });
     return true;
   };
@@ -60,7 +65,7 @@ export function createOutboxActivities({ models, logger, mail }: ActivityDeps) {
   const outbox = mail ? createOutbox({ models, logger, mail }) : undefined;
   return {
     /** Sends a notification's unsent emails; throws while any failed transiently, for Temporal to retry with backoff. */
-    async deliverNotificationEmails({ notificationId }: { notificationId: string }): Promise<DeliveryCounts> {
+    async deliverNotificationEmails({ notificationId, notificationIds }: { notificationId: string; notificationIds?: string[] }): Promise<DeliveryCounts> {
       if (!outbox) return { sent: 0, failed: 0, pending: 0 };
       // Heartbeats let Temporal notice a worker that died mid-delivery within the heartbeat
       // timeout and retry elsewhere, instead of after the whole start-to-close timeout. Called
@@ -71,9 +76,10 @@ export function createOutboxActivities({ models, logger, mail }: ActivityDeps) {
         if (context && !context.info.isLocal) context.heartbeat();
       };
       beat();
-      const { transient, ...counts } = await outbox.deliver(await outbox.unsentOf(notificationId), beat);
+      const ids = notificationIds ?? [notificationId];
+      const { transient, ...counts } = await outbox.deliver(await outbox.unsentOf(ids), beat);
       if (transient) throw transient;
-      if (counts.sent + counts.failed > 0) logger.info({ notification: notificationId, ...counts }, 'notification emailed');
+      if (counts.sent + counts.failed > 0) logger.info({ notifications: ids, ...counts }, 'notification emailed');
       return counts;
     },
 

@@ -70,8 +70,18 @@ export function createNotificationActivities({ models, logger, oncallWebhookUrl,
   async function queueEmails(input: NotifyInput, userIds: number[]): Promise<number> {
     if (!outbox) return 0;
     const unsent = await outbox.record(input, userIds);
-    if (unsent > 0) await startDelivery(input.id, input.ticketNumber, input.kind);
+    if (unsent > 0) await startDelivery([input.id], input.ticketNumber, [input.kind]);
     return unsent;
+  }
+
+  /** The in-portal notifications and email rows of one notification, without starting its delivery. */
+  async function recordOne(input: NotifyInput): Promise<{ delivered: number; recipients: number[]; emailsUnsent: number }> {
+    const addressed = await resolveRecipients(input.recipients);
+    const recipients = [...addressed, ...(await watchersToNotify(input, addressed))];
+    const fresh = await deliver(input, recipients);
+    const emailsUnsent = outbox ? await outbox.record(input, recipients) : 0;
+    logger.info({ notification: input.id, recipients: recipients.length, fresh, emailsUnsent }, 'notification recorded');
+    return { delivered: recipients.length, recipients, emailsUnsent };
   }
 
   return {
@@ -84,12 +94,24 @@ export function createNotificationActivities({ models, logger, oncallWebhookUrl,
      * Returns how many people the notification is for (already delivered ones included).
      */
     async notify(input: NotifyInput): Promise<{ delivered: number; recipients: number[] }> {
-      const addressed = await resolveRecipients(input.recipients);
-      const recipients = [...addressed, ...(await watchersToNotify(input, addressed))];
-      const fresh = await deliver(input, recipients);
-      const emailsUnsent = await queueEmails(input, recipients);
-      logger.info({ notification: input.id, recipients: recipients.length, fresh, emailsUnsent }, 'notification recorded');
-      return { delivered: recipients.length, recipients };
+      const { delivered, recipients, emailsUnsent } = await recordOne(input);
+      if (emailsUnsent > 0) await startDelivery([input.id], input.ticketNumber, [input.kind]);
+      return { delivered, recipients };
+    },
+
+    /**
+     * `notify` for every notification one change of a ticket calls for (a created ticket's
+     * receipt, team and assignee notices), in one activity and with one delivery workflow for
+     * all their emails: one activity task and one workflow instead of one of each per
+     * notification. The same rows with the same ids as `notify`, so a retry records nothing
+     * twice; the delivery's id is the first notification's, so a retry finds it.
+     */
+    async notifyAll(inputs: NotifyInput[]): Promise<Array<{ delivered: number; recipients: number[] }>> {
+      const results: Array<Awaited<ReturnType<typeof recordOne>>> = [];
+      for (const input of inputs) results.push(await recordOne(input));
+      const unsent = inputs.filter((_, i) => results[i]!.emailsUnsent > 0);
+      if (unsent.length > 0) await startDelivery(unsent.map((i) => i.id), unsent[0]!.ticketNumber, unsent.map((i) => i.kind));
+      return results.map(({ delivered, recipients }) => ({ delivered, recipients }));
     },
 
     /**

@@ -196,6 +196,19 @@ const STORIES: Story[] = [
       ['close', 'requester'],
     ],
   },
+  // Recorded with a turn's notifications batched (notify-batched): the creation's receipt, team
+  // and assignee notices in one notifyAll, as are the ones each later change calls for.
+  {
+    name: 'notifications-batched',
+    category: 'it-laptop',
+    title: 'Second monitor stays black',
+    steps: [
+      ['reply', 'requester', { body: 'Since the update on Monday' }],
+      ['start', 'agent'],
+      ['resolve', 'agent', { resolution: 'Cable replaced' }],
+      ['close', 'requester'],
+    ],
+  },
   // Recorded with assignment and projection as local activities, and a team's membership
   // reaching the open ticket by signal: Nina joins the desk, and only then may take the ticket.
   {

@@ -4,7 +4,10 @@ import type { createOutboxActivities } from '../activities/email-outbox';
 import type { EmailRetry } from '../mail/sender';
 
 export interface EmailDeliveryInput {
+  /** The notification, or the first of a batch (which names the workflow). */
   notificationId: string;
+  /** Every notification of one ticket change, sent by one delivery (`notifyAll`); absent for one alone. */
+  notificationIds?: string[];
   ticketNumber: number;
   /** Chosen by the worker that started it (EMAIL_RETRY_*), so the workflow reads no configuration. */
   retry: EmailRetry;
@@ -47,9 +50,10 @@ export async function emailDeliveryWorkflow(input: EmailDeliveryInput) {
   const { deliverNotificationEmails } = patched(LOCAL_SEND_PATCH)
     ? proxyLocalActivities<ReturnType<typeof createOutboxActivities>>({ ...localOptions, localRetryThreshold: '10 seconds' })
     : proxyActivities<ReturnType<typeof createOutboxActivities>>(options);
-  setCurrentDetails(`Sending the emails of notification \`${input.notificationId}\` (ticket #${input.ticketNumber})`);
+  const ids = input.notificationIds ?? [input.notificationId];
+  setCurrentDetails(`Sending the emails of ${ids.length === 1 ? 'notification' : 'notifications'} ${ids.map((id) => `\`${id}\``).join(', ')} (ticket #${input.ticketNumber})`);
   try {
-    const counts = await deliverNotificationEmails({ notificationId: input.notificationId });
+    const counts = await deliverNotificationEmails(input.notificationIds ? { notificationId: input.notificationId, notificationIds: input.notificationIds } : { notificationId: input.notificationId });
     setCurrentDetails(`Done: ${counts.sent} sent, ${counts.failed} refused for good`);
     return counts;
   } catch (err) {

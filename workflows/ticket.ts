@@ -45,6 +45,7 @@ import { autoCloseAt, describeTicket, ticketSearchAttributes } from './ticket-pr
 import { slaExplanation, slaSummary } from './ticket-sla';
 
 type Activities = ReturnType<typeof createActivities>;
+type NotifyEffect = Extract<Effect, { kind: 'notify' }>;
 
 // Our own database: retry until it is back rather than give up, since a ticket must never
 // lose an event because MySQL was down a while.
@@ -55,7 +56,7 @@ const { projectTicket, chooseAssignee } = proxyActivities<Activities>({
 // `notify` only writes the in-portal notification and the email outbox rows (delivery to
 // Postmark happens off the ticket), so it too is retried until the database answers: a
 // notification is never lost to an outage, however long (no maximumAttempts: unlimited).
-const { notify } = proxyActivities<Activities>({
+const { notify, notifyAll } = proxyActivities<Activities>({
   startToCloseTimeout: '30 seconds',
   retry: { initialInterval: '1 second', maximumInterval: '1 minute', backoffCoefficient: 2 },
 });
@@ -110,6 +111,11 @@ const TIMER_SUMMARIES_PATCH = 'timer-summaries';
  * the next change: a notify retrying through a long outage held every later update unanswered.
  */
 const EFFECTS_OFF_LOOP_PATCH = 'effects-off-loop';
+/**
+ * Runs before this patch ran one `notify` activity (and one email delivery workflow) per
+ * notification: a created ticket's receipt, team and assignee notices were three of each.
+ */
+const NOTIFY_BATCHED_PATCH = 'notify-batched';
 
 /** One ticket, from submission to its terminal status: the single source of truth for its lifecycle. */
 export async function ticketWorkflow(input: TicketWorkflowInput): Promise<TicketView> {
@@ -120,6 +126,7 @@ export async function ticketWorkflow(input: TicketWorkflowInput): Promise<Ticket
   let upserted = '';
   const timerSummaries = patched(TIMER_SUMMARIES_PATCH);
   const effectsOffLoop = patched(EFFECTS_OFF_LOOP_PATCH);
+  const notifyBatched = effectsOffLoop && patched(NOTIFY_BATCHED_PATCH);
   /** Effects running beside the loop (effectsOffLoop): each completes into the ticket when its activity ends. */
   const inFlight = new Set<Effect>();
   /** A failure of an effect other than its activity's (a bug): thrown from the loop, failing the task as it did when effects were awaited. */
@@ -212,14 +219,17 @@ export async function ticketWorkflow(input: TicketWorkflowInput): Promise<Ticket
       if (effectsOffLoop) {
         // Effects run beside the loop, which goes on projecting later changes (and answering
         // their updates) while a notify retries; each outcome is projected when it arrives.
-        for (const effect of ticket.effects) {
-          if (inFlight.has(effect)) continue;
-          inFlight.add(effect);
-          void runEffect(effect)
+        const fresh = ticket.effects.filter((effect) => !inFlight.has(effect));
+        // The notifications one turn queued go out together: one activity, one email delivery.
+        const notices = notifyBatched ? fresh.filter((effect): effect is NotifyEffect => effect.kind === 'notify') : [];
+        const batches: Effect[][] = [...(notices.length > 0 ? [notices] : []), ...fresh.filter((effect) => !notices.includes(effect as NotifyEffect)).map((effect) => [effect])];
+        for (const batch of batches) {
+          batch.forEach((effect) => inFlight.add(effect));
+          void (batch === notices ? runNotices(notices) : runEffect(batch[0]!))
             .catch((err) => {
               effectError ??= err;
             })
-            .finally(() => inFlight.delete(effect));
+            .finally(() => batch.forEach((effect) => inFlight.delete(effect)));
         }
       } else if (ticket.effects.length > 0) {
         // Effects are independent of each other: together, their completions share workflow tasks.
@@ -316,6 +326,18 @@ export async function ticketWorkflow(input: TicketWorkflowInput): Promise<Ticket
     if (!localWrites || key !== upserted) upsertSearchAttributes(attributes);
     upserted = key;
     setCurrentDetails(describeTicket(ticket, view(), ticket.nextDue()));
+  }
+
+  /** Several notifications in one `notifyAll`; each completes with its own count. */
+  async function runNotices(notices: NotifyEffect[]): Promise<void> {
+    let results: string[];
+    try {
+      results = (await notifyAll(notices.map((effect) => effect.input))).map((r) => notifiedText(r.delivered));
+    } catch (err) {
+      if (!(err instanceof ActivityFailure)) throw err;
+      results = notices.map(() => `failed: ${err.cause?.message ?? err.message}`);
+    }
+    notices.forEach((effect, i) => ticket.completeEffect(effect, results[i]!, new Date()));
   }
 
   async function runEffect(effect: Effect): Promise<void> {

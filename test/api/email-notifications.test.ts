@@ -80,6 +80,36 @@ describe('email out through the Postmark client, into the local sink', () => {
     expect(toEmma.map((m) => m.tag).sort()).toEqual(['created', 'public_reply']);
   });
 
+  test('when a ticket is created, then its receipt and team notices are recorded by one notifyAll and sent by one delivery workflow, each email once', async () => {
+    const { number } = await raise('Batched notices');
+    const messages = () => sink.messages().filter((m) => m.metadata.ticket === String(number));
+    await waitForMail(sink, about(number, 'emma', 'created'), 'receipt to emma');
+    await waitForMail(sink, about(number, 'harper', 'new_ticket'), 'team notice to harper');
+    await waitForMail(sink, about(number, 'hannah', 'new_ticket'), 'team notice to hannah');
+    const client = h.env.client;
+    const history = await client.workflow.getHandle(`ticket-${number}`).fetchHistory();
+    const activities = (history.events ?? []).flatMap((e) => (e.activityTaskScheduledEventAttributes ? [e.activityTaskScheduledEventAttributes.activityType?.name] : []));
+    expect(activities).toEqual(['notifyAll']);
+    const notifications = (await h.db.models.EmailOutbox.findAll({ where: { ticket_number: number } })).map((r) => r.get('notification_id') as string);
+    const distinct = [...new Set(notifications)].sort();
+    expect(distinct.length).toBeGreaterThanOrEqual(2);
+    // One delivery for all of them, named by the first; none of its own for the others.
+    const deliveries: string[] = [];
+    for (const id of distinct) {
+      const found = await client.workflow.getHandle(`email-delivery-${id}`).describe().then(
+        () => true,
+        (err: Error) => (err.name === 'WorkflowNotFoundError' ? false : Promise.reject(err)),
+      );
+      if (found) deliveries.push(id);
+    }
+    expect(deliveries).toHaveLength(1);
+    const result = await client.workflow.getHandle(`email-delivery-${deliveries[0]}`).result();
+    expect(result).toEqual({ sent: notifications.length, failed: 0, pending: 0 });
+    const keys = messages().map((m) => `${m.metadata.notification}:${m.recipients.join(',')}`);
+    expect(new Set(keys).size).toBe(keys.length);
+    expect(keys).toHaveLength(notifications.length);
+  });
+
   test('when notify runs while Postmark is down, then it only records; the delivery retries and sends once, and later deliveries send nothing more', async () => {
     const { number } = await raise('Dedupe');
     // No Temporal client: nothing starts a delivery workflow, so this test drives delivery itself.
