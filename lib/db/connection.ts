@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { Sequelize } from 'sequelize';
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { Sequelize, Transaction } from 'sequelize';
 import type { Config } from '../config';
 
 interface SqliteConnection {
@@ -50,7 +51,7 @@ export function createSequelize(database: Config['database'], options: { logging
       }
       return connection;
     };
-    return sequelize;
+    return queueWriteTransactions(sequelize);
   }
   return new Sequelize(database.url.replace(/^mariadb:/, 'mysql:'), {
     dialect: 'mysql',
@@ -59,4 +60,27 @@ export function createSequelize(database: Config['database'], options: { logging
     timezone: '+00:00',
     dialectOptions: { dateStrings: false, supportBigNumbers: true },
   });
+}
+
+/**
+ * SQLite takes one writer at a time. Write transactions (BEGIN IMMEDIATE) of one process
+ * queue here, in order, instead of each busy-waiting on its own connection: node-sqlite3's
+ * busy waits hold libuv's four pool threads, so ten at once (ten tickets created together,
+ * each assigning in its first workflow task) starved the transaction holding the lock of a
+ * thread to commit on, and every one of them failed with SQLITE_BUSY after ten seconds.
+ * Another process (API beside worker) still meets the lock, with one waiter from each.
+ */
+function queueWriteTransactions(sequelize: Sequelize): Sequelize {
+  const transaction = sequelize.transaction.bind(sequelize) as (...args: unknown[]) => Promise<unknown>;
+  const holding = new AsyncLocalStorage<true>();
+  let tail: Promise<unknown> = Promise.resolve();
+  (sequelize as unknown as { transaction: (...args: unknown[]) => Promise<unknown> }).transaction = (...args: unknown[]) => {
+    const [options, callback] = args as [{ type?: string } | undefined, unknown];
+    // Only managed write transactions, and never one started inside another (it would wait on itself).
+    if (typeof callback !== 'function' || options?.type !== Transaction.TYPES.IMMEDIATE || holding.getStore()) return transaction(...args);
+    const run = tail.then(() => holding.run(true, () => transaction(...args)));
+    tail = run.catch(() => undefined);
+    return run;
+  };
+  return sequelize;
 }
