@@ -1,0 +1,104 @@
+import { temporal } from '@temporalio/proto';
+import type { Client } from '@temporalio/client';
+import { summary, type Bench } from '../context';
+import { percentile, round, runLoad, sleep } from '../lib';
+import { emptyWorkflow } from '../raw-workflows';
+
+/** Starts of the empty workflow go to a queue nobody polls: the baseline is the start alone. */
+const UNPOLLED_QUEUE = 'bench-unpolled';
+
+/** What one created ticket costs in Temporal, then creation at 1, 10 and 50 clients against raw starts. */
+export async function creationScenarios(b: Bench): Promise<void> {
+  const { client, sizes, users } = b;
+  if (b.wanted('create_history_events', 'create_workflow_tasks')) {
+    const cost = await historyCost(client, b.createdNumbers[0]!);
+    b.record({ name: 'create_history_events', unit: 'events', value: cost.events, baseline: null, target: null }, cost.detail);
+    b.record({ name: 'create_workflow_tasks', unit: 'tasks', value: cost.workflowTasks, baseline: null, target: null });
+  }
+
+  let rawStartP95: number | null = null;
+  if (b.wanted('create_c1_p95', 'create_c10_rate')) {
+    const raw1 = await runLoad({ clients: 1, durationMs: 15_000, maxCount: sizes.c1 }, async (i) => {
+      await client.workflow.start(emptyWorkflow, { taskQueue: UNPOLLED_QUEUE, workflowId: `raw-c1-${Date.now()}-${i}` });
+    });
+    rawStartP95 = percentile(raw1.latencies, 95);
+    console.log(`[bench]   raw start, 1 client: ${summary(raw1)}`);
+  }
+  if (b.wanted('create_c1_p95')) {
+    const r = await runLoad({ clients: 1, durationMs: 60_000, maxCount: sizes.c1 }, (i) => b.createAs(users[i % users.length]!, 'medium', i).then(() => {}));
+    b.record({ name: 'create_c1_p95', unit: 'ms', value: percentile(r.latencies, 95), baseline: rawStartP95, target: { max: 120 } }, summary(r));
+  }
+  if (b.wanted('create_c10_rate')) {
+    const raw = await runLoad({ clients: 10, durationMs: sizes.c10Ms / 2, maxCount: 100_000 }, async (i) => {
+      await client.workflow.start(emptyWorkflow, { taskQueue: UNPOLLED_QUEUE, workflowId: `raw-c10-${Date.now()}-${i}` });
+    });
+    const rawRate = raw.latencies.length / (raw.elapsedMs / 1000);
+    console.log(`[bench]   raw start, 10 clients: ${round(rawRate)} starts/s, ${summary(raw)}`);
+    const r = await b.cpuDuring('create_c10', () => runLoad({ clients: 10, durationMs: sizes.c10Ms, maxCount: 100_000 }, (i) => b.createAs(users[i % users.length]!, 'medium', i).then(() => {})));
+    const rate = r.latencies.length / (r.elapsedMs / 1000);
+    b.record({ name: 'create_c10_rate', unit: 'tickets/s', value: rate, baseline: rawRate, target: { min_ratio: 0.3 } }, summary(r));
+  }
+  if (b.wanted('create_c50_p95')) {
+    const r = await runLoad({ clients: 50, durationMs: sizes.c50Ms, maxCount: 100_000 }, (i) => b.createAs(users[i % users.length]!, 'medium', i).then(() => {}));
+    b.record({ name: 'create_c50_p95', unit: 'ms', value: percentile(r.latencies, 95), baseline: null, target: null }, `${summary(r)} rate=${round(r.latencies.length / (r.elapsedMs / 1000))}/s`);
+  }
+}
+
+/** Critical tickets created one after another while 50 clients flood the desk with low ones, against the same creates on a calm desk. */
+export async function priorityUnderFlood(b: Bench): Promise<void> {
+  if (!b.wanted('create_critical_p95_under_flood')) return;
+  const { sizes, users } = b;
+  const calm = await runLoad({ clients: 1, durationMs: 60_000, maxCount: sizes.critical }, (i) => b.createAs(users[i % users.length]!, 'critical', i).then(() => {}));
+  let flooding = true;
+  const flood = runLoad({ clients: 50, durationMs: 180_000, maxCount: sizes.flood }, (i) => b.createAs(users[(i + 3) % users.length]!, 'low', i).then(() => {})).finally(() => {
+    flooding = false;
+  });
+  await sleep(1000);
+  const under: number[] = [];
+  let failed = 0;
+  while (flooding) {
+    const t = performance.now();
+    try {
+      await b.createAs('priya', 'critical');
+    } catch {
+      failed += 1;
+    }
+    under.push(performance.now() - t);
+  }
+  const floodResult = await flood;
+  b.record(
+    { name: 'create_critical_p95_under_flood', unit: 'ms', value: percentile(under, 95), baseline: percentile(calm.latencies, 95), target: { max_ratio: 1.5 } },
+    `critical n=${under.length} failed=${failed}; flood of ${floodResult.latencies.length} low: ${summary(floodResult)}`,
+  );
+}
+
+/**
+ * The history of one created ticket once it has settled (nothing new for 3 s): its events,
+ * workflow tasks, activities (scheduled and local) and search-attribute upserts.
+ */
+async function historyCost(client: Client, number: number): Promise<{ events: number; workflowTasks: number; detail: string }> {
+  const handle = client.workflow.getHandle(`ticket-${number}`);
+  let last = -1;
+  let stableSince = Date.now();
+  const until = Date.now() + 60_000;
+  while (Date.now() < until) {
+    const length = (await handle.describe()).historyLength;
+    if (length !== last) {
+      last = length;
+      stableSince = Date.now();
+    } else if (Date.now() - stableSince > 3000) break;
+    await sleep(250);
+  }
+  const history = await handle.fetchHistory();
+  const events = history.events ?? [];
+  const E = temporal.api.enums.v1.EventType;
+  const count = (type: number) => events.filter((e) => e.eventType === type).length;
+  const activities = events
+    .filter((e) => e.eventType === E.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED)
+    .map((e) => e.activityTaskScheduledEventAttributes?.activityType?.name ?? '?');
+  const markers = events.filter((e) => e.eventType === E.EVENT_TYPE_MARKER_RECORDED).map((e) => e.markerRecordedEventAttributes?.markerName);
+  const locals = markers.filter((m) => m === 'core_local_activity').length;
+  const workflowTasks = count(E.EVENT_TYPE_WORKFLOW_TASK_COMPLETED);
+  const detail = `workflow tasks ${workflowTasks}, activities ${activities.length} (${activities.join(' ')}), local activities ${locals}, patch markers ${markers.length - locals}, search-attribute upserts ${count(E.EVENT_TYPE_UPSERT_WORKFLOW_SEARCH_ATTRIBUTES)}, updates ${count(E.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_ACCEPTED)}`;
+  return { events: events.length, workflowTasks, detail };
+}
