@@ -61,22 +61,13 @@ function ticketRow(ticket: TicketState, workflowId: string) {
 type Row = Record<string, unknown>;
 
 export function createProjectionActivities({ sequelize, models, logger }: ActivityDeps) {
-  const innodb = sequelize.getDialect() === 'mysql' || sequelize.getDialect() === 'mariadb';
   // READ COMMITTED: InnoDB then takes no gap locks for searches, only locks on the rows it
   // writes. Under the default REPEATABLE READ, a lookup of a ticket that does not exist yet
   // (the UPDATE of a first projection, the DELETE of its share and task rows) locks the gap
   // at the end of the index, which every other new ticket also locks and then inserts into:
   // the deadlock CI hit during imports. A projection reads nothing it relies on besides the
-  // rows it locks, so the weaker isolation loses nothing.
-  // SQLite has one writer at a time: projections of this process queue here instead of
-  // waiting on the file lock (each Sequelize transaction there is a connection of its own).
-  let sqliteQueue: Promise<unknown> = Promise.resolve();
-  const serialised = <T>(work: () => Promise<T>): Promise<T> => {
-    if (innodb) return work();
-    const run = sqliteQueue.then(work, work);
-    sqliteQueue = run.catch(() => undefined);
-    return run;
-  };
+  // rows it locks, so the weaker isolation loses nothing. On SQLite the write transactions of
+  // a process queue in lib/db/connection.ts rather than wait on the file lock each.
   const transactionOptions = writeTransactionOptions(sequelize);
 
   /** INSERT IGNORE of one row; true when this statement inserted it (false: the key was there). */
@@ -196,7 +187,7 @@ export function createProjectionActivities({ sequelize, models, logger }: Activi
      * becomes an activity failure.
      */
     async projectTicket(batch: ProjectionBatch): Promise<{ applied: boolean }> {
-      return withDeadlockRetry(() => serialised(() => projectOnce(batch)), { logger, what: 'projectTicket', context: { ticket: batch.ticket.number, version: batch.ticket.version } });
+      return withDeadlockRetry(() => projectOnce(batch), { logger, what: 'projectTicket', context: { ticket: batch.ticket.number, version: batch.ticket.version } });
     },
   };
 }

@@ -10,10 +10,23 @@ const UNPOLLED_QUEUE = 'bench-unpolled';
 /** What one created ticket costs in Temporal, then creation at 1, 10 and 50 clients against raw starts. */
 export async function creationScenarios(b: Bench): Promise<void> {
   const { client, sizes, users } = b;
-  if (b.wanted('create_history_events', 'create_workflow_tasks')) {
-    const cost = await historyCost(client, b.createdNumbers[0]!);
+  if (b.wanted('create_history_events', 'create_workflow_tasks', 'create_temporal_tasks')) {
+    const number = b.createdNumbers[0]!;
+    const cost = await historyCost(client, `ticket-${number}`);
     b.record({ name: 'create_history_events', unit: 'events', value: cost.events, baseline: null, target: null }, cost.detail);
     b.record({ name: 'create_workflow_tasks', unit: 'tasks', value: cost.workflowTasks, baseline: null, target: null });
+    // Everything Temporal dispatched for the ticket: its workflow and activity tasks, and those of the email deliveries its notifications started.
+    const notifications = (await b.db.models.EmailOutbox.findAll({ where: { ticket_number: number }, attributes: ['notification_id'] })).map((r) => r.get('notification_id') as string);
+    const deliveries: Array<Awaited<ReturnType<typeof historyCost>>> = [];
+    for (const id of new Set(notifications)) {
+      const found = await historyCost(client, `email-delivery-${id}`).catch((err: Error) => (err.name === 'WorkflowNotFoundError' ? null : Promise.reject(err)));
+      if (found) deliveries.push(found);
+    }
+    const tasks = cost.workflowTasks + cost.activityTasks + deliveries.reduce((sum, d) => sum + d.workflowTasks + d.activityTasks, 0);
+    b.record(
+      { name: 'create_temporal_tasks', unit: 'tasks', value: tasks, baseline: null, target: null },
+      `ticket: ${cost.workflowTasks} workflow + ${cost.activityTasks} activity tasks; ${deliveries.length} email delivery workflow(s): ${deliveries.map((d) => `${d.workflowTasks}+${d.activityTasks}`).join(', ')}; history events in all ${cost.events + deliveries.reduce((sum, d) => sum + d.events, 0)}`,
+    );
   }
 
   let rawStartP95: number | null = null;
@@ -76,8 +89,8 @@ export async function priorityUnderFlood(b: Bench): Promise<void> {
  * The history of one created ticket once it has settled (nothing new for 3 s): its events,
  * workflow tasks, activities (scheduled and local) and search-attribute upserts.
  */
-async function historyCost(client: Client, number: number): Promise<{ events: number; workflowTasks: number; detail: string }> {
-  const handle = client.workflow.getHandle(`ticket-${number}`);
+async function historyCost(client: Client, workflowId: string): Promise<{ events: number; workflowTasks: number; activityTasks: number; detail: string }> {
+  const handle = client.workflow.getHandle(workflowId);
   let last = -1;
   let stableSince = Date.now();
   const until = Date.now() + 60_000;
@@ -100,5 +113,5 @@ async function historyCost(client: Client, number: number): Promise<{ events: nu
   const locals = markers.filter((m) => m === 'core_local_activity').length;
   const workflowTasks = count(E.EVENT_TYPE_WORKFLOW_TASK_COMPLETED);
   const detail = `workflow tasks ${workflowTasks}, activities ${activities.length} (${activities.join(' ')}), local activities ${locals}, patch markers ${markers.length - locals}, search-attribute upserts ${count(E.EVENT_TYPE_UPSERT_WORKFLOW_SEARCH_ATTRIBUTES)}, updates ${count(E.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_ACCEPTED)}`;
-  return { events: events.length, workflowTasks, detail };
+  return { events: events.length, workflowTasks, activityTasks: activities.length, detail };
 }

@@ -15,9 +15,9 @@ interface Tally {
 /**
  * `mixed_1000_errors`: 1,000 people at once for `sizes.mixedMs` — the demo directory plus
  * requesters added to Finance (manager: Mark) up to `sizes.mixedUsers`, each signed in at the
- * real issuer. Requesters browse their tickets and notifications, create (some purchases,
- * which wait on Mark) and reply on their own; agents list their team's queue, open tickets and
- * answer; Mark approves what waits on him. Each person thinks 10–30 s between steps and starts
+ * real issuer. Requesters browse their tickets and notifications, now and then create (4 % of
+ * steps; a quarter are purchases, which wait on Mark) and reply on their own (6 %); agents
+ * list their team's queue, open tickets and answer; Mark approves what waits on him. Each person thinks 10–30 s between steps and starts
  * at a random moment of the first 20 s. Any answer that is not a success is an error (5xx,
  * 429, a 4xx the person's step should not get, a network failure); p95 per endpoint is printed
  * and written with the figure.
@@ -56,17 +56,22 @@ export async function mixedLoad(b: Bench): Promise<void> {
     const step = Math.random();
     const mine = own.get(who) ?? [];
     const ticket = pick(mine);
-    if (step < 0.35 || (ticket === undefined && step < 0.8)) await call('GET /tickets?scope=mine', 'GET', '/tickets?scope=mine&limit=20', who);
-    else if (step < 0.6) await call('GET /tickets/:n', 'GET', `/tickets/${ticket}`, who);
-    else if (step < 0.7) await call('GET /notifications/unread-count', 'GET', '/notifications/unread-count', who);
-    else if (step < 0.8) await call('GET /notifications', 'GET', '/notifications', who);
-    else if (step < 0.9) await call('POST /tickets/:n/messages', 'POST', `/tickets/${ticket}/messages`, who, { body: 'Any news on this one?', visibility: 'public' });
-    else {
+    if (step < 0.04) {
       const purchase = Math.random() < 0.25;
       const created = purchase
         ? await call('POST /tickets', 'POST', '/tickets', who, { title: 'Monitor for the new starter', description: 'Please order one', categoryId: b.categories.purchase, priority: 'medium', customFields: { amount: 240, vendor: 'Bench' } })
         : await call('POST /tickets', 'POST', '/tickets', who, { title: 'Laptop is slow', description: 'Since this morning', categoryId: b.categories.laptop, priority: 'medium', customFields: {} });
       if (created) own.set(who, [...mine, created.data.number]);
+    } else if (step < 0.1 && ticket !== undefined) {
+      await call('POST /tickets/:n/messages', 'POST', `/tickets/${ticket}/messages`, who, { body: 'Any news on this one?', visibility: 'public' });
+    } else if (step < 0.35 && ticket !== undefined) {
+      await call('GET /tickets/:n', 'GET', `/tickets/${ticket}`, who);
+    } else if (step < 0.5) {
+      await call('GET /notifications/unread-count', 'GET', '/notifications/unread-count', who);
+    } else if (step < 0.6) {
+      await call('GET /notifications', 'GET', '/notifications', who);
+    } else {
+      await call('GET /tickets?scope=mine', 'GET', '/tickets?scope=mine&limit=20', who);
     }
   };
   const agent = async (who: string) => {
