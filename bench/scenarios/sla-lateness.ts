@@ -68,7 +68,7 @@ export async function slaLateness(b: Bench): Promise<void> {
   }
   const workerRss = rssMb(b.pids.worker);
   const serverRss = rssMb(b.pids.temporal);
-  const name = open >= 10_000 ? 'sla_lateness_p99_10k' : `sla_lateness_p99_${round(open / 1000)}k`;
+  const name = open >= 10_000 ? 'sla_lateness_p99_10k' : `sla_lateness_p99_${open >= 1000 ? `${round(open / 1000)}k` : open}`;
   b.record(
     { name, unit: 'ms', value: percentile(lateness, 99), baseline: null, target: { max: 2000 } },
     `open=${open} probes=${probes.length} unfired=${missing} p50=${round(percentile(lateness, 50))} max=${round(Math.max(...lateness))}`,
