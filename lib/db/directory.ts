@@ -2,7 +2,7 @@ import type { AccountDirectory } from '../accounts';
 import type { Config } from '../config';
 import { createSequelize } from './connection';
 import { defineModels, type Models } from './models';
-import { createOrganisation } from './organisation';
+import { createOrganisation, toAccount } from './organisation';
 
 /** The local issuer's view of who can sign in: the users table, read live so admin changes apply at next login. */
 export async function openAccountDirectory(config: Config): Promise<AccountDirectory & { close(): Promise<void> }> {
@@ -11,8 +11,10 @@ export async function openAccountDirectory(config: Config): Promise<AccountDirec
   const organisation = createOrganisation(defineModels(sequelize));
   return {
     list: () => organisation.accounts(),
+    // One person by subject, not the whole directory: every sign-in and token asks this.
     async findBySub(sub: string) {
-      return (await organisation.accounts()).find((a) => a.sub === sub);
+      const person = await organisation.userBySubject(sub);
+      return person ? toAccount(person) : undefined;
     },
     close: () => sequelize.close(),
   };
