@@ -49,7 +49,9 @@ export async function mixedLoad(b: Bench): Promise<void> {
 
   const own = new Map<string, number[]>();
   const end = performance.now() + b.sizes.mixedMs;
-  const think = () => sleep(10_000 + Math.random() * 20_000);
+  /** A pause between steps, cut short at the end of the run. */
+  const pauseUpTo = (ms: number) => sleep(Math.max(0, Math.min(ms, end - performance.now())));
+  const think = () => pauseUpTo(10_000 + Math.random() * 20_000);
   const pick = <T>(items: T[]) => items[Math.floor(Math.random() * items.length)];
 
   const requester = async (who: string) => {
@@ -94,7 +96,7 @@ export async function mixedLoad(b: Bench): Promise<void> {
       const step = who === APPROVER ? approver : AGENTS.includes(who) ? agent : requester;
       while (performance.now() < end) {
         await step(who);
-        if (who === APPROVER) await sleep(3_000 + Math.random() * 4_000);
+        if (who === APPROVER) await pauseUpTo(3_000 + Math.random() * 4_000);
         else await think();
       }
     }),
