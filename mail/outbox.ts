@@ -7,6 +7,14 @@ import { createSender, isPermanent, sentEarlier, type MailDeps } from './sender'
 
 /** Longer than one send can take (the client's timeout), so a live claim is never taken over. */
 export const CLAIM_LAPSES_MS = 2 * 60_000;
+/** How long after an unanswered send its email is looked for at Postmark (its search may take a moment to see a new message). */
+export const UNANSWERED_RECHECK_MS = 30_000;
+
+/** Whether Postmark answered the request at all (an HTTP status), rather than timing out or dropping the connection. */
+function answered(err: unknown): boolean {
+  const status = (err as { statusCode?: unknown } | null)?.statusCode;
+  return typeof status === 'number' && status > 0;
+}
 
 /** Statuses of an email not yet sent or refused for good. */
 export const UNSENT = ['pending', 'sending'];
@@ -151,8 +159,15 @@ export function createOutbox({ models, logger, mail }: { models: Models; logger:
           await models.EmailOutbox.update({ status: 'failed', attempts, error, updated_at: new Date() }, { where: { id: key } });
           logger.warn({ email: key, error }, 'email refused for good; not retried');
           result.failed += 1;
+        } else if (!answered(err)) {
+          // No answer (a timeout, a dropped connection): Postmark may have taken the email. The
+          // claim is kept and set to lapse soon, so whoever takes it next asks Postmark first.
+          await models.EmailOutbox.update({ attempts, error, updated_at: new Date(Date.now() - CLAIM_LAPSES_MS + UNANSWERED_RECHECK_MS) }, { where: { id: key } });
+          logger.warn({ email: key, error }, 'email send unanswered; Postmark is asked before it is sent again');
+          result.pending += 1;
+          result.transient ??= err;
         } else {
-          // The claim is released so the next attempt (or the sweep) can take it.
+          // Postmark answered that it did not take the email: the claim is released so the next attempt (or the sweep) can take it.
           await models.EmailOutbox.update({ status: 'pending', attempts, error, updated_at: new Date() }, { where: { id: key } });
           logger.warn({ email: key, error }, 'email not sent yet; will retry');
           result.pending += 1;

@@ -31,6 +31,12 @@ export interface MailSink {
    * beside a test go through untouched).
    */
   failNextSends(count: number, status?: number, notificationId?: string): void;
+  /**
+   * Fault injection: the next `count` templated sends are accepted (they reach the mailbox) and
+   * the connection is then cut without an answer, as a timeout or a dropped connection after
+   * Postmark took the email would leave the sender not knowing.
+   */
+  dropAnswersAfterAccepting(count: number): void;
   /** Fault injection: every send answers `status` until `durationMs` from now, as a Postmark outage would. */
   failSendsFor(durationMs: number, status?: number): void;
   /** How many sends the fault injection refused so far. */
@@ -88,6 +94,7 @@ export async function startMailSink(options: MailSinkOptions): Promise<MailSink>
   const inactive = new Set((options.inactiveRecipients ?? []).map((a) => a.toLowerCase()));
   let nextTemplateId = 10_000;
   let failures: { count: number; status: number; notificationId?: string } = { count: 0, status: 500 };
+  let answersToDrop = 0;
   let outage: { until: number; status: number } = { until: 0, status: 500 };
   let refused = 0;
 
@@ -268,7 +275,7 @@ export async function startMailSink(options: MailSinkOptions): Promise<MailSink>
     return req.body as Record<string, unknown>;
   };
   // Outbound message search, as Postmark answers it: count and offset required, newest first,
-  // filters by recipient, tag, status and one `metadata_<key>` at a time.
+  // filters by recipient, tag and one `metadata_<key>` at a time.
   postmark.get('/messages/outbound', (req, res) => {
     const count = Number(req.query.count);
     const offset = Number(req.query.offset);
@@ -305,7 +312,15 @@ export async function startMailSink(options: MailSinkOptions): Promise<MailSink>
   });
   postmark.post('/email', (req, res) => void res.json(sendPlain(objectBody(req))));
   postmark.post('/email/batch', (req, res) => void res.json(batch(req.body, sendPlain)));
-  postmark.post('/email/withTemplate', (req, res) => void res.json(sendTemplated(objectBody(req))));
+  postmark.post('/email/withTemplate', (req, res) => {
+    const answer = sendTemplated(objectBody(req));
+    if (answersToDrop > 0) {
+      answersToDrop -= 1;
+      req.socket.destroy();
+      return;
+    }
+    res.json(answer);
+  });
   postmark.post('/email/batchWithTemplates', (req, res) => void res.json(batch(objectBody(req).Messages, sendTemplated)));
   postmark.get('/templates', (req, res) => {
     const count = Number(req.query.count ?? req.query.Count ?? 100);
@@ -366,6 +381,9 @@ export async function startMailSink(options: MailSinkOptions): Promise<MailSink>
     messages: select,
     failNextSends(count, status = 500, notificationId) {
       failures = { count, status, notificationId };
+    },
+    dropAnswersAfterAccepting(count) {
+      answersToDrop = count;
     },
     failSendsFor(durationMs, status = 500) {
       outage = { until: Date.now() + durationMs, status };

@@ -168,6 +168,27 @@ describe('email out through the Postmark client, into the local sink', () => {
     expect(sink.messages().filter((m) => m.metadata.notification === neverSent.id)).toHaveLength(1);
   });
 
+  test('when Postmark takes an email but its answer never arrives, then the email is not sent again: the claim is kept and the next sender finds it at Postmark', async () => {
+    const { number } = await raise('Answer lost');
+    const activities = createActivities({ sequelize: h.db.sequelize, models: h.db.models, logger: pino({ level: 'silent' }), mail });
+    const emma = await h.userId('emma');
+    const input: NotifyInput = { id: `test-${crypto.randomUUID()}`, ticketNumber: number, kind: 'status_changed', title: `Update on #${number}`, body: 'Answer lost', recipients: { userIds: [emma] } };
+    const key = `${input.id}:${emma}`;
+    await activities.notify(input);
+    sink.dropAnswersAfterAccepting(1);
+    await expect(activities.deliverNotificationEmails({ notificationId: input.id })).rejects.toThrow();
+    expect(sink.messages().filter((m) => m.metadata.notification === input.id)).toHaveLength(1);
+    // Not released to pending: a retry now would find the claim held, not send again.
+    expect((await h.db.models.EmailOutbox.findByPk(key))!.get('status')).toBe('sending');
+    await expect(activities.deliverNotificationEmails({ notificationId: input.id })).rejects.toThrow('being sent by another attempt');
+    expect(sink.messages().filter((m) => m.metadata.notification === input.id)).toHaveLength(1);
+    // Once the short claim lapses, the next sender asks Postmark, finds the email and records it.
+    await h.db.models.EmailOutbox.update({ updated_at: new Date(Date.now() - 3 * 60_000) }, { where: { id: key } });
+    expect(await activities.deliverNotificationEmails({ notificationId: input.id })).toEqual({ sent: 1, failed: 0, pending: 0 });
+    expect(sink.messages().filter((m) => m.metadata.notification === input.id)).toHaveLength(1);
+    expect((await h.db.models.EmailOutbox.findByPk(key))!.get('status')).toBe('sent');
+  });
+
   test('when Postmark refuses a recipient for good, then it is recorded as failed and not retried', async () => {
     const { number } = await raise('Inactive');
     const activities = createActivities({ sequelize: h.db.sequelize, models: h.db.models, logger: pino({ level: 'silent' }), mail });
