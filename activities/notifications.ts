@@ -109,8 +109,9 @@ export function createNotificationActivities({ models, logger, oncallWebhookUrl,
     async notifyAll(inputs: NotifyInput[]): Promise<Array<{ delivered: number; recipients: number[] }>> {
       const results: Array<Awaited<ReturnType<typeof recordOne>>> = [];
       for (const input of inputs) results.push(await recordOne(input));
-      const unsent = inputs.filter((_, i) => results[i]!.emailsUnsent > 0);
-      if (unsent.length > 0) await startDelivery(unsent.map((i) => i.id), unsent[0]!.ticketNumber, unsent.map((i) => i.kind));
+      // The delivery names every notification of the batch, not only those with unsent emails
+      // now, so a retried notifyAll finds the same delivery workflow (it sends only what is unsent).
+      if (results.some((r) => r.emailsUnsent > 0)) await startDelivery(inputs.map((i) => i.id), inputs[0]!.ticketNumber, inputs.map((i) => i.kind));
       return results.map(({ delivered, recipients }) => ({ delivered, recipients }));
     },
 
