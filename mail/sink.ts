@@ -5,6 +5,7 @@ import type { AddressInfo } from 'node:net';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import { MAILBOX_CSP, mailboxListPage, mailboxMessagePage, type SinkMessage } from './mailbox-pages';
 import { renderTemplate, TemplateSyntaxError, parseTemplate } from './mustachio';
+import { searchOutbound } from './sink-search';
 
 /**
  * A local stand-in for Postmark's HTTP API: it answers the real `postmark` client's calls
@@ -274,41 +275,10 @@ export async function startMailSink(options: MailSinkOptions): Promise<MailSink>
     if (!req.body || typeof req.body !== 'object' || Array.isArray(req.body)) throw new PostmarkFailure(422, 402, 'Received invalid JSON input.');
     return req.body as Record<string, unknown>;
   };
-  // Outbound message search, as Postmark answers it: count and offset required, newest first,
-  // filters by recipient, tag and one `metadata_<key>` at a time.
   postmark.get('/messages/outbound', (req, res) => {
-    const count = Number(req.query.count);
-    const offset = Number(req.query.offset);
-    if (!Number.isInteger(count) || count < 1 || count > 500 || !Number.isInteger(offset) || offset < 0 || count + offset > 10_000) {
-      throw new PostmarkFailure(422, 700, 'The count and offset query parameters are required; count at most 500, count + offset at most 10,000.');
-    }
-    const recipient = str(req.query.recipient)?.toLowerCase();
-    const tag = str(req.query.tag);
-    const metadata = Object.entries(req.query).filter(([k]) => k.startsWith('metadata_')).map(([k, v]) => [k.slice('metadata_'.length), String(v)] as const);
-    const found = [...mailbox]
-      .reverse()
-      .filter((m) => (!recipient || m.recipients.includes(recipient)) && (!tag || m.tag === tag) && metadata.every(([k, v]) => m.metadata[k] === v));
-    res.json({
-      TotalCount: found.length,
-      Messages: found.slice(offset, offset + count).map((m) => ({
-        MessageID: m.id,
-        MessageStream: m.messageStream,
-        Tag: m.tag ?? '',
-        To: m.recipients.map((email) => ({ Email: email, Name: null })),
-        Cc: [],
-        Bcc: [],
-        Recipients: m.recipients,
-        ReceivedAt: m.receivedAt,
-        From: m.from,
-        Subject: m.subject,
-        Attachments: [],
-        Status: 'Sent',
-        TrackOpens: false,
-        TrackLinks: 'None',
-        Metadata: m.metadata,
-        Sandboxed: false,
-      })),
-    });
+    const answer = searchOutbound(mailbox, req.query as Record<string, unknown>);
+    if ('refused' in answer) throw new PostmarkFailure(422, 700, answer.refused);
+    res.json(answer);
   });
   postmark.post('/email', (req, res) => void res.json(sendPlain(objectBody(req))));
   postmark.post('/email/batch', (req, res) => void res.json(batch(req.body, sendPlain)));
