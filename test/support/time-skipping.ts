@@ -1,6 +1,7 @@
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { bundleWorkflowCode, DefaultLogger, Runtime, type Worker } from '@temporalio/worker';
 import type { WorkflowHandle } from '@temporalio/client';
+import { temporal } from '@temporalio/proto';
 import { DateTime } from 'luxon';
 import pino from 'pino';
 import { createConfigSnapshots } from '../../lib/db/config-snapshot';
@@ -15,7 +16,7 @@ import type { DemoUserKey } from './demo-accounts';
 import type { ActivityDeps } from '../../activities';
 import { startWithRetries } from './retry';
 import { createTestDatabase, type TestDatabase } from './test-database';
-import { waitUntil } from './wait';
+import { waitUntil, within } from './wait';
 
 export interface TimeSkippingHarness {
   env: TestWorkflowEnvironment;
@@ -31,6 +32,39 @@ export interface TimeSkippingHarness {
   view(handle: WorkflowHandle<typeof ticketWorkflow>): Promise<TicketView>;
   events(number: number): Promise<Array<{ seq: number; type: string; data: Record<string, unknown>; occurredAt: string }>>;
   stop(): Promise<void>;
+}
+
+const { PendingActivityState, WorkflowExecutionStatus } = temporal.api.enums.v1;
+
+type PendingActivity = temporal.api.workflow.v1.IPendingActivityInfo;
+const millisOf = (t: { seconds?: unknown; nanos?: number | null } | null | undefined) => (t ? Number(t.seconds ?? 0) * 1000 + Math.floor((t.nanos ?? 0) / 1e6) : 0);
+
+/**
+ * An attempt in progress, or a first one about to start. An activity waiting out its retry
+ * backoff is a timer like any other, which the jump may fire: the test server still calls it
+ * started, but its last attempt completed (failed) after it last started.
+ */
+function isRunning(activity: PendingActivity): boolean {
+  if (activity.state === PendingActivityState.PENDING_ACTIVITY_STATE_SCHEDULED) return (activity.attempt ?? 1) <= 1;
+  return millisOf(activity.lastAttemptCompleteTime) < millisOf(activity.lastStartedTime);
+}
+
+/** The open workflows (tickets, deliveries, pages) with a workflow task or an activity in progress. */
+async function busyWorkflows(env: TestWorkflowEnvironment): Promise<string[]> {
+  const busy: string[] = [];
+  let nextPageToken: Uint8Array | undefined;
+  do {
+    const page = await env.connection.workflowService.listOpenWorkflowExecutions({ namespace: 'default', maximumPageSize: 1000, nextPageToken });
+    for (const execution of page.executions ?? []) {
+      const { workflowId, runId } = execution.execution ?? {};
+      if (!workflowId) continue;
+      const { raw } = await env.client.workflow.getHandle(workflowId, runId ?? undefined).describe();
+      if (raw.workflowExecutionInfo?.status !== WorkflowExecutionStatus.WORKFLOW_EXECUTION_STATUS_RUNNING) continue;
+      if (raw.pendingWorkflowTask || (raw.pendingActivities ?? []).some(isRunning)) busy.push(workflowId);
+    }
+    nextPageToken = page.nextPageToken?.length ? page.nextPageToken : undefined;
+  } while (nextPageToken);
+  return busy;
 }
 
 const HOLIDAYS = new Set(DEMO_CALENDARS.flatMap((c) => c.holidays.map((h) => h.date)));
@@ -66,32 +100,28 @@ export async function startTimeSkipping(options: { activityDeps?: Partial<Activi
   const snapshots = createConfigSnapshots(db.models);
   let nextNumber = 1;
   let lastWeek: DateTime | null = null;
-  /** The tickets this harness started, whose activities a time jump waits for. */
-  const opened: WorkflowHandle[] = [];
 
   const harness: TimeSkippingHarness = {
     env,
     db,
     taskQueue,
     async skipTo(instant) {
-      // Time jumps only while the tickets are idle: a workflow task in progress (its local
-      // activities write to the database) or an activity still running (a notify the ticket
-      // started beside its loop) would otherwise time out in skipped time, days at once, and the
-      // server then refuses the late completion ("invalid history builder state").
-      for (const handle of opened) {
-        await waitUntil(
-          `${handle.workflowId} to be idle (no workflow task or activity in progress) before skipping time`,
-          async () => {
-            const raw = (await handle.describe()).raw;
-            return (raw.pendingActivities ?? []).length + (raw.pendingWorkflowTask ? 1 : 0);
-          },
-          (busy) => busy === 0,
-          { timeoutMs: 30_000, intervalMs: 50 },
-        );
-      }
+      // Time jumps only while every workflow on the server is idle: a workflow task in progress
+      // (its local activities write to the database) or an activity still running (a notify the
+      // ticket started beside its loop, an email delivery that notify started) would otherwise
+      // time out in skipped time, days at once, and the server then refuses the late completion
+      // ("invalid history builder state") and its clock stops advancing for every later test.
+      // Not only the tickets: CI hung the same way on a delivery workflow's first task.
+      await waitUntil(
+        'every open workflow to be idle (no workflow task or activity in progress) before skipping time',
+        () => busyWorkflows(env),
+        (busy) => busy.length === 0,
+        { timeoutMs: 30_000, intervalMs: 50 },
+      );
       const now = await env.currentTimeMs();
       if (instant.getTime() < now) throw new Error(`cannot go back in time to ${instant.toISOString()} (now ${new Date(now).toISOString()})`);
-      if (instant.getTime() > now) await env.sleep(instant.getTime() - now);
+      // A server whose clock stopped would otherwise hang here until the test's own timeout, saying nothing.
+      if (instant.getTime() > now) await within(`the test server's clock to reach ${instant.toISOString()}`, env.sleep(instant.getTime() - now), 30_000);
     },
     async nextCleanWeek() {
       const now = DateTime.fromMillis(await env.currentTimeMs(), { zone: 'Europe/Berlin' });
@@ -114,7 +144,6 @@ export async function startTimeSkipping(options: { activityDeps?: Partial<Activi
         config,
       };
       const handle = await env.client.workflow.start<typeof ticketWorkflow>(TICKET_WORKFLOW_TYPE, { workflowId: ticketWorkflowId(number), taskQueue, args: [input] });
-      opened.push(handle);
       // The first workflow task routes and assigns; wait until that is projected.
       await waitUntil(
         `ticket ${number}'s routing and assignment to be projected (version 3 or later)`,
