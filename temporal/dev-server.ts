@@ -13,6 +13,8 @@ export interface DevServerOptions {
   dbFile?: string;
   headless?: boolean;
   logFile?: string;
+  /** The environment the services run with (default: this process's). */
+  env?: NodeJS.ProcessEnv;
 }
 
 export interface RunningDevServer {
@@ -20,6 +22,16 @@ export interface RunningDevServer {
   uiUrl: string | null;
   process: ChildProcess;
   stop(): Promise<void>;
+}
+
+/**
+ * The services' environment, less what the server misreads: it reads OTEL_TRACES_EXPORTER too
+ * but knows only `otlp` (with which it exports its own spans beside ours), and refuses to start
+ * on `console`, the value for a look at our traces during development.
+ */
+export function devServerEnvironment(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  const { OTEL_TRACES_EXPORTER: exporter, ...rest } = env;
+  return exporter === 'otlp' ? env : rest;
 }
 
 /**
@@ -55,7 +67,7 @@ export async function startDevServer(options: DevServerOptions): Promise<Running
   else args.push('--ui-port', String(options.uiPort), '--ui-ip', '127.0.0.1');
 
   const log = options.logFile ? fs.openSync(options.logFile, 'a') : 'ignore';
-  const child = spawn(options.cli, args, { stdio: ['ignore', log, log] });
+  const child = spawn(options.cli, args, { stdio: ['ignore', log, log], env: devServerEnvironment(options.env ?? process.env) });
   const address = `127.0.0.1:${options.port}`;
   let exited = false;
   const exitPromise = new Promise<void>((resolve) => child.once('exit', () => ((exited = true), resolve())));

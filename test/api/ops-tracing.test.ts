@@ -1,8 +1,10 @@
 import crypto from 'node:crypto';
 import { InMemorySpanExporter, type ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import { createTracing, type Tracing } from '../../lib/observability/tracing';
+import { startDevServer } from '../../temporal/dev-server';
 import { ticketWorkflowId } from '../../workflows/definitions';
 import { startHarness, type Harness } from '../support/harness';
+import { freePort } from '../support/ports';
 import { waitUntil } from '../support/wait';
 
 /**
@@ -77,4 +79,12 @@ describe('OpenTelemetry traces through the API and Temporal', () => {
     expect(api!.parentSpanId).toBe(parentId);
     expect(api!.attributes).toMatchObject({ 'http.route': '/api/v1/tickets', 'http.response.status_code': 200 });
   });
+
+  test('when the services trace to the console, then the Temporal dev server still starts beside them', async () => {
+    // The server reads OTEL_TRACES_EXPORTER too, knows only otlp, and refused to start on console.
+    const env = { ...process.env, OTEL_TRACES_EXPORTER: 'console' };
+    const server = await startDevServer({ cli: process.env.TEMPORAL_CLI!, port: await freePort(), namespace: 'default', headless: true, env });
+    await server.stop();
+  }, 90_000);
 });
+
