@@ -6,12 +6,14 @@ import {
   InvalidCalendarError,
   nextWorkingInstant,
   type BusinessCalendar,
+  withoutCalendarMemo,
 } from '../../workflows/domain/business-time';
 
 /**
- * An indexed calendar (frozen, its days memoised: what the SLA what-if replays through) must
- * answer exactly as the plain calendar does, across zones whose offsets are not whole hours
- * and days a DST change makes 23 or 25 hours long.
+ * Memoised days must answer exactly as days computed afresh, across zones whose offsets are
+ * not whole hours and days a DST change makes 23 or 25 hours long: for an indexed calendar
+ * (frozen, memoised by identity: what the SLA what-if replays through) and for a plain one
+ * (memoised by content: what the ticket workflow's clocks use).
  */
 
 const weekdays = (hours: Array<{ start: string; end: string }>) => Object.fromEntries(['mon', 'tue', 'wed', 'thu', 'fri'].map((d) => [d, hours]));
@@ -34,14 +36,34 @@ function* cases(count: number): Generator<{ at: Date; to: Date; minutes: number;
 }
 
 describe('indexed calendars', () => {
-  test.each(CALENDARS)('when %s is indexed, then every answer equals the plain calendar’s', (_name, calendar) => {
-    const indexed = indexedCalendar(calendar);
-    for (const { at, to, minutes, days } of cases(400)) {
-      expect(addBusinessMinutes(indexed, at, minutes).toISOString()).toBe(addBusinessMinutes(calendar, at, minutes).toISOString());
-      expect(businessMillisBetween(indexed, at, to)).toBe(businessMillisBetween(calendar, at, to));
-      expect(nextWorkingInstant(indexed, at).toISOString()).toBe(nextWorkingInstant(calendar, at).toISOString());
-      expect(endOfWorkingDaysAfter(indexed, at, days).toISOString()).toBe(endOfWorkingDaysAfter(calendar, at, days).toISOString());
-    }
+  const answers = (calendar: BusinessCalendar) =>
+    [...cases(400)].map(({ at, to, minutes, days }) => [
+      addBusinessMinutes(calendar, at, minutes).toISOString(),
+      businessMillisBetween(calendar, at, to),
+      nextWorkingInstant(calendar, at).toISOString(),
+      endOfWorkingDaysAfter(calendar, at, days).toISOString(),
+    ]);
+
+  test.each(CALENDARS)('when %s is indexed, then every answer equals the one computed afresh', (_name, calendar) => {
+    const reference = withoutCalendarMemo(() => answers(calendar));
+    expect(answers(indexedCalendar(calendar))).toEqual(reference);
+  });
+
+  test.each(CALENDARS)('when %s is asked about twice as a plain object, then every answer equals the one computed afresh', (_name, calendar) => {
+    const reference = withoutCalendarMemo(() => answers(calendar));
+    // A structurally equal copy: the second asks of the days the first memoised.
+    expect(answers(calendar)).toEqual(reference);
+    expect(answers(JSON.parse(JSON.stringify(calendar)) as BusinessCalendar)).toEqual(reference);
+  });
+
+  test('when a plain calendar is changed in place, then its answers follow the change', () => {
+    const calendar: BusinessCalendar = JSON.parse(JSON.stringify(CALENDARS[0]![1]));
+    const monday = new Date('2026-12-07T08:00:00Z'); // 09:00 in Berlin
+    expect(nextWorkingInstant(calendar, monday).toISOString()).toBe('2026-12-07T08:00:00.000Z');
+    calendar.holidays.push({ date: '2026-12-07', name: 'Company day' });
+    expect(nextWorkingInstant(calendar, monday).toISOString()).toBe('2026-12-08T08:00:00.000Z');
+    calendar.weeklyHours.tue = [{ start: '10:00', end: '17:00' }];
+    expect(nextWorkingInstant(calendar, monday).toISOString()).toBe('2026-12-08T09:00:00.000Z');
   });
 
   test('when an indexed calendar is changed in place, then the change is refused (its memo could not follow it)', () => {

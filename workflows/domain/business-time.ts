@@ -107,8 +107,7 @@ export class InvalidCalendarError extends Error {
 }
 
 function assertUsable(calendar: BusinessCalendar): void {
-  if (INDEXES.has(calendar)) return;
-  const problems = validateCalendar(calendar);
+  const problems = indexOf(calendar)?.problems ?? validateCalendar(calendar);
   if (problems.length > 0) throw new InvalidCalendarError(problems);
 }
 
@@ -150,21 +149,60 @@ function dayOf(calendar: BusinessCalendar, day: DateTime): Day {
 }
 
 /**
- * Calendars frozen by `indexedCalendar`, with their days as they are computed. Replaying
- * thousands of tickets (the SLA what-if) asks for the same few hundred days over and over,
- * and luxon's day arithmetic was most of the replay's time. A frozen calendar cannot change
- * under its memo, so the memo changes no answer; calendars not indexed (the workflow's) are
- * computed afresh as before.
+ * Calendars' days as they are computed, memoised: a ticket's SLA clocks ask about the same few
+ * days over and over (each due instant, each summary, each projection), and so do thousands of
+ * tickets on one team's calendar. Luxon's time-zone arithmetic was the largest share of the
+ * workflow thread's time when tickets were created under load, and most of the what-if's
+ * replay. The answers are pure functions of the calendar's content, so a memo changes none of
+ * them and is safe inside the workflow sandbox (replay computes the same values, memoised or not).
+ *
+ * Calendars frozen by `indexedCalendar` keep their memo by identity. Any other calendar shares
+ * the memo of every calendar with the same content (its time zone, weekly hours, holidays):
+ * a calendar changed in place simply finds another memo.
  */
 interface CalendarIndex {
   days: Map<number, Day>;
   /** Quarter hour of UTC → the start of the local day it lies in (every zone offset is whole quarter hours). */
   dayStartOfQuarter: Map<number, number>;
+  /** What `validateCalendar` found, for calendars memoised by content. */
+  problems: CalendarProblem[];
 }
 const INDEXES = new WeakMap<BusinessCalendar, CalendarIndex>();
+const BY_CONTENT = new Map<string, CalendarIndex>();
+/** Past this many calendars of distinct content the memo starts afresh (a calendar edited often leaves old versions behind). */
+const MAX_CALENDARS_BY_CONTENT = 200;
 const QUARTER_HOUR = 15 * MINUTE;
 /** Past this many memoised days an index starts afresh rather than grow (about 27 years of days). */
 const MAX_INDEXED_DAYS = 10_000;
+let memoising = true;
+
+function contentIndex(calendar: BusinessCalendar): CalendarIndex {
+  const key = JSON.stringify([calendar.timeZone, calendar.weeklyHours, calendar.holidays, Boolean(calendar.twentyFourSeven)]);
+  let index = BY_CONTENT.get(key);
+  if (!index) {
+    if (BY_CONTENT.size >= MAX_CALENDARS_BY_CONTENT) BY_CONTENT.clear();
+    index = { days: new Map(), dayStartOfQuarter: new Map(), problems: validateCalendar(calendar) };
+    BY_CONTENT.set(key, index);
+  }
+  return index;
+}
+
+/** The memo for `calendar`, or none while memoising is off (the reference answers tests compare against). */
+function indexOf(calendar: BusinessCalendar): CalendarIndex | undefined {
+  if (!memoising) return undefined;
+  return INDEXES.get(calendar) ?? contentIndex(calendar);
+}
+
+/** Runs `compute` with every calendar's days computed afresh: the reference the memo must agree with. */
+export function withoutCalendarMemo<T>(compute: () => T): T {
+  const before = memoising;
+  memoising = false;
+  try {
+    return compute();
+  } finally {
+    memoising = before;
+  }
+}
 
 function deepFreeze<T>(value: T): T {
   if (value && typeof value === 'object' && !Object.isFrozen(value) && (Array.isArray(value) || Object.getPrototypeOf(value) === Object.prototype)) {
@@ -175,8 +213,9 @@ function deepFreeze<T>(value: T): T {
 }
 
 /**
- * A frozen copy of a usable calendar whose days are memoised: for code that asks about one
- * calendar many times (the what-if replay). Throws InvalidCalendarError when it is not usable.
+ * A frozen copy of a usable calendar whose days are memoised by identity: for code that asks
+ * about one calendar many times (the what-if replay) and should not pay for finding its memo by
+ * content each time. Throws InvalidCalendarError when it is not usable.
  */
 export function indexedCalendar<T extends BusinessCalendar>(calendar: T): T {
   if (INDEXES.has(calendar)) return calendar;
@@ -186,13 +225,13 @@ export function indexedCalendar<T extends BusinessCalendar>(calendar: T): T {
     weeklyHours: Object.fromEntries(Object.entries(calendar.weeklyHours).map(([day, intervals]) => [day, (intervals ?? []).map((i) => ({ ...i }))])),
     holidays: calendar.holidays.map((h) => ({ ...h })),
   }) as T;
-  INDEXES.set(copy, { days: new Map(), dayStartOfQuarter: new Map() });
+  INDEXES.set(copy, { days: new Map(), dayStartOfQuarter: new Map(), problems: [] });
   return copy;
 }
 
 /** The local day `instant` falls in. */
 function dayAt(calendar: BusinessCalendar, instant: number): Day {
-  const index = INDEXES.get(calendar);
+  const index = indexOf(calendar);
   if (!index) return dayOf(calendar, localDay(calendar, instant));
   const quarter = Math.floor(instant / QUARTER_HOUR);
   const known = index.dayStartOfQuarter.get(quarter);
