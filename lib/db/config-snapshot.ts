@@ -1,5 +1,5 @@
 import crypto from 'node:crypto';
-import { Op } from 'sequelize';
+import { literal, Op, type Model, type ModelStatic } from 'sequelize';
 import { resolveChainWithAdjustments, type ApprovalDirectory, type ApprovalRule } from '../../workflows/domain/approvals';
 import type { ApprovalSnapshot, CalendarSnapshot, ConfigSnapshot, SlaPolicySnapshot, TeamSnapshot } from '../../workflows/domain/types';
 import type { Models } from './models';
@@ -171,11 +171,17 @@ export function calendarContentOf(row: Row): CalendarContent {
   };
 }
 
-/** Newest version row per owner id (ascending version order in, last one wins). */
-function newestBy(rows: Row[], owner: string): Map<number, Row> {
-  const newest = new Map<number, Row>();
-  for (const r of rows) newest.set(num(r, owner), r);
-  return newest;
+/**
+ * The newest version row of each owner (policy or calendar), read by the (owner, version) key:
+ * every ticket created reads these, and a version row is written at every publish, so reading
+ * them all to keep the last grew with the configuration's history.
+ */
+async function newestVersions(model: ModelStatic<Model>, owner: string): Promise<Map<number, Row>> {
+  const queries = model.sequelize!.getQueryInterface();
+  const column = queries.quoteIdentifier(owner);
+  const newest = `(SELECT MAX(newer.version) FROM ${queries.quoteIdentifier(model.getTableName() as string)} AS newer WHERE newer.${column} = ${queries.quoteIdentifier(model.name)}.${column})`;
+  const rows = await model.findAll({ where: { version: { [Op.eq]: literal(newest) } }, order: [[owner, 'ASC']] });
+  return new Map(rows.map((r) => [num(r, owner), r]));
 }
 
 /**
@@ -184,11 +190,7 @@ function newestBy(rows: Row[], owner: string): Map<number, Row> {
  * own first version, at its row's version number.
  */
 export async function publishedPolicies(models: Models): Promise<SlaPolicySnapshot[]> {
-  const [rows, versions] = await Promise.all([
-    models.SlaPolicy.findAll({ order: [['id', 'ASC']] }),
-    models.SlaPolicyVersion.findAll({ order: [['policy_id', 'ASC'], ['version', 'ASC']] }),
-  ]);
-  const newest = newestBy(versions, 'policy_id');
+  const [rows, newest] = await Promise.all([models.SlaPolicy.findAll({ order: [['id', 'ASC']] }), newestVersions(models.SlaPolicyVersion, 'policy_id')]);
   return rows.map((p) => {
     const published = newest.get(num(p, 'id'));
     return {
@@ -204,11 +206,7 @@ export async function publishedPolicies(models: Models): Promise<SlaPolicySnapsh
 
 /** Each calendar as last published (see publishedPolicies). */
 export async function publishedCalendars(models: Models): Promise<CalendarSnapshot[]> {
-  const [rows, versions] = await Promise.all([
-    models.BusinessCalendar.findAll({ order: [['id', 'ASC']] }),
-    models.BusinessCalendarVersion.findAll({ order: [['calendar_id', 'ASC'], ['version', 'ASC']] }),
-  ]);
-  const newest = newestBy(versions, 'calendar_id');
+  const [rows, newest] = await Promise.all([models.BusinessCalendar.findAll({ order: [['id', 'ASC']] }), newestVersions(models.BusinessCalendarVersion, 'calendar_id')]);
   return rows.map((c) => {
     const published = newest.get(num(c, 'id'));
     return {
