@@ -24,6 +24,9 @@ async function postPage(url: string, input: PageOnCallInput): Promise<{ status: 
   return { status: response.status };
 }
 
+/** How long `notifyAll` waits on Postmark itself before it hands the rest to a delivery workflow (well inside its 30 s). */
+export const INLINE_SEND_BUDGET_MS = 5_000;
+
 export function createNotificationActivities({ models, logger, oncallWebhookUrl, mail, temporal }: ActivityDeps) {
   const outbox = mail ? createOutbox({ models, logger, mail }) : undefined;
   const startDelivery = createDeliveryStarter({ temporal, mail, logger });
@@ -74,6 +77,31 @@ export function createNotificationActivities({ models, logger, oncallWebhookUrl,
     return unsent;
   }
 
+  /**
+   * One try at sending a change's emails from here, bounded by INLINE_SEND_BUDGET_MS: true when
+   * none is left unsent. Most of the time Postmark answers in milliseconds and a created ticket
+   * needs no delivery workflow (one Temporal task fewer, and its emails out at once instead of
+   * behind other tickets' workflow tasks). Anything else (a refusal, an outage, a ticket not yet
+   * projected, a slow answer) goes to the delivery workflow, which retries with backoff. A send
+   * still running when the budget ends goes on beside it; the outbox claims keep it to one send.
+   */
+  async function sentAtOnce(notificationIds: string[]): Promise<boolean> {
+    if (!outbox) return false;
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      const attempt = outbox.deliver(await outbox.unsentOf(notificationIds));
+      attempt.catch((err: unknown) => logger.warn({ err, notifications: notificationIds }, 'email not sent at once; its delivery workflow retries'));
+      const outOfTime = new Promise<undefined>((resolve) => (timer = setTimeout(resolve, INLINE_SEND_BUDGET_MS, undefined)));
+      const counts = await Promise.race([attempt, outOfTime]);
+      if (counts && (counts.sent > 0 || counts.failed > 0)) logger.info({ notifications: notificationIds, sent: counts.sent, failed: counts.failed, pending: counts.pending }, 'notification emailed at once');
+      return counts !== undefined && counts.transient === undefined && counts.pending === 0;
+    } catch {
+      return false;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
   /** The in-portal notifications and email rows of one notification, without starting its delivery. */
   async function recordOne(input: NotifyInput): Promise<{ delivered: number; recipients: number[]; emailsUnsent: number }> {
     const addressed = await resolveRecipients(input.recipients);
@@ -101,9 +129,10 @@ export function createNotificationActivities({ models, logger, oncallWebhookUrl,
 
     /**
      * `notify` for every notification one change of a ticket calls for (a created ticket's
-     * receipt, team and assignee notices), in one activity and with one delivery workflow for
-     * all their emails: one activity task and one workflow instead of one of each per
-     * notification. The same rows with the same ids as `notify`, so a retry records nothing
+     * receipt, team and assignee notices), in one activity: one activity task instead of one
+     * per notification. Their emails are tried here once (`sentAtOnce`); what is left goes to
+     * one delivery workflow for all of them. It runs beside the ticket's loop, which never
+     * waits for it. The same rows with the same ids as `notify`, so a retry records nothing
      * twice; the delivery's id is the first notification's, so a retry finds it.
      */
     async notifyAll(inputs: NotifyInput[]): Promise<Array<{ delivered: number; recipients: number[] }>> {
@@ -111,7 +140,10 @@ export function createNotificationActivities({ models, logger, oncallWebhookUrl,
       for (const input of inputs) results.push(await recordOne(input));
       // The delivery names every notification of the batch, not only those with unsent emails
       // now, so a retried notifyAll finds the same delivery workflow (it sends only what is unsent).
-      if (results.some((r) => r.emailsUnsent > 0)) await startDelivery(inputs.map((i) => i.id), inputs[0]!.ticketNumber, inputs.map((i) => i.kind));
+      if (results.some((r) => r.emailsUnsent > 0)) {
+        const ids = inputs.map((i) => i.id);
+        if (!(await sentAtOnce(ids))) await startDelivery(ids, inputs[0]!.ticketNumber, inputs.map((i) => i.kind));
+      }
       return results.map(({ delivered, recipients }) => ({ delivered, recipients }));
     },
 

@@ -38,6 +38,8 @@ export interface MailSink {
    * Postmark took the email would leave the sender not knowing.
    */
   dropAnswersAfterAccepting(count: number): void;
+  /** Fault injection: the next `count` templated sends are accepted at once and answered `delayMs` later, as a slow Postmark would. */
+  answerSlowly(count: number, delayMs: number): void;
   /** Fault injection: every send answers `status` until `durationMs` from now, as a Postmark outage would. */
   failSendsFor(durationMs: number, status?: number): void;
   /** How many sends the fault injection refused so far. */
@@ -96,6 +98,7 @@ export async function startMailSink(options: MailSinkOptions): Promise<MailSink>
   let nextTemplateId = 10_000;
   let failures: { count: number; status: number; notificationId?: string } = { count: 0, status: 500 };
   let answersToDrop = 0;
+  let slowAnswers = { count: 0, delayMs: 0 };
   let outage: { until: number; status: number } = { until: 0, status: 500 };
   let refused = 0;
 
@@ -289,6 +292,11 @@ export async function startMailSink(options: MailSinkOptions): Promise<MailSink>
       req.socket.destroy();
       return;
     }
+    if (slowAnswers.count > 0) {
+      slowAnswers = { ...slowAnswers, count: slowAnswers.count - 1 };
+      setTimeout(() => res.json(answer), slowAnswers.delayMs);
+      return;
+    }
     res.json(answer);
   });
   postmark.post('/email/batchWithTemplates', (req, res) => void res.json(batch(objectBody(req).Messages, sendTemplated)));
@@ -354,6 +362,9 @@ export async function startMailSink(options: MailSinkOptions): Promise<MailSink>
     },
     dropAnswersAfterAccepting(count) {
       answersToDrop = count;
+    },
+    answerSlowly(count, delayMs) {
+      slowAnswers = { count, delayMs };
     },
     failSendsFor(durationMs, status = 500) {
       outage = { until: Date.now() + durationMs, status };

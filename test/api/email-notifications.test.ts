@@ -2,10 +2,12 @@ import crypto from 'node:crypto';
 import pino from 'pino';
 import { ServerClient } from 'postmark';
 import { createActivities } from '../../activities';
+import { INLINE_SEND_BUDGET_MS } from '../../activities/notifications';
 import type { MailDeps } from '../../mail/sender';
 import type { MailSink } from '../../mail/sink';
 import type { NotifyInput } from '../../workflows/definitions';
 import { startHarness, type Harness } from '../support/harness';
+import { waitUntil } from '../support/wait';
 import { APP_SECRET, startTestMail, SUPPORT_ADDRESS, waitForMail, WEB_URL } from '../support/mail';
 import type { DemoUserKey } from '../support/demo-accounts';
 
@@ -28,10 +30,21 @@ afterAll(async () => {
 
 const emailOf = (user: DemoUserKey) => `${user}@example.com`;
 
+/**
+ * A new payroll ticket, once its own emails (receipt, team notices) are all sent: they go out
+ * beside the test, and a fault the test then injects into the sink or the database must meet
+ * the test's email, not one of these.
+ */
 async function raise(title = 'Overtime missing') {
   const response = await h.request('POST', '/tickets', { as: 'emma', headers: { 'Idempotency-Key': crypto.randomUUID() }, body: { title, description: 'October payslip', categoryId: payroll } });
   expect(response.status).toBe(201);
-  return response.body.data as { number: number; version: number };
+  const ticket = response.body.data as { number: number; version: number };
+  await waitUntil(
+    `the emails of new ticket #${ticket.number} to be recorded and sent`,
+    async () => (await h.db.models.EmailOutbox.findAll({ where: { ticket_number: ticket.number }, attributes: ['status'] })).map((r) => r.get('status')),
+    (statuses) => statuses.length > 0 && statuses.every((status) => status === 'sent' || status === 'failed'),
+  );
+  return ticket;
 }
 
 const about = (n: number, to: DemoUserKey, tag: string) => (m: { recipients: string[]; tag: string | null; metadata: Record<string, string> }) =>
@@ -80,46 +93,84 @@ describe('email out through the Postmark client, into the local sink', () => {
     expect(toEmma.map((m) => m.tag).sort()).toEqual(['created', 'public_reply']);
   });
 
-  test('when a ticket is created, then its receipt and team notices are recorded by one notifyAll and sent by one delivery workflow, each email once', async () => {
-    const { number } = await raise('Batched notices');
-    const messages = () => sink.messages().filter((m) => m.metadata.ticket === String(number));
-    await waitForMail(sink, about(number, 'emma', 'created'), 'receipt to emma');
-    await waitForMail(sink, about(number, 'harper', 'new_ticket'), 'team notice to harper');
-    await waitForMail(sink, about(number, 'hannah', 'new_ticket'), 'team notice to hannah');
-    const client = h.env.client;
-    const history = await client.workflow.getHandle(`ticket-${number}`).fetchHistory();
-    const activities = (history.events ?? []).flatMap((e) => (e.activityTaskScheduledEventAttributes ? [e.activityTaskScheduledEventAttributes.activityType?.name] : []));
-    expect(activities).toEqual(['notifyAll']);
+  /** The delivery workflows started for a ticket's notifications (named by the first of each batch). */
+  async function deliveriesOf(number: number): Promise<{ notifications: string[]; deliveries: string[] }> {
     const notifications = (await h.db.models.EmailOutbox.findAll({ where: { ticket_number: number } })).map((r) => r.get('notification_id') as string);
-    const distinct = [...new Set(notifications)].sort();
-    expect(distinct.length).toBeGreaterThanOrEqual(2);
-    // One delivery for all of them, named by the first; none of its own for the others.
     const deliveries: string[] = [];
-    for (const id of distinct) {
-      const found = await client.workflow.getHandle(`email-delivery-${id}`).describe().then(
+    for (const id of [...new Set(notifications)].sort()) {
+      const found = await h.env.client.workflow.getHandle(`email-delivery-${id}`).describe().then(
         () => true,
         (err: Error) => (err.name === 'WorkflowNotFoundError' ? false : Promise.reject(err)),
       );
       if (found) deliveries.push(id);
     }
-    expect(deliveries).toHaveLength(1);
-    const result = await client.workflow.getHandle(`email-delivery-${deliveries[0]}`).result();
-    expect(result).toEqual({ sent: notifications.length, failed: 0, pending: 0 });
-    const keys = messages().map((m) => `${m.metadata.notification}:${m.recipients.join(',')}`);
+    return { notifications, deliveries };
+  }
+
+  const sentOnce = (number: number, notifications: string[]) => {
+    const keys = sink.messages().filter((m) => m.metadata.ticket === String(number)).map((m) => `${m.metadata.notification}:${m.recipients.join(',')}`);
     expect(new Set(keys).size).toBe(keys.length);
     expect(keys).toHaveLength(notifications.length);
+  };
+
+  test('when a ticket is created and Postmark answers, then its receipt and team notices are recorded and emailed by one notifyAll, with no delivery workflow, each email once', async () => {
+    const { number } = await raise('Batched notices');
+    await waitForMail(sink, about(number, 'emma', 'created'), 'receipt to emma');
+    await waitForMail(sink, about(number, 'harper', 'new_ticket'), 'team notice to harper');
+    await waitForMail(sink, about(number, 'hannah', 'new_ticket'), 'team notice to hannah');
+    const history = await h.env.client.workflow.getHandle(`ticket-${number}`).fetchHistory();
+    const activities = (history.events ?? []).flatMap((e) => (e.activityTaskScheduledEventAttributes ? [e.activityTaskScheduledEventAttributes.activityType?.name] : []));
+    expect(activities).toEqual(['notifyAll']);
+    const { notifications, deliveries } = await deliveriesOf(number);
+    expect(new Set(notifications).size).toBeGreaterThanOrEqual(2);
+    expect(deliveries).toEqual([]);
+    const rows = await h.db.models.EmailOutbox.findAll({ where: { ticket_number: number } });
+    expect(rows.map((r) => r.get('status'))).toEqual(rows.map(() => 'sent'));
+    sentOnce(number, notifications);
   });
+
+  test('when Postmark refuses one email of a new ticket at once, then notifyAll sends the others and one delivery workflow sends that one, once', async () => {
+    const refusedBefore = sink.refusedSends();
+    sink.failNextSends(1, 503);
+    const { number } = await raise('One notice refused at first');
+    await waitForMail(sink, about(number, 'emma', 'created'), 'receipt to emma');
+    await waitForMail(sink, about(number, 'harper', 'new_ticket'), 'team notice to harper');
+    await waitForMail(sink, about(number, 'hannah', 'new_ticket'), 'team notice to hannah');
+    expect(sink.refusedSends()).toBe(refusedBefore + 1);
+    const { notifications, deliveries } = await deliveriesOf(number);
+    // One delivery for the whole batch, named by its first notification, which sent only the refused email.
+    expect(deliveries).toHaveLength(1);
+    expect(await h.env.client.workflow.getHandle(`email-delivery-${deliveries[0]}`).result()).toEqual({ sent: 1, failed: 0, pending: 0 });
+    sentOnce(number, notifications);
+  });
+
+  test('when Postmark answers slowly, then notifyAll stops waiting after its budget and hands the batch to a delivery workflow, and every email still goes out once', async () => {
+    const slowMs = INLINE_SEND_BUDGET_MS + 3_000;
+    sink.answerSlowly(1, slowMs);
+    const { number } = await raise('Slow Postmark');
+    const history = await h.env.client.workflow.getHandle(`ticket-${number}`).fetchHistory();
+    const at = (e: { eventTime?: { seconds?: unknown; nanos?: number | null } | null }) => Number(e.eventTime!.seconds) * 1000 + (e.eventTime!.nanos ?? 0) / 1e6;
+    const started = history.events!.find((e) => e.activityTaskStartedEventAttributes)!;
+    const completed = history.events!.find((e) => e.activityTaskCompletedEventAttributes)!;
+    // The activity ended before the slow answer came: it did not wait on Postmark past its budget.
+    expect(at(completed) - at(started)).toBeLessThan(slowMs);
+    const { notifications, deliveries } = await deliveriesOf(number);
+    expect(deliveries).toHaveLength(1);
+    await h.env.client.workflow.getHandle(`email-delivery-${deliveries[0]}`).result();
+    sentOnce(number, notifications);
+  }, 60_000);
 
   test('when notify runs while Postmark is down, then it only records; the delivery retries and sends once, and later deliveries send nothing more', async () => {
     const { number } = await raise('Dedupe');
     // No Temporal client: nothing starts a delivery workflow, so this test drives delivery itself.
     const activities = createActivities({ sequelize: h.db.sequelize, models: h.db.models, logger: pino({ level: 'silent' }), mail });
     const input: NotifyInput = { id: `test-${crypto.randomUUID()}`, ticketNumber: number, kind: 'status_changed', title: `Update on #${number}`, body: 'Dedupe check', recipients: { userIds: [await h.userId('emma')] } };
+    const refusedBefore = sink.refusedSends();
     sink.failNextSends(1, 503, input.id);
     expect(await activities.notify(input)).toMatchObject({ delivered: 1 });
     const key = `${input.id}:${await h.userId('emma')}`;
     expect((await h.db.models.EmailOutbox.findByPk(key))!.get('status')).toBe('pending');
-    expect(sink.refusedSends()).toBe(0);
+    expect(sink.refusedSends()).toBe(refusedBefore);
     await expect(activities.deliverNotificationEmails({ notificationId: input.id })).rejects.toMatchObject({ statusCode: 503 });
     expect((await h.db.models.EmailOutbox.findByPk(key))!.get('status')).toBe('pending');
     await activities.notify(input);
