@@ -66,6 +66,49 @@ describe('indexed calendars', () => {
     expect(nextWorkingInstant(calendar, monday).toISOString()).toBe('2026-12-08T09:00:00.000Z');
   });
 
+  test('when two calendars have the same hours and holidays in different zones, then each answers for its own zone, also when one is changed in place', () => {
+    const hours = weekdays([{ start: '09:00', end: '17:00' }]);
+    const berlin: BusinessCalendar = { timeZone: 'Europe/Berlin', weeklyHours: hours, holidays: [] };
+    const tokyo: BusinessCalendar = { timeZone: 'Asia/Tokyo', weeklyHours: hours, holidays: [] };
+    const monday = new Date('2026-12-07T05:00:00Z'); // 06:00 in Berlin, 14:00 in Tokyo
+    expect(nextWorkingInstant(berlin, monday).toISOString()).toBe('2026-12-07T08:00:00.000Z');
+    expect(nextWorkingInstant(tokyo, monday).toISOString()).toBe('2026-12-07T05:00:00.000Z');
+    berlin.timeZone = 'Asia/Tokyo';
+    expect(nextWorkingInstant(berlin, monday).toISOString()).toBe('2026-12-07T05:00:00.000Z');
+  });
+
+  test('when a calendar names a day that is not a weekday with no hours, then it is refused, whether or not its valid twin was asked about first', () => {
+    const valid: BusinessCalendar = { timeZone: 'Europe/Berlin', weeklyHours: { mon: [{ start: '09:00', end: '17:00' }] }, holidays: [] };
+    const odd = { ...valid, weeklyHours: { ...valid.weeklyHours, holiday: undefined } } as unknown as BusinessCalendar;
+    const monday = new Date('2026-12-07T08:00:00Z');
+    expect(nextWorkingInstant(valid, monday).toISOString()).toBe('2026-12-07T08:00:00.000Z');
+    expect(() => nextWorkingInstant(odd, monday)).toThrow(InvalidCalendarError);
+    expect(nextWorkingInstant(valid, monday).toISOString()).toBe('2026-12-07T08:00:00.000Z');
+  });
+
+  test('when a refusal is caught and its problems changed, then the next refusal still names them all', () => {
+    const empty: BusinessCalendar = { timeZone: 'Europe/Berlin', weeklyHours: {}, holidays: [] };
+    const refusal = () => {
+      try {
+        nextWorkingInstant(empty, new Date());
+      } catch (err) {
+        return err as InvalidCalendarError;
+      }
+      throw new Error('expected a refusal');
+    };
+    refusal().problems.length = 0;
+    expect(refusal().problems).toEqual([{ field: 'weeklyHours', message: 'has no working time at all' }]);
+  });
+
+  test('when a span is longer than the memo keeps (over 10,000 days), then the business time in it equals the one computed afresh', () => {
+    const [, calendar] = CALENDARS[2]!;
+    const from = new Date('2000-01-01T00:00:00Z');
+    const to = new Date('2031-06-30T00:00:00Z');
+    const reference = withoutCalendarMemo(() => businessMillisBetween(calendar, from, to));
+    expect(businessMillisBetween(calendar, from, to)).toBe(reference);
+    expect(businessMillisBetween(calendar, from, to)).toBe(reference);
+  });
+
   test('when an indexed calendar is changed in place, then the change is refused (its memo could not follow it)', () => {
     const indexed = indexedCalendar(CALENDARS[0]![1]);
     expect(() => (indexed.holidays as Array<{ date: string; name: string }>).push({ date: '2026-12-31', name: 'New Year’s Eve' })).toThrow(TypeError);

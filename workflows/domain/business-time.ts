@@ -108,7 +108,8 @@ export class InvalidCalendarError extends Error {
 
 function assertUsable(calendar: BusinessCalendar): void {
   const problems = indexOf(calendar)?.problems ?? validateCalendar(calendar);
-  if (problems.length > 0) throw new InvalidCalendarError(problems);
+  // Copies: whoever catches the error must not be able to change the memo's findings.
+  if (problems.length > 0) throw new InvalidCalendarError(problems.map((problem) => ({ ...problem })));
 }
 
 /** A working interval as real instants (epoch milliseconds), [start, end). */
@@ -150,38 +151,42 @@ function dayOf(calendar: BusinessCalendar, day: DateTime): Day {
 
 /**
  * Calendars' days as they are computed, memoised: a ticket's SLA clocks ask about the same few
- * days over and over (each due instant, each summary, each projection), and so do thousands of
- * tickets on one team's calendar. Luxon's time-zone arithmetic was the largest share of the
- * workflow thread's time when tickets were created under load, and most of the what-if's
- * replay. The answers are pure functions of the calendar's content, so a memo changes none of
- * them and is safe inside the workflow sandbox (replay computes the same values, memoised or not).
+ * days over and over (each due instant, each summary, each projection), and the API and the
+ * what-if ask about many tickets on one team's calendar. Luxon's time-zone arithmetic was the
+ * largest share of the workflow thread's time when tickets were created under load, and most of
+ * the what-if's replay. The answers are pure functions of the calendar's content, so a memo
+ * changes none of them and is safe inside the workflow sandbox (replay computes the same values,
+ * memoised or not; each workflow run holds its own copy of this module, so its memo is small).
  *
  * Calendars frozen by `indexedCalendar` keep their memo by identity. Any other calendar shares
  * the memo of every calendar with the same content (its time zone, weekly hours, holidays):
  * a calendar changed in place simply finds another memo.
  */
 interface CalendarIndex {
-  days: Map<number, Day>;
-  /** Quarter hour of UTC → the start of the local day it lies in (every zone offset is whole quarter hours). */
-  dayStartOfQuarter: Map<number, number>;
+  /** The local days computed so far, in order (they never overlap); found by binary search. */
+  days: Day[];
   /** What `validateCalendar` found, for calendars memoised by content. */
   problems: CalendarProblem[];
 }
 const INDEXES = new WeakMap<BusinessCalendar, CalendarIndex>();
 const BY_CONTENT = new Map<string, CalendarIndex>();
 /** Past this many calendars of distinct content the memo starts afresh (a calendar edited often leaves old versions behind). */
-const MAX_CALENDARS_BY_CONTENT = 200;
-const QUARTER_HOUR = 15 * MINUTE;
-/** Past this many memoised days an index starts afresh rather than grow (about 27 years of days). */
+const MAX_CALENDARS_BY_CONTENT = 50;
+/** Past this many memoised days an index starts afresh rather than grow (about 27 years of days; a few MB). */
 const MAX_INDEXED_DAYS = 10_000;
 let memoising = true;
 
+/** The content that decides every answer, as a key: a property present but undefined counts (validation sees it). */
+function contentKey(calendar: BusinessCalendar): string {
+  return JSON.stringify([calendar.timeZone, calendar.weeklyHours, calendar.holidays, Boolean(calendar.twentyFourSeven)], (_key, value: unknown) => (value === undefined ? null : value));
+}
+
 function contentIndex(calendar: BusinessCalendar): CalendarIndex {
-  const key = JSON.stringify([calendar.timeZone, calendar.weeklyHours, calendar.holidays, Boolean(calendar.twentyFourSeven)]);
+  const key = contentKey(calendar);
   let index = BY_CONTENT.get(key);
   if (!index) {
     if (BY_CONTENT.size >= MAX_CALENDARS_BY_CONTENT) BY_CONTENT.clear();
-    index = { days: new Map(), dayStartOfQuarter: new Map(), problems: validateCalendar(calendar) };
+    index = { days: [], problems: validateCalendar(calendar) };
     BY_CONTENT.set(key, index);
   }
   return index;
@@ -225,7 +230,7 @@ export function indexedCalendar<T extends BusinessCalendar>(calendar: T): T {
     weeklyHours: Object.fromEntries(Object.entries(calendar.weeklyHours).map(([day, intervals]) => [day, (intervals ?? []).map((i) => ({ ...i }))])),
     holidays: calendar.holidays.map((h) => ({ ...h })),
   }) as T;
-  INDEXES.set(copy, { days: new Map(), dayStartOfQuarter: new Map(), problems: [] });
+  INDEXES.set(copy, { days: [], problems: [] });
   return copy;
 }
 
@@ -233,17 +238,24 @@ export function indexedCalendar<T extends BusinessCalendar>(calendar: T): T {
 function dayAt(calendar: BusinessCalendar, instant: number): Day {
   const index = indexOf(calendar);
   if (!index) return dayOf(calendar, localDay(calendar, instant));
-  const quarter = Math.floor(instant / QUARTER_HOUR);
-  const known = index.dayStartOfQuarter.get(quarter);
-  if (known !== undefined) return index.days.get(known)!;
-  if (index.days.size >= MAX_INDEXED_DAYS) {
-    index.days.clear();
-    index.dayStartOfQuarter.clear();
+  const { days } = index;
+  // The last memoised day starting at or before `instant`: it is the day if `instant` is inside it.
+  let before = -1;
+  for (let low = 0, high = days.length - 1; low <= high; ) {
+    const middle = (low + high) >> 1;
+    if (days[middle]!.start <= instant) {
+      before = middle;
+      low = middle + 1;
+    } else high = middle - 1;
   }
+  if (before >= 0 && instant < days[before]!.end) return days[before]!;
+  if (days.length >= MAX_INDEXED_DAYS) {
+    days.length = 0;
+    before = -1;
+  }
+  // The new day lies after the one before it and ends before the next one starts: the order holds.
   const day = dayOf(calendar, localDay(calendar, instant));
-  index.days.set(day.start, day);
-  // Only quarters wholly inside the day (a zone's historic local mean time may not align).
-  for (let q = Math.ceil(day.start / QUARTER_HOUR); (q + 1) * QUARTER_HOUR <= day.end; q++) index.dayStartOfQuarter.set(q, day.start);
+  days.splice(before + 1, 0, day);
   return day;
 }
 
