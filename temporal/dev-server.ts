@@ -25,13 +25,13 @@ export interface RunningDevServer {
 }
 
 /**
- * The services' environment, less what the server misreads: it reads OTEL_TRACES_EXPORTER too
- * but knows only `otlp` (with which it exports its own spans beside ours), and refuses to start
- * on `console`, the value for a look at our traces during development.
+ * The services' environment without OpenTelemetry's variables, which are meant for our
+ * services: the server reads them too and refuses to start on values ours accept (exporter
+ * `console`, a comma list, protocol `http/protobuf`), and with `otlp` it would export over gRPC
+ * to the collector's HTTP port our services use.
  */
 export function devServerEnvironment(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
-  const { OTEL_TRACES_EXPORTER: exporter, ...rest } = env;
-  return exporter === 'otlp' ? env : rest;
+  return Object.fromEntries(Object.entries(env).filter(([name]) => !name.startsWith('OTEL_')));
 }
 
 /**

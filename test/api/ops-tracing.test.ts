@@ -80,9 +80,12 @@ describe('OpenTelemetry traces through the API and Temporal', () => {
     expect(api!.attributes).toMatchObject({ 'http.route': '/api/v1/tickets', 'http.response.status_code': 200 });
   });
 
-  test('when the services trace to the console, then the Temporal dev server still starts beside them', async () => {
-    // The server reads OTEL_TRACES_EXPORTER too, knows only otlp, and refused to start on console.
-    const env = { ...process.env, OTEL_TRACES_EXPORTER: 'console' };
+  test.each([
+    ['to the console', { OTEL_TRACES_EXPORTER: 'console' }],
+    ['over OTLP/HTTP', { OTEL_TRACES_EXPORTER: 'otlp', OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: 'http/protobuf' }],
+  ])('when the services trace %s, then the Temporal dev server still starts beside them', async (_how, tracing) => {
+    // The server reads OpenTelemetry's variables too and refused to start on both.
+    const env = { ...process.env, ...tracing };
     const server = await startDevServer({ cli: process.env.TEMPORAL_CLI!, port: await freePort(), namespace: 'default', headless: true, env });
     await server.stop();
   }, 90_000);
