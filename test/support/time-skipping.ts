@@ -1,6 +1,7 @@
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { bundleWorkflowCode, DefaultLogger, Runtime, type Worker } from '@temporalio/worker';
 import type { WorkflowHandle } from '@temporalio/client';
+import type { UpdateDefinition } from '@temporalio/common';
 import { temporal } from '@temporalio/proto';
 import { DateTime } from 'luxon';
 import pino from 'pino';
@@ -30,6 +31,8 @@ export interface TimeSkippingHarness {
   actor(user: DemoUserKey): Promise<Actor>;
   userId(user: DemoUserKey): Promise<number>;
   view(handle: WorkflowHandle<typeof ticketWorkflow>): Promise<TicketView>;
+  /** An update of the ticket, within a deadline that names what every open workflow was doing when it passed. */
+  update<Ret, Input>(handle: WorkflowHandle<typeof ticketWorkflow>, update: UpdateDefinition<Ret, [Input]>, input: Input): Promise<Ret>;
   events(number: number): Promise<Array<{ seq: number; type: string; data: Record<string, unknown>; occurredAt: string }>>;
   stop(): Promise<void>;
 }
@@ -67,6 +70,26 @@ async function busyWorkflows(env: TestWorkflowEnvironment): Promise<string[]> {
   return busy;
 }
 
+/** Below Jest's 60 s per test, so a stall fails with what was busy rather than with Jest's timeout. */
+const STALL_MS = 20_000;
+
+/** What each open workflow was doing: pending activities and the last events of its history. */
+async function openWorkflowsState(env: TestWorkflowEnvironment): Promise<string> {
+  const page = await env.connection.workflowService.listOpenWorkflowExecutions({ namespace: 'default', maximumPageSize: 1000 });
+  const lines: string[] = [];
+  for (const execution of page.executions ?? []) {
+    const { workflowId, runId } = execution.execution ?? {};
+    if (!workflowId) continue;
+    const handle = env.client.workflow.getHandle(workflowId, runId ?? undefined);
+    const { raw } = await handle.describe();
+    const events = (await handle.fetchHistory()).events ?? [];
+    const last = events.slice(-5).map((e) => temporal.api.enums.v1.EventType[e.eventType ?? 0]?.replace('EVENT_TYPE_', '')).join(' → ');
+    const activities = (raw.pendingActivities ?? []).map((a) => `${a.activityType?.name} attempt ${a.attempt} ${PendingActivityState[a.state ?? 0]}`).join(', ');
+    lines.push(`  ${workflowId}: ${events.length} events, last ${last}${activities ? `; pending ${activities}` : ''}`);
+  }
+  return `open workflows:\n${lines.join('\n')}`;
+}
+
 const HOLIDAYS = new Set(DEMO_CALENDARS.flatMap((c) => c.holidays.map((h) => h.date)));
 
 /**
@@ -101,17 +124,31 @@ export async function startTimeSkipping(options: { activityDeps?: Partial<Activi
   let nextNumber = 1;
   let lastWeek: DateTime | null = null;
 
+  /** Why the server stalled, once it has: every later jump fails at once instead of after its own deadline. */
+  let broken: string | undefined;
+  /** `work` within STALL_MS, or a failure naming what was awaited and what every open workflow was doing. */
+  async function guarded<T>(what: string, work: Promise<T>): Promise<T> {
+    try {
+      return await within(what, work, STALL_MS);
+    } catch (err) {
+      const state = await openWorkflowsState(env).catch((stateErr: unknown) => `(could not describe the open workflows: ${String(stateErr)})`);
+      broken = `${(err as Error).message}\n${state}`;
+      throw new Error(broken);
+    }
+  }
+
   const harness: TimeSkippingHarness = {
     env,
     db,
     taskQueue,
     async skipTo(instant) {
-      // Time jumps only while every workflow on the server is idle: a workflow task in progress
-      // (its local activities write to the database) or an activity still running (a notify the
-      // ticket started beside its loop, an email delivery that notify started) would otherwise
-      // time out in skipped time, days at once, and the server then refuses the late completion
-      // ("invalid history builder state") and its clock stops advancing for every later test.
-      // Not only the tickets: CI hung the same way on a delivery workflow's first task.
+      if (broken) throw new Error(`the time-skipping server stalled earlier, so later jumps cannot be trusted: ${broken}`);
+      // Time jumps only while no activity attempt runs anywhere on the server (tickets, email
+      // deliveries, pages): an attempt timing out in skipped time, days at once, is what an
+      // earlier CI hang was put down to. This server pauses a jump for work in progress by
+      // itself as far as we could measure, and it never reports a pending workflow task, so this
+      // is a guard rather than the cure: a later CI run still hung five SLA timer tests, which is
+      // why a jump and each update now have deadlines that name what was busy.
       await waitUntil(
         'every open workflow to be idle (no workflow task or activity in progress) before skipping time',
         () => busyWorkflows(env),
@@ -121,7 +158,7 @@ export async function startTimeSkipping(options: { activityDeps?: Partial<Activi
       const now = await env.currentTimeMs();
       if (instant.getTime() < now) throw new Error(`cannot go back in time to ${instant.toISOString()} (now ${new Date(now).toISOString()})`);
       // A server whose clock stopped would otherwise hang here until the test's own timeout, saying nothing.
-      if (instant.getTime() > now) await within(`the test server's clock to reach ${instant.toISOString()}`, env.sleep(instant.getTime() - now), 30_000);
+      if (instant.getTime() > now) await guarded(`the test server's clock to reach ${instant.toISOString()}`, env.sleep(instant.getTime() - now));
     },
     async nextCleanWeek() {
       const now = DateTime.fromMillis(await env.currentTimeMs(), { zone: 'Europe/Berlin' });
@@ -160,7 +197,8 @@ export async function startTimeSkipping(options: { activityDeps?: Partial<Activi
     async userId(user) {
       return (await organisation.userByEmail(`${user}@example.com`))!.id;
     },
-    view: (handle) => handle.query(stateQuery),
+    view: (handle) => guarded(`the state of ${handle.workflowId}`, handle.query(stateQuery)),
+    update: (handle, update, input) => guarded(`${handle.workflowId} to answer the ${update.name} update`, handle.executeUpdate(update, { args: [input] })),
     async events(number) {
       const rows = await db.models.TicketEvent.findAll({ where: { ticket_number: number }, order: [['seq', 'ASC']] });
       return rows.map((r) => ({

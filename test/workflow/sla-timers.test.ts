@@ -144,12 +144,12 @@ describe('SLA timers on business time (time-skipping server)', () => {
     const handle = await h.open({ category: 'it-laptop', priority: 'medium' });
     expect(minute((await h.view(handle)).slaSummary!.firstResponse.dueAt)).toBe(sameMinute(at(week, 7, '11:00')));
     const agent = await assigneeActor(handle);
-    await handle.executeUpdate(startUpdate, { args: [{ actor: agent, input: {} }] });
+    await h.update(handle, startUpdate, { actor: agent, input: {} });
     await h.skipTo(at(week, 4, '16:00'));
-    await handle.executeUpdate(waitOnRequesterUpdate, { args: [{ actor: agent, input: { reason: 'Which model?' } }] });
+    await h.update(handle, waitOnRequesterUpdate, { actor: agent, input: { reason: 'Which model?' } });
     expect((await h.view(handle)).slaSummary!.firstResponse.dueAt).toBeNull();
     await h.skipTo(at(week, 7, '10:00'));
-    await handle.executeUpdate(resumeUpdate, { args: [{ actor: agent, input: {} }] });
+    await h.update(handle, resumeUpdate, { actor: agent, input: {} });
     const view = await h.view(handle);
     expect(minute(view.slaSummary!.firstResponse.dueAt)).toBe(sameMinute(at(week, 7, '13:00')));
     expect(view.slaSummary!.firstResponse.spentMinutes).toBeCloseTo(60, 0);
@@ -163,7 +163,7 @@ describe('SLA timers on business time (time-skipping server)', () => {
     const handle = await h.open({ category: 'it-laptop', priority: 'high' });
     await h.skipTo(at(week, 2, '09:30'));
     const agent = await assigneeActor(handle);
-    await handle.executeUpdate(setPriorityUpdate, { args: [{ actor: agent, input: { priority: 'critical', reason: 'CEO laptop' } }] });
+    await h.update(handle, setPriorityUpdate, { actor: agent, input: { priority: 'critical', reason: 'CEO laptop' } });
     const view = await h.view(handle);
     expect(view.priority).toBe('critical');
     expect(view.slaSummary!.resolution).toMatchObject({ targetMinutes: 120 });
@@ -180,7 +180,7 @@ describe('SLA timers on business time (time-skipping server)', () => {
     await h.skipTo(at(week, 0, '09:30'));
     const agent = await assigneeActor(handle);
     const facilities = await h.db.models.Team.findOne({ where: { code: 'facilities-ops' } });
-    await handle.executeUpdate(transferUpdate, { args: [{ actor: agent, input: { teamId: facilities!.get('id') as number, reason: 'Desk hardware' } }] });
+    await h.update(handle, transferUpdate, { actor: agent, input: { teamId: facilities!.get('id') as number, reason: 'Desk hardware' } });
     const view = await h.view(handle);
     expect(view.teamId).toBe(facilities!.get('id'));
     expect(view.slaSummary!.firstResponse.spentMinutes).toBeCloseTo(30, 0);
@@ -194,11 +194,11 @@ describe('SLA timers on business time (time-skipping server)', () => {
     await h.skipTo(at(week, 0, '09:00'));
     const handle = await h.open({ category: 'it-laptop', priority: 'high' });
     const agent = await assigneeActor(handle);
-    await handle.executeUpdate(startUpdate, { args: [{ actor: agent, input: {} }] });
+    await h.update(handle, startUpdate, { actor: agent, input: {} });
     await h.skipTo(at(week, 0, '11:00'));
-    await handle.executeUpdate(resolveUpdate, { args: [{ actor: agent, input: { resolution: 'Done' } }] });
+    await h.update(handle, resolveUpdate, { actor: agent, input: { resolution: 'Done' } });
     await h.skipTo(at(week, 1, '09:00'));
-    await handle.executeUpdate(reopenUpdate, { args: [{ actor: await h.actor('emma'), input: { reason: 'Not done' } }] });
+    await h.update(handle, reopenUpdate, { actor: await h.actor('emma'), input: { reason: 'Not done' } });
     const view = await h.view(handle);
     expect(view.slaSummary!.resolution.spentMinutes).toBeCloseTo(120, 0);
     expect(minute(view.slaSummary!.resolution.dueAt)).toBe(sameMinute(at(week, 1, '15:00')));
@@ -210,7 +210,7 @@ describe('SLA timers on business time (time-skipping server)', () => {
     const handle = await h.open({ category: 'it-laptop', priority: 'low' });
     const agent = await assigneeActor(handle);
     await h.skipTo(at(week, 1, '15:00'));
-    await handle.executeUpdate(resolveUpdate, { args: [{ actor: agent, input: { resolution: 'Done' } }] });
+    await h.update(handle, resolveUpdate, { actor: agent, input: { resolution: 'Done' } });
     expect(minute((await h.view(handle)).autoCloseAt)).toBe(sameMinute(at(week, 4, '17:00')));
     // Skip explicitly: awaiting the result lets the test server run its clock far ahead.
     await h.skipTo(at(week, 4, '17:05'));
@@ -273,7 +273,7 @@ describe('SLA timers on business time (time-skipping server)', () => {
     ]);
     const carla = await h.userId('carla');
     expect(events[2]!.data.addedApprovers).toEqual([carla]);
-    const approved = await handle.executeUpdate(approveUpdate, { args: [{ actor: await h.actor('carla') }] });
+    const approved = await h.update(handle, approveUpdate, { actor: await h.actor('carla') });
     expect(approved.status).toBe('new');
   });
 
@@ -283,11 +283,11 @@ describe('SLA timers on business time (time-skipping server)', () => {
     const handle = await h.open({ category: 'hr-leave', priority: 'low', customFields: { start_date: '2027-02-01', end_date: '2027-02-05' } });
     const { number } = await h.view(handle);
     await h.skipTo(at(week, 0, '10:00'));
-    await handle.executeUpdate(requestInfoUpdate, { args: [{ actor: await h.actor('mark'), step: 0, question: 'Who covers for you that week?' }] });
+    await h.update(handle, requestInfoUpdate, { actor: await h.actor('mark'), step: 0, question: 'Who covers for you that week?' });
     // Monday 10:00 to Wednesday 10:00: two business days (16 business hours) with the question open.
     await h.skipTo(at(week, 2, '10:00'));
     expect((await h.events(number)).map((e) => e.type)).not.toContain('approval_reminder_sent');
-    await handle.executeUpdate(replyUpdate, { args: [{ actor: await h.actor('emma'), body: 'Priya covers', visibility: 'public' }] });
+    await h.update(handle, replyUpdate, { actor: await h.actor('emma'), body: 'Priya covers', visibility: 'public' });
     await h.skipTo(at(week, 4, '09:00'));
     const events = (await h.events(number)).filter((e) => e.type.startsWith('approval_'));
     expect(events.map((e) => [e.type, minute(e.occurredAt)])).toEqual([
