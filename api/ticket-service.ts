@@ -1,5 +1,5 @@
 import crypto from 'node:crypto';
-import { WithStartWorkflowOperation, type Client } from '@temporalio/client';
+import { WithStartWorkflowOperation, WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
 import { UniqueConstraintError, type Model } from 'sequelize';
 import type { Config } from '../lib/config';
 import type { Models } from '../lib/db/models';
@@ -74,6 +74,37 @@ function notConfirmed(ms: number, idempotencyKey: string | undefined): ApiError 
   return new ApiError(503, 'NOT_CONFIRMED', `The ticket engine did not confirm this change within ${Math.round(ms / 100) / 10} s (no worker may be running). It may still apply. ${retry}`);
 }
 
+const GRPC_FAILED_PRECONDITION = 9;
+
+/**
+ * Temporal refuses an Update (and an update-with-start) while the workflow's last task failed or
+ * timed out, as one does when its worker dies mid-task, until a worker completes the retried
+ * task. Nothing was recorded, so the same call is sent again; past the bound the caller gets the
+ * 503 that asks for a retry.
+ */
+export function isWorkflowNotReady(err: unknown): boolean {
+  for (let e = err as { code?: unknown; message?: unknown; metadata?: { get?(key: string): unknown[] }; cause?: unknown } | undefined, depth = 0; e && depth < 4; e = e.cause as typeof e, depth++) {
+    if (e.code !== GRPC_FAILED_PRECONDITION) continue;
+    const details = typeof e.metadata?.get === 'function' ? e.metadata.get('grpc-status-details-bin') : [];
+    if (details.some((d) => Buffer.isBuffer(d) && d.includes('WorkflowNotReadyFailure'))) return true;
+    if (typeof e.message === 'string' && e.message.includes('Workflow Task in failed state')) return true;
+  }
+  return false;
+}
+
+async function untilReady<T>(run: () => Promise<T>, signal: AbortSignal): Promise<T> {
+  let pauseMs = 100;
+  for (;;) {
+    try {
+      return await run();
+    } catch (err) {
+      if (signal.aborted || !isWorkflowNotReady(err)) throw err;
+    }
+    await new Promise((resolve) => setTimeout(resolve, pauseMs));
+    pauseMs = Math.min(pauseMs * 2, 1_000);
+  }
+}
+
 /** The ticket use cases behind the routes: start workflows, send them updates, read the read tables. */
 export function createTicketService({ client, models, organisation, reads, temporal }: TicketServiceDeps) {
   const snapshots = createConfigSnapshots(models);
@@ -93,7 +124,7 @@ export function createTicketService({ client, models, organisation, reads, tempo
         controller.abort();
       }, timeoutMs);
     });
-    const work = client.withAbortSignal(controller.signal, run);
+    const work = client.withAbortSignal(controller.signal, () => untilReady(run, controller.signal));
     // The cancelled call rejects too, after the 503 has been chosen; that rejection is expected.
     work.catch(() => {});
     try {
@@ -253,14 +284,19 @@ export function createTicketService({ client, models, organisation, reads, tempo
         requester: requesterProfile(user),
         config,
       };
-      if (replayed && (await models.Ticket.findByPk(number, { attributes: ['number'] }))) {
-        // The first attempt got through; its ticket may since have closed (and its workflow completed).
+      // A row alone does not prove the first attempt got through: a worker killed mid-task has
+      // projected a ticket its workflow never recorded opening. Only a closed ticket, whose
+      // workflow has completed and takes no update, is answered from its row.
+      const replayedRow = replayed ? await models.Ticket.findByPk(number, { attributes: ['status'] }) : null;
+      if (replayedRow && TERMINAL_STATUSES.includes(replayedRow.get('status') as TicketStatus)) {
         return { ticket: await detailFor(number, user), replayed };
       }
       const workflowId = ticketWorkflowId(number);
       // Update-with-start: one round trip starts the workflow (or finds it, for a retried
       // key) and answers once the ticket is routed and visible in the read tables.
-      const startOperation = new WithStartWorkflowOperation<typeof ticketWorkflow>(TICKET_WORKFLOW_TYPE, {
+      // A fresh operation per call: one is spent by its first use, and a call refused while the
+      // workflow is not ready is sent again.
+      const startOperation = () => new WithStartWorkflowOperation<typeof ticketWorkflow>(TICKET_WORKFLOW_TYPE, {
         workflowId,
         taskQueue: temporal.taskQueue,
         args: [input],
@@ -276,7 +312,12 @@ export function createTicketService({ client, models, organisation, reads, tempo
         ],
       });
       // A retry with the same key finds the started workflow (USE_EXISTING) and waits on it again.
-      await bounded(idempotencyKey, () => client.workflow.executeUpdateWithStart(awaitCreatedUpdate, { startWorkflowOperation: startOperation }));
+      try {
+        await bounded(idempotencyKey, () => client.workflow.executeUpdateWithStart(awaitCreatedUpdate, { startWorkflowOperation: startOperation() }));
+      } catch (err) {
+        // Closed between the row's read and the call: the ticket exists and its row is final.
+        if (!(replayed && err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+      }
       return { ticket: await detailFor(number, user), replayed };
     },
 

@@ -170,6 +170,7 @@ export async function startHarness(
       return { status: response.status, headers: response.headers, body: text ? JSON.parse(text) : undefined };
     },
     async startInProcessWorker() {
+      if (worker) return;
       worker = await createTicketWorker({
         connection: env.nativeConnection,
         namespace: temporal.namespace,
