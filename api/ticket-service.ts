@@ -1,5 +1,5 @@
 import crypto from 'node:crypto';
-import { WithStartWorkflowOperation, WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
+import { WithStartWorkflowOperation, WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { UniqueConstraintError, type Model } from 'sequelize';
 import type { Config } from '../lib/config';
 import type { Models } from '../lib/db/models';
@@ -95,14 +95,33 @@ export function isWorkflowNotReady(err: unknown): boolean {
 async function untilReady<T>(run: () => Promise<T>, signal: AbortSignal): Promise<T> {
   let pauseMs = 100;
   for (;;) {
+    // A call begun after the bound could not be cancelled (the SDK listens for an abort still to come).
+    signal.throwIfAborted();
     try {
       return await run();
     } catch (err) {
       if (signal.aborted || !isWorkflowNotReady(err)) throw err;
     }
-    await new Promise((resolve) => setTimeout(resolve, pauseMs));
+    await pauseUnlessAborted(pauseMs, signal);
     pauseMs = Math.min(pauseMs * 2, 1_000);
   }
+}
+
+function pauseUnlessAborted(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal.addEventListener('abort', done, { once: true });
+  });
+}
+
+/** One id for an Update however often it is sent: the client's key when it gave one. */
+function updateIdFor(prefix: string, key: string | undefined): string {
+  return `${prefix}:${key ?? crypto.randomUUID()}`;
 }
 
 /** The ticket use cases behind the routes: start workflows, send them updates, read the read tables. */
@@ -113,9 +132,11 @@ export function createTicketService({ client, models, organisation, reads, tempo
   /**
    * Runs Temporal calls with a bound. A start or an Update with no worker polling is accepted
    * by the server and then waits for as long as the worker stays away; the caller gets a 503
-   * instead, and the abandoned calls are cancelled (the change itself stays recorded).
+   * instead, and the abandoned calls are cancelled (the change itself stays recorded). A change
+   * refused while its workflow is not ready is sent again within the bound; a query is not, so
+   * the live views fall back at once.
    */
-  async function bounded<T>(idempotencyKey: string | undefined, run: () => Promise<T>): Promise<T> {
+  async function bounded<T>(idempotencyKey: string | undefined, run: () => Promise<T>, { retryNotReady = false } = {}): Promise<T> {
     const controller = new AbortController();
     let timer: NodeJS.Timeout | undefined;
     const expired = new Promise<never>((_, reject) => {
@@ -124,7 +145,7 @@ export function createTicketService({ client, models, organisation, reads, tempo
         controller.abort();
       }, timeoutMs);
     });
-    const work = client.withAbortSignal(controller.signal, () => untilReady(run, controller.signal));
+    const work = client.withAbortSignal(controller.signal, () => (retryNotReady ? untilReady(run, controller.signal) : run()));
     // The cancelled call rejects too, after the 503 has been chosen; that rejection is expected.
     work.catch(() => {});
     try {
@@ -133,6 +154,16 @@ export function createTicketService({ client, models, organisation, reads, tempo
       clearTimeout(timer);
     }
   }
+  async function workflowRunning(number: number): Promise<boolean> {
+    try {
+      const description = await bounded(undefined, () => client.workflow.getHandle(ticketWorkflowId(number)).describe());
+      return description.status.name === 'RUNNING';
+    } catch (err) {
+      if (err instanceof WorkflowNotFoundError) return false;
+      throw err;
+    }
+  }
+
   /** Allocates the ticket number for this idempotency key, or finds the one an earlier attempt got. */
   async function allocateNumber(user: UserProfile, key: string, hash: string): Promise<{ number: number; replayed: boolean }> {
     const find = () => models.TicketRequest.findOne({ where: { requester_id: user.id, idempotency_key: key } });
@@ -234,12 +265,8 @@ export function createTicketService({ client, models, organisation, reads, tempo
     async reply(user: UserProfile, number: number, body: MessageBody, updateId: string | undefined) {
       const handle = await writableRow(user, number);
       const mentions = await mentionedUserIds({ models, organisation }, number, body.body, body.visibility);
-      const view = await bounded(updateId, () =>
-        handle.executeUpdate(replyUpdate, {
-          args: [{ actor: actorOf(user), body: body.body, visibility: body.visibility, mentions }],
-          ...(updateId ? { updateId: `reply:${user.id}:${updateId}` } : {}),
-        }),
-      );
+      const id = updateIdFor(`reply:${user.id}`, updateId);
+      const view = await bounded(updateId, () => handle.executeUpdate(replyUpdate, { args: [{ actor: actorOf(user), body: body.body, visibility: body.visibility, mentions }], updateId: id }), { retryNotReady: true });
       return afterChange(number, user, view);
     },
 
@@ -251,12 +278,8 @@ export function createTicketService({ client, models, organisation, reads, tempo
       // Who the caller may act for is read live now and travels with the Update, so the workflow
       // (and its history) decides from today's delegations, not those of the day the ticket started.
       const authority = await actingFor(models.Ticket.sequelize!, user.id, number);
-      const view = await bounded(updateId, () =>
-        handle.executeUpdate(approvalUpdates[decision], {
-          args: [{ actor: actorOf(user), ...body, actingFor: authority.approverIds }],
-          ...(updateId ? { updateId: `${decision}:${user.id}:${updateId}` } : {}),
-        }),
-      );
+      const id = updateIdFor(`${decision}:${user.id}`, updateId);
+      const view = await bounded(updateId, () => handle.executeUpdate(approvalUpdates[decision], { args: [{ actor: actorOf(user), ...body, actingFor: authority.approverIds }], updateId: id }), { retryNotReady: true });
       return afterChange(number, user, view);
     },
 
@@ -285,10 +308,11 @@ export function createTicketService({ client, models, organisation, reads, tempo
         config,
       };
       // A row alone does not prove the first attempt got through: a worker killed mid-task has
-      // projected a ticket its workflow never recorded opening. Only a closed ticket, whose
-      // workflow has completed and takes no update, is answered from its row.
+      // projected a ticket its workflow never recorded opening. Only a ticket whose workflow no
+      // longer runs (closed, or ended by an operator) is answered from its row; a running one is
+      // asked again below, and answers once it has opened.
       const replayedRow = replayed ? await models.Ticket.findByPk(number, { attributes: ['status'] }) : null;
-      if (replayedRow && TERMINAL_STATUSES.includes(replayedRow.get('status') as TicketStatus)) {
+      if (replayedRow && (TERMINAL_STATUSES.includes(replayedRow.get('status') as TicketStatus) || !(await workflowRunning(number)))) {
         return { ticket: await detailFor(number, user), replayed };
       }
       const workflowId = ticketWorkflowId(number);
@@ -313,7 +337,7 @@ export function createTicketService({ client, models, organisation, reads, tempo
       });
       // A retry with the same key finds the started workflow (USE_EXISTING) and waits on it again.
       try {
-        await bounded(idempotencyKey, () => client.workflow.executeUpdateWithStart(awaitCreatedUpdate, { startWorkflowOperation: startOperation() }));
+        await bounded(idempotencyKey, () => client.workflow.executeUpdateWithStart(awaitCreatedUpdate, { startWorkflowOperation: startOperation() }), { retryNotReady: true });
       } catch (err) {
         // Closed between the row's read and the call: the ticket exists and its row is final.
         if (!(replayed && err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
@@ -324,13 +348,9 @@ export function createTicketService({ client, models, organisation, reads, tempo
     async act(user: UserProfile, number: number, action: LifecycleAction, body: ActionBody, updateId: string | undefined) {
       const handle = await writableRow(user, number);
       const { expectedVersion, ...input } = body;
-      const view = await bounded(updateId, () =>
-        handle.executeUpdate(lifecycleUpdates[action], {
-          args: [{ actor: actorOf(user), input, expectedVersion }],
-          // A repeated click with the same key is answered from the first attempt.
-          ...(updateId ? { updateId: `${action}:${user.id}:${updateId}` } : {}),
-        }),
-      );
+      // A repeated click with the same key is answered from the first attempt.
+      const id = updateIdFor(`${action}:${user.id}`, updateId);
+      const view = await bounded(updateId, () => handle.executeUpdate(lifecycleUpdates[action], { args: [{ actor: actorOf(user), input, expectedVersion }], updateId: id }), { retryNotReady: true });
       return afterChange(number, user, view);
     },
 
@@ -356,12 +376,8 @@ export function createTicketService({ client, models, organisation, reads, tempo
           { field: `customFields.${rule.field}`, message: 'decides the approval chain and cannot change' },
         ]);
       }
-      const view = await bounded(updateId, () =>
-        handle.executeUpdate(editCustomFieldsUpdate, {
-          args: [{ actor: actorOf(user), changes: cleaned, expectedVersion: body.expectedVersion }],
-          ...(updateId ? { updateId: `custom-fields:${user.id}:${updateId}` } : {}),
-        }),
-      );
+      const id = updateIdFor(`custom-fields:${user.id}`, updateId);
+      const view = await bounded(updateId, () => handle.executeUpdate(editCustomFieldsUpdate, { args: [{ actor: actorOf(user), changes: cleaned, expectedVersion: body.expectedVersion }], updateId: id }), { retryNotReady: true });
       return afterChange(number, user, view);
     },
 
