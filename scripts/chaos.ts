@@ -43,6 +43,8 @@ import { startStack } from './stack';
 const ROOT = path.resolve(__dirname, '..');
 const SCENARIOS = ['worker-kill', 'temporal-restart', 'database-down', 'postmark-down', 'webhook-down'] as const;
 type ScenarioName = (typeof SCENARIOS)[number];
+/** The page activity's longest retry interval (workflows/ticket.ts): how long after the webhook returns a held ticket may stay held. */
+const PAGE_MAX_BACKOFF_MS = 60_000;
 
 const num = (name: string, fallback: number) => {
   const value = Number(process.env[name] ?? fallback);
@@ -254,8 +256,8 @@ interface Tally {
   hung: Array<{ what: string; ms: number }>;
   maxLatencyMs: number;
   successes: number[];
-  /** Changes answered 503 at least once: when the first 503 came and when a retry was confirmed (null: never). */
-  refused: Array<{ what: string; firstRefusedAt: number; confirmedAt: number | null }>;
+  /** Changes answered 503 at least once: when the first refused request was sent, how often it was refused, and when a retry was confirmed (null: never). */
+  refused: Array<{ what: string; firstSentAt: number; refusals: number; confirmedAt: number | null }>;
 }
 const newTally = (): Tally => ({ operations: 0, answers: {}, hung: [], maxLatencyMs: 0, successes: [], refused: [] });
 let tally = newTally();
@@ -307,7 +309,10 @@ async function change(world: World, what: string, method: string, pathname: stri
       if (refused) refused.confirmedAt = Date.now();
       return answer.body.data;
     }
-    if (answer.status === 503 && !refused) tally.refused.push((refused = { what, firstRefusedAt: Date.now(), confirmedAt: null }));
+    if (answer.status === 503) {
+      if (!refused) tally.refused.push((refused = { what, firstSentAt: Date.now() - answer.ms, refusals: 0, confirmedAt: null }));
+      refused.refusals += 1;
+    }
     const retryable = answer.status === 0 || answer.status === 503 || answer.status === 429 || answer.status === 502 || answer.status === 504;
     if (!retryable) throw new LifecycleError(`${what}: ${answer.status} ${JSON.stringify(answer.body?.error ?? answer.body)}`);
     if (Date.now() > deadline) throw new LifecycleError(`${what}: still ${answer.status} at the scenario's deadline (${JSON.stringify(answer.body?.error ?? answer.body)})`);
@@ -485,16 +490,17 @@ async function runScenario(world: World, name: ScenarioName, runDeadline: number
   await running;
   if (name === 'postmark-down' || name === 'webhook-down') {
     // Neither mail nor paging may hold a ticket: its changes answer as usual while they fail. A
-    // loaded 2-core machine can still push a change past the API's bound (a 503 confirmed on the
-    // next try), so 503s are recorded, not failed. A change the failing webhook held could not be
-    // confirmed until the webhook answered again (as once, when the page ran in the ticket's loop):
-    // any change refused during the outage and confirmed only after it (or never) fails the run.
+    // loaded 2-core machine can still push a change past the API's bound, a 503 confirmed on the
+    // next try, so 503s are recorded, not failed. A change the failing webhook held (as once, when
+    // the page ran in the ticket's loop) stays refused until a page goes through: after the
+    // webhook is back, within the page's longest backoff. So a change refused three times running
+    // (three bounds, 30 s by default) while the outage, or that backoff after it, lasted fails the run.
     assertions.changesAnswered503 = tally.refused.length;
     if (name === 'webhook-down' && webhookOutage) {
       const { from, to } = webhookOutage;
-      const held = tally.refused.filter((r) => r.firstRefusedAt >= from && r.firstRefusedAt < to && (r.confirmedAt === null || r.confirmedAt >= to));
+      const held = tally.refused.filter((r) => r.refusals >= 3 && r.firstSentAt < to + PAGE_MAX_BACKOFF_MS && (r.confirmedAt ?? Infinity) > from);
       assertions.changesHeldByOutage = held.length;
-      if (held.length > 0) problems.push(`${held.length} ticket change(s) answered 503 during the webhook outage and were confirmed only after it ended (${held.slice(0, 3).map((r) => r.what).join('; ')}): the page holds the ticket's critical path`);
+      if (held.length > 0) problems.push(`${held.length} ticket change(s) refused three times or more while the on-call webhook was down (${held.slice(0, 3).map((r) => r.what).join('; ')}): the page holds the ticket's critical path`);
     }
   }
   const lastFaultEnd = Math.max(started, ...faults.map((f) => f.endedAt));
