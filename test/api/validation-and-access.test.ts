@@ -124,6 +124,17 @@ describe('idempotent create', () => {
     expect(workflows.count).toBe(1);
   });
 
+  test("when a key is sent again after an operator ended the ticket's workflow, then the answer is the ticket as last projected and no new run starts", async () => {
+    const key = crypto.randomUUID();
+    const first = await create('emma', valid(), key);
+    expect(first.status).toBe(201);
+    const number = first.body.data.number as number;
+    await h.env.client.workflow.getHandle(`ticket-${number}`).terminate('ended by an operator (test)');
+    const again = await create('emma', valid(), key);
+    expect({ status: again.status, number: again.body.data?.number, replayed: again.headers.get('idempotent-replayed') }).toEqual({ status: 200, number, replayed: 'true' });
+    expect((await h.env.client.workflow.count(`WorkflowId = "ticket-${number}"`)).count).toBe(1);
+  });
+
   test('when concurrent requests share a key, then still one ticket', async () => {
     const key = crypto.randomUUID();
     const answers = await Promise.all([create('emma', valid(), key), create('emma', valid(), key), create('emma', valid(), key)]);
