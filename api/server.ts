@@ -42,7 +42,13 @@ async function main(): Promise<void> {
     scim: process.env.SCIM_TOKEN ? { token: process.env.SCIM_TOKEN, clientName: process.env.SCIM_CLIENT_NAME } : undefined,
     signInProvisioning: { domains: (process.env.SIGNIN_PROVISIONING_DOMAINS ?? '').split(',').filter((d) => d.trim()) },
   });
-  const server = app.listen(config.api.port, config.api.host, () => {
+  // Express 5 hands a listen error (the port taken) to this callback instead of throwing: without
+  // the check the API logged "listening", served nothing, and exited 0 once its event loop emptied.
+  const server = app.listen(config.api.port, config.api.host, (err?: Error) => {
+    if (err) {
+      logger.fatal({ err, port: config.api.port, host: config.api.host }, 'api could not listen');
+      process.exit(1);
+    }
     logger.info({ url: `http://${config.api.host}:${config.api.port}/api/v1` }, 'api listening');
   });
   let stopping = false;

@@ -17,6 +17,7 @@ import { supervise, type Supervised } from './supervisor';
 const ROOT = path.resolve(__dirname, '..');
 // One process per service (the tsx binary would fork a second node underneath).
 const TS = [process.execPath, '--import', 'tsx'];
+const RECENT_LINES = 20;
 
 export interface Stack {
   webUrl: string;
@@ -72,6 +73,8 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   fs.mkdirSync(config.dataDir, { recursive: true });
   const logStream = options.logFile ? fs.createWriteStream(options.logFile, { flags: 'a' }) : undefined;
   const services: Supervised[] = [];
+  // Each service's last lines, so a failed start says why without the log file (a test's is deleted).
+  const recentOutput = new Map<string, string[]>();
   // Crashes during start-up fail the start; once everything answered, a crash is restarted.
   let up = false;
   let devServer: RunningDevServer | undefined;
@@ -205,7 +208,11 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   }
 
   function launch(name: string, [command, ...args]: string[], childEnv: NodeJS.ProcessEnv): void {
+    const recent: string[] = [];
+    recentOutput.set(name, recent);
     const write = (line: string) => {
+      recent.push(line);
+      if (recent.length > RECENT_LINES) recent.shift();
       if (logStream) logStream.write(`${name} | ${line}\n`);
       else process.stdout.write(`\x1b[2m${name.padEnd(8)}|\x1b[0m ${line}\n`);
     };
@@ -231,7 +238,10 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     const service = services.find((s) => s.name === name);
     const deadline = Date.now() + 120_000;
     for (;;) {
-      if (service && service.child().exitCode !== null) throw new Error(`${name} exited with code ${service.child().exitCode}`);
+      if (service && service.child().exitCode !== null) {
+        const tail = (recentOutput.get(name) ?? []).join('\n');
+        throw new Error(`${name} exited with code ${service.child().exitCode} while starting${tail ? `; its last output:\n${tail}` : ''}`);
+      }
       try {
         const response = await fetch(url, { signal: AbortSignal.timeout(2000) });
         if (response.status < 500) return;
