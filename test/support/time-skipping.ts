@@ -70,6 +70,40 @@ async function busyWorkflows(env: TestWorkflowEnvironment): Promise<string[]> {
   return busy;
 }
 
+/**
+ * Timers of the open workflows not yet fired or cancelled, with the instants they are due. The
+ * test server's clock runs in real time between jumps, so a timer due a moment after a jump
+ * lands (a due point set from an instant a workflow task reached some milliseconds late) fires
+ * during the test's next step.
+ */
+async function pendingTimers(env: TestWorkflowEnvironment): Promise<Array<{ workflowId: string; dueMs: number }>> {
+  const page = await env.connection.workflowService.listOpenWorkflowExecutions({ namespace: 'default', maximumPageSize: 1000 });
+  const timers: Array<{ workflowId: string; dueMs: number }> = [];
+  for (const execution of page.executions ?? []) {
+    const { workflowId, runId } = execution.execution ?? {};
+    if (!workflowId) continue;
+    const events = (await env.client.workflow.getHandle(workflowId, runId ?? undefined).fetchHistory()).events ?? [];
+    const due = new Map<string, number>();
+    for (const event of events) {
+      const started = event.timerStartedEventAttributes;
+      if (started?.timerId) due.set(started.timerId, millisOf(event.eventTime) + millisOf(started.startToFireTimeout));
+      const ended = event.timerFiredEventAttributes?.timerId ?? event.timerCanceledEventAttributes?.timerId;
+      if (ended) due.delete(ended);
+    }
+    for (const dueMs of due.values()) timers.push({ workflowId, dueMs });
+  }
+  return timers;
+}
+
+/**
+ * How far past a landing a timer is jumped over. The Java test server refuses a workflow task
+ * that cancels a timer which fired while the task ran ("invalid history builder state for
+ * action") and then never times the task out or hands it out again (sdk-java #2606, #3088): the
+ * workflow stalls for good. A test sends an Update right after landing, and an Update makes the
+ * ticket cancel its due-point timer; so no timer may fall due in the seconds that follow.
+ */
+const TIMER_FIRE_GUARD_MS = 10_000;
+
 /** Below Jest's 60 s per test, so a stall fails with what was busy rather than with Jest's timeout. */
 const STALL_MS = 20_000;
 
@@ -159,6 +193,17 @@ export async function startTimeSkipping(options: { activityDeps?: Partial<Activi
       if (instant.getTime() < now) throw new Error(`cannot go back in time to ${instant.toISOString()} (now ${new Date(now).toISOString()})`);
       // A server whose clock stopped would otherwise hang here until the test's own timeout, saying nothing.
       if (instant.getTime() > now) await guarded(`the test server's clock to reach ${instant.toISOString()}`, env.sleep(instant.getTime() - now));
+      // Then past any timer about to fire, so none fires inside the task of the test's next Update.
+      for (let pass = 0; pass < 20; pass++) {
+        const landed = await env.currentTimeMs();
+        const soon = (await pendingTimers(env)).filter((t) => t.dueMs > landed && t.dueMs <= landed + TIMER_FIRE_GUARD_MS);
+        if (soon.length === 0) return;
+        const past = Math.max(...soon.map((t) => t.dueMs)) + 1;
+        await waitUntil('every open workflow to be idle before jumping past timers about to fire', () => busyWorkflows(env), (busy) => busy.length === 0, { timeoutMs: 30_000, intervalMs: 50 });
+        const from = await env.currentTimeMs();
+        if (past > from) await guarded(`the test server's clock to pass timers due by ${new Date(past).toISOString()}`, env.sleep(past - from));
+      }
+      throw new Error(`timers kept falling due within ${TIMER_FIRE_GUARD_MS} ms of ${instant.toISOString()} after 20 jumps past them`);
     },
     async nextCleanWeek() {
       const now = DateTime.fromMillis(await env.currentTimeMs(), { zone: 'Europe/Berlin' });
