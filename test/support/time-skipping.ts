@@ -103,6 +103,7 @@ async function pendingTimers(env: TestWorkflowEnvironment): Promise<Array<{ work
  * ticket cancel its due-point timer; so no timer may fall due in the seconds that follow.
  */
 const TIMER_FIRE_GUARD_MS = 10_000;
+const TIMER_FIRE_MARGIN_MS = 500;
 
 /** Below Jest's 60 s per test, so a stall fails with what was busy rather than with Jest's timeout. */
 const STALL_MS = 20_000;
@@ -196,9 +197,11 @@ export async function startTimeSkipping(options: { activityDeps?: Partial<Activi
       // Then past any timer about to fire, so none fires inside the task of the test's next Update.
       for (let pass = 0; pass < 20; pass++) {
         const landed = await env.currentTimeMs();
-        const soon = (await pendingTimers(env)).filter((t) => t.dueMs > landed && t.dueMs <= landed + TIMER_FIRE_GUARD_MS);
+        // A timer fires a few milliseconds after its recorded due instant (the server schedules it
+        // after stamping the event), so one due a moment ago but unfired is about to fire too.
+        const soon = (await pendingTimers(env)).filter((t) => t.dueMs <= landed + TIMER_FIRE_GUARD_MS);
         if (soon.length === 0) return;
-        const past = Math.max(...soon.map((t) => t.dueMs)) + 1;
+        const past = Math.max(...soon.map((t) => t.dueMs)) + TIMER_FIRE_MARGIN_MS;
         await waitUntil('every open workflow to be idle before jumping past timers about to fire', () => busyWorkflows(env), (busy) => busy.length === 0, { timeoutMs: 30_000, intervalMs: 50 });
         const from = await env.currentTimeMs();
         if (past > from) await guarded(`the test server's clock to pass timers due by ${new Date(past).toISOString()}`, env.sleep(past - from));
