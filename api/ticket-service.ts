@@ -29,6 +29,7 @@ import { TicketDepartmentKey, TicketPriorityKey, TicketStatusKey } from '../work
 import type { ticketWorkflow } from '../workflows/ticket';
 import { actorOf } from './auth';
 import { userFieldErrors, userIdsIn, validateCustomFieldChanges, validateCustomFields, type FieldSpec } from './custom-fields';
+import { createBoundedCalls } from './bounded-temporal';
 import { ApiError, notFound, validationError } from './errors';
 import { seesInternal, teamIdsOf } from './access';
 import { actingFor } from './approval-authority';
@@ -66,94 +67,13 @@ function summaryOf(number: number, title: string): string {
   return summary;
 }
 
-/** The 503 for a change Temporal did not confirm in time: it was (probably) recorded and may still apply. */
-function notConfirmed(ms: number, idempotencyKey: string | undefined): ApiError {
-  const retry = idempotencyKey
-    ? `Retry with the same Idempotency-Key (${idempotencyKey}) to get its result; the change will not be applied twice.`
-    : 'Send an Idempotency-Key with such requests so a retry returns the first result instead of applying the change again.';
-  return new ApiError(503, 'NOT_CONFIRMED', `The ticket engine did not confirm this change within ${Math.round(ms / 100) / 10} s (no worker may be running). It may still apply. ${retry}`);
-}
-
-const GRPC_FAILED_PRECONDITION = 9;
-
-/**
- * Temporal refuses an Update (and an update-with-start) while the workflow's last task failed or
- * timed out, as one does when its worker dies mid-task, until a worker completes the retried
- * task. Nothing was recorded, so the same call is sent again; past the bound the caller gets the
- * 503 that asks for a retry.
- */
-export function isWorkflowNotReady(err: unknown): boolean {
-  for (let e = err as { code?: unknown; message?: unknown; metadata?: { get?(key: string): unknown[] }; cause?: unknown } | undefined, depth = 0; e && depth < 4; e = e.cause as typeof e, depth++) {
-    if (e.code !== GRPC_FAILED_PRECONDITION) continue;
-    const details = typeof e.metadata?.get === 'function' ? e.metadata.get('grpc-status-details-bin') : [];
-    if (details.some((d) => Buffer.isBuffer(d) && d.includes('WorkflowNotReadyFailure'))) return true;
-    if (typeof e.message === 'string' && e.message.includes('Workflow Task in failed state')) return true;
-  }
-  return false;
-}
-
-async function untilReady<T>(run: () => Promise<T>, signal: AbortSignal): Promise<T> {
-  let pauseMs = 100;
-  for (;;) {
-    // A call begun after the bound could not be cancelled (the SDK listens for an abort still to come).
-    signal.throwIfAborted();
-    try {
-      return await run();
-    } catch (err) {
-      if (signal.aborted || !isWorkflowNotReady(err)) throw err;
-    }
-    await pauseUnlessAborted(pauseMs, signal);
-    pauseMs = Math.min(pauseMs * 2, 1_000);
-  }
-}
-
-function pauseUnlessAborted(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const done = () => {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', done);
-      resolve();
-    };
-    const timer = setTimeout(done, ms);
-    signal.addEventListener('abort', done, { once: true });
-  });
-}
-
-/** One id for an Update however often it is sent: the client's key when it gave one. */
-function updateIdFor(prefix: string, key: string | undefined): string {
-  return `${prefix}:${key ?? crypto.randomUUID()}`;
-}
-
 /** The ticket use cases behind the routes: start workflows, send them updates, read the read tables. */
 export function createTicketService({ client, models, organisation, reads, temporal }: TicketServiceDeps) {
   const snapshots = createConfigSnapshots(models);
   const timeoutMs = temporal.requestTimeoutMs ?? 10_000;
 
-  /**
-   * Runs Temporal calls with a bound. A start or an Update with no worker polling is accepted
-   * by the server and then waits for as long as the worker stays away; the caller gets a 503
-   * instead, and the abandoned calls are cancelled (the change itself stays recorded). A change
-   * refused while its workflow is not ready is sent again within the bound; a query is not, so
-   * the live views fall back at once.
-   */
-  async function bounded<T>(idempotencyKey: string | undefined, run: () => Promise<T>, { retryNotReady = false } = {}): Promise<T> {
-    const controller = new AbortController();
-    let timer: NodeJS.Timeout | undefined;
-    const expired = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => {
-        reject(notConfirmed(timeoutMs, idempotencyKey));
-        controller.abort();
-      }, timeoutMs);
-    });
-    const work = client.withAbortSignal(controller.signal, () => (retryNotReady ? untilReady(run, controller.signal) : run()));
-    // The cancelled call rejects too, after the 503 has been chosen; that rejection is expected.
-    work.catch(() => {});
-    try {
-      return await Promise.race([work, expired]);
-    } finally {
-      clearTimeout(timer);
-    }
-  }
+  const { bounded, confirmed, update } = createBoundedCalls(client, timeoutMs);
+
   async function workflowRunning(number: number): Promise<boolean> {
     try {
       const description = await bounded(undefined, () => client.workflow.getHandle(ticketWorkflowId(number)).describe());
@@ -265,8 +185,7 @@ export function createTicketService({ client, models, organisation, reads, tempo
     async reply(user: UserProfile, number: number, body: MessageBody, updateId: string | undefined) {
       const handle = await writableRow(user, number);
       const mentions = await mentionedUserIds({ models, organisation }, number, body.body, body.visibility);
-      const id = updateIdFor(`reply:${user.id}`, updateId);
-      const view = await bounded(updateId, () => handle.executeUpdate(replyUpdate, { args: [{ actor: actorOf(user), body: body.body, visibility: body.visibility, mentions }], updateId: id }), { retryNotReady: true });
+      const view = await update(handle, replyUpdate, { actor: actorOf(user), body: body.body, visibility: body.visibility, mentions }, `reply:${user.id}`, updateId);
       return afterChange(number, user, view);
     },
 
@@ -278,8 +197,7 @@ export function createTicketService({ client, models, organisation, reads, tempo
       // Who the caller may act for is read live now and travels with the Update, so the workflow
       // (and its history) decides from today's delegations, not those of the day the ticket started.
       const authority = await actingFor(models.Ticket.sequelize!, user.id, number);
-      const id = updateIdFor(`${decision}:${user.id}`, updateId);
-      const view = await bounded(updateId, () => handle.executeUpdate(approvalUpdates[decision], { args: [{ actor: actorOf(user), ...body, actingFor: authority.approverIds }], updateId: id }), { retryNotReady: true });
+      const view = await update(handle, approvalUpdates[decision], { actor: actorOf(user), ...body, actingFor: authority.approverIds }, `${decision}:${user.id}`, updateId);
       return afterChange(number, user, view);
     },
 
@@ -337,7 +255,7 @@ export function createTicketService({ client, models, organisation, reads, tempo
       });
       // A retry with the same key finds the started workflow (USE_EXISTING) and waits on it again.
       try {
-        await bounded(idempotencyKey, () => client.workflow.executeUpdateWithStart(awaitCreatedUpdate, { startWorkflowOperation: startOperation() }), { retryNotReady: true });
+        await confirmed(idempotencyKey, () => client.workflow.executeUpdateWithStart(awaitCreatedUpdate, { startWorkflowOperation: startOperation() }));
       } catch (err) {
         // Closed between the row's read and the call: the ticket exists and its row is final.
         if (!(replayed && err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
@@ -349,8 +267,7 @@ export function createTicketService({ client, models, organisation, reads, tempo
       const handle = await writableRow(user, number);
       const { expectedVersion, ...input } = body;
       // A repeated click with the same key is answered from the first attempt.
-      const id = updateIdFor(`${action}:${user.id}`, updateId);
-      const view = await bounded(updateId, () => handle.executeUpdate(lifecycleUpdates[action], { args: [{ actor: actorOf(user), input, expectedVersion }], updateId: id }), { retryNotReady: true });
+      const view = await update(handle, lifecycleUpdates[action], { actor: actorOf(user), input, expectedVersion }, `${action}:${user.id}`, updateId);
       return afterChange(number, user, view);
     },
 
@@ -376,8 +293,7 @@ export function createTicketService({ client, models, organisation, reads, tempo
           { field: `customFields.${rule.field}`, message: 'decides the approval chain and cannot change' },
         ]);
       }
-      const id = updateIdFor(`custom-fields:${user.id}`, updateId);
-      const view = await bounded(updateId, () => handle.executeUpdate(editCustomFieldsUpdate, { args: [{ actor: actorOf(user), changes: cleaned, expectedVersion: body.expectedVersion }], updateId: id }), { retryNotReady: true });
+      const view = await update(handle, editCustomFieldsUpdate, { actor: actorOf(user), changes: cleaned, expectedVersion: body.expectedVersion }, `custom-fields:${user.id}`, updateId);
       return afterChange(number, user, view);
     },
 
