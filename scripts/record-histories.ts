@@ -44,7 +44,11 @@ import { createTestDatabase } from '../test/support/test-database';
  */
 const OUT = path.resolve(__dirname, '../test/histories');
 
-type Step = [LifecycleAction | 'approve' | 'request_info' | 'reply' | 'note' | 'edit_fields' | 'apply_policy' | 'apply_calendar' | 'membership', 'requester' | 'agent' | 'approver' | 'admin', Record<string, unknown>?];
+type Step = [
+  LifecycleAction | 'approve' | 'request_info' | 'reply' | 'note' | 'edit_fields' | 'apply_policy' | 'apply_calendar' | 'membership' | 'timer_fired',
+  'requester' | 'agent' | 'approver' | 'admin',
+  Record<string, unknown>?,
+];
 interface Story {
   name: string;
   category: string;
@@ -55,6 +59,8 @@ interface Story {
   continueAsNewAfterEvents?: number;
   /** Steps taken on the run that continued as new. */
   afterContinueAsNew?: Step[];
+  /** A first-response target this short, on a 24x7 clock, so a due-point timer fires while the story is recorded. */
+  firstResponseMinutes?: number;
 }
 const STORIES: Story[] = [
   {
@@ -222,6 +228,21 @@ const STORIES: Story[] = [
       ['resolve', 'agent', { resolution: 'Cable replaced' }],
     ],
   },
+  // Recorded with due-point timers kept (due-timers-kept): the agent's reply meets the first
+  // response before its warning, whose timer is left to fire into the wait and change nothing;
+  // the resolution warning's timer is set once and not set again by the later changes.
+  {
+    name: 'due-timers-kept',
+    category: 'it-laptop',
+    title: 'Laptop fan is loud',
+    firstResponseMinutes: 1,
+    steps: [
+      ['reply', 'agent', { body: 'Sending a replacement' }],
+      ['timer_fired', 'agent'],
+      ['start', 'agent'],
+      ['resolve', 'agent', { resolution: 'Fan replaced' }],
+    ],
+  },
 ];
 
 /** One pass of the email outbox sweep (the Schedule's workflow) is recorded too. */
@@ -264,6 +285,9 @@ async function main(): Promise<void> {
         config: (await createConfigSnapshots(db.models).snapshot({ categoryId: category.id, requesterId: requester.id, customFields: story.customFields ?? {}, today: '2026-11-23' }))!,
       };
       if (story.continueAsNewAfterEvents) input.config.continueAsNewAfterEvents = story.continueAsNewAfterEvents;
+      if (story.firstResponseMinutes) {
+        input.config.slaPolicies = input.config.slaPolicies!.map((policy) => ({ ...policy, clock: '24x7', firstResponseMinutes: story.firstResponseMinutes! }));
+      }
       const view = await client.workflow.executeUpdateWithStart(awaitCreatedUpdate, {
         startWorkflowOperation: new WithStartWorkflowOperation<typeof ticketWorkflow>(TICKET_WORKFLOW_TYPE, {
           workflowId: ticketWorkflowId(number),
@@ -296,6 +320,12 @@ async function main(): Promise<void> {
             while ((await handle.query(stateQuery)).projectedVersion <= seq) {
               if (Date.now() > deadline) throw new Error(`${story.name}: ${action} was not recorded and projected within 15 s (calendar ${JSON.stringify((await handle.query(stateQuery)).sla?.calendar)})`);
               await new Promise((r) => setTimeout(r, 100));
+            }
+          } else if (action === 'timer_fired') {
+            const deadline = Date.now() + 90_000;
+            while (!(await handle.fetchHistory()).events?.some((e) => e.timerFiredEventAttributes)) {
+              if (Date.now() > deadline) throw new Error(`${story.name}: no due-point timer fired within 90 s`);
+              await new Promise((r) => setTimeout(r, 500));
             }
           } else if (action === 'approve' || action === 'request_info') {
             const chain = (await handle.query(stateQuery)).approval!;

@@ -10,6 +10,7 @@ import {
   proxyLocalActivities,
   setCurrentDetails,
   setHandler,
+  sleep,
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
@@ -116,6 +117,14 @@ const EFFECTS_OFF_LOOP_PATCH = 'effects-off-loop';
  * notification: a created ticket's receipt, team and assignee notices were three of each.
  */
 const NOTIFY_BATCHED_PATCH = 'notify-batched';
+/**
+ * Runs before this patch cancelled the due-point timer whenever work woke the loop, and set
+ * it again. A timer that fires while the task cancelling it is running makes Temporal's Java
+ * test server refuse that task's completion and never hand the task out again (sdk-java #2606,
+ * #3088): the ticket hung. Now a due-point timer is never cancelled; one that outlives its
+ * instant (the due point moved) fires into a wait that ignores it.
+ */
+const DUE_TIMERS_KEPT_PATCH = 'due-timers-kept';
 
 /** One ticket, from submission to its terminal status: the single source of truth for its lifecycle. */
 export async function ticketWorkflow(input: TicketWorkflowInput): Promise<TicketView> {
@@ -127,6 +136,9 @@ export async function ticketWorkflow(input: TicketWorkflowInput): Promise<Ticket
   const timerSummaries = patched(TIMER_SUMMARIES_PATCH);
   const effectsOffLoop = patched(EFFECTS_OFF_LOOP_PATCH);
   const notifyBatched = effectsOffLoop && patched(NOTIFY_BATCHED_PATCH);
+  const keepDueTimers = patched(DUE_TIMERS_KEPT_PATCH);
+  /** Due instants (epoch ms) whose timer is set and has not fired yet (keepDueTimers). */
+  const dueTimersSet = new Set<number>();
   /** Effects running beside the loop (effectsOffLoop): each completes into the ticket when its activity ends. */
   const inFlight = new Set<Effect>();
   /** A failure of an effect other than its activity's (a bug): thrown from the loop, failing the task as it did when effects were awaited. */
@@ -281,13 +293,27 @@ export async function ticketWorkflow(input: TicketWorkflowInput): Promise<Ticket
   async function untilWorkOrDue(ready: () => boolean = hasWork): Promise<void> {
     const due = ticket.nextDue();
     const wakeAt = due?.at ?? null;
-    // A timer only while something is due later; the condition wakes on every change, which re-arms it.
+    // A timer only while something is due later. The condition wakes on every change; before
+    // keepDueTimers that cancelled the timer and the next wait set it again.
     let woken = true;
     if (wakeAt !== null && wakeAt <= Date.now()) woken = false;
     else if (wakeAt === null) await condition(ready);
-    else if (timerSummaries) woken = await condition(ready, wakeAt - Date.now(), { summary: timerSummary(ticket.state.number, due!) });
+    else if (keepDueTimers) {
+      setDueTimer(due!);
+      // Workflow time is the activation's, so the instant has passed once its timer has fired.
+      const passed = () => Date.now() >= wakeAt || !dueTimersSet.has(wakeAt);
+      await condition(() => ready() || passed());
+      woken = !passed();
+    } else if (timerSummaries) woken = await condition(ready, wakeAt - Date.now(), { summary: timerSummary(ticket.state.number, due!) });
     else woken = await condition(ready, wakeAt - Date.now());
     if (!woken && wakeAt !== null) ticket.onTimer(new Date());
+  }
+
+  /** One timer per due instant, set once and left to fire (see DUE_TIMERS_KEPT_PATCH). */
+  function setDueTimer(due: { at: number; what: string }): void {
+    if (dueTimersSet.has(due.at)) return;
+    dueTimersSet.add(due.at);
+    void sleep(due.at - Date.now(), { summary: timerSummary(ticket.state.number, due) }).then(() => dueTimersSet.delete(due.at));
   }
 
   function hasWork(): boolean {

@@ -1,4 +1,5 @@
 import type { WorkflowHandle } from '@temporalio/client';
+import { temporal } from '@temporalio/proto';
 import type { DateTime } from 'luxon';
 import {
   approveUpdate,
@@ -16,6 +17,7 @@ import type { ticketWorkflow } from '../../workflows/ticket';
 import { startTimeSkipping, type TimeSkippingHarness } from '../support/time-skipping';
 
 let h: TimeSkippingHarness;
+const { EventType } = temporal.api.enums.v1;
 
 beforeAll(async () => {
   h = await startTimeSkipping();
@@ -155,6 +157,35 @@ describe('SLA timers on business time (time-skipping server)', () => {
     expect(view.slaSummary!.firstResponse.spentMinutes).toBeCloseTo(60, 0);
     const reasons = (await h.events(view.number)).filter((e) => e.type === 'sla_recomputed').map((e) => e.data.reason);
     expect(reasons).toEqual(expect.arrayContaining(['status in_progress → waiting_on_requester', 'status waiting_on_requester → in_progress']));
+  });
+
+  // The Java test server hangs a ticket whose task cancels a timer firing meanwhile (sdk-java
+  // #2606), and a real server pays a cancel and a new timer for every change: so none is cancelled.
+  test('when changes wake a ticket before its due point, then its timer is never cancelled, not set again for the same instant, and changes nothing once outlived', async () => {
+    const week = await h.nextCleanWeek();
+    await h.skipTo(at(week, 0, '10:00'));
+    const handle = await h.open({ category: 'it-laptop', priority: 'high' });
+    const { number } = await h.view(handle);
+    const agent = await assigneeActor(handle);
+    const timers = async () => {
+      const events = (await handle.fetchHistory()).events ?? [];
+      const count = (type: temporal.api.enums.v1.EventType) => events.filter((e) => e.eventType === type).length;
+      return { started: count(EventType.EVENT_TYPE_TIMER_STARTED), fired: count(EventType.EVENT_TYPE_TIMER_FIRED), cancelled: count(EventType.EVENT_TYPE_TIMER_CANCELED) };
+    };
+    await h.skipTo(at(week, 0, '10:10'));
+    await h.update(handle, replyUpdate, { actor: agent, body: 'Sending a replacement', visibility: 'public' });
+    expect((await h.view(handle)).slaSummary!.firstResponse.state).toBe('met');
+    const afterResponse = await timers();
+    await h.skipTo(at(week, 0, '10:20'));
+    await h.update(handle, replyUpdate, { actor: agent, body: 'Ordered from stock', visibility: 'internal' });
+    expect((await timers()).started).toBe(afterResponse.started);
+    // Past the first response's warning (10:48) and target (11:00): its timer fires into a wait that ignores it.
+    await h.skipTo(at(week, 0, '11:05'));
+    const final = await timers();
+    expect(final.fired).toBeGreaterThan(afterResponse.fired);
+    expect(final.cancelled).toBe(0);
+    const slaEvents = (await h.events(number)).filter((e) => e.type === 'sla_warning' || e.type === 'sla_breached' || e.type === 'escalation');
+    expect(slaEvents).toEqual([]);
   });
 
   test('when priority goes High → Critical after 30 spent minutes, then the 30 minutes are kept', async () => {
