@@ -243,6 +243,19 @@ const STORIES: Story[] = [
       ['resolve', 'agent', { resolution: 'Fan replaced' }],
     ],
   },
+  // Recorded with due-point timers kept: nobody answers, so the first response's warning and
+  // then its breach fire on time and are handled, before the agent replies and resolves.
+  {
+    name: 'due-timers-fire-on-time',
+    category: 'it-laptop',
+    title: 'Laptop battery swells',
+    firstResponseMinutes: 1,
+    steps: [
+      ['timer_fired', 'agent', { count: 2 }],
+      ['reply', 'agent', { body: 'Stop using it, a replacement is on its way' }],
+      ['resolve', 'agent', { resolution: 'Laptop replaced' }],
+    ],
+  },
 ];
 
 /** One pass of the email outbox sweep (the Schedule's workflow) is recorded too. */
@@ -322,9 +335,10 @@ async function main(): Promise<void> {
               await new Promise((r) => setTimeout(r, 100));
             }
           } else if (action === 'timer_fired') {
+            const count = Number(input.count ?? 1);
             const deadline = Date.now() + 90_000;
-            while (!(await handle.fetchHistory()).events?.some((e) => e.timerFiredEventAttributes)) {
-              if (Date.now() > deadline) throw new Error(`${story.name}: no due-point timer fired within 90 s`);
+            while (((await handle.fetchHistory()).events ?? []).filter((e) => e.timerFiredEventAttributes).length < count) {
+              if (Date.now() > deadline) throw new Error(`${story.name}: ${count} due-point timer(s) did not fire within 90 s`);
               await new Promise((r) => setTimeout(r, 500));
             }
           } else if (action === 'approve' || action === 'request_info') {

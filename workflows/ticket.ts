@@ -313,7 +313,11 @@ export async function ticketWorkflow(input: TicketWorkflowInput): Promise<Ticket
   function setDueTimer(due: { at: number; what: string }): void {
     if (dueTimersSet.has(due.at)) return;
     dueTimersSet.add(due.at);
-    void sleep(due.at - Date.now(), { summary: timerSummary(ticket.state.number, due) }).then(() => dueTimersSet.delete(due.at));
+    void sleep(due.at - Date.now(), { summary: timerSummary(ticket.state.number, due) }).then(
+      () => dueTimersSet.delete(due.at),
+      // Only an operator's cancel of the whole workflow gets here: the loop's own wait ends it.
+      () => undefined,
+    );
   }
 
   function hasWork(): boolean {

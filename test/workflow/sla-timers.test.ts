@@ -161,7 +161,7 @@ describe('SLA timers on business time (time-skipping server)', () => {
 
   // The Java test server hangs a ticket whose task cancels a timer firing meanwhile (sdk-java
   // #2606), and a real server pays a cancel and a new timer for every change: so none is cancelled.
-  test('when changes wake a ticket before its due point, then its timer is never cancelled, not set again for the same instant, and changes nothing once outlived', async () => {
+  test('when changes wake a ticket before its due point, then its timer is never cancelled, not set again for the same instant, and records nothing once outlived', async () => {
     const week = await h.nextCleanWeek();
     await h.skipTo(at(week, 0, '10:00'));
     const handle = await h.open({ category: 'it-laptop', priority: 'high' });

@@ -1,5 +1,5 @@
-import { WithStartWorkflowOperation, WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
-import { ApplicationFailure } from '@temporalio/common';
+import { WithStartWorkflowOperation, WorkflowFailedError, WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
+import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
 import { Transaction } from 'sequelize';
 import { createConfigSnapshots } from '../../lib/db/config-snapshot';
 import { createOrganisation, requesterProfile } from '../../lib/db/organisation';
@@ -94,6 +94,24 @@ describe('ticket workflow', () => {
     const second = await handle.executeUpdate(startUpdate, { args: [{ actor: lee, input: {} }], updateId: 'click-1' });
     expect(second).toEqual(first);
     expect((await handle.query(stateQuery)).version).toBe(view.version + 1);
+  });
+
+  // Its due-point timers are never cancelled by the ticket itself (patch due-timers-kept); a
+  // cancel of the workflow cancels them, and must end the run rather than fail its task.
+  test('when an operator cancels the workflow of a ticket with SLA timers, then the run ends cancelled', async () => {
+    const { handle } = await open('it-laptop', 'Screen flickers');
+    await untilIdle(handle);
+    await handle.cancel();
+    const outcome = await withDeadline(
+      handle.result().then(
+        () => 'completed',
+        (err: unknown) => (err instanceof WorkflowFailedError && err.cause instanceof CancelledFailure ? 'cancelled' : String(err)),
+      ),
+      15_000,
+      'the cancelled workflow to end',
+    );
+    expect(outcome).toBe('cancelled');
+    expect((await handle.describe()).status.name).toBe('CANCELLED');
   });
 
   test('when the requester cancels, then the workflow completes with the cancelled ticket', async () => {
