@@ -1,5 +1,5 @@
 import { TicketErrorType, type NotifyInput, type PageOnCallInput, type TicketState } from './definitions';
-import { validateCalendar, type BusinessCalendar } from './domain/business-time';
+import { isUsableCalendar, type BusinessCalendar } from './domain/business-time';
 import type { EscalationStep } from './domain/sla-clock';
 import type { ConfigSnapshot, TeamSnapshot } from './domain/types';
 
@@ -30,7 +30,7 @@ const AROUND_THE_CLOCK: BusinessCalendar = { timeZone: 'UTC', weeklyHours: {}, h
 /** The owning team's calendar when it is usable, else around the clock (for auto-close and approval timers). */
 export function usableCalendarOf(ticket: TicketSnapshot): BusinessCalendar {
   const calendar = teamOf(ticket)?.calendar;
-  return calendar && validateCalendar(calendar).length === 0 ? calendar : AROUND_THE_CLOCK;
+  return calendar && isUsableCalendar(calendar) ? calendar : AROUND_THE_CLOCK;
 }
 
 /** A refused action: the validator throws it, so a refused update leaves no trace in history. */

@@ -1,4 +1,4 @@
-import { validateCalendar, type BusinessCalendar } from './domain/business-time';
+import { isUsableCalendar, type BusinessCalendar } from './domain/business-time';
 import {
   collectDue,
   dueAt,
@@ -51,7 +51,7 @@ export function calendarFor(config: ConfigSnapshot, teamId: number | null, polic
   const calendar = override ?? config.teams.find((t) => t.id === teamId)?.calendar;
   if (!calendar) return undefined;
   const effective = policy.clock === '24x7' ? { ...calendar, twentyFourSeven: true } : calendar;
-  return validateCalendar(effective).length === 0 ? effective : undefined;
+  return isUsableCalendar(effective) ? effective : undefined;
 }
 
 export function slaDues(sla: SlaState | null | undefined) {

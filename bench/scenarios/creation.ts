@@ -38,8 +38,15 @@ export async function creationScenarios(b: Bench): Promise<void> {
     console.log(`[bench]   raw start, 1 client: ${summary(raw1)}`);
   }
   if (b.wanted('create_c1_p95')) {
-    const r = await runLoad({ clients: 1, durationMs: 60_000, maxCount: sizes.c1 }, (i) => b.createAs(users[i % users.length]!, 'medium', i).then(() => {}));
+    const sent = new Map<number, { at: number; number?: number; answeredAt?: number }>();
+    const r = await runLoad({ clients: 1, durationMs: 60_000, maxCount: sizes.c1 }, async (i) => {
+      const call = { at: Date.now() } as { at: number; number?: number; answeredAt?: number };
+      sent.set(i, call);
+      call.number = await b.createAs(users[i % users.length]!, 'medium', i);
+      call.answeredAt = Date.now();
+    });
     b.record({ name: 'create_c1_p95', unit: 'ms', value: percentile(r.latencies, 95), baseline: rawStartP95, target: { max: 120 } }, summary(r));
+    b.note(`one client's creates, where the time goes (p50 / p95 ms): ${await createPhases(client, [...sent.values()])}`);
   }
   if (b.wanted('create_c10_rate')) {
     const raw = await runLoad({ clients: 10, durationMs: sizes.c10Ms / 2, maxCount: 100_000 }, async (i) => {
@@ -114,4 +121,38 @@ async function historyCost(client: Client, workflowId: string): Promise<{ events
   const workflowTasks = count(E.EVENT_TYPE_WORKFLOW_TASK_COMPLETED);
   const detail = `workflow tasks ${workflowTasks}, activities ${activities.length} (${activities.join(' ')}), local activities ${locals}, patch markers ${markers.length - locals}, search-attribute upserts ${count(E.EVENT_TYPE_UPSERT_WORKFLOW_SEARCH_ATTRIBUTES)}, updates ${count(E.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_ACCEPTED)}`;
   return { events: events.length, workflowTasks, activityTasks: activities.length, detail };
+}
+
+/**
+ * Splits each create's time at the instants its workflow history records (server and
+ * client share this machine's clock): the API's work before the workflow starts, the
+ * first workflow task's wait for a worker and its run (routing, assignment, projection),
+ * and what follows until the answer reaches the client (the API's detail read).
+ */
+async function createPhases(client: Client, calls: Array<{ at: number; number?: number; answeredAt?: number }>): Promise<string> {
+  const E = temporal.api.enums.v1.EventType;
+  const millis = (t: { seconds?: unknown; nanos?: number | null } | null | undefined) => (t ? Number(t.seconds ?? 0) * 1000 + (t.nanos ?? 0) / 1e6 : Number.NaN);
+  const phases: Record<'api before start' | 'task queued' | 'first task in worker' | 'after the task' | 'whole create', number[]> = {
+    'api before start': [],
+    'task queued': [],
+    'first task in worker': [],
+    'after the task': [],
+    'whole create': [],
+  };
+  for (const call of calls) {
+    if (call.number === undefined || call.answeredAt === undefined) continue;
+    const events = (await client.workflow.getHandle(`ticket-${call.number}`).fetchHistory()).events ?? [];
+    const at = (type: number) => millis(events.find((e) => e.eventType === type)?.eventTime);
+    const started = at(E.EVENT_TYPE_WORKFLOW_EXECUTION_STARTED);
+    const taskStarted = at(E.EVENT_TYPE_WORKFLOW_TASK_STARTED);
+    const taskCompleted = at(E.EVENT_TYPE_WORKFLOW_TASK_COMPLETED);
+    phases['api before start'].push(started - call.at);
+    phases['task queued'].push(taskStarted - started);
+    phases['first task in worker'].push(taskCompleted - taskStarted);
+    phases['after the task'].push(call.answeredAt - taskCompleted);
+    phases['whole create'].push(call.answeredAt - call.at);
+  }
+  return Object.entries(phases)
+    .map(([name, values]) => `${name} ${round(percentile(values, 50))} / ${round(percentile(values, 95))}`)
+    .join('; ');
 }

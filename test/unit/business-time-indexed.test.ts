@@ -4,8 +4,10 @@ import {
   endOfWorkingDaysAfter,
   indexedCalendar,
   InvalidCalendarError,
+  isUsableCalendar,
   nextWorkingInstant,
   type BusinessCalendar,
+  validateCalendar,
   withoutCalendarMemo,
 } from '../../workflows/domain/business-time';
 
@@ -84,6 +86,24 @@ describe('indexed calendars', () => {
     expect(nextWorkingInstant(valid, monday).toISOString()).toBe('2026-12-07T08:00:00.000Z');
     expect(() => nextWorkingInstant(odd, monday)).toThrow(InvalidCalendarError);
     expect(nextWorkingInstant(valid, monday).toISOString()).toBe('2026-12-07T08:00:00.000Z');
+  });
+
+  test('when the SLA clocks ask whether a calendar is usable, then the memo answers as validation does, for each content and after a change in place', () => {
+    const valid: BusinessCalendar = { timeZone: 'Europe/Berlin', weeklyHours: { mon: [{ start: '09:00', end: '17:00' }] }, holidays: [{ date: '2026-12-24', name: 'Christmas Eve' }] };
+    const variants: BusinessCalendar[] = [
+      valid,
+      { ...valid, timeZone: 'Mars/Olympus' },
+      { ...valid, weeklyHours: { ...valid.weeklyHours, holiday: undefined } } as unknown as BusinessCalendar,
+      { ...valid, weeklyHours: { mon: [{ start: '17:00', end: '09:00' }] } },
+      { ...valid, holidays: [...valid.holidays, { date: '2026-02-30', name: 'No such day' }] },
+      { ...valid, weeklyHours: {}, twentyFourSeven: true },
+    ];
+    for (const calendar of variants) expect([isUsableCalendar(calendar), isUsableCalendar(calendar)]).toEqual([validateCalendar(calendar).length === 0, validateCalendar(calendar).length === 0]);
+    expect(variants.map((c) => isUsableCalendar(c))).toEqual([true, false, false, false, false, true]);
+    const edited: BusinessCalendar = { ...valid, weeklyHours: { mon: [{ start: '09:00', end: '17:00' }] } };
+    expect(isUsableCalendar(edited)).toBe(true);
+    edited.weeklyHours.mon = [{ start: '18:00', end: '08:00' }];
+    expect(isUsableCalendar(edited)).toBe(false);
   });
 
   test('when a refusal is caught and its problems changed, then the next refusal still names them all', () => {
