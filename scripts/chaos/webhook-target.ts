@@ -7,6 +7,8 @@ export interface WebhookTarget {
   accepted(): Map<string, number>;
   /** Attempts refused while down. */
   refused(): number;
+  /** When each ticket's first page was refused (epoch ms), by ticket number (from the page's idempotency key, `ticket-<n>:…`). */
+  firstRefusalByTicket(): Map<number, number>;
   /** Answers `status` to every page until `up()`. */
   down(status?: number): void;
   up(): void;
@@ -17,16 +19,19 @@ export interface WebhookTarget {
 export async function startWebhookTarget(): Promise<WebhookTarget> {
   const accepted = new Map<string, number>();
   let refused = 0;
+  const firstRefusal = new Map<number, number>();
   let failing: number | undefined;
   const server = http.createServer((req, res) => {
     req.resume();
     req.on('end', () => {
+      const key = String(req.headers['idempotency-key'] ?? '');
       if (failing !== undefined) {
         refused += 1;
+        const ticket = /ticket-(\d+)/.exec(key)?.[1];
+        if (ticket !== undefined && !firstRefusal.has(Number(ticket))) firstRefusal.set(Number(ticket), Date.now());
         res.writeHead(failing).end();
         return;
       }
-      const key = String(req.headers['idempotency-key'] ?? '');
       accepted.set(key, (accepted.get(key) ?? 0) + 1);
       res.writeHead(202, { 'content-type': 'application/json' }).end('{"status":"accepted"}');
     });
@@ -36,6 +41,7 @@ export async function startWebhookTarget(): Promise<WebhookTarget> {
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/pages`,
     accepted: () => accepted,
     refused: () => refused,
+    firstRefusalByTicket: () => firstRefusal,
     down(status = 503) {
       failing = status;
     },
