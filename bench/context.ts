@@ -49,6 +49,8 @@ export interface Bench {
   /** Every ticket created through the API by the bench, in order. */
   createdNumbers: number[];
   pids: { worker?: number; api?: number; temporal?: number };
+  /** Each service's Prometheus endpoint, for counters a scenario reads before and after. */
+  metricsUrls: { api: string; worker: string };
   token(who: string): Promise<string>;
   /** Calls the API as `who` (a demo key or a signed-in email); throws on a status outside `expect`. */
   api(method: string, urlPath: string, as: string, body?: unknown, expect?: number[]): Promise<any>;
@@ -88,4 +90,31 @@ export function cpuMeter(pids: Bench['pids']): Bench['cpuDuring'] {
     console.log(`[bench]   CPU during ${label}: ${share} of one core`);
     return result;
   };
+}
+
+/** Statements each service has sent to the database so far, by kind (`ticketing_db_statements_total`). */
+export type StatementCounts = Record<'api' | 'worker', Record<string, number>>;
+
+export async function statementCounts(urls: Bench['metricsUrls']): Promise<StatementCounts> {
+  const read = async (url: string) => {
+    const response = await fetch(url);
+    if (!response.ok) throw new Error(`${url}: ${response.status}`);
+    const counts: Record<string, number> = {};
+    for (const m of (await response.text()).matchAll(/^ticketing_db_statements_total\{([^}]*)\} (\S+)$/gm)) {
+      const kind = /kind="([^"]+)"/.exec(m[1]!)?.[1] ?? 'other';
+      counts[kind] = (counts[kind] ?? 0) + Number(m[2]);
+    }
+    return counts;
+  };
+  const [api, worker] = await Promise.all([read(urls.api), read(urls.worker)]);
+  return { api, worker };
+}
+
+/** after − before − what reading the counters itself costs (the read-model gauges query at scrape time). */
+export function statementsBetween(before: StatementCounts, after: StatementCounts, scrapeCost: StatementCounts): StatementCounts {
+  const diff = (service: 'api' | 'worker') => {
+    const kinds = new Set([...Object.keys(before[service]), ...Object.keys(after[service])]);
+    return Object.fromEntries([...kinds].map((k) => [k, (after[service][k] ?? 0) - (before[service][k] ?? 0) - (scrapeCost[service][k] ?? 0)]));
+  };
+  return { api: diff('api'), worker: diff('worker') };
 }

@@ -21,6 +21,7 @@ import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { DEMO_USERS } from '../lib/db/demo-org';
+import { freePort } from '../test/support/ports';
 import { startStack, type Stack } from '../test/support/stack';
 import { findTemporalCli } from '../temporal/cli';
 import { cpuMeter, tokenSource, type Bench, type Scenario, type Sizes } from './context';
@@ -65,9 +66,10 @@ async function main(): Promise<void> {
   console.log(`[bench] ${FULL ? 'full' : 'quick'} mode on ${dbKind}${ONLY ? `, only ${ONLY.join(',')}` : ''}; starting the stack…`);
   const profileDir = option('profile');
   if (profileDir) fs.mkdirSync(profileDir, { recursive: true });
+  const workerHttpPort = await freePort();
   const stack = await startStack({
     web: false,
-    env: { LOG_LEVEL: 'warn', DEMO_TICKETS: '0', ...(profileDir ? { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${path.resolve(profileDir)}` } : {}) },
+    env: { LOG_LEVEL: 'warn', DEMO_TICKETS: '0', WORKER_HTTP_PORT: String(workerHttpPort), ...(profileDir ? { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${path.resolve(profileDir)}` } : {}) },
   });
   const limitMinutes = FULL ? 120 : 45;
   const deadline = setTimeout(() => {
@@ -76,7 +78,7 @@ async function main(): Promise<void> {
   }, limitMinutes * 60_000);
   deadline.unref();
   try {
-    await runScenarios(stack);
+    await runScenarios(stack, { api: `${new URL(stack.apiUrl).origin}/metrics`, worker: `http://127.0.0.1:${workerHttpPort}/metrics` });
   } finally {
     await stack.stop();
   }
@@ -112,7 +114,7 @@ function printTable(): void {
   console.log('');
 }
 
-async function runScenarios(stack: Stack): Promise<void> {
+async function runScenarios(stack: Stack, metricsUrls: Bench['metricsUrls']): Promise<void> {
   const { db } = stack;
   const token = tokenSource(stack);
   async function api(method: string, urlPath: string, as: string, body?: unknown, expect = [200, 201]): Promise<any> {
@@ -146,6 +148,7 @@ async function runScenarios(stack: Stack): Promise<void> {
     categories,
     createdNumbers,
     pids,
+    metricsUrls,
     token,
     api,
     async createAs(who, priority = 'medium', i = 0) {

@@ -1,6 +1,6 @@
 import { temporal } from '@temporalio/proto';
 import type { Client } from '@temporalio/client';
-import { summary, type Bench } from '../context';
+import { statementCounts, statementsBetween, summary, type Bench, type StatementCounts } from '../context';
 import { percentile, round, runLoad, sleep } from '../lib';
 import { ticketWorkflowId } from '../../workflows/definitions';
 import { emptyWorkflow } from '../raw-workflows';
@@ -31,15 +31,17 @@ export async function creationScenarios(b: Bench): Promise<void> {
   }
 
   let rawStartP95: number | null = null;
-  if (b.wanted('create_c1_p95', 'create_c10_rate')) {
+  if (b.wanted('create_c1_p95', 'create_c10_rate', 'create_db_statements')) {
     const raw1 = await runLoad({ clients: 1, durationMs: 15_000, maxCount: sizes.c1 }, async (i) => {
       await client.workflow.start(emptyWorkflow, { taskQueue: UNPOLLED_QUEUE, workflowId: `raw-c1-${Date.now()}-${i}` });
     });
     rawStartP95 = percentile(raw1.latencies, 95);
     console.log(`[bench]   raw start, 1 client: ${summary(raw1)}`);
   }
-  if (b.wanted('create_c1_p95')) {
+  if (b.wanted('create_c1_p95', 'create_db_statements')) {
     const calls: Array<{ at: number; number?: number; answeredAt?: number }> = [];
+    const scrapeCost = await scrapeCostOf(b.metricsUrls);
+    const before = await statementCounts(b.metricsUrls);
     const r = await runLoad({ clients: 1, durationMs: 60_000, maxCount: sizes.c1 }, async (i) => {
       const call: { at: number; number?: number; answeredAt?: number } = { at: Date.now() };
       calls.push(call);
@@ -48,6 +50,19 @@ export async function creationScenarios(b: Bench): Promise<void> {
     });
     b.record({ name: 'create_c1_p95', unit: 'ms', value: percentile(r.latencies, 95), baseline: rawStartP95, target: { max: 120 } }, summary(r));
     b.note(`one client's creates, where the time goes (p50 / p95 ms): ${await createPhases(client, calls)}`);
+    const after = await settledStatementCounts(b.metricsUrls, scrapeCost);
+    const spent = statementsBetween(before, after, { api: {}, worker: {} });
+    const perTicket = (counts: Record<string, number>) => Object.values(counts).reduce((sum, n) => sum + n, 0) / r.latencies.length;
+    const byKind = (counts: Record<string, number>) =>
+      Object.entries(counts)
+        .filter(([, n]) => n > 0)
+        .sort(([, a], [, c]) => c - a)
+        .map(([kind, n]) => `${kind} ${round(n / r.latencies.length, 1)}`)
+        .join(', ');
+    b.record(
+      { name: 'create_db_statements', unit: 'statements', value: perTicket(spent.api) + perTicket(spent.worker), baseline: null, target: null },
+      `per created ticket, its emails included: api ${round(perTicket(spent.api), 1)} (${byKind(spent.api)}); worker ${round(perTicket(spent.worker), 1)} (${byKind(spent.worker)})`,
+    );
   }
   if (b.wanted('create_c10_rate')) {
     const raw = await runLoad({ clients: 10, durationMs: sizes.c10Ms / 2, maxCount: 100_000 }, async (i) => {
@@ -156,4 +171,42 @@ async function createPhases(client: Client, calls: Array<{ at: number; number?: 
   return Object.entries(phases)
     .map(([name, values]) => `${name} ${round(percentile(values, 50))} / ${round(percentile(values, 95))}`)
     .join('; ');
+}
+
+/** What one reading of the counters costs in statements (the read-model gauges query at scrape time). */
+async function scrapeCostOf(urls: Bench['metricsUrls']): Promise<StatementCounts> {
+  const first = await statementCounts(urls);
+  const second = await statementCounts(urls);
+  return statementsBetween(first, second, { api: {}, worker: {} });
+}
+
+/**
+ * The counters once the last tickets' work has ended (their emails sent, outbox rows marked):
+ * read until two readings a second apart differ by no more than a reading costs, for at most 15 s.
+ * Each reading after the first is charged for the one before it.
+ */
+async function settledStatementCounts(urls: Bench['metricsUrls'], scrapeCost: StatementCounts): Promise<StatementCounts> {
+  const total = (c: StatementCounts) => Object.values(c.api).concat(Object.values(c.worker)).reduce((sum, n) => sum + n, 0);
+  const empty: StatementCounts = { api: {}, worker: {} };
+  let reading = await statementCounts(urls);
+  let charged = scrapeCost;
+  const deadline = Date.now() + 15_000;
+  while (Date.now() < deadline) {
+    await sleep(1000);
+    const next = await statementCounts(urls);
+    charged = addCounts(charged, scrapeCost);
+    const quiet = total(statementsBetween(reading, next, scrapeCost)) <= 0;
+    reading = next;
+    if (quiet) break;
+  }
+  return statementsBetween(empty, reading, charged);
+}
+
+function addCounts(a: StatementCounts, c: StatementCounts): StatementCounts {
+  const add = (x: Record<string, number>, y: Record<string, number>) => {
+    const out = { ...x };
+    for (const [k, n] of Object.entries(y)) out[k] = (out[k] ?? 0) + n;
+    return out;
+  };
+  return { api: add(a.api, c.api), worker: add(a.worker, c.worker) };
 }

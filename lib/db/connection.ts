@@ -24,7 +24,10 @@ export function createSequelize(database: Config['database'], options: { logging
       // SQLite allows one writer at a time: a single connection serialises writes
       // from the API and the worker's activities instead of failing with SQLITE_BUSY.
       pool: { max: 1, min: 0, idle: 10_000 },
-      retry: { max: 5 },
+      // Only a busy database is worth trying again. (Sequelize's own default says so; an
+      // options object without `match` replaced it and retried every failure five times, so a
+      // taken unique key or a bad statement failed only after about half a second of backoff.)
+      retry: { max: 5, match: [/SQLITE_BUSY/] },
     });
     // Pragmas are per connection. Sequelize's SQLite dialect opens a connection of its own
     // for every transaction and never runs the afterConnect hook for any of them, so they

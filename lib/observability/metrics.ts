@@ -7,7 +7,8 @@ import { QueryTypes, type Sequelize } from 'sequelize';
  * processes' worth in one Jest file without clashing registrations.
  *
  * Two kinds of series:
- * - per process: HTTP latency, exports, activity outcomes and projection lag, counted where they happen;
+ * - per process: HTTP latency, exports, activity outcomes, projection lag and database statements,
+ *   counted where they happen;
  * - read-model gauges (outbox backlog and sends, SLA warnings/breaches/escalations, imports), read
  *   from the database at scrape time. Every replica reports the same values for these, so
  *   aggregate them with max(), not sum().
@@ -53,8 +54,36 @@ export function createMetrics(opts: { service: 'api' | 'worker'; sequelize?: Seq
     registers: [registry],
   });
 
-  if (opts.sequelize) registerReadModelGauges(registry, opts.sequelize);
+  if (opts.sequelize) {
+    countStatements(registry, opts.sequelize);
+    registerReadModelGauges(registry, opts.sequelize);
+  }
   return { registry, httpDuration, exports, activityRuns, projectionLag };
+}
+
+/** The statement kinds counted apart; anything else (PRAGMA, SAVEPOINT, SHOW…) is `other`. */
+const STATEMENT_KINDS = new Set(['select', 'insert', 'update', 'delete', 'begin', 'commit', 'rollback']);
+
+/**
+ * Every statement this process sends to the database, by kind: what a ticket costs the database
+ * whatever the machine's speed (the benchmark divides it by the tickets created), and where a
+ * change in load comes from. Counted after the statement ends, failed ones included.
+ */
+function countStatements(registry: Registry, sequelize: Sequelize): void {
+  const statements = new Counter({
+    name: 'ticketing_db_statements_total',
+    help: 'SQL statements this process sent to the database, by kind (select, insert, update, delete, begin, commit, rollback, other)',
+    labelNames: ['kind'] as const,
+    registers: [registry],
+  });
+  sequelize.addHook('afterQuery', (_options, query) => {
+    // Every dialect's query keeps the statement it ran in `sql`; the typings leave it out.
+    const { sql } = query as unknown as { sql?: unknown };
+    const verb = typeof sql === 'string' ? /^\s*(\w+)/.exec(sql)?.[1]?.toLowerCase() : undefined;
+    // MySQL opens a transaction with START TRANSACTION, SQLite with BEGIN.
+    const kind = verb === 'start' ? 'begin' : verb && STATEMENT_KINDS.has(verb) ? verb : 'other';
+    statements.inc({ kind });
+  });
 }
 
 function registerReadModelGauges(registry: Registry, sequelize: Sequelize): void {

@@ -104,6 +104,29 @@ describe('metrics', () => {
     }
   }, 120_000);
 
+  test('every statement a process sends to the database is counted by kind, transactions and failed statements included', async () => {
+    // A connection of its own, so nothing else the harness runs is counted here.
+    const sequelize = createSequelize(h.db.database);
+    try {
+      const metrics = createMetrics({ service: 'api', sequelize });
+      // The counter alone: a whole scrape would run the read-model gauges' own queries.
+      const counted = async (kind: string) => (await metrics.registry.getSingleMetric('ticketing_db_statements_total')!.get()).values.find((v) => v.labels.kind === kind)?.value ?? 0;
+      const before = { select: await counted('select'), update: await counted('update'), begin: await counted('begin'), commit: await counted('commit'), rollback: await counted('rollback') };
+      await sequelize.query('SELECT 1');
+      await sequelize.transaction(async (transaction) => {
+        await sequelize.query("UPDATE app_meta SET value = value WHERE `key` = 'no such key'", { transaction });
+      });
+      await expect(sequelize.query('SELECT * FROM no_such_table')).rejects.toThrow();
+      expect(await counted('select')).toBe(before.select + 2);
+      expect(await counted('update')).toBe(before.update + 1);
+      expect(await counted('begin')).toBe(before.begin + 1);
+      expect(await counted('commit')).toBe(before.commit + 1);
+      expect(await counted('rollback')).toBe(before.rollback);
+    } finally {
+      await sequelize.close();
+    }
+  });
+
   test('the worker process serves /healthz, /readyz and /metrics with Temporal Core worker metrics on its own port', async () => {
     const [port, corePort] = await Promise.all([freePort(), freePort()]);
     let child: RunningChild | undefined;
