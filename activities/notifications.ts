@@ -9,6 +9,8 @@ import type { ActivityDeps } from './index';
 import { createWatcherDelivery } from './watchers';
 
 type Row = { get(key: string): unknown };
+/** A notification and the people it is for. */
+type Addressed = { input: NotifyInput; userIds: number[] };
 
 async function postPage(url: string, input: PageOnCallInput): Promise<{ status: number }> {
   const response = await fetch(url, {
@@ -50,10 +52,12 @@ export function createNotificationActivities({ models, logger, oncallWebhookUrl,
     return [...ids];
   }
 
-  async function deliver(input: NotifyInput, userIds: number[]): Promise<number> {
-    if (userIds.length === 0) return 0;
-    const existing = await models.Notification.count({ where: { id: { [Op.in]: userIds.map((u) => `${input.id}:${u}`) } } });
-    await models.Notification.bulkCreate(
+  /**
+   * The in-portal notifications of several notifications, in one read and one insert; returns
+   * how many of each are new (a retried activity finds its rows there already).
+   */
+  async function deliver(batch: Addressed[]): Promise<number[]> {
+    const rows = batch.flatMap(({ input, userIds }) =>
       userIds.map((userId) => ({
         id: `${input.id}:${userId}`,
         user_id: userId,
@@ -64,15 +68,17 @@ export function createNotificationActivities({ models, logger, oncallWebhookUrl,
         created_at: new Date(),
         read_at: null,
       })),
-      { ignoreDuplicates: true },
     );
-    return userIds.length - existing;
+    if (rows.length === 0) return batch.map(() => 0);
+    const existing = new Set((await models.Notification.findAll({ where: { id: { [Op.in]: rows.map((r) => r.id) } }, attributes: ['id'] })).map((n) => n.get('id') as string));
+    await models.Notification.bulkCreate(rows, { ignoreDuplicates: true });
+    return batch.map(({ input, userIds }) => userIds.filter((userId) => !existing.has(`${input.id}:${userId}`)).length);
   }
 
   /** Records the emails and hands them to their delivery workflow; never calls Postmark. */
   async function queueEmails(input: NotifyInput, userIds: number[]): Promise<number> {
     if (!outbox) return 0;
-    const unsent = await outbox.record(input, userIds);
+    const [unsent = 0] = await outbox.record([{ input, userIds }]);
     if (unsent > 0) await startDelivery([input.id], input.ticketNumber, [input.kind]);
     return unsent;
   }
@@ -102,14 +108,22 @@ export function createNotificationActivities({ models, logger, oncallWebhookUrl,
     }
   }
 
-  /** The in-portal notifications and email rows of one notification, without starting its delivery. */
-  async function recordOne(input: NotifyInput): Promise<{ delivered: number; recipients: number[]; emailsUnsent: number }> {
-    const addressed = await resolveRecipients(input.recipients);
-    const recipients = [...addressed, ...(await watchersToNotify(input, addressed))];
-    const fresh = await deliver(input, recipients);
-    const emailsUnsent = outbox ? await outbox.record(input, recipients) : 0;
-    logger.info({ notification: input.id, recipients: recipients.length, fresh, emailsUnsent }, 'notification recorded');
-    return { delivered: recipients.length, recipients, emailsUnsent };
+  /**
+   * The in-portal notifications and email rows of one change's notifications, without starting
+   * their delivery: who each is for, then the rows of them all in a handful of statements.
+   */
+  async function recordAll(inputs: NotifyInput[]): Promise<Array<{ delivered: number; recipients: number[]; emailsUnsent: number }>> {
+    const batch: Addressed[] = [];
+    for (const input of inputs) {
+      const addressed = await resolveRecipients(input.recipients);
+      batch.push({ input, userIds: [...addressed, ...(await watchersToNotify(input, addressed))] });
+    }
+    const fresh = await deliver(batch);
+    const unsent = outbox ? await outbox.record(batch) : batch.map(() => 0);
+    return batch.map(({ input, userIds }, i) => {
+      logger.info({ notification: input.id, recipients: userIds.length, fresh: fresh[i], emailsUnsent: unsent[i] }, 'notification recorded');
+      return { delivered: userIds.length, recipients: userIds, emailsUnsent: unsent[i] ?? 0 };
+    });
   }
 
   return {
@@ -122,7 +136,7 @@ export function createNotificationActivities({ models, logger, oncallWebhookUrl,
      * Returns how many people the notification is for (already delivered ones included).
      */
     async notify(input: NotifyInput): Promise<{ delivered: number; recipients: number[] }> {
-      const { delivered, recipients, emailsUnsent } = await recordOne(input);
+      const { delivered, recipients, emailsUnsent } = (await recordAll([input]))[0]!;
       if (emailsUnsent > 0) await startDelivery([input.id], input.ticketNumber, [input.kind]);
       return { delivered, recipients };
     },
@@ -136,8 +150,7 @@ export function createNotificationActivities({ models, logger, oncallWebhookUrl,
      * twice; the delivery's id is the first notification's, so a retry finds it.
      */
     async notifyAll(inputs: NotifyInput[]): Promise<Array<{ delivered: number; recipients: number[] }>> {
-      const results: Array<Awaited<ReturnType<typeof recordOne>>> = [];
-      for (const input of inputs) results.push(await recordOne(input));
+      const results = await recordAll(inputs);
       // The delivery names every notification of the batch, not only those with unsent emails
       // now, so a retried notifyAll finds the same delivery workflow (it sends only what is unsent).
       if (results.some((r) => r.emailsUnsent > 0)) {
@@ -160,7 +173,7 @@ export function createNotificationActivities({ models, logger, oncallWebhookUrl,
       );
       const leads = await resolveRecipients({ role: 'team_lead', teamId: input.teamId });
       const page: NotifyInput = { id: input.id, ticketNumber: input.ticketNumber, kind: 'page', title: `Paged: ${input.message}`, body: input.message, recipients: {} };
-      await deliver(page, leads);
+      await deliver([{ input: page, userIds: leads }]);
       await queueEmails(page, leads);
       if (!oncallWebhookUrl) return { summary: `${leads.length} lead(s) notified` };
       if (!temporal) return { summary: `${leads.length} lead(s) notified, webhook ${(await postPage(oncallWebhookUrl, input)).status}` };

@@ -1,5 +1,5 @@
 import { ApplicationFailure } from '@temporalio/common';
-import { Op, type Model } from 'sequelize';
+import { literal, Op, type Model } from 'sequelize';
 import type { Logger } from 'pino';
 import type { Models } from '../lib/db/models';
 import type { NotifyInput } from '../workflows/definitions';
@@ -36,40 +36,52 @@ export interface DeliveryCounts {
 export function createOutbox({ models, logger, mail }: { models: Models; logger: Logger; mail: MailDeps }) {
   const send = createSender({ models, mail });
 
-  /** Records a pending email for each active person with an address; returns how many of this notification's emails are unsent. */
-  async function record(input: NotifyInput, userIds: number[]): Promise<number> {
-    if (userIds.length === 0) return 0;
-    const users = await models.User.findAll({ where: { id: userIds, active: true }, attributes: ['id', 'email'] });
+  /**
+   * Records a pending email for each active person with an address, for several notifications
+   * at once (a change's receipt, team and assignee notices: one read, one insert, one count);
+   * returns how many of each notification's emails are unsent.
+   */
+  async function record(batch: Array<{ input: NotifyInput; userIds: number[] }>): Promise<number[]> {
+    const addressed = batch.filter((b) => b.userIds.length > 0);
+    if (addressed.length === 0) return batch.map(() => 0);
+    const users = await models.User.findAll({ where: { id: [...new Set(addressed.flatMap((b) => b.userIds))], active: true }, attributes: ['id', 'email'] });
+    const emailOf = new Map(users.filter((u) => Boolean(u.get('email'))).map((u) => [u.get('id') as number, u.get('email') as string]));
     const now = new Date();
-    const rows = users
-      .filter((u) => Boolean(u.get('email')))
-      .map((u) => ({
-        id: `${input.id}:${u.get('id') as number}`,
-        notification_id: input.id,
-        user_id: u.get('id') as number,
-        ticket_number: input.ticketNumber,
-        kind: input.kind,
-        to_address: u.get('email') as string,
-        status: 'pending',
-        attempts: 0,
-        created_at: now,
-        updated_at: now,
-      }));
+    const rows = addressed.flatMap(({ input, userIds }) =>
+      userIds
+        .filter((userId) => emailOf.has(userId))
+        .map((userId) => ({
+          id: `${input.id}:${userId}`,
+          notification_id: input.id,
+          user_id: userId,
+          ticket_number: input.ticketNumber,
+          kind: input.kind,
+          to_address: emailOf.get(userId)!,
+          status: 'pending',
+          attempts: 0,
+          created_at: now,
+          updated_at: now,
+        })),
+    );
     // ignoreDuplicates: a retried notify leaves a row as its sender left it (sent stays sent).
     if (rows.length > 0) await models.EmailOutbox.bulkCreate(rows, { ignoreDuplicates: true });
-    return models.EmailOutbox.count({ where: { notification_id: input.id, status: { [Op.in]: UNSENT } } });
+    const unsent = await models.EmailOutbox.count({ where: { notification_id: addressed.map((b) => b.input.id), status: { [Op.in]: UNSENT } }, group: ['notification_id'] });
+    const unsentOf = new Map(unsent.map((g) => [g.notification_id as string, Number(g.count)]));
+    return batch.map(({ input, userIds }) => (userIds.length === 0 ? 0 : (unsentOf.get(input.id) ?? 0)));
   }
 
   /**
    * Takes the row for this sender: `fresh` from pending, `lapsed` from a sender that claimed it
    * and never said how its send ended (it may have sent it), or false when another holds a
-   * live claim or it is already done.
+   * live claim or it is already done. A claim counts an attempt, in the same statement, so a
+   * sender that dies after claiming has its attempt counted too.
    */
   async function claim(key: string, now: Date): Promise<'fresh' | 'lapsed' | false> {
-    const [fresh] = await models.EmailOutbox.update({ status: 'sending', updated_at: now }, { where: { id: key, status: 'pending' } });
+    const attempted = { status: 'sending', attempts: literal('attempts + 1'), updated_at: now };
+    const [fresh] = await models.EmailOutbox.update(attempted, { where: { id: key, status: 'pending' } });
     if (fresh > 0) return 'fresh';
     const [lapsed] = await models.EmailOutbox.update(
-      { status: 'sending', updated_at: now },
+      attempted,
       { where: { id: key, status: 'sending', updated_at: { [Op.lt]: new Date(now.getTime() - CLAIM_LAPSES_MS) } } },
     );
     return lapsed > 0 ? 'lapsed' : false;
@@ -122,7 +134,6 @@ export function createOutbox({ models, logger, mail }: { models: Models; logger:
         }
         continue;
       }
-      const attempts = ((await models.EmailOutbox.findByPk(key, { attributes: ['attempts'] }))!.get('attempts') as number) + 1;
       if (claimed === 'lapsed') {
         // The sender before may have reached Postmark and died (or lost the database) before
         // recording it: ask Postmark first. If it cannot answer, the claim stays and lapses again.
@@ -135,7 +146,7 @@ export function createOutbox({ models, logger, mail }: { models: Models; logger:
           continue;
         }
         if (earlier) {
-          await models.EmailOutbox.update({ status: 'sent', message_id: earlier, attempts, error: null, sent_at: new Date(), updated_at: new Date() }, { where: { id: key } });
+          await models.EmailOutbox.update({ status: 'sent', message_id: earlier, error: null, sent_at: new Date(), updated_at: new Date() }, { where: { id: key } });
           logger.info({ email: key, messageId: earlier }, 'email found sent by an earlier attempt; not sent again');
           result.sent += 1;
           continue;
@@ -156,19 +167,19 @@ export function createOutbox({ models, logger, mail }: { models: Models; logger:
       } catch (err) {
         const error = err instanceof Error ? err.message : String(err);
         if (isPermanent(err)) {
-          await models.EmailOutbox.update({ status: 'failed', attempts, error, updated_at: new Date() }, { where: { id: key } });
+          await models.EmailOutbox.update({ status: 'failed', error, updated_at: new Date() }, { where: { id: key } });
           logger.warn({ email: key, error }, 'email refused for good; not retried');
           result.failed += 1;
         } else if (!answered(err)) {
           // No answer (a timeout, a dropped connection): Postmark may have taken the email. The
           // claim is kept and set to lapse soon, so whoever takes it next asks Postmark first.
-          await models.EmailOutbox.update({ attempts, error, updated_at: new Date(Date.now() - CLAIM_LAPSES_MS + UNANSWERED_RECHECK_MS) }, { where: { id: key } });
+          await models.EmailOutbox.update({ error, updated_at: new Date(Date.now() - CLAIM_LAPSES_MS + UNANSWERED_RECHECK_MS) }, { where: { id: key } });
           logger.warn({ email: key, error }, 'email send unanswered; Postmark is asked before it is sent again');
           result.pending += 1;
           result.transient ??= err;
         } else {
           // Postmark answered that it did not take the email: the claim is released so the next attempt (or the sweep) can take it.
-          await models.EmailOutbox.update({ status: 'pending', attempts, error, updated_at: new Date() }, { where: { id: key } });
+          await models.EmailOutbox.update({ status: 'pending', error, updated_at: new Date() }, { where: { id: key } });
           logger.warn({ email: key, error }, 'email not sent yet; will retry');
           result.pending += 1;
           // The others still get theirs now; the retry sends only what is pending.
@@ -178,7 +189,7 @@ export function createOutbox({ models, logger, mail }: { models: Models; logger:
       }
       // Sent. Should this write fail, the row keeps its claim (never released to pending, which
       // would send it again), and whoever takes the lapsed claim finds the email at Postmark.
-      await models.EmailOutbox.update({ status: 'sent', message_id: response.MessageID, attempts, error: null, sent_at: new Date(), updated_at: new Date() }, { where: { id: key } });
+      await models.EmailOutbox.update({ status: 'sent', message_id: response.MessageID, error: null, sent_at: new Date(), updated_at: new Date() }, { where: { id: key } });
       result.sent += 1;
     }
     return result;

@@ -184,6 +184,29 @@ describe('email out through the Postmark client, into the local sink', () => {
     expect(row.get('attempts')).toBe(2);
   });
 
+  test('when notifyAll is retried, then the notifications and emails of its batch are recorded and sent once, and it answers as it did the first time', async () => {
+    const { number } = await raise('Retried batch');
+    const activities = createActivities({ sequelize: h.db.sequelize, models: h.db.models, logger: pino({ level: 'silent' }), mail });
+    const [emma, harper] = [await h.userId('emma'), await h.userId('harper')];
+    const notice = (body: string, userIds: number[]): NotifyInput => ({ id: `test-${crypto.randomUUID()}`, ticketNumber: number, kind: 'status_changed', title: `Update on #${number}`, body, recipients: { userIds } });
+    const batch = [notice('For two', [emma, harper]), notice('For one', [emma]), notice('For nobody', [])];
+    const first = await activities.notifyAll(batch);
+    expect(first).toEqual([
+      { delivered: 2, recipients: [emma, harper] },
+      { delivered: 1, recipients: [emma] },
+      { delivered: 0, recipients: [] },
+    ]);
+    expect(await activities.notifyAll(batch)).toEqual(first);
+    const ids = batch.map((n) => n.id);
+    const inPortal = await h.db.models.Notification.findAll({ where: { ticket_number: number }, attributes: ['id'] });
+    expect(inPortal.map((n) => n.get('id') as string).filter((id) => ids.some((n) => id.startsWith(`${n}:`))).sort()).toEqual([`${ids[0]}:${emma}`, `${ids[0]}:${harper}`, `${ids[1]}:${emma}`].sort());
+    const emails = await h.db.models.EmailOutbox.findAll({ where: { notification_id: ids } });
+    expect(emails.map((e) => [e.get('id'), e.get('status'), e.get('attempts')]).sort()).toEqual(
+      [`${ids[0]}:${emma}`, `${ids[0]}:${harper}`, `${ids[1]}:${emma}`].sort().map((id) => [id, 'sent', 1]),
+    );
+    expect(sink.messages().filter((m) => ids.includes(m.metadata.notification!))).toHaveLength(3);
+  });
+
   test('when a sender reached Postmark but died before recording it, then the sender taking over its lapsed claim finds the email at Postmark and does not send it again', async () => {
     const { number } = await raise('Sent but not recorded');
     const activities = createActivities({ sequelize: h.db.sequelize, models: h.db.models, logger: pino({ level: 'silent' }), mail });

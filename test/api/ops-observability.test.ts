@@ -109,6 +109,8 @@ describe('metrics', () => {
     const sequelize = createSequelize(h.db.database);
     try {
       const metrics = createMetrics({ service: 'api', sequelize });
+      // Connected first: a first connection asks the server its version (MySQL) before any statement of ours.
+      await sequelize.authenticate();
       // The counter alone: a whole scrape would run the read-model gauges' own queries.
       const counted = async (kind: string) => (await metrics.registry.getSingleMetric('ticketing_db_statements_total')!.get()).values.find((v) => v.labels.kind === kind)?.value ?? 0;
       const before = { select: await counted('select'), update: await counted('update'), begin: await counted('begin'), commit: await counted('commit'), rollback: await counted('rollback') };
