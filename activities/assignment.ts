@@ -1,6 +1,7 @@
 import { Op, UniqueConstraintError, type Transaction } from 'sequelize';
 import type { ChooseAssigneeInput } from '../workflows/definitions';
 import type { ActivityDeps } from './index';
+import type { ConfigurationWriteOptions } from '../lib/db/config-generation';
 import { writeTransactionOptions } from '../lib/db/deadlock';
 
 /** Statuses that count towards an agent's current load. */
@@ -23,7 +24,9 @@ export function createAssignmentActivities({ sequelize, models }: ActivityDeps) 
     const team = await models.Team.findByPk(input.teamId, { transaction, lock: transaction.LOCK.UPDATE });
     const last = (team?.get('round_robin_last_user_id') as number | null) ?? 0;
     const next = candidates.find((id) => id > last) ?? candidates[0]!;
-    await models.Team.update({ round_robin_last_user_id: next }, { where: { id: input.teamId }, transaction });
+    // Not part of the configuration a ticket starts with: moving the pointer keeps the API's cached configuration.
+    const keeps: ConfigurationWriteOptions = { keepsConfiguration: true };
+    await models.Team.update({ round_robin_last_user_id: next }, { where: { id: input.teamId }, transaction, ...keeps });
     return next;
   }
 

@@ -2,12 +2,21 @@ import crypto from 'node:crypto';
 import { literal, Op, type Model, type ModelStatic } from 'sequelize';
 import { resolveChainWithAdjustments, type ApprovalDirectory, type ApprovalRule } from '../../workflows/domain/approvals';
 import type { ApprovalSnapshot, CalendarSnapshot, ConfigSnapshot, SlaPolicySnapshot, TeamSnapshot } from '../../workflows/domain/types';
+import { configurationToken } from './config-generation';
 import type { Models } from './models';
 import { AUTO_CLOSE_DAYS_KEY, CONTINUE_AS_NEW_KEY, DEFAULT_TEAM_KEY } from './seed';
 
 type Row = { get(key: string): unknown };
 const num = (row: Row, key: string) => row.get(key) as number;
 const str = (row: Row, key: string) => row.get(key) as string;
+
+/** Never keep the shared configuration longer than this, whatever the generation says (writes made by hand in the database set no generation). */
+export const SHARED_MAX_AGE_MS = 60_000;
+
+type SharedConfiguration = Pick<ConfigSnapshot, 'teams' | 'routingRules' | 'defaultTeamId' | 'slaPolicies' | 'autoCloseAfterBusinessDays' | 'continueAsNewAfterEvents'> & {
+  departmentCodes: Record<number, string>;
+  memberNames: Record<number, string>;
+};
 
 export interface SnapshotRequest {
   categoryId: number;
@@ -68,47 +77,87 @@ export function createConfigSnapshots(models: Models) {
     };
   }
 
+  /**
+   * What every new ticket's configuration shares whatever its category and requester: teams,
+   * members, routing rules, calendars, policies and settings. Fifteen-odd queries, so it is kept
+   * between creates for as long as the configuration generation says nothing it is read from
+   * changed (one read per create), and never longer than SHARED_MAX_AGE_MS. Concurrent creates
+   * share one read. The objects are shared by every ticket created from them: nothing mutates them.
+   */
+  async function shared(): Promise<SharedConfiguration> {
+    const token = await configurationToken(models.AppMeta.sequelize!);
+    const now = Date.now();
+    if (token !== undefined && kept && kept.token === token && now - kept.readAt < SHARED_MAX_AGE_MS) return kept.reading;
+    const reading = readShared();
+    if (token !== undefined) kept = { token, readAt: now, reading };
+    reading.catch(() => {
+      if (kept?.reading === reading) kept = undefined;
+    });
+    return reading;
+  }
+  let kept: { token: string; readAt: number; reading: Promise<SharedConfiguration> } | undefined;
+
+  async function readShared(): Promise<SharedConfiguration> {
+    const [teams, allMembers, inactive, departments, rules, calendars, policies, defaultTeam, autoClose, historyBudget] = await Promise.all([
+      models.Team.findAll({ order: [['id', 'ASC']] }),
+      models.TeamMember.findAll({ order: [['team_id', 'ASC'], ['user_id', 'ASC']] }),
+      models.User.findAll({ where: { active: false }, attributes: ['id'] }),
+      models.Department.findAll({ order: [['id', 'ASC']] }),
+      models.RoutingRule.findAll({ where: { enabled: true }, order: [['position', 'ASC'], ['id', 'ASC']] }),
+      publishedCalendars(models),
+      publishedPolicies(models),
+      models.AppMeta.findByPk(DEFAULT_TEAM_KEY),
+      models.AppMeta.findByPk(AUTO_CLOSE_DAYS_KEY),
+      models.AppMeta.findByPk(CONTINUE_AS_NEW_KEY),
+    ]);
+    // A deactivated person stays on the team's roll but works no tickets: the team a ticket sees is who is active,
+    // as in the membership changes signalled to open tickets (api/admin/team-membership.ts).
+    const gone = new Set(inactive.map((u) => num(u, 'id')));
+    const members = allMembers.filter((m) => !gone.has(num(m, 'user_id')));
+    const departmentCodes = Object.fromEntries(departments.map((d) => [num(d, 'id'), str(d, 'code')]));
+    const calendarById = new Map(calendars.map((c) => [c.id, c]));
+    const memberNames = await namesOf(models, [...new Set(members.map((m) => num(m, 'user_id')))]);
+    const teamSnapshots: TeamSnapshot[] = teams.map((t) => {
+      const teamMembers = members.filter((m) => num(m, 'team_id') === num(t, 'id'));
+      const calendar = calendarById.get(t.get('calendar_id') as number);
+      return {
+        id: num(t, 'id'),
+        code: str(t, 'code'),
+        name: str(t, 'name'),
+        departmentId: num(t, 'department_id'),
+        departmentCode: departmentCodes[num(t, 'department_id')] ?? '',
+        assignmentStrategy: str(t, 'assignment_strategy') as TeamSnapshot['assignmentStrategy'],
+        memberIds: teamMembers.map((m) => num(m, 'user_id')),
+        leadIds: teamMembers.filter((m) => str(m, 'membership') === 'lead').map((m) => num(m, 'user_id')),
+        ...(calendar ? { calendar } : {}),
+        version: num(t, 'version'),
+      };
+    });
+    return {
+      teams: teamSnapshots,
+      routingRules: rules.map((r) => ({
+        id: num(r, 'id'),
+        name: str(r, 'name'),
+        position: num(r, 'position'),
+        conditions: r.get('conditions') as ConfigSnapshot['routingRules'][number]['conditions'],
+        teamId: num(r, 'team_id'),
+      })),
+      defaultTeamId: Number(defaultTeam?.get('value') ?? teamSnapshots[0]?.id),
+      slaPolicies: policies,
+      autoCloseAfterBusinessDays: Number(autoClose?.get('value') ?? 3),
+      departmentCodes,
+      memberNames,
+      ...(historyBudget ? { continueAsNewAfterEvents: Number(historyBudget.get('value')) } : {}),
+    };
+  }
+
   return {
     /** Undefined when the category does not exist or is inactive; throws ApprovalConfigError when the chain cannot be resolved. */
     async snapshot(request: SnapshotRequest): Promise<ConfigSnapshot | undefined> {
-      const category = await models.Category.findOne({ where: { id: request.categoryId, active: true } });
+      const [category, common] = await Promise.all([models.Category.findOne({ where: { id: request.categoryId, active: true } }), shared()]);
       if (!category) return undefined;
-      const [teams, allMembers, inactive, departments, rules, calendars, policies, defaultTeam, autoClose, historyBudget] = await Promise.all([
-        models.Team.findAll({ order: [['id', 'ASC']] }),
-        models.TeamMember.findAll({ order: [['team_id', 'ASC'], ['user_id', 'ASC']] }),
-        models.User.findAll({ where: { active: false }, attributes: ['id'] }),
-        models.Department.findAll({ order: [['id', 'ASC']] }),
-        models.RoutingRule.findAll({ where: { enabled: true }, order: [['position', 'ASC'], ['id', 'ASC']] }),
-        publishedCalendars(models),
-        publishedPolicies(models),
-        models.AppMeta.findByPk(DEFAULT_TEAM_KEY),
-        models.AppMeta.findByPk(AUTO_CLOSE_DAYS_KEY),
-        models.AppMeta.findByPk(CONTINUE_AS_NEW_KEY),
-      ]);
-      // A deactivated person stays on the team's roll but works no tickets: the team a ticket sees is who is active,
-      // as in the membership changes signalled to open tickets (api/admin/team-membership.ts).
-      const gone = new Set(inactive.map((u) => num(u, 'id')));
-      const members = allMembers.filter((m) => !gone.has(num(m, 'user_id')));
-      const departmentCodes = Object.fromEntries(departments.map((d) => [num(d, 'id'), str(d, 'code')]));
-      const calendarById = new Map(calendars.map((c) => [c.id, c]));
-      const memberNames = await namesOf(models, [...new Set(members.map((m) => num(m, 'user_id')))]);
-      const teamSnapshots: TeamSnapshot[] = teams.map((t) => {
-        const teamMembers = members.filter((m) => num(m, 'team_id') === num(t, 'id'));
-        const calendar = calendarById.get(t.get('calendar_id') as number);
-        return {
-          id: num(t, 'id'),
-          code: str(t, 'code'),
-          name: str(t, 'name'),
-          departmentId: num(t, 'department_id'),
-          departmentCode: departmentCodes[num(t, 'department_id')] ?? '',
-          assignmentStrategy: str(t, 'assignment_strategy') as TeamSnapshot['assignmentStrategy'],
-          memberIds: teamMembers.map((m) => num(m, 'user_id')),
-          leadIds: teamMembers.filter((m) => str(m, 'membership') === 'lead').map((m) => num(m, 'user_id')),
-          ...(calendar ? { calendar } : {}),
-          version: num(t, 'version'),
-        };
-      });
-      const slaPolicies = policies;
+      const { departmentCodes } = common;
+      // Keys in the order the snapshot has always had them: the version digest is over this JSON.
       const content = {
         category: {
           id: num(category, 'id'),
@@ -118,21 +167,15 @@ export function createConfigSnapshots(models: Models) {
           departmentCode: departmentCodes[num(category, 'department_id')] ?? '',
           defaultTeamId: (category.get('default_team_id') as number | null) ?? null,
         },
-        teams: teamSnapshots,
-        routingRules: rules.map((r) => ({
-          id: num(r, 'id'),
-          name: str(r, 'name'),
-          position: num(r, 'position'),
-          conditions: r.get('conditions') as ConfigSnapshot['routingRules'][number]['conditions'],
-          teamId: num(r, 'team_id'),
-        })),
-        defaultTeamId: Number(defaultTeam?.get('value') ?? teamSnapshots[0]?.id),
-        slaPolicies,
+        teams: common.teams,
+        routingRules: common.routingRules,
+        defaultTeamId: common.defaultTeamId,
+        slaPolicies: common.slaPolicies,
         approval: await approvalFor((category.get('approval_rule') as ApprovalRule | null) ?? null, request),
-        autoCloseAfterBusinessDays: Number(autoClose?.get('value') ?? 3),
+        autoCloseAfterBusinessDays: common.autoCloseAfterBusinessDays,
         departmentCodes,
-        memberNames,
-        ...(historyBudget ? { continueAsNewAfterEvents: Number(historyBudget.get('value')) } : {}),
+        memberNames: common.memberNames,
+        ...(common.continueAsNewAfterEvents !== undefined ? { continueAsNewAfterEvents: common.continueAsNewAfterEvents } : {}),
       };
       const version = crypto.createHash('sha256').update(JSON.stringify(content)).digest('hex').slice(0, 12);
       return { version, ...content };

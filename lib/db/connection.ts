@@ -3,6 +3,7 @@ import path from 'node:path';
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { Sequelize, Transaction } from 'sequelize';
 import type { Config } from '../config';
+import { trackConfigurationWrites } from './config-generation';
 
 interface SqliteConnection {
   configure(option: 'busyTimeout', value: number): void;
@@ -54,15 +55,18 @@ export function createSequelize(database: Config['database'], options: { logging
       }
       return connection;
     };
+    trackConfigurationWrites(sequelize);
     return queueWriteTransactions(sequelize);
   }
-  return new Sequelize(database.url.replace(/^mariadb:/, 'mysql:'), {
+  const sequelize = new Sequelize(database.url.replace(/^mariadb:/, 'mysql:'), {
     dialect: 'mysql',
     logging: options.logging ?? false,
     pool: { max: 10, min: 0, idle: 10_000 },
     timezone: '+00:00',
     dialectOptions: { dateStrings: false, supportBigNumbers: true },
   });
+  trackConfigurationWrites(sequelize);
+  return sequelize;
 }
 
 /**

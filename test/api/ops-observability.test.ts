@@ -116,7 +116,7 @@ describe('metrics', () => {
       const before = { select: await counted('select'), update: await counted('update'), begin: await counted('begin'), commit: await counted('commit'), rollback: await counted('rollback') };
       await sequelize.query('SELECT 1');
       await sequelize.transaction(async (transaction) => {
-        await sequelize.query("UPDATE app_meta SET value = value WHERE `key` = 'no such key'", { transaction });
+        await sequelize.query("UPDATE tickets SET title = title WHERE number = -1", { transaction });
       });
       await expect(sequelize.query('SELECT * FROM no_such_table')).rejects.toThrow();
       expect(await counted('select')).toBe(before.select + 2);
