@@ -97,7 +97,8 @@ export type StatementCounts = Record<'api' | 'worker', Record<string, number>>;
 
 export async function statementCounts(urls: Bench['metricsUrls']): Promise<StatementCounts> {
   const read = async (url: string) => {
-    const response = await fetch(url);
+    // The stack passes the caller's environment on, METRICS_TOKEN included.
+    const response = await fetch(url, process.env.METRICS_TOKEN ? { headers: { authorization: `Bearer ${process.env.METRICS_TOKEN}` } } : {});
     if (!response.ok) throw new Error(`${url}: ${response.status}`);
     const counts: Record<string, number> = {};
     for (const m of (await response.text()).matchAll(/^ticketing_db_statements_total\{([^}]*)\} (\S+)$/gm)) {

@@ -74,7 +74,8 @@ export function createOutbox({ models, logger, mail }: { models: Models; logger:
    * Takes the row for this sender: `fresh` from pending, `lapsed` from a sender that claimed it
    * and never said how its send ended (it may have sent it), or false when another holds a
    * live claim or it is already done. A claim counts an attempt, in the same statement, so a
-   * sender that dies after claiming has its attempt counted too.
+   * sender that dies after claiming has its attempt counted too (`attempts` counts claims: a
+   * lapsed claim that only asks Postmark whether the email went out counts as one).
    */
   async function claim(key: string, now: Date): Promise<'fresh' | 'lapsed' | false> {
     const attempted = { status: 'sending', attempts: literal('attempts + 1'), updated_at: now };

@@ -56,27 +56,43 @@ async function setToken(sequelize: Sequelize): Promise<void> {
   await sequelize.query(`UPDATE app_meta SET value = :token WHERE ${sequelize.getQueryInterface().quoteIdentifier('key')} = :key`, options).catch(() => undefined);
 }
 
-/** Watches this instance's statements and sets a new token after each committed configuration write. */
+/** A transaction's outermost ancestor: a savepoint's writes are committed only with it. */
+function outermost(transaction: Transaction): Transaction {
+  let root = transaction as Transaction & { parent?: Transaction };
+  while (root.parent) root = root.parent as Transaction & { parent?: Transaction };
+  return root;
+}
+
+/**
+ * Watches this instance's statements and sets a new token after each committed configuration
+ * write. It wraps `query` rather than using Sequelize's afterQuery hook, which runs inside the
+ * retry loop (after failed attempts too) and before the statement's connection is released:
+ * on MySQL ten writes at once would each hold a pooled connection while waiting for another.
+ * Here the token is set after the statement succeeded and gave its connection back, and before
+ * its caller goes on (a create it starts next must see the change); in a transaction, after the
+ * outermost transaction commits.
+ */
 export function trackConfigurationWrites(sequelize: Sequelize): void {
-  const bumpAfterCommit = new WeakSet<Transaction>();
-  sequelize.addHook('afterQuery', async (options, query) => {
-    const marked = options as QueryOptions & ConfigurationWriteOptions;
-    if (marked.configGenerationWrite || marked.keepsConfiguration) return;
-    const { sql } = query as unknown as { sql?: unknown };
-    if (typeof sql !== 'string') return;
-    const table = writtenTable(sql);
-    if (!table || !CONFIGURATION_TABLES.has(table)) return;
-    const transaction = options.transaction;
-    if (!transaction) {
-      // Before the statement's caller goes on: a create it starts next must see the change.
+  const query = sequelize.query.bind(sequelize) as (sql: unknown, options?: QueryOptions & ConfigurationWriteOptions) => Promise<unknown>;
+  const tokenAfterCommit = new WeakSet<Transaction>();
+  (sequelize as unknown as { query: typeof query }).query = async (sql, options) => {
+    const result = await query(sql, options);
+    if (options?.configGenerationWrite || options?.keepsConfiguration) return result;
+    const text = typeof sql === 'string' ? sql : (sql as { query?: unknown } | null)?.query;
+    const table = typeof text === 'string' ? writtenTable(text) : undefined;
+    if (!table || !CONFIGURATION_TABLES.has(table)) return result;
+    if (!options?.transaction) {
       await setToken(sequelize);
-      return;
+      return result;
     }
-    if (bumpAfterCommit.has(transaction)) return;
-    bumpAfterCommit.add(transaction);
-    // Sequelize runs these after a failed commit too: a needless new token costs one re-read.
-    transaction.afterCommit(() => setToken(sequelize));
-  });
+    const root = outermost(options.transaction);
+    if (!tokenAfterCommit.has(root)) {
+      tokenAfterCommit.add(root);
+      // Sequelize runs these after a failed commit too: a needless new token costs one re-read.
+      root.afterCommit(() => setToken(sequelize));
+    }
+    return result;
+  };
 }
 
 /**

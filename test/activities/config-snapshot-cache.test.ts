@@ -98,6 +98,31 @@ describe('the configuration a new ticket starts with', () => {
     expect(await configurationToken(db.sequelize)).toBe(afterStrategy);
   });
 
+  test('when a configuration write fails, then the token stays; when one is made in a savepoint, then the token changes only once the outer transaction commits', async () => {
+    const [first, second] = await db.models.Team.findAll({ order: [['id', 'ASC']], limit: 2 });
+    const token = await configurationToken(db.sequelize);
+    await expect(db.models.Team.update({ code: second!.get('code') }, { where: { id: first!.get('id') } })).rejects.toMatchObject({ name: 'SequelizeUniqueConstraintError' });
+    expect(await configurationToken(db.sequelize)).toBe(token);
+
+    let duringOuter: string | undefined;
+    await db.sequelize.transaction(async (outer) => {
+      await db.sequelize.transaction({ transaction: outer }, async (savepoint) => {
+        await db.models.Team.update({ name: 'Renamed in a savepoint' }, { where: { id: first!.get('id') }, transaction: savepoint });
+      });
+      duringOuter = await configurationToken(db.sequelize);
+    });
+    expect(duringOuter).toBe(token);
+    expect(await configurationToken(db.sequelize)).not.toBe(token);
+  });
+
+  // On MariaDB the pool holds ten connections: a token set while a write still held its own would leave fifteen writes waiting for an eleventh.
+  test('when more configuration writes than the connection pool holds run at once outside transactions, then they all finish and the token changes', async () => {
+    const team = await db.models.Team.findOne({ order: [['id', 'ASC']] });
+    const token = await configurationToken(db.sequelize);
+    await Promise.all(Array.from({ length: 15 }, (_, i) => db.models.Team.update({ name: `Burst ${i}` }, { where: { id: team!.get('id') } })));
+    expect(await configurationToken(db.sequelize)).not.toBe(token);
+  }, 20_000);
+
   test('writtenTable names the table of each kind of write Sequelize and the product send, and nothing for reads', () => {
     expect(writtenTable('INSERT INTO `teams` (`id`) VALUES (1)')).toBe('teams');
     expect(writtenTable('INSERT OR IGNORE INTO `team_members` (`team_id`) VALUES (1)')).toBe('team_members');
