@@ -50,8 +50,7 @@ export async function creationScenarios(b: Bench): Promise<void> {
     });
     b.record({ name: 'create_c1_p95', unit: 'ms', value: percentile(r.latencies, 95), baseline: rawStartP95, target: { max: 120 } }, summary(r));
     b.note(`one client's creates, where the time goes (p50 / p95 ms): ${await createPhases(client, calls)}`);
-    const after = await settledStatementCounts(b.metricsUrls, scrapeCost);
-    const spent = statementsBetween(before, after, { api: {}, worker: {} });
+    const spent = await statementsSince(before, b.metricsUrls, scrapeCost);
     const perTicket = (counts: Record<string, number>) => Object.values(counts).reduce((sum, n) => sum + n, 0) / r.latencies.length;
     const byKind = (counts: Record<string, number>) =>
       Object.entries(counts)
@@ -181,32 +180,23 @@ async function scrapeCostOf(urls: Bench['metricsUrls']): Promise<StatementCounts
 }
 
 /**
- * The counters once the last tickets' work has ended (their emails sent, outbox rows marked):
- * read until two readings a second apart differ by no more than a reading costs, for at most 15 s.
- * Each reading after the first is charged for the one before it.
+ * The statements spent since `before`, once the last tickets' work has ended (their emails sent,
+ * outbox rows marked): read until two readings a second apart differ by no more than a reading
+ * costs, for at most 15 s. Each reading since `before` is charged what a reading costs.
  */
-async function settledStatementCounts(urls: Bench['metricsUrls'], scrapeCost: StatementCounts): Promise<StatementCounts> {
+async function statementsSince(before: StatementCounts, urls: Bench['metricsUrls'], scrapeCost: StatementCounts): Promise<StatementCounts> {
   const total = (c: StatementCounts) => Object.values(c.api).concat(Object.values(c.worker)).reduce((sum, n) => sum + n, 0);
-  const empty: StatementCounts = { api: {}, worker: {} };
   let reading = await statementCounts(urls);
-  let charged = scrapeCost;
+  let readings = 1;
   const deadline = Date.now() + 15_000;
   while (Date.now() < deadline) {
     await sleep(1000);
     const next = await statementCounts(urls);
-    charged = addCounts(charged, scrapeCost);
+    readings += 1;
     const quiet = total(statementsBetween(reading, next, scrapeCost)) <= 0;
     reading = next;
     if (quiet) break;
   }
-  return statementsBetween(empty, reading, charged);
-}
-
-function addCounts(a: StatementCounts, c: StatementCounts): StatementCounts {
-  const add = (x: Record<string, number>, y: Record<string, number>) => {
-    const out = { ...x };
-    for (const [k, n] of Object.entries(y)) out[k] = (out[k] ?? 0) + n;
-    return out;
-  };
-  return { api: add(a.api, c.api), worker: add(a.worker, c.worker) };
+  const times = (counts: Record<string, number>) => Object.fromEntries(Object.entries(counts).map(([kind, n]) => [kind, n * readings]));
+  return statementsBetween(before, reading, { api: times(scrapeCost.api), worker: times(scrapeCost.worker) });
 }

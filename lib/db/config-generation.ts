@@ -47,13 +47,16 @@ export function writtenTable(sql: string): string | undefined {
   return WRITTEN_TABLE.exec(sql)?.[1]?.toLowerCase();
 }
 
+/** `key` is a reserved word in MySQL: quoted as the dialect quotes it. */
+const keyColumn = (sequelize: Sequelize) => sequelize.getQueryInterface().quoteIdentifier('key');
+
 /**
  * Sets a new token. A failure is not the write's failure (the write is in): it is swallowed, and
  * caches keep the configuration they hold for at most their age limit.
  */
 async function setToken(sequelize: Sequelize): Promise<void> {
   const options = { replacements: { key: CONFIG_GENERATION_KEY, token: crypto.randomUUID() }, configGenerationWrite: true } as QueryOptions & ConfigurationWriteOptions;
-  await sequelize.query(`UPDATE app_meta SET value = :token WHERE ${sequelize.getQueryInterface().quoteIdentifier('key')} = :key`, options).catch(() => undefined);
+  await sequelize.query(`UPDATE app_meta SET value = :token WHERE ${keyColumn(sequelize)} = :key`, options).catch(() => undefined);
 }
 
 /** A transaction's outermost ancestor: a savepoint's writes are committed only with it. */
@@ -101,7 +104,7 @@ export function trackConfigurationWrites(sequelize: Sequelize): void {
  */
 export async function configurationToken(sequelize: Sequelize): Promise<string | undefined> {
   const read = async () => {
-    const [rows] = (await sequelize.query(`SELECT value FROM app_meta WHERE ${sequelize.getQueryInterface().quoteIdentifier('key')} = :key`, {
+    const [rows] = (await sequelize.query(`SELECT value FROM app_meta WHERE ${keyColumn(sequelize)} = :key`, {
       replacements: { key: CONFIG_GENERATION_KEY },
     })) as [Array<{ value: string | null }>, unknown];
     return rows[0]?.value ?? undefined;
@@ -110,6 +113,6 @@ export async function configurationToken(sequelize: Sequelize): Promise<string |
   if (token) return token;
   const dialectInsert = sequelize.getDialect() === 'sqlite' ? 'INSERT OR IGNORE INTO' : 'INSERT IGNORE INTO';
   const options = { replacements: { key: CONFIG_GENERATION_KEY, token: crypto.randomUUID() }, configGenerationWrite: true } as QueryOptions & ConfigurationWriteOptions;
-  await sequelize.query(`${dialectInsert} app_meta (${sequelize.getQueryInterface().quoteIdentifier('key')}, value) VALUES (:key, :token)`, options);
+  await sequelize.query(`${dialectInsert} app_meta (${keyColumn(sequelize)}, value) VALUES (:key, :token)`, options);
   return read();
 }
