@@ -187,7 +187,7 @@ export function createApp({ config, client, sequelize, models, logger, rateLimit
   // Per address before authentication (so bad tokens cannot be sprayed for free), then
   // per person after it (so one busy user cannot starve the others behind one proxy).
   v1.use(limiter(rateLimitPerMinute * 5, (req) => ipKeyGenerator(req.ip ?? 'unknown')));
-  v1.use(...authenticate(config.identity, organisation, createSignInProvisioning(models, signInProvisioning ?? { domains: [] })));
+  v1.use(...authenticate(config.identity, organisation, sequelize, createSignInProvisioning(models, signInProvisioning ?? { domains: [] })));
   v1.use(limiter(rateLimitPerMinute, (req) => `user:${req.principal?.id ?? 'anonymous'}`));
   v1.use(createDirectoryRouter({ organisation }));
   v1.use('/tickets/:number/attachments', createAttachmentsRouter({ files, reads, models }));

@@ -2,7 +2,9 @@ import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { auth } from 'express-oauth2-jwt-bearer';
 import { EMAIL_CLAIM, EMAIL_VERIFIED_CLAIM, NAME_CLAIM } from '../lib/claims';
 import { ConfigError, type Config } from '../lib/config';
+import type { Sequelize } from 'sequelize';
 import type { SignInProvisioning } from '../lib/db/directory';
+import { keptPrincipals } from '../lib/db/kept-principals';
 import type { Organisation, UserProfile } from '../lib/db/organisation';
 import type { Actor } from '../workflows/domain/types';
 import { ApiError } from './errors';
@@ -19,19 +21,20 @@ declare module 'express-serve-static-core' {
  * then resolves it to a person in the directory. Roles and teams come from the
  * directory, not the token, so an admin's change applies at once.
  */
-export function authenticate(identity: Config['identity'], organisation: Organisation, provisioning?: SignInProvisioning): RequestHandler[] {
+export function authenticate(identity: Config['identity'], organisation: Organisation, sequelize: Sequelize, provisioning?: SignInProvisioning): RequestHandler[] {
   // The entry point refuses this already; an app built some other way must not fall back to any issuer either.
   if (identity.mode === 'unset') throw new ConfigError('No identity provider is configured: set AUTH0_DOMAIN, or IDENTITY_MODE=local for the demo issuer');
   // With an internal address for the issuer (containers), keys come from there while `iss` must still be the public URL.
   const verifyToken = identity.jwksUri
     ? auth({ issuer: identity.issuerUrl, jwksUri: identity.jwksUri, audience: identity.audience, tokenSigningAlg: 'RS256' })
     : auth({ issuerBaseURL: identity.issuerUrl, audience: identity.audience, tokenSigningAlg: 'RS256' });
+  const principalBySubject = keptPrincipals(organisation, sequelize);
   const resolvePrincipal = async (req: Request, _res: Response, next: NextFunction) => {
     try {
       const payload = req.auth?.payload;
       const sub = payload?.sub;
       if (!sub) throw new ApiError(401, 'UNAUTHORIZED', 'The token has no subject');
-      let user = await organisation.userBySubject(sub);
+      let user = await principalBySubject(sub);
       if (!user) {
         // First sign-in through a real Auth0 tenant: link the subject to the directory entry by
         // email, but only an email the identity provider has verified — an unverified sign-up

@@ -86,7 +86,7 @@ beforeAll(async () => {
   const identity: Config['identity'] = { mode: 'local', issuerUrl, local: true, localPort: 0, audience: AUDIENCE, clientId: CLIENT_ID };
   const app = express();
   const showClaims = (req: Request, res: Response) => void res.json({ ...req.auth?.payload, principal: req.principal && { id: req.principal.id, email: req.principal.email } });
-  app.get('/tickets-api', ...authenticate(identity, createOrganisation(db.models)), showClaims);
+  app.get('/tickets-api', ...authenticate(identity, createOrganisation(db.models), db.sequelize), showClaims);
   app.use('/tickets-api', errorMiddleware(pino({ level: 'silent' })));
   app.get('/payroll-api', auth({ issuerBaseURL: issuerUrl, audience: OTHER_AUDIENCE }), showClaims);
   app.use((err: { status?: number; headers?: Record<string, string>; message: string }, _req: Request, res: Response, _next: NextFunction) => {
