@@ -138,7 +138,7 @@ export function createTicketService({ client, models, organisation, reads, tempo
     const mayDecide =
       detail.status === 'pending_approval' && chain !== null && user.id !== detail.requesterId && (await actingFor(models.Ticket.sequelize!, user.id, detail.number)).approverIds.length > 0;
     const approverIds = chain ? [...new Set(chain.steps.flatMap((step) => [...step.approverIds, ...Object.values(step.delegatedTo), ...step.decisions.map((d) => d.actedBy)]))] : [];
-    const approvalNames = Object.fromEntries((await organisation.usersByIds(approverIds)).map((u) => [u.id, u.name]));
+    const approvalNames = Object.fromEntries(await organisation.activeNames(approverIds));
     return {
       ...detail,
       approvalNames,
@@ -172,7 +172,7 @@ export function createTicketService({ client, models, organisation, reads, tempo
   async function checkUserFields(fields: FieldSpec[], values: Record<string, unknown>) {
     const ids = userIdsIn(fields, values);
     if (ids.length === 0) return;
-    const active = new Set((await organisation.usersByIds(ids)).map((u) => u.id));
+    const active = new Set((await organisation.activeNames(ids)).keys());
     const errors = userFieldErrors(fields, values, active);
     if (errors.length > 0) throw validationError(errors);
   }
@@ -191,7 +191,7 @@ export function createTicketService({ client, models, organisation, reads, tempo
 
     async decideApproval(user: UserProfile, number: number, decision: keyof typeof approvalUpdates, body: ApprovalBody, updateId: string | undefined) {
       const handle = await writableRow(user, number);
-      if (decision === 'delegate' && body.toUserId !== undefined && (await organisation.usersByIds([body.toUserId])).length === 0) {
+      if (decision === 'delegate' && body.toUserId !== undefined && !(await organisation.activeNames([body.toUserId])).has(body.toUserId)) {
         throw validationError([{ field: 'toUserId', message: 'is not an active person in the directory' }]);
       }
       // Who the caller may act for is read live now and travels with the Update, so the workflow

@@ -27,7 +27,7 @@ function delegationView(row: { get(key: string): unknown }, names: Map<number, s
 /** Names of both sides of some delegations, so a list reads "Mark Manager → Carla CFO" rather than numbers. */
 async function namesOf(organisation: Organisation, rows: Array<{ get(key: string): unknown }>): Promise<Map<number, string>> {
   const ids = [...new Set(rows.flatMap((r) => [r.get('from_user_id') as number, r.get('to_user_id') as number]))];
-  return new Map((await organisation.usersByIds(ids)).map((u) => [u.id, u.name]));
+  return organisation.activeNames(ids);
 }
 
 /** The approver's side: the queue of steps waiting on me, bulk approval, and my out-of-office delegations. */
@@ -72,7 +72,7 @@ export function createApprovalsRouter({ reads, service, models, organisation }: 
     const user = principalOf(req);
     const body = parse(DelegationBody, req.body ?? {});
     if (body.toUserId === user.id) throw validationError([{ field: 'toUserId', message: 'cannot be yourself' }]);
-    if ((await organisation.usersByIds([body.toUserId])).length === 0) throw validationError([{ field: 'toUserId', message: 'is not an active person in the directory' }]);
+    if (!(await organisation.activeNames([body.toUserId])).has(body.toUserId)) throw validationError([{ field: 'toUserId', message: 'is not an active person in the directory' }]);
     const row = await models.Delegation.create({ from_user_id: user.id, to_user_id: body.toUserId, starts_on: body.startsOn, ends_on: body.endsOn, created_at: new Date() });
     res.setHeader('Location', `${req.baseUrl}/delegations/${row.get('id') as number}`);
     sendData(req, res, delegationView(row, await namesOf(organisation, [row])), 201);

@@ -80,6 +80,12 @@ export function createOrganisation(models: Models) {
     async usersByIds(ids: number[]): Promise<UserProfile[]> {
       return ids.length === 0 ? [] : profiles({ id: ids });
     },
+    /** The names of those of these people who are active: one query, where a profile is four. */
+    async activeNames(ids: number[]): Promise<Map<number, string>> {
+      if (ids.length === 0) return new Map();
+      const rows = (await models.User.findAll({ where: { active: true, id: [...new Set(ids)] }, attributes: ['id', 'name'], raw: true })) as unknown as Array<{ id: number; name: string }>;
+      return new Map(rows.map((u) => [u.id, u.name]));
+    },
     /** Active people whose name or email contains the words typed, for pickers (delegate, watcher, mention). */
     async findPeople(query: string, limit: number): Promise<Array<{ id: number; name: string; email: string }>> {
       // LIKE's own wildcards are dropped rather than escaped: SQLite has no default escape character.

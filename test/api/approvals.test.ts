@@ -102,6 +102,9 @@ describe('approval chains over HTTP', () => {
     const ticket = await purchase(500);
     const dana = await h.userId('dana');
     const mark = await h.userId('mark');
+    const nobody = await decide('mark', ticket.number, 'delegate', { toUserId: 987_654 });
+    expect(nobody.status).toBe(400);
+    expect(nobody.body.error.details).toEqual([{ field: 'toUserId', message: 'is not an active person in the directory' }]);
     expect((await decide('mark', ticket.number, 'delegate', { toUserId: dana })).status).toBe(200);
     expect((await decide('mark', ticket.number, 'approve')).status).toBe(403);
     const approved = await decide('dana', ticket.number, 'approve');
@@ -238,6 +241,9 @@ describe('approval chains over HTTP', () => {
     expect(badDates.body.error.details[0].field).toBe('endsOn');
     const self = await h.request('POST', '/approvals/delegations', { as: 'mark', body: { toUserId: await h.userId('mark'), startsOn: '2026-12-01', endsOn: '2026-12-02' } });
     expect(self.body.error.details[0].field).toBe('toUserId');
+    const nobody = await h.request('POST', '/approvals/delegations', { as: 'mark', body: { toUserId: 987_654, startsOn: '2026-12-01', endsOn: '2026-12-02' } });
+    expect(nobody.status).toBe(400);
+    expect(nobody.body.error.details).toEqual([{ field: 'toUserId', message: 'is not an active person in the directory' }]);
     const created = await h.request('POST', '/approvals/delegations', { as: 'mark', body: { toUserId: dana, startsOn: '2026-12-21', endsOn: '2027-01-04' } });
     expect(created.status).toBe(201);
     const mine = await h.request('GET', '/approvals/delegations', { as: 'mark' });
