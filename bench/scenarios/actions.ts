@@ -63,8 +63,8 @@ async function projectionLag(b: Bench): Promise<void> {
 async function notifyP99(b: Bench): Promise<void> {
   const sample = b.createdNumbers.slice(0, 200);
   const sentTimes = () =>
-    b.db.sequelize.query<{ created_at: string; sent_at: string | null }>(
-      `SELECT t.created_at AS created_at, o.sent_at AS sent_at FROM email_outbox o JOIN tickets t ON t.number = o.ticket_number WHERE o.ticket_number IN (${sample.join(',')})`,
+    b.db.sequelize.query<{ created_at: string; sent_at: string | null; status: string; attempts: number; error: string | null }>(
+      `SELECT t.created_at AS created_at, o.sent_at AS sent_at, o.status AS status, o.attempts AS attempts, o.error AS error FROM email_outbox o JOIN tickets t ON t.number = o.ticket_number WHERE o.ticket_number IN (${sample.join(',')})`,
       { type: QueryTypes.SELECT },
     );
   const until = Date.now() + 60_000;
@@ -73,9 +73,15 @@ async function notifyP99(b: Bench): Promise<void> {
     await sleep(1000);
     rows = await sentTimes();
   }
-  const unsent = rows.filter((r) => !r.sent_at).length;
+  const unsent = rows.filter((r) => !r.sent_at);
   const values = rows.map((r) => (r.sent_at ? new Date(r.sent_at).getTime() : until) - new Date(r.created_at).getTime());
-  if (values.length > 0) b.record({ name: 'notify_p99', unit: 'ms', value: percentile(values, 99), baseline: null, target: { max: 5000 } }, `emails=${values.length} unsent=${unsent} p50=${round(percentile(values, 50))}`);
+  // Why an email is unsent (its outbox status, attempts and last error) is the first thing to know about a missed target.
+  const why = [...new Map(unsent.map((r) => [`${r.status}/${r.attempts}: ${(r.error ?? '').slice(0, 120)}`, 0])).keys()].slice(0, 5);
+  if (values.length > 0)
+    b.record(
+      { name: 'notify_p99', unit: 'ms', value: percentile(values, 99), baseline: null, target: { max: 5000 } },
+      `emails=${values.length} unsent=${unsent.length} p50=${round(percentile(values, 50))}${why.length ? `; unsent as ${why.join(' | ')}` : ''}`,
+    );
   else b.note('notify_p99: no email was recorded for the created tickets');
 }
 
