@@ -15,7 +15,12 @@ export type { TicketSummary };
 
 const PRIORITY_ORDER = "CASE priority WHEN 'critical' THEN 0 WHEN 'high' THEN 1 WHEN 'medium' THEN 2 ELSE 3 END";
 
-const iso = (value: unknown) => (value ? new Date(value as string).toISOString() : null);
+/** Instants are stored in UTC: a driver's string without an offset (a plain read on SQLite) is read as UTC, never as local time. */
+const iso = (value: unknown) => {
+  if (!value) return null;
+  const utc = typeof value === 'string' && !/(Z|[+-]\d\d:?\d\d)$/.test(value) ? `${value}Z` : value;
+  return new Date(utc as string).toISOString();
+};
 
 const EXPORTED_COLUMNS = ['number', 'title', 'status', 'priority', 'channel', 'category_id', 'department_id', 'team_id', 'assignee_id', 'requester_id', 'sla_breached', 'created_at', 'updated_at', 'resolved_at', 'closed_at'];
 

@@ -50,13 +50,29 @@ export function writtenTable(sql: string): string | undefined {
 /** `key` is a reserved word in MySQL: quoted as the dialect quotes it. */
 const keyColumn = (sequelize: Sequelize) => sequelize.getQueryInterface().quoteIdentifier('key');
 
+/** Configuration writes each instance has committed: an in-process part of its token, so this process's caches never depend on the token row being written. */
+const committedHere = new WeakMap<Sequelize, number>();
+
 /**
- * Sets a new token. A failure is not the write's failure (the write is in): it is swallowed, and
- * caches keep the configuration they hold for at most their age limit.
+ * Sets a new token, trying three times. A failure is not the write's failure (the write is in):
+ * this process's own caches see the write anyway (`committedHere`); another process's keep what
+ * they hold for at most their age limit, and the failure is reported as a process warning.
  */
 async function setToken(sequelize: Sequelize): Promise<void> {
+  committedHere.set(sequelize, (committedHere.get(sequelize) ?? 0) + 1);
   const options = { replacements: { key: CONFIG_GENERATION_KEY, token: crypto.randomUUID() }, configGenerationWrite: true } as QueryOptions & ConfigurationWriteOptions;
-  await sequelize.query(`UPDATE app_meta SET value = :token WHERE ${keyColumn(sequelize)} = :key`, options).catch(() => undefined);
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await sequelize.query(`UPDATE app_meta SET value = :token WHERE ${keyColumn(sequelize)} = :key`, options);
+      return;
+    } catch (err) {
+      if (attempt === 3) {
+        process.emitWarning(`configuration generation not written after a configuration change: ${(err as Error).message}`, 'ConfigurationGenerationWarning');
+        return;
+      }
+      await new Promise((resolve) => setTimeout(resolve, 100 * attempt));
+    }
+  }
 }
 
 /** A transaction's outermost ancestor: a savepoint's writes are committed only with it. */
@@ -100,7 +116,8 @@ export function trackConfigurationWrites(sequelize: Sequelize): void {
 
 /**
  * The current token, or undefined when there is none yet; the first reader sets one. (Writes
- * before that set none, and the reader that sets it reads the configuration after it.)
+ * before that set none, and the reader that sets it reads the configuration after it.) It is
+ * the shared row's value followed by this instance's count of committed configuration writes.
  */
 export async function configurationToken(sequelize: Sequelize): Promise<string | undefined> {
   const read = async () => {
@@ -109,10 +126,12 @@ export async function configurationToken(sequelize: Sequelize): Promise<string |
     })) as [Array<{ value: string | null }>, unknown];
     return rows[0]?.value ?? undefined;
   };
+  const here = () => `/${committedHere.get(sequelize) ?? 0}`;
   const token = await read();
-  if (token) return token;
+  if (token) return token + here();
   const dialectInsert = sequelize.getDialect() === 'sqlite' ? 'INSERT OR IGNORE INTO' : 'INSERT IGNORE INTO';
   const options = { replacements: { key: CONFIG_GENERATION_KEY, token: crypto.randomUUID() }, configGenerationWrite: true } as QueryOptions & ConfigurationWriteOptions;
   await sequelize.query(`${dialectInsert} app_meta (${keyColumn(sequelize)}, value) VALUES (:key, :token)`, options);
-  return read();
+  const inserted = await read();
+  return inserted === undefined ? undefined : inserted + here();
 }

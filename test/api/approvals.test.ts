@@ -38,6 +38,16 @@ const inForce = (now: Date) => {
 const decide = (as: DemoUserKey, number: number, decision: string, body: Record<string, unknown> = {}) =>
   h.request('POST', `/tickets/${number}/approval/${decision}`, { as, body });
 
+/** A person switched off in the directory (as a leaver is), by id; `reactivate` switches them back on for the tests after. */
+async function deactivated(who: DemoUserKey): Promise<number> {
+  const id = await h.userId(who);
+  await h.db.models.User.update({ active: false }, { where: { id } });
+  return id;
+}
+async function reactivate(who: DemoUserKey): Promise<void> {
+  await h.db.models.User.update({ active: true }, { where: { id: await h.userId(who) } });
+}
+
 const approverNames = (ticket: { approval: { steps: Array<{ name: string; approverIds: number[] }> } }) =>
   ticket.approval.steps.map((s) => [s.name, s.approverIds]);
 
@@ -102,9 +112,12 @@ describe('approval chains over HTTP', () => {
     const ticket = await purchase(500);
     const dana = await h.userId('dana');
     const mark = await h.userId('mark');
-    const nobody = await decide('mark', ticket.number, 'delegate', { toUserId: 987_654 });
-    expect(nobody.status).toBe(400);
-    expect(nobody.body.error.details).toEqual([{ field: 'toUserId', message: 'is not an active person in the directory' }]);
+    for (const toUserId of [987_654, await deactivated('nina')]) {
+      const refused = await decide('mark', ticket.number, 'delegate', { toUserId });
+      expect(refused.status).toBe(400);
+      expect(refused.body.error.details).toEqual([{ field: 'toUserId', message: 'is not an active person in the directory' }]);
+    }
+    await reactivate('nina');
     expect((await decide('mark', ticket.number, 'delegate', { toUserId: dana })).status).toBe(200);
     expect((await decide('mark', ticket.number, 'approve')).status).toBe(403);
     const approved = await decide('dana', ticket.number, 'approve');
@@ -241,9 +254,12 @@ describe('approval chains over HTTP', () => {
     expect(badDates.body.error.details[0].field).toBe('endsOn');
     const self = await h.request('POST', '/approvals/delegations', { as: 'mark', body: { toUserId: await h.userId('mark'), startsOn: '2026-12-01', endsOn: '2026-12-02' } });
     expect(self.body.error.details[0].field).toBe('toUserId');
-    const nobody = await h.request('POST', '/approvals/delegations', { as: 'mark', body: { toUserId: 987_654, startsOn: '2026-12-01', endsOn: '2026-12-02' } });
-    expect(nobody.status).toBe(400);
-    expect(nobody.body.error.details).toEqual([{ field: 'toUserId', message: 'is not an active person in the directory' }]);
+    for (const toUserId of [987_654, await deactivated('nina')]) {
+      const refused = await h.request('POST', '/approvals/delegations', { as: 'mark', body: { toUserId, startsOn: '2026-12-01', endsOn: '2026-12-02' } });
+      expect(refused.status).toBe(400);
+      expect(refused.body.error.details).toEqual([{ field: 'toUserId', message: 'is not an active person in the directory' }]);
+    }
+    await reactivate('nina');
     const created = await h.request('POST', '/approvals/delegations', { as: 'mark', body: { toUserId: dana, startsOn: '2026-12-21', endsOn: '2027-01-04' } });
     expect(created.status).toBe(201);
     const mine = await h.request('GET', '/approvals/delegations', { as: 'mark' });

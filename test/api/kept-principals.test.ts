@@ -71,33 +71,62 @@ describe('the person behind a token', () => {
     expect((await me('lee')).status).toBe(200);
   });
 
-  test("when the person is added to a team, then their next request is a member's", async () => {
+  test("when the person is added to a team and then taken off it, then each next request shows it", async () => {
     const id = await h.userId('emma');
     const team = await h.db.models.Team.findOne({ where: { code: 'facilities-ops' } });
     const teamId = team!.get('id') as number;
-    expect(((await me('emma')).body.data.teams as Array<{ id: number }>).map((t) => t.id)).not.toContain(teamId);
+    const teamsOfEmma = async () => ((await me('emma')).body.data.teams as Array<{ id: number }>).map((t) => t.id);
+    expect(await teamsOfEmma()).not.toContain(teamId);
     await inAnotherProcess((models) => models.TeamMember.create({ team_id: teamId, user_id: id, membership: 'agent', on_shift: true }));
     try {
-      expect(((await me('emma')).body.data.teams as Array<{ id: number }>).map((t) => t.id)).toContain(teamId);
+      expect(await teamsOfEmma()).toContain(teamId);
     } finally {
       await inAnotherProcess((models) => models.TeamMember.destroy({ where: { team_id: teamId, user_id: id } }));
     }
+    expect(await teamsOfEmma()).not.toContain(teamId);
   });
 
   test('when a change sets no token (made by hand in a SQL console), then it is seen once the kept profile is older than the limit', async () => {
-    const principalBySubject = keptPrincipals(createOrganisation(h.db.models), h.db.sequelize, 200);
+    let clock = 1_000_000;
+    const principalBySubject = keptPrincipals(createOrganisation(h.db.models), h.db.sequelize, { maxAgeMs: 10_000, now: () => clock });
     const sub = demoSubject('priya');
     const title = (await principalBySubject(sub))!.title;
     // What a hand edit looks like to the configuration generation: a write that sets no new token.
     const byHand = { replacements: { title: 'Changed by hand', sub }, configGenerationWrite: true } as QueryOptions & ConfigurationWriteOptions;
     await h.db.sequelize.query('UPDATE users SET title = :title WHERE auth_subject = :sub', byHand);
     try {
-      const keptAt = Date.now();
+      clock += 9_999;
       expect((await principalBySubject(sub))!.title).toBe(title);
-      while (Date.now() - keptAt < 250) await new Promise((resolve) => setTimeout(resolve, 25));
+      clock += 1;
       expect((await principalBySubject(sub))!.title).toBe('Changed by hand');
     } finally {
       await h.db.models.User.update({ title }, { where: { auth_subject: sub } });
     }
+  });
+
+  test('when the shared token cannot be written after a change, then this process still reads the person again and warns', async () => {
+    const principalBySubject = keptPrincipals(createOrganisation(h.db.models), h.db.sequelize);
+    const sub = demoSubject('priya');
+    const before = (await principalBySubject(sub))!.roles;
+    const sequelize = h.db.sequelize as unknown as { query: (sql: unknown, options?: unknown) => Promise<unknown> };
+    const tracked = sequelize.query;
+    const warned = jest.spyOn(process, 'emitWarning').mockImplementation(() => undefined);
+    sequelize.query = (sql, options) => (typeof sql === 'string' && /^UPDATE app_meta SET value/.test(sql) ? Promise.reject(new Error('database is locked')) : tracked(sql, options));
+    try {
+      await h.db.models.User.update({ roles: [...before, 'agent'] }, { where: { auth_subject: sub } });
+      expect((await principalBySubject(sub))!.roles).toEqual([...before, 'agent']);
+      expect(warned).toHaveBeenCalledWith(expect.stringContaining('database is locked'), 'ConfigurationGenerationWarning');
+    } finally {
+      sequelize.query = tracked;
+      warned.mockRestore();
+      await h.db.models.User.update({ roles: before }, { where: { auth_subject: sub } });
+    }
+  });
+
+  test('when a kept profile is changed by a request handler, then it throws instead of changing the next request', async () => {
+    const principalBySubject = keptPrincipals(createOrganisation(h.db.models), h.db.sequelize);
+    const profile = (await principalBySubject(demoSubject('emma')))!;
+    expect(() => (profile.roles as string[]).push('admin')).toThrow(TypeError);
+    expect((await principalBySubject(demoSubject('emma')))!.roles).not.toContain('admin');
   });
 });
