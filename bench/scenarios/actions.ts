@@ -76,7 +76,7 @@ async function notifyP99(b: Bench): Promise<void> {
   const unsent = rows.filter((r) => !r.sent_at);
   const values = rows.map((r) => (r.sent_at ? new Date(r.sent_at).getTime() : until) - new Date(r.created_at).getTime());
   // Why an email is unsent (its outbox status, attempts and last error) is the first thing to know about a missed target.
-  const why = [...new Map(unsent.map((r) => [`${r.status}/${r.attempts}: ${(r.error ?? '').slice(0, 120)}`, 0])).keys()].slice(0, 5);
+  const why = [...new Set(unsent.map((r) => `${r.status}/${r.attempts}: ${(r.error ?? '').slice(0, 120)}`))].slice(0, 5);
   if (values.length > 0)
     b.record(
       { name: 'notify_p99', unit: 'ms', value: percentile(values, 99), baseline: null, target: { max: 5000 } },
