@@ -45,12 +45,14 @@ export function createAssignmentActivities({ sequelize, models }: ActivityDeps) 
     /**
      * Picks an agent on shift. The decision is stored per request (ticket, team, version),
      * so a retry returns the same person instead of advancing the round-robin again, and a
-     * ticket transferred to another team is assigned afresh there.
+     * ticket transferred to another team is assigned afresh there. A retry finds the stored
+     * decision through the key's unique violation, which rolls its own round-robin move back:
+     * no read before the transaction, because the first attempt, nearly every attempt, never
+     * needs one, and on SQLite such a read queues behind every other statement of the worker
+     * while the ticket's first workflow task waits.
      */
     async chooseAssignee(input: ChooseAssigneeInput): Promise<number | null> {
       const key = input.requestKey ?? `${input.ticketNumber}:${input.teamId}:legacy`;
-      const previous = await models.AssignmentDecision.findByPk(key);
-      if (previous) return previous.get('user_id') as number | null;
       try {
         return await sequelize.transaction(writeTransactionOptions(sequelize), async (transaction) => {
           const candidates = await onShiftCandidates(input, transaction);
