@@ -1,6 +1,7 @@
 import { ApplicationFailure } from '@temporalio/common';
 import { literal, Op, type Model } from 'sequelize';
 import type { Logger } from 'pino';
+import { withDeadlockRetry, writeTransactionOptions } from '../lib/db/deadlock';
 import type { Models } from '../lib/db/models';
 import type { NotifyInput } from '../workflows/definitions';
 import { createSender, isPermanent, sentEarlier, type MailDeps } from './sender';
@@ -14,6 +15,18 @@ export const UNANSWERED_RECHECK_MS = 30_000;
 function answered(err: unknown): boolean {
   const status = (err as { statusCode?: unknown } | null)?.statusCode;
   return typeof status === 'number' && status > 0;
+}
+
+/** How many emails one sender has at Postmark at once: a ticket's notices go out together, and a sweep of hundreds does not open hundreds of connections. */
+const SENDS_AT_ONCE = 4;
+
+/** Runs `work` on each item, at most `size` at a time. */
+async function inTurns<T>(items: T[], size: number, work: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) await work(items[next++]!);
+  };
+  await Promise.all(Array.from({ length: Math.min(size, items.length) }, worker));
 }
 
 /** Statuses of an email not yet sent or refused for good. */
@@ -35,6 +48,7 @@ export interface DeliveryCounts {
  */
 export function createOutbox({ models, logger, mail }: { models: Models; logger: Logger; mail: MailDeps }) {
   const send = createSender({ models, mail });
+  const sequelize = models.EmailOutbox.sequelize!;
 
   /**
    * Records a pending email for each active person with an address, for several notifications
@@ -71,29 +85,54 @@ export function createOutbox({ models, logger, mail }: { models: Models; logger:
   }
 
   /**
-   * Takes the row for this sender: `fresh` from pending, `lapsed` from a sender that claimed it
-   * and never said how its send ended (it may have sent it), or false when another holds a
-   * live claim or it is already done. A claim counts an attempt, in the same statement, so a
-   * sender that dies after claiming has its attempt counted too (`attempts` counts claims: a
-   * lapsed claim that only asks Postmark whether the email went out counts as one).
+   * Takes, in one write transaction, the rows of these keys this sender may send: `fresh` ones
+   * from pending, `lapsed` ones from a sender that claimed them and never said how its send
+   * ended (it may have sent them). Each row is read under the transaction's lock first, so the
+   * sender knows exactly which rows it took; one update then claims them all and counts an
+   * attempt on each (`attempts` counts claims: a lapsed claim that only asks Postmark whether
+   * the email went out counts as one), so a sender that dies after claiming has its attempt
+   * counted too. Rows another sender holds come back as `held`; rows already sent or refused
+   * for good do not come back. One lock for a batch instead of one per email: on SQLite a
+   * statement outside a transaction shares the process's one connection with every other.
    */
-  async function claim(key: string, now: Date): Promise<'fresh' | 'lapsed' | false> {
-    const attempted = { status: 'sending', attempts: literal('attempts + 1'), updated_at: now };
-    const [fresh] = await models.EmailOutbox.update(attempted, { where: { id: key, status: 'pending' } });
-    if (fresh > 0) return 'fresh';
-    const [lapsed] = await models.EmailOutbox.update(
-      attempted,
-      { where: { id: key, status: 'sending', updated_at: { [Op.lt]: new Date(now.getTime() - CLAIM_LAPSES_MS) } } },
+  async function claimAll(keys: string[], now: Date): Promise<Map<string, 'fresh' | 'lapsed' | 'held'>> {
+    const claims = new Map<string, 'fresh' | 'lapsed' | 'held'>();
+    if (keys.length === 0) return claims;
+    const lapsesBefore = now.getTime() - CLAIM_LAPSES_MS;
+    await withDeadlockRetry(
+      () =>
+        sequelize.transaction(writeTransactionOptions(sequelize), async (transaction) => {
+          claims.clear();
+          const current = await models.EmailOutbox.findAll({ where: { id: keys, status: { [Op.in]: UNSENT } }, attributes: ['id', 'status', 'updated_at'], lock: transaction.LOCK.UPDATE, transaction });
+          for (const row of current) {
+            const key = row.get('id') as string;
+            if (row.get('status') === 'pending') claims.set(key, 'fresh');
+            else claims.set(key, new Date(row.get('updated_at') as Date).getTime() < lapsesBefore ? 'lapsed' : 'held');
+          }
+          const taken = [...claims].filter(([, claim]) => claim !== 'held').map(([key]) => key);
+          if (taken.length > 0) await models.EmailOutbox.update({ status: 'sending', attempts: literal('attempts + 1'), updated_at: now }, { where: { id: taken }, transaction });
+        }),
+      { logger, what: 'email claims', context: { emails: keys.length } },
     );
-    return lapsed > 0 ? 'lapsed' : false;
+    return claims;
+  }
+
+  /** The rows Postmark took, marked sent in one statement; each keeps its own Message ID. */
+  async function markSent(sent: Array<{ key: string; messageId: string }>): Promise<void> {
+    if (sent.length === 0) return;
+    const escape = (v: string) => sequelize.escape(v);
+    const messageIds = literal(`CASE id ${sent.map(({ key, messageId }) => `WHEN ${escape(key)} THEN ${escape(messageId)}`).join(' ')} END`);
+    const now = new Date();
+    await models.EmailOutbox.update({ status: 'sent', message_id: messageIds, error: null, sent_at: now, updated_at: now }, { where: { id: sent.map((s) => s.key) } });
   }
 
   /**
    * Sends these rows, each at most once, rebuilt from data that exists: the in-portal
    * notification the row copies and the ticket's projected row (for its title). A ticket
-   * not projected yet waits rather than going out with an empty title. Returns the counts
-   * and the first transient failure, for the caller to retry or to leave for later.
-   * `beforeEach` runs before each row (the delivery activity heartbeats there).
+   * not projected yet waits rather than going out with an empty title. The rows are claimed
+   * together, sent a few at a time, and those Postmark took are marked sent together. Returns
+   * the counts and the first transient failure, for the caller to retry or to leave for later.
+   * `beforeEach` runs before each send (the delivery activity heartbeats there).
    */
   async function deliver(rows: Model[], beforeEach: () => void = () => {}): Promise<DeliveryCounts & { transient?: unknown }> {
     const result: DeliveryCounts & { transient?: unknown } = { sent: 0, failed: 0, pending: 0 };
@@ -107,35 +146,34 @@ export function createOutbox({ models, logger, mail }: { models: Models; logger:
     const notificationOf = new Map(notifications.map((n) => [n.get('id') as string, n]));
     const nameOf = new Map(users.map((u) => [u.get('id') as number, String(u.get('name') ?? '')]));
     const titleOf = new Map(tickets.map((t) => [t.get('number') as number, t.get('title') as string]));
+    const sendable: Model[] = [];
     for (const row of rows) {
-      beforeEach();
       const key = row.get('id') as string;
-      const userId = row.get('user_id') as number;
-      const ticketNumber = row.get('ticket_number') as number;
-      const notification = notificationOf.get(key);
-      const giveUp = notification === undefined ? 'its in-portal notification is gone; cannot rebuild the email' : !nameOf.has(userId) ? 'the recipient is no longer active' : null;
+      const giveUp = !notificationOf.has(key) ? 'its in-portal notification is gone; cannot rebuild the email' : !nameOf.has(row.get('user_id') as number) ? 'the recipient is no longer active' : null;
       if (giveUp) {
         // Nothing to send from (or to): say so once rather than retrying forever.
         await models.EmailOutbox.update({ status: 'failed', error: giveUp, updated_at: new Date() }, { where: { id: key, status: { [Op.in]: UNSENT } } });
         result.failed += 1;
-        continue;
-      }
-      const ticketTitle = titleOf.get(ticketNumber);
-      if (ticketTitle === undefined) {
+      } else if (!titleOf.has(row.get('ticket_number') as number)) {
         result.pending += 1;
-        result.transient ??= ApplicationFailure.retryable(`ticket #${ticketNumber} is not in the read tables yet; its email waits for it`, 'TicketNotProjected');
-        continue;
-      }
-      const claimed = await claim(key, new Date());
-      if (!claimed) {
-        const now = (await models.EmailOutbox.findByPk(key, { attributes: ['status'] }))?.get('status');
-        if (now === 'sending') {
-          result.pending += 1;
-          result.transient ??= ApplicationFailure.retryable(`email ${key} is being sent by another attempt`, 'ClaimedElsewhere');
-        }
-        continue;
-      }
-      if (claimed === 'lapsed') {
+        result.transient ??= ApplicationFailure.retryable(`ticket #${row.get('ticket_number')} is not in the read tables yet; its email waits for it`, 'TicketNotProjected');
+      } else sendable.push(row);
+    }
+    const claims = await claimAll(sendable.map((r) => r.get('id') as string), new Date());
+    const sent: Array<{ key: string; messageId: string }> = [];
+    const claimed = sendable.filter((row) => {
+      const key = row.get('id') as string;
+      if (claims.get(key) !== 'held') return claims.has(key);
+      result.pending += 1;
+      result.transient ??= ApplicationFailure.retryable(`email ${key} is being sent by another attempt`, 'ClaimedElsewhere');
+      return false;
+    });
+    await inTurns(claimed, SENDS_AT_ONCE, async (row) => {
+      beforeEach();
+      const key = row.get('id') as string;
+      const userId = row.get('user_id') as number;
+      const ticketNumber = row.get('ticket_number') as number;
+      if (claims.get(key) === 'lapsed') {
         // The sender before may have reached Postmark and died (or lost the database) before
         // recording it: ask Postmark first. If it cannot answer, the claim stays and lapses again.
         let earlier: string | undefined;
@@ -144,55 +182,54 @@ export function createOutbox({ models, logger, mail }: { models: Models; logger:
         } catch (err) {
           result.pending += 1;
           result.transient ??= err;
-          continue;
+          return;
         }
         if (earlier) {
-          await models.EmailOutbox.update({ status: 'sent', message_id: earlier, error: null, sent_at: new Date(), updated_at: new Date() }, { where: { id: key } });
           logger.info({ email: key, messageId: earlier }, 'email found sent by an earlier attempt; not sent again');
-          result.sent += 1;
-          continue;
+          sent.push({ key, messageId: earlier });
+          return;
         }
       }
-      let response: { MessageID: string };
+      const notification = notificationOf.get(key)!;
       try {
-        response = await send({
+        const response = await send({
           key,
           notificationId: row.get('notification_id') as string,
           ticketNumber,
-          ticketTitle,
-          kind: notification!.get('kind') as string,
-          title: notification!.get('title') as string,
-          body: notification!.get('body') as string,
+          ticketTitle: titleOf.get(ticketNumber)!,
+          kind: notification.get('kind') as string,
+          title: notification.get('title') as string,
+          body: notification.get('body') as string,
           recipient: { id: userId, name: nameOf.get(userId)!, email: row.get('to_address') as string },
         });
+        sent.push({ key, messageId: response.MessageID });
       } catch (err) {
         const error = err instanceof Error ? err.message : String(err);
         if (isPermanent(err)) {
           await models.EmailOutbox.update({ status: 'failed', error, updated_at: new Date() }, { where: { id: key } });
           logger.warn({ email: key, error }, 'email refused for good; not retried');
           result.failed += 1;
-        } else if (!answered(err)) {
+          return;
+        }
+        if (!answered(err)) {
           // No answer (a timeout, a dropped connection): Postmark may have taken the email. The
           // claim is kept and set to lapse soon, so whoever takes it next asks Postmark first.
           await models.EmailOutbox.update({ error, updated_at: new Date(Date.now() - CLAIM_LAPSES_MS + UNANSWERED_RECHECK_MS) }, { where: { id: key } });
           logger.warn({ email: key, error }, 'email send unanswered; Postmark is asked before it is sent again');
-          result.pending += 1;
-          result.transient ??= err;
         } else {
           // Postmark answered that it did not take the email: the claim is released so the next attempt (or the sweep) can take it.
           await models.EmailOutbox.update({ status: 'pending', error, updated_at: new Date() }, { where: { id: key } });
           logger.warn({ email: key, error }, 'email not sent yet; will retry');
-          result.pending += 1;
-          // The others still get theirs now; the retry sends only what is pending.
-          result.transient ??= err;
         }
-        continue;
+        result.pending += 1;
+        // The others still get theirs now; the retry sends only what is pending.
+        result.transient ??= err;
       }
-      // Sent. Should this write fail, the row keeps its claim (never released to pending, which
-      // would send it again), and whoever takes the lapsed claim finds the email at Postmark.
-      await models.EmailOutbox.update({ status: 'sent', message_id: response.MessageID, error: null, sent_at: new Date(), updated_at: new Date() }, { where: { id: key } });
-      result.sent += 1;
-    }
+    });
+    // Should this write fail, the rows keep their claims (never released to pending, which
+    // would send them again), and whoever takes a lapsed claim finds the email at Postmark.
+    await markSent(sent);
+    result.sent += sent.length;
     return result;
   }
 

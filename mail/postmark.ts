@@ -38,7 +38,13 @@ export async function pushTemplate(postmark: ServerClient, t: TemplateContent): 
     await postmark.editTemplate(t.alias, fields);
   } catch (err) {
     if (!isPostmarkError(err, TEMPLATE_NOT_FOUND)) throw err;
-    await postmark.createTemplate({ ...fields, Alias: t.alias });
+    try {
+      await postmark.createTemplate({ ...fields, Alias: t.alias });
+    } catch (createErr) {
+      // Another sender (another worker) created it since our edit missed it: edit that one.
+      if (!isPostmarkError(createErr)) throw createErr;
+      await postmark.editTemplate(t.alias, fields).catch(() => Promise.reject(createErr));
+    }
   }
 }
 

@@ -82,6 +82,21 @@ export function createSender({ models, mail }: { models: Models; mail: MailDeps 
     };
   }
 
+  /** One push per template at a time: emails sent together that all miss it wait on the same push. */
+  const pushing = new Map<string, Promise<void>>();
+  function pushOnce(kind: string): Promise<void> {
+    let push = pushing.get(kind);
+    if (!push) {
+      push = (async () => {
+        const [template] = await loadTemplates(models, kind);
+        if (!template) throw ApplicationFailure.nonRetryable(`No email template for notification kind ${kind}`, 'MissingTemplate');
+        await pushTemplate(mail.postmark, template);
+      })().finally(() => pushing.delete(kind));
+      pushing.set(kind, push);
+    }
+    return push;
+  }
+
   return async function send(email: OutgoingEmail) {
     const message = {
       From: mail.from,
@@ -107,9 +122,7 @@ export function createSender({ models, mail }: { models: Models; mail: MailDeps 
     } catch (err) {
       if (!isPostmarkError(err, TEMPLATE_NOT_FOUND)) throw err;
       // Postmark lost (or never got) this template: push it from the database and try once more.
-      const [template] = await loadTemplates(models, email.kind);
-      if (!template) throw ApplicationFailure.nonRetryable(`No email template for notification kind ${email.kind}`, 'MissingTemplate');
-      await pushTemplate(mail.postmark, template);
+      await pushOnce(email.kind);
       return mail.postmark.sendEmailWithTemplate(message);
     }
   };

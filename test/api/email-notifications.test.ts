@@ -279,6 +279,22 @@ describe('email out through the Postmark client, into the local sink', () => {
     expect(sink.messages().filter((m) => m.metadata.notification === input.id).map((m) => m.to)).toEqual([emailOf('emma')]);
   });
 
+  test('when Postmark has lost a template and several emails of its kind go out together, then it is pushed once and each email goes once, recorded with its own Message ID', async () => {
+    const { number } = await raise('Template lost');
+    const activities = createActivities({ sequelize: h.db.sequelize, models: h.db.models, logger: pino({ level: 'silent' }), mail });
+    await postmark.deleteTemplate('mention');
+    const people: DemoUserKey[] = ['emma', 'harper', 'hannah', 'ada', 'mark'];
+    const input: NotifyInput = { id: `test-${crypto.randomUUID()}`, ticketNumber: number, kind: 'mention', title: 'Mentioned', body: 'x', recipients: { userIds: await Promise.all(people.map((p) => h.userId(p))) } };
+    await activities.notify(input);
+    expect(await activities.deliverNotificationEmails({ notificationId: input.id })).toEqual({ sent: people.length, failed: 0, pending: 0 });
+    const emails = sink.messages().filter((m) => m.metadata.notification === input.id);
+    expect(emails.map((m) => m.to).sort()).toEqual(people.map(emailOf).sort());
+    expect((await postmark.getTemplates({ count: 100, offset: 0 })).Templates.filter((t) => t.Alias === 'mention')).toHaveLength(1);
+    const rows = await h.db.models.EmailOutbox.findAll({ where: { notification_id: input.id } });
+    const sentAs = new Map(emails.map((m) => [m.metadata.email, m.id]));
+    expect(rows.map((r) => [r.get('status'), r.get('message_id')])).toEqual(rows.map((r) => ['sent', sentAs.get(r.get('id') as string)]));
+  });
+
   test('when a notification is for a ticket not yet in the read tables, then its email waits rather than going out without a title', async () => {
     const activities = createActivities({ sequelize: h.db.sequelize, models: h.db.models, logger: pino({ level: 'silent' }), mail });
     const unprojected = 900_000 + Math.floor(Math.random() * 90_000);
