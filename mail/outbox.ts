@@ -17,17 +17,11 @@ function answered(err: unknown): boolean {
   return typeof status === 'number' && status > 0;
 }
 
-/** How many emails one sender has at Postmark at once: a ticket's notices go out together, and a sweep of hundreds does not open hundreds of connections. */
-const SENDS_AT_ONCE = 4;
-
-/** Runs `work` on each item, at most `size` at a time. */
-async function inTurns<T>(items: T[], size: number, work: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) await work(items[next++]!);
-  };
-  await Promise.all(Array.from({ length: Math.min(size, items.length) }, worker));
-}
+/**
+ * How many emails one sender claims and has at Postmark at once: a created ticket's notices
+ * (receipt, team, assignee) go out together, and a sweep of hundreds goes a few at a time.
+ */
+const SENDS_AT_ONCE = 5;
 
 /** Statuses of an email not yet sent or refused for good. */
 export const UNSENT = ['pending', 'sending'];
@@ -78,6 +72,9 @@ export function createOutbox({ models, logger, mail }: { models: Models; logger:
         })),
     );
     // ignoreDuplicates: a retried notify leaves a row as its sender left it (sent stays sent).
+    // In key order, as a claim locks them, so a retried record and a claim do not lock the same
+    // rows in opposite orders on MariaDB (a deadlock there is retried either way).
+    rows.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
     if (rows.length > 0) await models.EmailOutbox.bulkCreate(rows, { ignoreDuplicates: true });
     const unsent = await models.EmailOutbox.count({ where: { notification_id: addressed.map((b) => b.input.id), status: { [Op.in]: UNSENT } }, group: ['notification_id'] });
     const unsentOf = new Map(unsent.map((g) => [g.notification_id as string, Number(g.count)]));
@@ -129,8 +126,8 @@ export function createOutbox({ models, logger, mail }: { models: Models; logger:
   /**
    * Sends these rows, each at most once, rebuilt from data that exists: the in-portal
    * notification the row copies and the ticket's projected row (for its title). A ticket
-   * not projected yet waits rather than going out with an empty title. The rows are claimed
-   * together, sent a few at a time, and those Postmark took are marked sent together. Returns
+   * not projected yet waits rather than going out with an empty title. The rows go a few at a
+   * time: claimed together, sent at once, and those Postmark took marked sent together. Returns
    * the counts and the first transient failure, for the caller to retry or to leave for later.
    * `beforeEach` runs before each send (the delivery activity heartbeats there).
    */
@@ -159,21 +156,39 @@ export function createOutbox({ models, logger, mail }: { models: Models; logger:
         result.transient ??= ApplicationFailure.retryable(`ticket #${row.get('ticket_number')} is not in the read tables yet; its email waits for it`, 'TicketNotProjected');
       } else sendable.push(row);
     }
-    const claims = await claimAll(sendable.map((r) => r.get('id') as string), new Date());
-    const sent: Array<{ key: string; messageId: string }> = [];
-    const claimed = sendable.filter((row) => {
-      const key = row.get('id') as string;
-      if (claims.get(key) !== 'held') return claims.has(key);
-      result.pending += 1;
-      result.transient ??= ApplicationFailure.retryable(`email ${key} is being sent by another attempt`, 'ClaimedElsewhere');
-      return false;
-    });
-    await inTurns(claimed, SENDS_AT_ONCE, async (row) => {
+    // Claimed a chunk at a time, right before its sends: a claim must not age towards its lapse
+    // while its email waits behind others (a sweep may hold hundreds), or another sender could
+    // take it over and send it too.
+    for (let i = 0; i < sendable.length; i += SENDS_AT_ONCE) {
+      const chunk = sendable.slice(i, i + SENDS_AT_ONCE);
+      const claims = await claimAll(chunk.map((r) => r.get('id') as string), new Date());
+      const sent: Array<{ key: string; messageId: string }> = [];
+      const claimed = chunk.filter((row) => {
+        const key = row.get('id') as string;
+        if (claims.get(key) !== 'held') return claims.has(key);
+        result.pending += 1;
+        result.transient ??= ApplicationFailure.retryable(`email ${key} is being sent by another attempt`, 'ClaimedElsewhere');
+        return false;
+      });
+      const outcomes = await Promise.allSettled(claimed.map((row) => sendClaimed(row, claims.get(row.get('id') as string) === 'lapsed', sent)));
+      // Should this write fail, the rows keep their claims (never released to pending, which
+      // would send them again), and whoever takes a lapsed claim finds the email at Postmark.
+      await withDeadlockRetry(() => markSent(sent), { logger, what: 'emails marked sent', context: { emails: sent.length } });
+      result.sent += sent.length;
+      const broken = outcomes.find((o): o is PromiseRejectedResult => o.status === 'rejected');
+      if (broken) throw broken.reason;
+    }
+    return result;
+
+    /** One claimed row: asked at Postmark first when its claim lapsed, then sent; its outcome is recorded, or added to `sent` for the chunk's one update. */
+    async function sendClaimed(row: Model, lapsed: boolean, sent: Array<{ key: string; messageId: string }>): Promise<void> {
       beforeEach();
       const key = row.get('id') as string;
       const userId = row.get('user_id') as number;
       const ticketNumber = row.get('ticket_number') as number;
-      if (claims.get(key) === 'lapsed') {
+      // Only while this sender's claim stands: a row another sender has since settled keeps its outcome.
+      const ours = { id: key, status: 'sending' };
+      if (lapsed) {
         // The sender before may have reached Postmark and died (or lost the database) before
         // recording it: ask Postmark first. If it cannot answer, the claim stays and lapses again.
         let earlier: string | undefined;
@@ -206,7 +221,7 @@ export function createOutbox({ models, logger, mail }: { models: Models; logger:
       } catch (err) {
         const error = err instanceof Error ? err.message : String(err);
         if (isPermanent(err)) {
-          await models.EmailOutbox.update({ status: 'failed', error, updated_at: new Date() }, { where: { id: key } });
+          await models.EmailOutbox.update({ status: 'failed', error, updated_at: new Date() }, { where: ours });
           logger.warn({ email: key, error }, 'email refused for good; not retried');
           result.failed += 1;
           return;
@@ -214,23 +229,18 @@ export function createOutbox({ models, logger, mail }: { models: Models; logger:
         if (!answered(err)) {
           // No answer (a timeout, a dropped connection): Postmark may have taken the email. The
           // claim is kept and set to lapse soon, so whoever takes it next asks Postmark first.
-          await models.EmailOutbox.update({ error, updated_at: new Date(Date.now() - CLAIM_LAPSES_MS + UNANSWERED_RECHECK_MS) }, { where: { id: key } });
+          await models.EmailOutbox.update({ error, updated_at: new Date(Date.now() - CLAIM_LAPSES_MS + UNANSWERED_RECHECK_MS) }, { where: ours });
           logger.warn({ email: key, error }, 'email send unanswered; Postmark is asked before it is sent again');
         } else {
           // Postmark answered that it did not take the email: the claim is released so the next attempt (or the sweep) can take it.
-          await models.EmailOutbox.update({ status: 'pending', error, updated_at: new Date() }, { where: { id: key } });
+          await models.EmailOutbox.update({ status: 'pending', error, updated_at: new Date() }, { where: ours });
           logger.warn({ email: key, error }, 'email not sent yet; will retry');
         }
         result.pending += 1;
-        // The others still get theirs now; the retry sends only what is pending.
+        // The others still get theirs now; a retry takes this one up again once its claim is released or lapses.
         result.transient ??= err;
       }
-    });
-    // Should this write fail, the rows keep their claims (never released to pending, which
-    // would send them again), and whoever takes a lapsed claim finds the email at Postmark.
-    await markSent(sent);
-    result.sent += sent.length;
-    return result;
+    }
   }
 
   return {

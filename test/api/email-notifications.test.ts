@@ -295,6 +295,29 @@ describe('email out through the Postmark client, into the local sink', () => {
     expect(rows.map((r) => [r.get('status'), r.get('message_id')])).toEqual(rows.map((r) => ['sent', sentAs.get(r.get('id') as string)]));
   });
 
+  test('when one sender has many emails to send, then it claims each only just before sending it: never more than five claimed and unsent at once', async () => {
+    const { number } = await raise('Many recipients');
+    const activities = createActivities({ sequelize: h.db.sequelize, models: h.db.models, logger: pino({ level: 'silent' }), mail });
+    const people: DemoUserKey[] = ['emma', 'mark', 'carla', 'alex', 'sam', 'lee', 'dana', 'harper', 'hannah', 'frank', 'felix', 'fiona', 'ada'];
+    const input: NotifyInput = { id: `test-${crypto.randomUUID()}`, ticketNumber: number, kind: 'status_changed', title: 'Update', body: 'x', recipients: { userIds: await Promise.all(people.map((p) => h.userId(p))) } };
+    await activities.notify(input);
+    // Slow answers keep every send in flight long enough to see what is claimed meanwhile. A claim
+    // taken long before its send would age towards its lapse while it waits, and be taken over.
+    sink.answerSlowly(people.length, 250);
+    const delivery = activities.deliverNotificationEmails({ notificationId: input.id });
+    let settled = false;
+    void delivery.finally(() => (settled = true)).catch(() => undefined);
+    const claimedAtOnce: number[] = [];
+    while (!settled) {
+      claimedAtOnce.push(await h.db.models.EmailOutbox.count({ where: { notification_id: input.id, status: 'sending' } }));
+      await new Promise((resolve) => setTimeout(resolve, 40));
+    }
+    expect(await delivery).toEqual({ sent: people.length, failed: 0, pending: 0 });
+    expect(Math.max(...claimedAtOnce)).toBeGreaterThan(0);
+    expect(Math.max(...claimedAtOnce)).toBeLessThanOrEqual(5);
+    expect(sink.messages().filter((m) => m.metadata.notification === input.id)).toHaveLength(people.length);
+  }, 60_000);
+
   test('when a notification is for a ticket not yet in the read tables, then its email waits rather than going out without a title', async () => {
     const activities = createActivities({ sequelize: h.db.sequelize, models: h.db.models, logger: pino({ level: 'silent' }), mail });
     const unprojected = 900_000 + Math.floor(Math.random() * 90_000);
