@@ -117,8 +117,7 @@ export function createOutbox({ models, logger, mail }: { models: Models; logger:
   /** The rows Postmark took, marked sent in one statement; each keeps its own Message ID. */
   async function markSent(sent: Array<{ key: string; messageId: string }>): Promise<void> {
     if (sent.length === 0) return;
-    const escape = (v: string) => sequelize.escape(v);
-    const messageIds = literal(`CASE id ${sent.map(({ key, messageId }) => `WHEN ${escape(key)} THEN ${escape(messageId)}`).join(' ')} END`);
+    const messageIds = literal(`CASE id ${sent.map(({ key, messageId }) => `WHEN ${sequelize.escape(key)} THEN ${sequelize.escape(messageId)}`).join(' ')} END`);
     const now = new Date();
     await models.EmailOutbox.update({ status: 'sent', message_id: messageIds, error: null, sent_at: now, updated_at: now }, { where: { id: sent.map((s) => s.key) } });
   }
@@ -163,14 +162,18 @@ export function createOutbox({ models, logger, mail }: { models: Models; logger:
       const chunk = sendable.slice(i, i + SENDS_AT_ONCE);
       const claims = await claimAll(chunk.map((r) => r.get('id') as string), new Date());
       const sent: Array<{ key: string; messageId: string }> = [];
-      const claimed = chunk.filter((row) => {
+      const sends: Array<Promise<void>> = [];
+      for (const row of chunk) {
         const key = row.get('id') as string;
-        if (claims.get(key) !== 'held') return claims.has(key);
-        result.pending += 1;
-        result.transient ??= ApplicationFailure.retryable(`email ${key} is being sent by another attempt`, 'ClaimedElsewhere');
-        return false;
-      });
-      const outcomes = await Promise.allSettled(claimed.map((row) => sendClaimed(row, claims.get(row.get('id') as string) === 'lapsed', sent)));
+        const claim = claims.get(key);
+        if (claim === 'fresh' || claim === 'lapsed') sends.push(sendClaimed(row, claim === 'lapsed', sent));
+        else if (claim === 'held') {
+          result.pending += 1;
+          result.transient ??= ApplicationFailure.retryable(`email ${key} is being sent by another attempt`, 'ClaimedElsewhere');
+        }
+        // No claim at all: already sent or refused for good by another sender; nothing to do.
+      }
+      const outcomes = await Promise.allSettled(sends);
       // Should this write fail, the rows keep their claims (never released to pending, which
       // would send them again), and whoever takes a lapsed claim finds the email at Postmark.
       await withDeadlockRetry(() => markSent(sent), { logger, what: 'emails marked sent', context: { emails: sent.length } });
