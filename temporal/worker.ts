@@ -8,6 +8,16 @@ import { activityMetricsInterceptor } from './worker-observability';
 
 export const WORKFLOWS_PATH = path.resolve(__dirname, '../workflows/index.ts');
 
+/**
+ * Modules evaluated once per worker thread and shared by every workflow it runs, instead of
+ * once per workflow (the SDK's `preloadModules`, with its reusable V8 context): luxon, and the
+ * business-time module whose memo of calendars' days then serves every ticket on a calendar
+ * rather than starting empty in each. Both are stateless apart from that memo, which only
+ * caches pure answers (the same whoever asked first), so sharing cannot change what a
+ * workflow decides. Nothing here may hold per-workflow state, or touch workflow APIs.
+ */
+export const WORKFLOW_PRELOAD_MODULES = ['luxon', path.resolve(__dirname, '../workflows/domain/business-time.ts')];
+
 export interface TicketWorkerOptions {
   connection: NativeConnection;
   namespace: string;
@@ -38,7 +48,7 @@ export async function createTicketWorker(options: TicketWorkerOptions): Promise<
     connection,
     namespace,
     taskQueue,
-    ...(workflowBundle ? { workflowBundle } : { workflowsPath: WORKFLOWS_PATH }),
+    ...(workflowBundle ? { workflowBundle } : { workflowsPath: WORKFLOWS_PATH, bundlerOptions: { preloadModules: WORKFLOW_PRELOAD_MODULES } }),
     activities: createActivities(deps),
     interceptors: {
       workflowModules: [...(options.workflowInterceptorModules ?? []), ...(options.tracing?.workerOptions.workflowModules ?? [])],

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { historyFromJSON } from '@temporalio/common/lib/proto-utils';
 import { bundleWorkflowCode, Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { DeterminismViolationError } from '@temporalio/workflow';
-import { WORKFLOWS_PATH } from '../../temporal/worker';
+import { WORKFLOW_PRELOAD_MODULES, WORKFLOWS_PATH } from '../../temporal/worker';
 
 const HISTORIES = path.resolve(__dirname, '../histories');
 const files = fs.readdirSync(HISTORIES).filter((f) => f.endsWith('.json'));
@@ -15,7 +15,7 @@ let workflowBundle: WorkflowBundleWithSourceMap;
 let changedBundle: WorkflowBundleWithSourceMap;
 
 beforeAll(async () => {
-  workflowBundle = await bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH });
+  workflowBundle = await bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, preloadModules: WORKFLOW_PRELOAD_MODULES });
   changedBundle = await bundleWorkflowCode({ workflowsPath: require.resolve('./fixtures/changed-ticket-workflow') });
 }, 120_000);
 
@@ -31,6 +31,18 @@ describe('recorded ticket histories', () => {
   test.each(files)('when %s is replayed against the current workflow code, then it is deterministic', async (file) => {
     await Worker.runReplayHistory({ workflowBundle }, load(file), file.replace(/\.json$/, ''));
   });
+
+  // One replay worker for them all, as a worker runs many tickets on one thread: the preloaded
+  // modules (temporal/worker.ts) are shared, so each history replays with the calendar memo the
+  // ones before it filled. Sharing must change no decision.
+  test('when every history is replayed one after another in one worker, sharing its preloaded modules, then each is deterministic', async () => {
+    const results: Array<{ workflowId: string; error?: unknown }> = [];
+    for await (const result of Worker.runReplayHistories({ workflowBundle }, files.map((file) => ({ workflowId: file.replace(/\.json$/, ''), history: load(file) })))) {
+      results.push(result);
+    }
+    expect(results.map((r) => r.workflowId)).toEqual(files.map((file) => file.replace(/\.json$/, '')));
+    expect(results.filter((r) => r.error !== undefined).map((r) => `${r.workflowId}: ${String(r.error)}`)).toEqual([]);
+  }, 120_000);
 
   // The negative control: the same histories against a workflow with an unguarded change must fail.
   test.each(ticketFiles)('when %s is replayed against a deliberately changed workflow, then replay fails with a determinism violation', async (file) => {
