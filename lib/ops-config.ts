@@ -6,6 +6,26 @@ import { z } from 'zod';
  * describe how the processes are run, not what the product does.
  */
 const port = z.coerce.number().int().min(0).max(65535);
+const slotCount = z.coerce.number().int().min(1).max(1000);
+
+export interface WorkerSlots {
+  workflowTasks: number;
+  localActivities: number;
+  activities: number;
+}
+
+/**
+ * How many tasks of each kind one worker runs at once. The SDK's defaults (40 workflow tasks,
+ * 100 local activities, 100 activities) let a worker take far more than two cores and one SQLite
+ * connection can run, so under a flood most of the wait happened inside the worker, in arrival
+ * order, where task priority cannot reach: a critical create took 8–15× its calm time while 50
+ * clients created low tickets. With these the backlog stays in Temporal's task queue, which hands
+ * out the critical ticket's task first (4.2–4.5×, docs/performance.md), and creation at ten
+ * clients is as fast as before. A workflow task holds its slot while its local activities run,
+ * hence twice as many of those; activities (notifications, email, fan-out) mostly wait on the
+ * database or Postmark, hence more again.
+ */
+export const DEFAULT_WORKER_SLOTS: WorkerSlots = { workflowTasks: 8, localActivities: 16, activities: 32 };
 const optionalString = z.preprocess((v) => (v === '' ? undefined : v), z.string().trim().min(1).optional());
 
 const OpsSchema = z.object({
@@ -22,6 +42,10 @@ const OpsSchema = z.object({
   OTEL_SERVICE_NAME: optionalString,
   /** Browser origins allowed to call the API directly, comma separated; empty means none (the portal calls it server-side). */
   CORS_ORIGINS: z.string().default(''),
+  /** How many workflow tasks, local activities and activities one worker runs at once (DEFAULT_WORKER_SLOTS). */
+  WORKER_MAX_WORKFLOW_TASKS: slotCount.default(DEFAULT_WORKER_SLOTS.workflowTasks),
+  WORKER_MAX_LOCAL_ACTIVITIES: slotCount.default(DEFAULT_WORKER_SLOTS.localActivities),
+  WORKER_MAX_ACTIVITIES: slotCount.default(DEFAULT_WORKER_SLOTS.activities),
   /** How long a stopping process waits for in-flight requests and activities before it gives up on them. */
   SHUTDOWN_GRACE_SECONDS: z.coerce.number().int().min(1).max(600).default(30),
   /** Worker Deployment Versioning: the deployment's name and this release's build id (unset: unversioned worker). */
@@ -39,6 +63,7 @@ export interface OpsConfig {
   tracing: { exporter: 'none' | 'console' | 'otlp'; serviceName?: string };
   corsOrigins: string[];
   shutdownGraceMs: number;
+  workerSlots: WorkerSlots;
   versioning: { deploymentName: string; buildId?: string };
   retention: { attachmentDays?: number; cron: string };
 }
@@ -57,6 +82,7 @@ export function loadOpsConfig(env: NodeJS.ProcessEnv = process.env): OpsConfig {
     tracing: { exporter: raw.OTEL_TRACES_EXPORTER, serviceName: raw.OTEL_SERVICE_NAME },
     corsOrigins: raw.CORS_ORIGINS.split(',').map((o) => o.trim().replace(/\/+$/, '')).filter(Boolean),
     shutdownGraceMs: raw.SHUTDOWN_GRACE_SECONDS * 1000,
+    workerSlots: { workflowTasks: raw.WORKER_MAX_WORKFLOW_TASKS, localActivities: raw.WORKER_MAX_LOCAL_ACTIVITIES, activities: raw.WORKER_MAX_ACTIVITIES },
     versioning: { deploymentName: raw.WORKER_DEPLOYMENT_NAME, buildId: raw.WORKER_BUILD_ID },
     retention: { attachmentDays: raw.RETENTION_ATTACHMENT_DAYS, cron: raw.RETENTION_CRON },
   };

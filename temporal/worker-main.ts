@@ -79,6 +79,7 @@ async function main(): Promise<void> {
     tracing,
     deployment: ops.versioning.buildId ? { deploymentName: ops.versioning.deploymentName, buildId: ops.versioning.buildId } : undefined,
     shutdownGraceTime: ops.shutdownGraceMs,
+    slots: ops.workerSlots,
   });
   if (mail) {
     const sweep = await ensureEmailOutboxSweep(client, config.temporal.taskQueue);

@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { Worker, type NativeConnection, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import type { Logger } from 'pino';
+import { DEFAULT_WORKER_SLOTS, type WorkerSlots } from '../lib/ops-config';
 import { createActivities, type ActivityDeps } from '../activities';
 import type { Metrics } from '../lib/observability/metrics';
 import type { Tracing } from '../lib/observability/tracing';
@@ -40,10 +41,12 @@ export interface TicketWorkerOptions {
   deployment?: { deploymentName: string; buildId: string };
   /** How long shutdown waits for running activities before cancelling them. */
   shutdownGraceTime?: number;
+  /** How many tasks of each kind the worker runs at once (WORKER_MAX_*); DEFAULT_WORKER_SLOTS otherwise. */
+  slots?: WorkerSlots;
 }
 
 export async function createTicketWorker(options: TicketWorkerOptions): Promise<Worker> {
-  const { connection, namespace, taskQueue, deps, workflowBundle } = options;
+  const { connection, namespace, taskQueue, deps, workflowBundle, slots = DEFAULT_WORKER_SLOTS } = options;
   return Worker.create({
     connection,
     namespace,
@@ -56,6 +59,14 @@ export async function createTicketWorker(options: TicketWorkerOptions): Promise<
     },
     ...(options.tracing?.workerOptions.sinks ? { sinks: options.tracing.workerOptions.sinks } : {}),
     maxCachedWorkflows: options.maxCachedWorkflows,
+    maxConcurrentWorkflowTaskExecutions: slots.workflowTasks,
+    maxConcurrentLocalActivityExecutions: slots.localActivities,
+    maxConcurrentActivityTaskExecutions: slots.activities,
+    // As many polls for new tickets' first tasks (the normal queue, where a create waits) as for
+    // the tasks of tickets this worker already holds (its sticky queue). At the SDK's 0.2 the
+    // few slots above went mostly to sticky tasks (a created ticket's notification outcome), and
+    // creates at ten clients waited behind them: p95 1.9 s instead of 0.85 s.
+    nonStickyToStickyPollRatio: 1,
     // Only when given: the SDK rejects an explicit undefined duration.
     ...(options.shutdownGraceTime !== undefined ? { shutdownGraceTime: options.shutdownGraceTime } : {}),
     workerDeploymentOptions: options.deployment

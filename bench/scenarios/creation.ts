@@ -90,11 +90,15 @@ export async function priorityUnderFlood(b: Bench): Promise<void> {
   });
   await sleep(1000);
   const under: number[] = [];
+  const calls: Array<{ at: number; number?: number; answeredAt?: number }> = [];
   let failed = 0;
   while (flooding) {
     const t = performance.now();
+    const call: { at: number; number?: number; answeredAt?: number } = { at: Date.now() };
     try {
-      await b.createAs('priya', 'critical');
+      call.number = await b.createAs('priya', 'critical');
+      call.answeredAt = Date.now();
+      calls.push(call);
     } catch {
       failed += 1;
     }
@@ -105,6 +109,7 @@ export async function priorityUnderFlood(b: Bench): Promise<void> {
     { name: 'create_critical_p95_under_flood', unit: 'ms', value: percentile(under, 95), baseline: percentile(calm.latencies, 95), target: { max_ratio: 1.5 } },
     `critical n=${under.length} failed=${failed}; flood of ${floodResult.latencies.length} low: ${summary(floodResult)}`,
   );
+  b.note(`critical creates under the flood, where the time goes (p50 / p95 ms): ${await createPhases(b.client, calls)}`);
 }
 
 /**

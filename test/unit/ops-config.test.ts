@@ -1,5 +1,5 @@
 import { loadConfig } from '../../lib/config';
-import { loadOpsConfig } from '../../lib/ops-config';
+import { DEFAULT_WORKER_SLOTS, loadOpsConfig } from '../../lib/ops-config';
 
 describe('operations configuration', () => {
   test('the local issuer can be known by a public URL (its tokens\' iss) and reached by the API at an internal one', () => {
@@ -35,6 +35,10 @@ describe('operations configuration', () => {
       corsOrigins: ['https://a.example', 'https://b.example'],
       versioning: { buildId: '2026.12.0' },
     });
+    expect(loadOpsConfig({}).workerSlots).toEqual(DEFAULT_WORKER_SLOTS);
+    expect(loadOpsConfig({ WORKER_MAX_WORKFLOW_TASKS: '2', WORKER_MAX_LOCAL_ACTIVITIES: '4', WORKER_MAX_ACTIVITIES: '64' }).workerSlots).toEqual({ workflowTasks: 2, localActivities: 4, activities: 64 });
+    expect(() => loadOpsConfig({ WORKER_MAX_WORKFLOW_TASKS: '0' })).toThrow(/WORKER_MAX_WORKFLOW_TASKS/);
+    expect(() => loadOpsConfig({ WORKER_MAX_ACTIVITIES: 'many' })).toThrow(/WORKER_MAX_ACTIVITIES/);
     expect(() => loadOpsConfig({ OTEL_TRACES_EXPORTER: 'jaeger' })).toThrow(/OTEL_TRACES_EXPORTER/);
     expect(() => loadOpsConfig({ TEMPORAL_METRICS_BIND: '9464' })).toThrow(/TEMPORAL_METRICS_BIND: must be host:port/);
   });
