@@ -6,7 +6,9 @@ import { z } from 'zod';
  * describe how the processes are run, not what the product does.
  */
 const port = z.coerce.number().int().min(0).max(65535);
-const slotCount = z.coerce.number().int().min(1).max(1000);
+// Empty counts as unset. Workflow tasks need two slots at least: Temporal's core refuses a worker
+// with a workflow cache and fewer than two pollers, and it polls only with a free slot.
+const slotCount = (min: number, fallback: number) => z.preprocess((v) => (v === '' || v === undefined ? fallback : v), z.coerce.number().int().min(min).max(1000));
 
 export interface WorkerSlots {
   workflowTasks: number;
@@ -16,14 +18,16 @@ export interface WorkerSlots {
 
 /**
  * How many tasks of each kind one worker runs at once. The SDK's defaults (40 workflow tasks,
- * 100 local activities, 100 activities) let a worker take far more than two cores and one SQLite
- * connection can run, so under a flood most of the wait happened inside the worker, in arrival
- * order, where task priority cannot reach: a critical create took 8–15× its calm time while 50
- * clients created low tickets. With these the backlog stays in Temporal's task queue, which hands
- * out the critical ticket's task first (4.2–4.5×, docs/performance.md), and creation at ten
- * clients is as fast as before. A workflow task holds its slot while its local activities run,
- * hence twice as many of those; activities (notifications, email, fan-out) mostly wait on the
- * database or Postmark, hence more again.
+ * 100 local activities, 100 activities) let a worker take far more than its CPU and database can
+ * run at once, so under a flood most of the wait happened inside the worker, in arrival order,
+ * where task priority cannot reach: a critical create took 8–15× its calm time while 50 clients
+ * created low tickets (bench, two cores, SQLite). With these the backlog stays in Temporal's task
+ * queue, which hands out the critical ticket's task first (4.2–4.5×), and creation at ten clients
+ * is as fast as before (docs/performance.md, 4 December, evening). A workflow task holds its slot
+ * while its local activities (short writes to our own database) run, hence twice as many of
+ * those; activities (notifications, email delivery, fan-out) mostly wait on the database or
+ * Postmark, hence more again. Nothing that waits on Postmark runs as a local activity. A larger
+ * machine may raise them; measure with the bench's flood scenario.
  */
 export const DEFAULT_WORKER_SLOTS: WorkerSlots = { workflowTasks: 8, localActivities: 16, activities: 32 };
 const optionalString = z.preprocess((v) => (v === '' ? undefined : v), z.string().trim().min(1).optional());
@@ -43,9 +47,9 @@ const OpsSchema = z.object({
   /** Browser origins allowed to call the API directly, comma separated; empty means none (the portal calls it server-side). */
   CORS_ORIGINS: z.string().default(''),
   /** How many workflow tasks, local activities and activities one worker runs at once (DEFAULT_WORKER_SLOTS). */
-  WORKER_MAX_WORKFLOW_TASKS: slotCount.default(DEFAULT_WORKER_SLOTS.workflowTasks),
-  WORKER_MAX_LOCAL_ACTIVITIES: slotCount.default(DEFAULT_WORKER_SLOTS.localActivities),
-  WORKER_MAX_ACTIVITIES: slotCount.default(DEFAULT_WORKER_SLOTS.activities),
+  WORKER_MAX_WORKFLOW_TASKS: slotCount(2, DEFAULT_WORKER_SLOTS.workflowTasks),
+  WORKER_MAX_LOCAL_ACTIVITIES: slotCount(1, DEFAULT_WORKER_SLOTS.localActivities),
+  WORKER_MAX_ACTIVITIES: slotCount(1, DEFAULT_WORKER_SLOTS.activities),
   /** How long a stopping process waits for in-flight requests and activities before it gives up on them. */
   SHUTDOWN_GRACE_SECONDS: z.coerce.number().int().min(1).max(600).default(30),
   /** Worker Deployment Versioning: the deployment's name and this release's build id (unset: unversioned worker). */

@@ -6,6 +6,7 @@ import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
 import pino from 'pino';
 import { currentTeamMembership } from '../api/admin/team-membership';
 import { personView } from '../api/scim/people';
+import { DEFAULT_EMAIL_RETRY } from '../mail/sender';
 import { createConfigSnapshots } from '../lib/db/config-snapshot';
 import { createOrganisation, requesterProfile, type UserProfile } from '../lib/db/organisation';
 import { findTemporalCli } from '../temporal/cli';
@@ -28,6 +29,7 @@ import {
 } from '../workflows/definitions';
 import type { LifecycleAction } from '../workflows/domain/status-machine';
 import type { Actor, CalendarSnapshot, SlaPolicySnapshot } from '../workflows/domain/types';
+import { emailDeliveryWorkflowId, type emailDeliveryWorkflow } from '../workflows/email-delivery';
 import type { emailOutboxSweepWorkflow } from '../workflows/email-outbox-sweep';
 import type { openTicketsFanOutWorkflow } from '../workflows/fan-out';
 import type { personDeactivationWorkflow } from '../workflows/person-deactivation';
@@ -260,6 +262,8 @@ const STORIES: Story[] = [
 
 /** One pass of the email outbox sweep (the Schedule's workflow) is recorded too. */
 const OUTBOX_SWEEP_STORY = 'entity-email-outbox-sweep';
+/** And an email delivery (workflows/email-delivery.ts): what `notifyAll` starts for emails Postmark did not take at once. */
+const EMAIL_DELIVERY_STORY = 'email-delivery';
 /** And a team's membership fanned out to its open tickets (workflows/fan-out.ts). */
 const FAN_OUT_STORY = 'fan-out-team-membership';
 /** And the hand-over after a person's deactivation (workflows/person-deactivation.ts). */
@@ -388,6 +392,19 @@ async function main(): Promise<void> {
       const history = await sweep.fetchHistory();
       fs.writeFileSync(path.join(OUT, `${OUTBOX_SWEEP_STORY}.json`), `${historyToJSON(history)}\n`);
       console.log(`recorded ${OUTBOX_SWEEP_STORY} (${history.events?.length} events)`);
+    }
+    if (only.length === 0 || only.includes(EMAIL_DELIVERY_STORY)) {
+      // The recorder's worker sends no email (no Postmark configured): the history shows the
+      // delivery's commands, which is what replay checks.
+      const delivery = await client.workflow.start<typeof emailDeliveryWorkflow>('emailDeliveryWorkflow', {
+        workflowId: emailDeliveryWorkflowId('ticket-1:event-1:receipt'),
+        taskQueue: 'record-histories',
+        args: [{ notificationId: 'ticket-1:event-1:receipt', notificationIds: ['ticket-1:event-1:receipt', 'ticket-1:event-2:team'], ticketNumber: 1, retry: DEFAULT_EMAIL_RETRY }],
+      });
+      await delivery.result();
+      const history = await delivery.fetchHistory();
+      fs.writeFileSync(path.join(OUT, `${EMAIL_DELIVERY_STORY}.json`), `${historyToJSON(history)}\n`);
+      console.log(`recorded ${EMAIL_DELIVERY_STORY} (${history.events?.length} events)`);
     }
     if (only.length === 0 || only.includes(FAN_OUT_STORY)) {
       const desk = (await db.models.Team.findOne({ where: { code: 'it-service-desk' } }))!;

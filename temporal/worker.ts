@@ -10,14 +10,15 @@ import { activityMetricsInterceptor } from './worker-observability';
 export const WORKFLOWS_PATH = path.resolve(__dirname, '../workflows/index.ts');
 
 /**
- * Modules evaluated once per worker thread and shared by every workflow it runs, instead of
- * once per workflow (the SDK's `preloadModules`, with its reusable V8 context): luxon, and the
- * business-time module whose memo of calendars' days then serves every ticket on a calendar
- * rather than starting empty in each. Both are stateless apart from that memo, which only
- * caches pure answers (the same whoever asked first), so sharing cannot change what a
- * workflow decides. Nothing here may hold per-workflow state, or touch workflow APIs.
+ * Modules evaluated once per worker thread and shared by every workflow it runs, instead of once
+ * per workflow (the SDK's `preloadModules`, with its reusable V8 context): the business-time
+ * module, and with it the luxon build it imports, so its memo of calendars' days serves every
+ * ticket on a calendar rather than starting empty in each. The memo only caches pure answers (the
+ * same whoever asked first), so sharing cannot change what a workflow decides. Nothing listed here
+ * may hold per-workflow state or touch workflow APIs, and workflow code never sets luxon's global
+ * `Settings`. (Listing 'luxon' itself would preload its CommonJS build, which no workflow uses.)
  */
-export const WORKFLOW_PRELOAD_MODULES = ['luxon', path.resolve(__dirname, '../workflows/domain/business-time.ts')];
+export const WORKFLOW_PRELOAD_MODULES = [path.resolve(__dirname, '../workflows/domain/business-time.ts')];
 
 export interface TicketWorkerOptions {
   connection: NativeConnection;

@@ -22,6 +22,14 @@ export function emailDeliveryWorkflowId(notificationId: string): string {
 const DELIVERY_BUDGET = '1 day';
 /** Deliveries started before this patch sent through an ordinary activity (a task round trip more per email). */
 const LOCAL_SEND_PATCH = 'email-local-send';
+/**
+ * Deliveries started after this patch send through an ordinary activity again. A delivery now
+ * runs only for emails Postmark did not take at once (`notifyAll` sends the rest itself), that
+ * is when Postmark is slow or failing; a local activity held one of the worker's few
+ * workflow-task slots for as long as Postmark took (up to 20 s a try), so a Postmark brownout
+ * stalled every ticket on the worker. An activity waits in an activity slot instead.
+ */
+const SEND_AS_ACTIVITY_PATCH = 'email-send-activity';
 
 /**
  * Sends one notification's emails through Postmark with its own retries, started by the
@@ -43,13 +51,14 @@ export async function emailDeliveryWorkflow(input: EmailDeliveryInput) {
       nonRetryableErrorTypes: ['MissingTemplate'],
     },
   };
-  // A local activity: the send runs inside the workflow's first task, one task per email
-  // instead of three; past the threshold, retries wait on durable timers (an outage costs no task slot).
-  // A dead worker's local activity is noticed by the workflow task's timeout instead of a heartbeat.
+  // Runs between the two patches send through a local activity (inside the workflow's task, past
+  // the threshold retrying on durable timers); a dead worker's local activity is noticed by the
+  // workflow task's timeout instead of a heartbeat.
   const { heartbeatTimeout: _heartbeat, ...localOptions } = options;
-  const { deliverNotificationEmails } = patched(LOCAL_SEND_PATCH)
-    ? proxyLocalActivities<ReturnType<typeof createOutboxActivities>>({ ...localOptions, localRetryThreshold: '10 seconds' })
-    : proxyActivities<ReturnType<typeof createOutboxActivities>>(options);
+  const { deliverNotificationEmails } =
+    !patched(SEND_AS_ACTIVITY_PATCH) && patched(LOCAL_SEND_PATCH)
+      ? proxyLocalActivities<ReturnType<typeof createOutboxActivities>>({ ...localOptions, localRetryThreshold: '10 seconds' })
+      : proxyActivities<ReturnType<typeof createOutboxActivities>>(options);
   const ids = input.notificationIds ?? [input.notificationId];
   setCurrentDetails(`Sending the emails of ${ids.length === 1 ? 'notification' : 'notifications'} ${ids.map((id) => `\`${id}\``).join(', ')} (ticket #${input.ticketNumber})`);
   try {

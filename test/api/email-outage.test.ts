@@ -99,7 +99,12 @@ describe('email is never on a ticket critical path', () => {
       }
       // Delivery ran off the ticket, as a workflow of its own per notification.
       const first = rows[0]!.get('notification_id') as string;
-      expect((await h.env.client.workflow.getHandle(emailDeliveryWorkflowId(first)).describe()).status.name).toBe('COMPLETED');
+      const delivery = h.env.client.workflow.getHandle(emailDeliveryWorkflowId(first));
+      expect((await delivery.describe()).status.name).toBe('COMPLETED');
+      // Its sends were ordinary activities, waiting in activity slots while Postmark was away,
+      // not local ones holding one of the worker's few workflow-task slots.
+      const scheduled = ((await delivery.fetchHistory()).events ?? []).map((e) => e.activityTaskScheduledEventAttributes?.activityType?.name).filter(Boolean);
+      expect(scheduled[0]).toBe('deliverNotificationEmails');
 
       // Later passes of anything send nothing more.
       await new Promise((r) => setTimeout(r, 2_000));

@@ -58,6 +58,21 @@ describe('indexed calendars', () => {
     expect(answers(JSON.parse(JSON.stringify(calendar)) as BusinessCalendar)).toEqual(reference);
   });
 
+  test('when more calendars are asked about than the memo keeps, interleaved with one asked about all along, then every answer equals the one computed afresh', () => {
+    // Seventy calendars of distinct content (one holiday each), past the fifty the memo keeps: each
+    // new one pushes an older one out, while Berlin, asked between every two, stays or comes back.
+    const many = Array.from({ length: 70 }, (_, i): BusinessCalendar => ({ ...CALENDARS[1]![1], holidays: [{ date: `2026-0${1 + (i % 9)}-${String(1 + (i % 28)).padStart(2, '0')}`, name: `Day ${i}` }, { date: `2027-01-${String(1 + (i % 28)).padStart(2, '0')}`, name: `Other ${i}` }] }));
+    const berlin = CALENDARS[0]![1];
+    const ask = (calendar: BusinessCalendar) => [...cases(20)].map(({ at, minutes }) => addBusinessMinutes(calendar, at, minutes).toISOString());
+    const reference = withoutCalendarMemo(() => ({ berlin: ask(berlin), many: many.map(ask) }));
+    for (let round = 0; round < 2; round++) {
+      many.forEach((calendar, i) => {
+        expect(ask(calendar)).toEqual(reference.many[i]);
+        expect(ask(berlin)).toEqual(reference.berlin);
+      });
+    }
+  });
+
   test('when a plain calendar is changed in place, then its answers follow the change', () => {
     const calendar: BusinessCalendar = JSON.parse(JSON.stringify(CALENDARS[0]![1]));
     const monday = new Date('2026-12-07T08:00:00Z'); // 09:00 in Berlin

@@ -37,7 +37,10 @@ describe('operations configuration', () => {
     });
     expect(loadOpsConfig({}).workerSlots).toEqual(DEFAULT_WORKER_SLOTS);
     expect(loadOpsConfig({ WORKER_MAX_WORKFLOW_TASKS: '2', WORKER_MAX_LOCAL_ACTIVITIES: '4', WORKER_MAX_ACTIVITIES: '64' }).workerSlots).toEqual({ workflowTasks: 2, localActivities: 4, activities: 64 });
-    expect(() => loadOpsConfig({ WORKER_MAX_WORKFLOW_TASKS: '0' })).toThrow(/WORKER_MAX_WORKFLOW_TASKS/);
+    expect(loadOpsConfig({ WORKER_MAX_WORKFLOW_TASKS: '', WORKER_MAX_LOCAL_ACTIVITIES: '', WORKER_MAX_ACTIVITIES: '' }).workerSlots).toEqual(DEFAULT_WORKER_SLOTS);
+    // One slot would leave one poller, which Temporal's core refuses at start.
+    expect(() => loadOpsConfig({ WORKER_MAX_WORKFLOW_TASKS: '1' })).toThrow(/WORKER_MAX_WORKFLOW_TASKS/);
+    expect(() => loadOpsConfig({ WORKER_MAX_LOCAL_ACTIVITIES: '0' })).toThrow(/WORKER_MAX_LOCAL_ACTIVITIES/);
     expect(() => loadOpsConfig({ WORKER_MAX_ACTIVITIES: 'many' })).toThrow(/WORKER_MAX_ACTIVITIES/);
     expect(() => loadOpsConfig({ OTEL_TRACES_EXPORTER: 'jaeger' })).toThrow(/OTEL_TRACES_EXPORTER/);
     expect(() => loadOpsConfig({ TEMPORAL_METRICS_BIND: '9464' })).toThrow(/TEMPORAL_METRICS_BIND: must be host:port/);

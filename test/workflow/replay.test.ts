@@ -8,7 +8,7 @@ import { WORKFLOW_PRELOAD_MODULES, WORKFLOWS_PATH } from '../../temporal/worker'
 const HISTORIES = path.resolve(__dirname, '../histories');
 const files = fs.readdirSync(HISTORIES).filter((f) => f.endsWith('.json'));
 // Histories of the workflows beside the ticket's: the negative control changes the ticket workflow only.
-const ticketFiles = files.filter((f) => !f.includes('email-outbox-sweep') && !f.startsWith('fan-out-') && !f.startsWith('person-deactivation-'));
+const ticketFiles = files.filter((f) => !f.includes('email-outbox-sweep') && !f.startsWith('email-delivery-') && !f.startsWith('fan-out-') && !f.startsWith('person-deactivation-'));
 const load = (file: string) => historyFromJSON(JSON.parse(fs.readFileSync(path.join(HISTORIES, file), 'utf8')));
 
 let workflowBundle: WorkflowBundleWithSourceMap;
@@ -22,7 +22,7 @@ beforeAll(async () => {
 describe('recorded ticket histories', () => {
   test('when the committed histories exist, then there are representative ones to replay, of every kind the issue names', () => {
     expect(files.length).toBeGreaterThanOrEqual(3);
-    for (const kind of ['continue-as-new-run-1', 'continue-as-new-run-2', 'request-info', 'note-mentions', 'fields-edited', 'email-outbox-sweep', 'membership-joined', 'fan-out-team-membership', 'person-deactivation-hand-over', 'notifications-batched', 'due-timers-kept', 'due-timers-fire-on-time']) {
+    for (const kind of ['continue-as-new-run-1', 'continue-as-new-run-2', 'request-info', 'note-mentions', 'fields-edited', 'email-outbox-sweep', 'membership-joined', 'fan-out-team-membership', 'person-deactivation-hand-over', 'notifications-batched', 'due-timers-kept', 'due-timers-fire-on-time', 'email-delivery-local-send', 'email-delivery-activity-send']) {
       expect(files.some((f) => f.includes(kind))).toBe(true);
     }
   });

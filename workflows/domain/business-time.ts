@@ -161,7 +161,9 @@ function dayOf(calendar: BusinessCalendar, day: DateTime): Day {
  * largest share of the workflow thread's time when tickets were created under load, and most of
  * the what-if's replay. The answers are pure functions of the calendar's content, so a memo
  * changes none of them and is safe inside the workflow sandbox (replay computes the same values,
- * memoised or not; each workflow run holds its own copy of this module, so its memo is small).
+ * memoised or not). The worker preloads this module (temporal/worker.ts), so one memo serves every
+ * workflow on a worker thread: it keeps the calendars most recently asked about, and a calendar's
+ * days up to a bound.
  *
  * Calendars frozen by `indexedCalendar` keep their memo by identity. Any other calendar shares
  * the memo of every calendar with the same content (its time zone, weekly hours, holidays):
@@ -175,7 +177,7 @@ interface CalendarIndex {
 }
 const INDEXES = new WeakMap<BusinessCalendar, CalendarIndex>();
 const BY_CONTENT = new Map<string, CalendarIndex>();
-/** Past this many calendars of distinct content the memo starts afresh (a calendar edited often leaves old versions behind). */
+/** Past this many calendars of distinct content the one asked about least recently is dropped (edited calendars leave old versions behind). */
 const MAX_CALENDARS_BY_CONTENT = 50;
 /** Past this many memoised days an index starts afresh rather than grow (about 27 years of days; a few MB). */
 const MAX_INDEXED_DAYS = 10_000;
@@ -195,11 +197,13 @@ function contentKey(calendar: BusinessCalendar): string {
 function contentIndex(calendar: BusinessCalendar): CalendarIndex {
   const key = contentKey(calendar);
   let index = BY_CONTENT.get(key);
-  if (!index) {
-    if (BY_CONTENT.size >= MAX_CALENDARS_BY_CONTENT) BY_CONTENT.clear();
+  // A Map iterates in insertion order: re-inserting on each use keeps the least recent first.
+  if (index) BY_CONTENT.delete(key);
+  else {
+    if (BY_CONTENT.size >= MAX_CALENDARS_BY_CONTENT) BY_CONTENT.delete(BY_CONTENT.keys().next().value!);
     index = { days: [], problems: validateCalendar(calendar) };
-    BY_CONTENT.set(key, index);
   }
+  BY_CONTENT.set(key, index);
   return index;
 }
 
