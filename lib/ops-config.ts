@@ -8,7 +8,7 @@ import { z } from 'zod';
 const port = z.coerce.number().int().min(0).max(65535);
 // Empty counts as unset. Workflow tasks need two slots at least: Temporal's core refuses a worker
 // with a workflow cache and fewer than two pollers, and it polls only with a free slot.
-const slotCount = (min: number, fallback: number) => z.preprocess((v) => (v === '' || v === undefined ? fallback : v), z.coerce.number().int().min(min).max(1000));
+const slotCount = (min: number, fallback: number) => z.preprocess((v) => (v === undefined || String(v).trim() === '' ? fallback : v), z.coerce.number().int().min(min).max(1000));
 
 export interface WorkerSlots {
   workflowTasks: number;
@@ -20,10 +20,11 @@ export interface WorkerSlots {
  * How many tasks of each kind one worker runs at once. The SDK's defaults (40 workflow tasks,
  * 100 local activities, 100 activities) let a worker take far more than its CPU and database can
  * run at once, so under a flood most of the wait happened inside the worker, in arrival order,
- * where task priority cannot reach: a critical create took 8–15× its calm time while 50 clients
- * created low tickets (bench, two cores, SQLite). With these the backlog stays in Temporal's task
- * queue, which hands out the critical ticket's task first (4.2–4.5×), and creation at ten clients
- * is as fast as before (docs/performance.md, 4 December, evening). A workflow task holds its slot
+ * where task priority cannot reach: while 50 clients created low tickets, a critical create's p95
+ * was 1.2–1.8 s, of which 0.3–1.1 s waiting inside the worker (bench, two cores, SQLite). With
+ * these the backlog stays in Temporal's task queue, which hands out the critical ticket's task
+ * first: 0.6–0.8 s, 0.15–0.25 s of it inside the worker, and creation at ten clients is as fast as
+ * before (docs/performance.md, 4 December, evening). A workflow task holds its slot
  * while its local activities (short writes to our own database) run, hence twice as many of
  * those; activities (notifications, email delivery, fan-out) mostly wait on the database or
  * Postmark, hence more again. Nothing that waits on Postmark runs as a local activity. A larger

@@ -207,6 +207,8 @@ export function createOutbox({ models, logger, mail }: { models: Models; logger:
           sent.push({ key, messageId: earlier });
           return;
         }
+        // Asking can take as long as a send: beat again, or the two together outlast a heartbeat timeout.
+        beforeEach();
       }
       const notification = notificationOf.get(key)!;
       try {

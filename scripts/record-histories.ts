@@ -262,8 +262,13 @@ const STORIES: Story[] = [
 
 /** One pass of the email outbox sweep (the Schedule's workflow) is recorded too. */
 const OUTBOX_SWEEP_STORY = 'entity-email-outbox-sweep';
-/** And an email delivery (workflows/email-delivery.ts): what `notifyAll` starts for emails Postmark did not take at once. */
-const EMAIL_DELIVERY_STORY = 'email-delivery';
+/**
+ * And an email delivery (workflows/email-delivery.ts): what `notifyAll` starts for emails Postmark
+ * did not take at once, sending through an ordinary activity. Its sibling
+ * `email-delivery-local-send.json` was recorded with the code before patch `email-send-activity`
+ * and cannot be recorded again.
+ */
+const EMAIL_DELIVERY_STORY = 'email-delivery-activity-send';
 /** And a team's membership fanned out to its open tickets (workflows/fan-out.ts). */
 const FAN_OUT_STORY = 'fan-out-team-membership';
 /** And the hand-over after a person's deactivation (workflows/person-deactivation.ts). */
@@ -397,9 +402,9 @@ async function main(): Promise<void> {
       // The recorder's worker sends no email (no Postmark configured): the history shows the
       // delivery's commands, which is what replay checks.
       const delivery = await client.workflow.start<typeof emailDeliveryWorkflow>('emailDeliveryWorkflow', {
-        workflowId: emailDeliveryWorkflowId('ticket-1:event-1:receipt'),
+        workflowId: emailDeliveryWorkflowId('recorded:receipt'),
         taskQueue: 'record-histories',
-        args: [{ notificationId: 'ticket-1:event-1:receipt', notificationIds: ['ticket-1:event-1:receipt', 'ticket-1:event-2:team'], ticketNumber: 1, retry: DEFAULT_EMAIL_RETRY }],
+        args: [{ notificationId: 'recorded:receipt', notificationIds: ['recorded:receipt', 'recorded:team'], ticketNumber: 1, retry: DEFAULT_EMAIL_RETRY }],
       });
       await delivery.result();
       const history = await delivery.fetchHistory();

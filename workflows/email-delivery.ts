@@ -20,13 +20,13 @@ export function emailDeliveryWorkflowId(notificationId: string): string {
 
 /** After a day of failures the delivery stops; the rows stay unsent and the 5-minute sweep keeps at them. */
 const DELIVERY_BUDGET = '1 day';
-/** Deliveries started before this patch sent through an ordinary activity (a task round trip more per email). */
+/** Deliveries started before this patch sent through an ordinary activity (a task round trip more per email); from it until SEND_AS_ACTIVITY_PATCH, through a local one. */
 const LOCAL_SEND_PATCH = 'email-local-send';
 /**
  * Deliveries started after this patch send through an ordinary activity again. A delivery now
  * runs only for emails Postmark did not take at once (`notifyAll` sends the rest itself), that
  * is when Postmark is slow or failing; a local activity held one of the worker's few
- * workflow-task slots for as long as Postmark took (up to 20 s a try), so a Postmark brownout
+ * workflow-task slots for as long as Postmark took (up to 20 s a send), so a Postmark brownout
  * stalled every ticket on the worker. An activity waits in an activity slot instead.
  */
 const SEND_AS_ACTIVITY_PATCH = 'email-send-activity';

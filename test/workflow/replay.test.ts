@@ -8,7 +8,7 @@ import { WORKFLOW_PRELOAD_MODULES, WORKFLOWS_PATH } from '../../temporal/worker'
 const HISTORIES = path.resolve(__dirname, '../histories');
 const files = fs.readdirSync(HISTORIES).filter((f) => f.endsWith('.json'));
 // Histories of the workflows beside the ticket's: the negative control changes the ticket workflow only.
-const ticketFiles = files.filter((f) => !f.includes('email-outbox-sweep') && !f.startsWith('email-delivery-') && !f.startsWith('fan-out-') && !f.startsWith('person-deactivation-'));
+const ticketFiles = files.filter((f) => !f.includes('email-outbox-sweep') && !f.startsWith('email-delivery') && !f.startsWith('fan-out-') && !f.startsWith('person-deactivation-'));
 const load = (file: string) => historyFromJSON(JSON.parse(fs.readFileSync(path.join(HISTORIES, file), 'utf8')));
 
 let workflowBundle: WorkflowBundleWithSourceMap;
