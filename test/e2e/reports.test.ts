@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import Papa from 'papaparse';
 import type { Browser, Page } from 'playwright-core';
 import { startStack, type Stack } from '../support/stack';
-import { apiClient, eventually, hydrated, launch, mainNavLink, screenshot, signIn, type Session } from './lead-admin-kit';
+import { apiClient, eventually, launch, mainNavLink, screenshot, signIn, type Session } from './lead-admin-kit';
 
 /**
  * The reports page as Lee Lead sees it in Chromium, against the whole stack: a ticket
@@ -86,9 +86,6 @@ test('when Lee resolves a ticket, then the reports count it out of the backlog a
   const { page } = session;
   await mainNavLink(page, 'Reports').click();
   await page.waitForURL((url) => url.pathname === '/reports');
-  // A choice made before the page hydrates is reset by it: CI once submitted the filter with
-  // the team chosen and the period back at its default.
-  await hydrated(page);
   await page.getByRole('combobox', { name: 'Team' }).selectOption(String(desk.id));
   await page.getByRole('combobox', { name: 'Period' }).selectOption('7d');
   await page.getByRole('combobox', { name: 'Group by' }).selectOption('day');
@@ -126,6 +123,27 @@ test('when Lee resolves a ticket, then the reports count it out of the backlog a
   await page.locator('details.report-data').first().evaluate((d) => d.setAttribute('open', ''));
   await screenshot(page, 'reports-desktop', true);
 }, 240_000);
+
+test('when a notification reloads the page while Lee is choosing filters, then the period he chose is what the filter shows', async () => {
+  session = await signIn(browser, stack, 'Lee');
+  const { page } = session;
+  await mainNavLink(page, 'Reports').click();
+  await page.waitForURL((url) => url.pathname === '/reports');
+  await page.getByRole('combobox', { name: 'Period' }).selectOption('7d');
+  await page.getByRole('combobox', { name: 'Group by' }).selectOption('month');
+
+  // A ticket for his team notifies Lee: the bell's refresh reloads the page's data with it
+  // (the page's load reads the layout's), and the bell's new count shows it has been rendered.
+  const bell = page.locator('.bell-button');
+  const before = await bell.getAttribute('aria-label');
+  await raiseLaptopRequest('Reports: a notice while filtering');
+  await page.locator('.bell-button').and(page.locator(`:not([aria-label="${before}"])`)).waitFor();
+
+  expect(await page.getByRole('combobox', { name: 'Period' }).inputValue()).toBe('7d');
+  expect(await page.getByRole('combobox', { name: 'Group by' }).inputValue()).toBe('month');
+  await page.getByRole('button', { name: 'Show' }).click();
+  await page.waitForURL((url) => url.searchParams.get('range') === '7d' && url.searchParams.get('period') === 'month');
+}, 120_000);
 
 test('when the reports are opened on a 320 px phone in the dark theme, then nothing overflows sideways and the charts fit', async () => {
   session = await signIn(browser, stack, 'Lee', { width: 320, colorScheme: 'dark' });
