@@ -7,7 +7,7 @@ import type { Metrics } from '../lib/observability/metrics';
 import type { Tracing } from '../lib/observability/tracing';
 import { activityMetricsInterceptor } from './worker-observability';
 
-export const WORKFLOWS_PATH = path.resolve(__dirname, '../workflows/index.ts');
+const WORKFLOWS_PATH = path.resolve(__dirname, '../workflows/index.ts');
 
 /**
  * Modules evaluated once per worker thread and shared by every workflow it runs, instead of once
@@ -18,7 +18,10 @@ export const WORKFLOWS_PATH = path.resolve(__dirname, '../workflows/index.ts');
  * may hold per-workflow state or touch workflow APIs, and workflow code never sets luxon's global
  * `Settings`. (Listing 'luxon' itself would preload its CommonJS build, which no workflow uses.)
  */
-export const WORKFLOW_PRELOAD_MODULES = [path.resolve(__dirname, '../workflows/domain/business-time.ts')];
+const WORKFLOW_PRELOAD_MODULES = [path.resolve(__dirname, '../workflows/domain/business-time.ts')];
+
+/** What the ticket workflows' bundle is built from, here and wherever a test builds its own, so both bundle alike. */
+export const WORKFLOW_BUNDLE_OPTIONS = { workflowsPath: WORKFLOWS_PATH, preloadModules: WORKFLOW_PRELOAD_MODULES };
 
 export interface TicketWorkerOptions {
   connection: NativeConnection;

@@ -13,7 +13,7 @@ import { createApp, type AppDeps } from '../../api/app';
 import type { Config } from '../../lib/config';
 import type { Tracing } from '../../lib/observability/tracing';
 import { demoSubject } from '../../lib/db/demo-org';
-import { createTicketWorker, WORKFLOW_PRELOAD_MODULES, WORKFLOWS_PATH } from '../../temporal/worker';
+import { createTicketWorker, WORKFLOW_BUNDLE_OPTIONS } from '../../temporal/worker';
 import { TICKET_SEARCH_ATTRIBUTES } from '../../workflows/search-attributes';
 import { runTs, type RunningChild } from './child-process';
 import type { DemoUserKey } from './demo-accounts';
@@ -92,8 +92,7 @@ export async function startHarness(
     ),
     createTestDatabase(),
     bundleWorkflowCode({
-      workflowsPath: WORKFLOWS_PATH,
-      preloadModules: WORKFLOW_PRELOAD_MODULES,
+      ...WORKFLOW_BUNDLE_OPTIONS,
       // Turns a failed assertion inside the workflow into a failed workflow instead of an endless task retry.
       workflowInterceptorModules: [require.resolve('@temporalio/testing/lib/assert-to-failure-interceptor'), ...(options.tracing?.workerOptions.workflowModules ?? [])],
       logger: new DefaultLogger('WARN'),

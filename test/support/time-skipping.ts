@@ -9,7 +9,7 @@ import { createConfigSnapshots } from '../../lib/db/config-snapshot';
 import { DEMO_CALENDARS } from '../../lib/db/demo-org';
 import { createOrganisation, requesterProfile } from '../../lib/db/organisation';
 import { ensureSearchAttributes } from '../../temporal/search-attributes';
-import { createTicketWorker, WORKFLOW_PRELOAD_MODULES, WORKFLOWS_PATH } from '../../temporal/worker';
+import { createTicketWorker, WORKFLOW_BUNDLE_OPTIONS } from '../../temporal/worker';
 import { stateQuery, TICKET_WORKFLOW_TYPE, ticketWorkflowId, type TicketView, type TicketWorkflowInput } from '../../workflows/definitions';
 import type { Actor, ConfigSnapshot, Priority } from '../../workflows/domain/types';
 import type { ticketWorkflow } from '../../workflows/ticket';
@@ -148,8 +148,7 @@ export async function startTimeSkipping(options: { activityDeps?: Partial<Activi
     deps: { sequelize: db.sequelize, models: db.models, logger, temporal: { client: env.client, taskQueue }, ...options.activityDeps },
     logger,
     workflowBundle: await bundleWorkflowCode({
-      workflowsPath: WORKFLOWS_PATH,
-      preloadModules: WORKFLOW_PRELOAD_MODULES,
+      ...WORKFLOW_BUNDLE_OPTIONS,
       workflowInterceptorModules: [require.resolve('@temporalio/testing/lib/assert-to-failure-interceptor')],
       logger: new DefaultLogger('WARN'),
     }),

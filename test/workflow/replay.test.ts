@@ -3,7 +3,7 @@ import path from 'node:path';
 import { historyFromJSON } from '@temporalio/common/lib/proto-utils';
 import { bundleWorkflowCode, Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { DeterminismViolationError } from '@temporalio/workflow';
-import { WORKFLOW_PRELOAD_MODULES, WORKFLOWS_PATH } from '../../temporal/worker';
+import { WORKFLOW_BUNDLE_OPTIONS } from '../../temporal/worker';
 
 const HISTORIES = path.resolve(__dirname, '../histories');
 const files = fs.readdirSync(HISTORIES).filter((f) => f.endsWith('.json'));
@@ -15,7 +15,7 @@ let workflowBundle: WorkflowBundleWithSourceMap;
 let changedBundle: WorkflowBundleWithSourceMap;
 
 beforeAll(async () => {
-  workflowBundle = await bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, preloadModules: WORKFLOW_PRELOAD_MODULES });
+  workflowBundle = await bundleWorkflowCode(WORKFLOW_BUNDLE_OPTIONS);
   changedBundle = await bundleWorkflowCode({ workflowsPath: require.resolve('./fixtures/changed-ticket-workflow') });
 }, 120_000);
 
