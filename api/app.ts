@@ -11,6 +11,7 @@ import type { ServerClient } from 'postmark';
 import type { Sequelize } from 'sequelize';
 import type { Config } from '../lib/config';
 import type { Models } from '../lib/db/models';
+import { createPlannerStatistics } from '../lib/db/planner-statistics';
 import { createOrganisation } from '../lib/db/organisation';
 import { authenticate } from './auth';
 import { sendData } from './envelope';
@@ -97,6 +98,9 @@ export function createApp({ config, client, sequelize, models, logger, rateLimit
   });
   const feed = createLiveFeed({ sequelize, models, reads, logger });
   const imports = createImportRunner({ models, organisation, service, logger, concurrency: config.import?.concurrency ?? 4 });
+  // Planner statistics at start and whenever a table's size moved a lot (SQLite only; see the module).
+  const statistics = createPlannerStatistics(sequelize, logger);
+  void statistics.check().catch((err: unknown) => logger.warn({ err }, 'planner statistics not refreshed'));
   let sweeper: NodeJS.Timeout | undefined;
   if (resumeImports) {
     const sweep = () => void imports.sweep().catch((err: unknown) => logger.error({ err }, 'import sweep failed'));
@@ -108,6 +112,7 @@ export function createApp({ config, client, sequelize, models, logger, rateLimit
   // Background work the process owns; the server (and the test harness) stop it before closing connections.
   app.locals.stopBackgroundWork = async () => {
     clearInterval(sweeper);
+    await statistics.stop();
     feed.stop();
     await imports.stop();
   };

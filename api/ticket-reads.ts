@@ -3,7 +3,7 @@ import { actingTasks } from './approval-authority';
 import type { Models } from '../lib/db/models';
 import type { UserProfile } from '../lib/db/organisation';
 import type { Priority, TicketStatus } from '../workflows/domain/types';
-import { teamIdsOf, visibleTickets } from './access';
+import { scopedTickets, visibleTickets } from './access';
 import type { CustomFieldFilter, FieldSpec } from './custom-fields';
 import type { ListTicketsQuery } from './schemas';
 
@@ -171,9 +171,7 @@ export function createTicketReads(models: Models) {
   }
 
   function listWhere(query: ListTicketsQuery, user: UserProfile): WhereOptions {
-    const and: WhereOptions[] = [visibleTickets(user)];
-    if (query.scope === 'mine') and.push({ requester_id: user.id });
-    if (query.scope === 'team') and.push({ team_id: { [Op.in]: teamIdsOf(user) } });
+    const and: WhereOptions[] = [scopedTickets(user, query.scope)];
     if (query.status) and.push({ status: { [Op.in]: query.status } });
     if (query.priority) and.push({ priority: { [Op.in]: query.priority } });
     if (query.teamId) and.push({ team_id: query.teamId });
