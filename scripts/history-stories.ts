@@ -23,7 +23,7 @@ export interface Story {
   /** A first-response target this short, on a 24x7 clock, so a due-point timer fires while the story is recorded. */
   firstResponseMinutes?: number;
 }
-export const STORIES: Story[] = [
+const RECORDED_STORIES: Story[] = [
   {
     name: 'purchase-two-step-approval',
     category: 'fin-purchase',
@@ -217,6 +217,28 @@ export const STORIES: Story[] = [
       ['resolve', 'agent', { resolution: 'Laptop replaced' }],
     ],
   },
+];
+
+/**
+ * The stories that, between them, take every earlier patch's behaviour (approvals and their
+ * timers, SLA notices and due timers, calendar and policy versions, membership signals, effects
+ * beside the loop, continue-as-new), recorded once more by code that asks for patch
+ * `all-earlier-patches` alone (workflows/ticket.ts), under the name prefixed with it.
+ */
+const ALL_EARLIER_PATCHES_STORIES = [
+  'purchase-two-step-approval',
+  'entity-purchase-request-info',
+  'entity-laptop-note-mentions',
+  'entity-continue-as-new',
+  'versions-laptop-policy-and-calendar-applied',
+  'membership-joined-then-assigned',
+  'due-timers-fire-on-time',
+  'notifications-batched',
+];
+
+export const STORIES: Story[] = [
+  ...RECORDED_STORIES,
+  ...ALL_EARLIER_PATCHES_STORIES.map((name) => ({ ...RECORDED_STORIES.find((s) => s.name === name)!, name: `all-earlier-patches-${name}` })),
 ];
 
 /** One pass of the email outbox sweep (the Schedule's workflow) is recorded too. */

@@ -126,17 +126,30 @@ const NOTIFY_BATCHED_PATCH = 'notify-batched';
  */
 const DUE_TIMERS_KEPT_PATCH = 'due-timers-kept';
 
+/**
+ * Runs from this patch on take the behaviour of every patch above without asking for each.
+ * Each patch a run asks for records a marker, and Temporal's core SDK upserts the
+ * TemporalChangeVersion search attribute with it: ten patches made a created ticket ten
+ * markers and ten visibility updates more on the server. A run that recorded this one asks
+ * for no other; a run without it (started earlier) asks for each as before, so its history
+ * replays unchanged. A patch added later is asked for on its own, as always.
+ */
+const ALL_EARLIER_PATCHES = 'all-earlier-patches';
+
 /** One ticket, from submission to its terminal status: the single source of truth for its lifecycle. */
 export async function ticketWorkflow(input: TicketWorkflowInput): Promise<TicketView> {
-  const ticket = openOrResume(input);
+  const allEarlier = patched(ALL_EARLIER_PATCHES);
+  /** Whether this run takes an earlier patch's behaviour: asked only of runs started before ALL_EARLIER_PATCHES. */
+  const since = (patch: string) => allEarlier || patched(patch);
+  const ticket = openOrResume(input, since);
   const handled = new HandledUpdates(input.handledUpdates);
-  const projectFirst = patched(PROJECT_BEFORE_EFFECTS_PATCH);
-  const localWrites = patched(LOCAL_DB_WRITES_PATCH);
+  const projectFirst = since(PROJECT_BEFORE_EFFECTS_PATCH);
+  const localWrites = since(LOCAL_DB_WRITES_PATCH);
   let upserted = '';
-  const timerSummaries = patched(TIMER_SUMMARIES_PATCH);
-  const effectsOffLoop = patched(EFFECTS_OFF_LOOP_PATCH);
-  const notifyBatched = effectsOffLoop && patched(NOTIFY_BATCHED_PATCH);
-  const keepDueTimers = patched(DUE_TIMERS_KEPT_PATCH);
+  const timerSummaries = since(TIMER_SUMMARIES_PATCH);
+  const effectsOffLoop = since(EFFECTS_OFF_LOOP_PATCH);
+  const notifyBatched = effectsOffLoop && since(NOTIFY_BATCHED_PATCH);
+  const keepDueTimers = since(DUE_TIMERS_KEPT_PATCH);
   /** Due instants (epoch ms) whose timer is set and has not fired yet (keepDueTimers). */
   const dueTimersSet = new Set<number>();
   /** Effects running beside the loop (effectsOffLoop): each completes into the ticket when its activity ends. */
@@ -207,11 +220,11 @@ export async function ticketWorkflow(input: TicketWorkflowInput): Promise<Ticket
   setHandler(editCustomFieldsUpdate, once((request: CustomFieldsRequest, now) => ticket.editCustomFields(request, now)), {
     validator: unlessHandled((request: CustomFieldsRequest) => ticket.validateCustomFields(request)),
   });
-  setHandler(calendarChangedSignal, ({ calendar, reason }) => ticket.calendarChanged(calendar, reason, new Date(), patched(APPLIED_VERSION_RECORDED_PATCH)));
+  setHandler(calendarChangedSignal, ({ calendar, reason }) => ticket.calendarChanged(calendar, reason, new Date(), since(APPLIED_VERSION_RECORDED_PATCH)));
   // New with policy versions: no earlier run ever received it, so it needs no patch.
   setHandler(slaPolicyPublishedSignal, ({ policy, reason }) => ticket.policyPublished(policy, reason, new Date()));
   setHandler(teamMembershipChangedSignal, ({ team }) => {
-    if (patched(TEAM_MEMBERSHIP_SIGNAL_PATCH)) ticket.teamMembershipChanged(team);
+    if (since(TEAM_MEMBERSHIP_SIGNAL_PATCH)) ticket.teamMembershipChanged(team);
   });
 
   // ── Main logic: open, then wait for work or the next due point, drain, finish or continue as new ──
@@ -267,7 +280,7 @@ export async function ticketWorkflow(input: TicketWorkflowInput): Promise<Ticket
     // update accepted meanwhile waits for its projection, which only this loop runs: so the
     // wait also ends on new work, or that update and the ticket would wait on each other
     // forever. Only runs that would otherwise hang take the new path, hence the patch.
-    if (patched(FINISH_WAKES_ON_WORK_PATCH)) {
+    if (since(FINISH_WAKES_ON_WORK_PATCH)) {
       await condition(() => allHandlersFinished() || ticket.hasUnprojected() || ticket.effects.length > 0);
     } else {
       await condition(() => allHandlersFinished() && !ticket.hasUnprojected() && ticket.effects.length === 0);
@@ -383,14 +396,14 @@ export async function ticketWorkflow(input: TicketWorkflowInput): Promise<Ticket
 }
 
 /** A new ticket with the behaviour its patches allow, or the previous run's ticket after continue-as-new. */
-function openOrResume(input: TicketWorkflowInput): TicketEntity {
+function openOrResume(input: TicketWorkflowInput, since: (patch: string) => boolean): TicketEntity {
   const { carried } = input;
   if (carried) return TicketEntity.resume(carried, input.config);
   return TicketEntity.open(input, new Date(), {
-    sla: patched(SLA_AND_APPROVALS_PATCH),
-    notifyOnEvents: patched(EVENT_NOTIFICATIONS_PATCH),
-    slaNotices: patched(SLA_NOTICES_PATCH),
-    approvalTimersPause: patched(APPROVAL_TIMERS_PAUSE_PATCH),
+    sla: since(SLA_AND_APPROVALS_PATCH),
+    notifyOnEvents: since(EVENT_NOTIFICATIONS_PATCH),
+    slaNotices: since(SLA_NOTICES_PATCH),
+    approvalTimersPause: since(APPROVAL_TIMERS_PAUSE_PATCH),
   });
 }
 
