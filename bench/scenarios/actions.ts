@@ -1,3 +1,4 @@
+import { temporal } from '@temporalio/proto';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import { QueryTypes } from 'sequelize';
 import type { Stack } from '../../test/support/stack';
@@ -21,9 +22,13 @@ async function approveP95(b: Bench): Promise<void> {
     pending.push(res.data.number);
   });
   console.log(`[bench]   ${pending.length} purchases waiting for approval: ${summary(prep)}`);
+  const calls: Array<{ number: number; at: number; answeredAt: number }> = [];
   const approve = await runLoad({ clients: 1, durationMs: 120_000, maxCount: pending.length }, async (i) => {
+    const at = Date.now();
     await b.api('POST', `/tickets/${pending[i]}/approval/approve`, 'mark', {});
+    calls.push({ number: pending[i]!, at, answeredAt: Date.now() });
   });
+  b.note(`approvals, where the time goes (p50 / p95 ms): ${await updatePhases(b, calls)}`);
   // The raw baseline: an Update on a workflow that answers at once, on the same server.
   const worker = await rawWorker(b.stack);
   try {
@@ -38,6 +43,34 @@ async function approveP95(b: Bench): Promise<void> {
   } finally {
     await worker.stop();
   }
+}
+
+/**
+ * Splits each approval's time at the instants the ticket's history records for the workflow
+ * task that took the Update (the first task scheduled after the call): the API's work before
+ * the Update reaches Temporal, the task's wait for a worker, its run (the decision and its
+ * projection), and what follows until the answer reaches the client (the API's detail read).
+ */
+async function updatePhases(b: Bench, calls: Array<{ number: number; at: number; answeredAt: number }>): Promise<string> {
+  const E = temporal.api.enums.v1.EventType;
+  const millis = (t: { seconds?: unknown; nanos?: number | null } | null | undefined) => (t ? Number(t.seconds ?? 0) * 1000 + (t.nanos ?? 0) / 1e6 : Number.NaN);
+  const phases: Record<string, number[]> = { 'api before the update': [], 'task queued': [], 'task in worker': [], 'after the task': [], whole: [] };
+  for (const call of calls) {
+    const events = (await b.client.workflow.getHandle(`ticket-${call.number}`).fetchHistory()).events ?? [];
+    const scheduled = events.find((e) => e.eventType === E.EVENT_TYPE_WORKFLOW_TASK_SCHEDULED && millis(e.eventTime) >= call.at);
+    if (!scheduled) continue;
+    const after = (type: number) => millis(events.find((e) => e.eventType === type && Number(e.eventId) > Number(scheduled.eventId))?.eventTime);
+    const taskStarted = after(E.EVENT_TYPE_WORKFLOW_TASK_STARTED);
+    const taskCompleted = after(E.EVENT_TYPE_WORKFLOW_TASK_COMPLETED);
+    phases['api before the update']!.push(millis(scheduled.eventTime) - call.at);
+    phases['task queued']!.push(taskStarted - millis(scheduled.eventTime));
+    phases['task in worker']!.push(taskCompleted - taskStarted);
+    phases['after the task']!.push(call.answeredAt - taskCompleted);
+    phases.whole!.push(call.answeredAt - call.at);
+  }
+  return Object.entries(phases)
+    .map(([name, values]) => `${name} ${round(percentile(values, 50))} / ${round(percentile(values, 95))}`)
+    .join('; ');
 }
 
 /** From sending `start` on an assigned ticket to the list showing it in progress, polled back to back. */
