@@ -109,6 +109,8 @@ export function createApp({ config, client, sequelize, models, logger, rateLimit
   }
 
   const app = express();
+  // Benchmarks over bulk-loaded rows wait for the first pass, as a deployment of that size would have had it.
+  app.locals.plannerStatistics = statistics;
   // Background work the process owns; the server (and the test harness) stop it before closing connections.
   app.locals.stopBackgroundWork = async () => {
     clearInterval(sweeper);

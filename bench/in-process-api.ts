@@ -6,6 +6,7 @@ import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import pino from 'pino';
 import { createApp } from '../api/app';
+import type { PlannerStatistics } from '../lib/db/planner-statistics';
 import { demoSubject } from '../lib/db/demo-org';
 import { runTs } from '../test/support/child-process';
 import { demoAccounts, type DemoUserKey } from '../test/support/demo-accounts';
@@ -50,6 +51,8 @@ export async function startInProcessApi(db: TestDatabase): Promise<InProcessApi>
       models: db.models,
       logger: pino({ level: 'silent' }),
     });
+    // The rows were loaded before the API started: its first pass of planner statistics analyses them (SQLite).
+    await (app.locals.plannerStatistics as PlannerStatistics).check();
     server = await new Promise<http.Server>((resolve) => {
       const s = app.listen(0, '127.0.0.1', () => resolve(s));
     });
@@ -60,6 +63,7 @@ export async function startInProcessApi(db: TestDatabase): Promise<InProcessApi>
         (await obtainAccessToken({ issuerUrl, clientId: 'ticketing-portal', redirectUri: 'http://127.0.0.1:3000/auth/callback', audience: AUDIENCE, sub: demoSubject(who) })).accessToken,
       async stop() {
         listening.close();
+        await (app.locals.stopBackgroundWork as () => Promise<void>)();
         await identity.stop();
       },
     };

@@ -1,8 +1,12 @@
 import type { Logger } from 'pino';
-import { QueryTypes, type Sequelize } from 'sequelize';
+import { QueryTypes, Transaction, type Sequelize } from 'sequelize';
 
-/** The tables lists, details and timelines read by more than their key. */
-export const PLANNED_TABLES = ['tickets', 'approval_tasks', 'ticket_shares', 'ticket_events', 'ticket_messages', 'notifications'] as const;
+/**
+ * The tables lists read by more than a key: the tickets, and the approval tasks and shares their
+ * visibility condition looks in. Timelines, messages and notifications are read by ticket or
+ * person through an index whatever the statistics say, so they are not counted each minute.
+ */
+export const PLANNED_TABLES = ['tickets', 'approval_tasks', 'ticket_shares'] as const;
 
 /** A table is analysed again once its row count moved by this share since the last analysis… */
 const CHANGED_SHARE = 0.25;
@@ -22,11 +26,11 @@ export interface PlannerStatistics {
  * never gathers them itself, and without them it guesses that an index narrows any
  * condition: a manager's department list (23,000 of 100,000 tickets) then fetched and sorted
  * every matching row for a page of 20 (26 ms) instead of walking the updated_at index (0.3 ms).
- * Statistics are per connection: the process that reads lists (the API) runs this on its own
- * connection, and connections opened later load them. MariaDB's InnoDB recalculates its own
- * once a tenth of a table changed, so there it does nothing.
+ * The process that reads lists (the API) runs this; its own connection rereads the statistics
+ * after each ANALYZE, and connections opened later (other processes') read them as they open.
+ * MariaDB's InnoDB recalculates its own once a tenth of a table changed, so there it does nothing.
  *
- * A full ANALYZE of a table costs about 0.5 ms per thousand rows and takes the one connection
+ * A full ANALYZE of a table costs about 0.5 ms per thousand rows and holds the write lock
  * meanwhile; it runs only when a table's size moved by a quarter (a bulk import, a first
  * month of use), and a sampled one (analysis_limit) estimated one distinct value per thousand
  * rows, which misled the planner worse than none.
@@ -46,7 +50,12 @@ export function createPlannerStatistics(sequelize: Sequelize, logger: Pick<Logge
       const before = analysedAt.get(table) ?? 0;
       if (Math.abs(rows - before) < Math.max(CHANGED_ROWS, before * CHANGED_SHARE)) continue;
       const started = performance.now();
-      await sequelize.query(`ANALYZE ${table}`);
+      // ANALYZE writes sqlite_stat1, so it takes the write lock: in this process's queue of write
+      // transactions (lib/db/connection.ts), on a connection of its own, rather than busy-waiting
+      // for the lock on the connection every read outside a transaction shares.
+      await sequelize.transaction({ type: Transaction.TYPES.IMMEDIATE }, (transaction) => sequelize.query(`ANALYZE ${table}`, { transaction }));
+      // A connection reads the statistics when it opens; this one is told to read them again.
+      await sequelize.query('ANALYZE sqlite_schema');
       analysedAt.set(table, rows);
       const entry = { table, rows, ms: Math.round(performance.now() - started) };
       logger.info(entry, 'planner statistics refreshed');

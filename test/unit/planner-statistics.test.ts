@@ -99,6 +99,21 @@ async function managerListPlan(): Promise<string> {
     expect((await restarted.check()).map((e) => e.table)).toEqual(['tickets']);
     await restarted.stop();
   }, 60_000);
+
+  test('past a thousand rows a table is analysed again once it changed by a quarter, not before', async () => {
+    const statistics = createPlannerStatistics(db.sequelize, logger);
+    await statistics.check();
+    const rows = await db.models.Ticket.count();
+    expect(rows).toBeGreaterThan(8_000);
+    // More than a thousand rows, less than a quarter: not yet.
+    const step = Math.ceil(rows * 0.15);
+    await insertTickets(7_000_000, step);
+    expect(await statistics.check()).toEqual([]);
+    // Past a quarter of the count at the last analysis.
+    await insertTickets(7_100_000, step);
+    expect((await statistics.check()).map((e) => e.table)).toEqual(['tickets']);
+    await statistics.stop();
+  }, 60_000);
 });
 
 (sqlite ? describe.skip : describe)('on MariaDB', () => {
