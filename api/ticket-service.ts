@@ -177,6 +177,68 @@ export function createTicketService({ client, models, organisation, reads, tempo
     if (errors.length > 0) throw validationError(errors);
   }
 
+  /** `channel` says where the ticket came from: the portal, an email, or a CSV import acting for the requester in the row. */
+  async function open(user: UserProfile, body: CreateTicketBody, idempotencyKey: string | undefined, channel: Channel = 'portal'): Promise<{ number: number; replayed: boolean }> {
+    const category = (await organisation.categories()).find((c) => c.id === body.categoryId);
+    if (!category) throw validationError([{ field: 'categoryId', message: 'is not an active category' }]);
+    const { errors, cleaned } = validateCustomFields(category.fields, body.customFields);
+    if (errors.length > 0) throw validationError(errors);
+    await checkUserFields(category.fields, cleaned);
+    let config;
+    try {
+      config = await snapshots.snapshot({ categoryId: category.id, requesterId: user.id, customFields: cleaned, today: new Date().toISOString().slice(0, 10) });
+    } catch (err) {
+      if (err instanceof ApprovalConfigError) throw validationError([{ field: err.field, message: err.message }]);
+      throw err;
+    }
+    if (!config) throw validationError([{ field: 'categoryId', message: 'is not an active category' }]);
+
+    const key = idempotencyKey ?? crypto.randomUUID();
+    const { number, replayed } = await allocateNumber(user, key, requestHash({ ...body, customFields: cleaned }));
+    const input: TicketWorkflowInput = {
+      number,
+      draft: { ...body, customFields: cleaned, channel },
+      requester: requesterProfile(user),
+      config,
+    };
+    // A row alone does not prove the first attempt got through: a worker killed mid-task has
+    // projected a ticket its workflow never recorded opening. Only a ticket whose workflow no
+    // longer runs (closed, or ended by an operator) is answered from its row; a running one is
+    // asked again below, and answers once it has opened.
+    const replayedRow = replayed ? await models.Ticket.findByPk(number, { attributes: ['status'] }) : null;
+    if (replayedRow && (TERMINAL_STATUSES.includes(replayedRow.get('status') as TicketStatus) || !(await workflowRunning(number)))) {
+      return { number, replayed };
+    }
+    const workflowId = ticketWorkflowId(number);
+    // Update-with-start: one round trip starts the workflow (or finds it, for a retried
+    // key) and answers once the ticket is routed and visible in the read tables.
+    // A fresh operation per call: one is spent by its first use, and a call refused while the
+    // workflow is not ready is sent again.
+    const startOperation = () => new WithStartWorkflowOperation<typeof ticketWorkflow>(TICKET_WORKFLOW_TYPE, {
+      workflowId,
+      taskQueue: temporal.taskQueue,
+      args: [input],
+      workflowIdConflictPolicy: 'USE_EXISTING',
+      workflowIdReusePolicy: 'REJECT_DUPLICATE',
+      priority: { priorityKey: taskPriorityKey(body.priority, channel) },
+      staticSummary: summaryOf(number, body.title),
+      staticDetails: `Requested by ${user.name} <${user.email}> in category ${category.name}.`,
+      typedSearchAttributes: [
+        { key: TicketStatusKey, value: 'new' },
+        { key: TicketPriorityKey, value: body.priority },
+        { key: TicketDepartmentKey, value: config.category.departmentCode },
+      ],
+    });
+    // A retry with the same key finds the started workflow (USE_EXISTING) and waits on it again.
+    try {
+      await confirmed(idempotencyKey, () => client.workflow.executeUpdateWithStart(awaitCreatedUpdate, { startWorkflowOperation: startOperation() }));
+    } catch (err) {
+      // Closed between the row's read and the call: the ticket exists and its row is final.
+      if (!(replayed && err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+    }
+    return { number, replayed };
+  }
+
   const approvalUpdates = { approve: approveUpdate, reject: rejectUpdate, request_info: requestInfoUpdate, delegate: delegateUpdate } as const;
 
   return {
@@ -201,67 +263,14 @@ export function createTicketService({ client, models, organisation, reads, tempo
       return afterChange(number, user, view);
     },
 
-    /** `channel` says where the ticket came from: the portal, an email, or a CSV import acting for the requester in the row. */
+    /** Creates the ticket and answers its detail, as the caller sees it (the portal's and the API's create). */
     async create(user: UserProfile, body: CreateTicketBody, idempotencyKey: string | undefined, channel: Channel = 'portal') {
-      const category = (await organisation.categories()).find((c) => c.id === body.categoryId);
-      if (!category) throw validationError([{ field: 'categoryId', message: 'is not an active category' }]);
-      const { errors, cleaned } = validateCustomFields(category.fields, body.customFields);
-      if (errors.length > 0) throw validationError(errors);
-      await checkUserFields(category.fields, cleaned);
-      let config;
-      try {
-        config = await snapshots.snapshot({ categoryId: category.id, requesterId: user.id, customFields: cleaned, today: new Date().toISOString().slice(0, 10) });
-      } catch (err) {
-        if (err instanceof ApprovalConfigError) throw validationError([{ field: err.field, message: err.message }]);
-        throw err;
-      }
-      if (!config) throw validationError([{ field: 'categoryId', message: 'is not an active category' }]);
-
-      const key = idempotencyKey ?? crypto.randomUUID();
-      const { number, replayed } = await allocateNumber(user, key, requestHash({ ...body, customFields: cleaned }));
-      const input: TicketWorkflowInput = {
-        number,
-        draft: { ...body, customFields: cleaned, channel },
-        requester: requesterProfile(user),
-        config,
-      };
-      // A row alone does not prove the first attempt got through: a worker killed mid-task has
-      // projected a ticket its workflow never recorded opening. Only a ticket whose workflow no
-      // longer runs (closed, or ended by an operator) is answered from its row; a running one is
-      // asked again below, and answers once it has opened.
-      const replayedRow = replayed ? await models.Ticket.findByPk(number, { attributes: ['status'] }) : null;
-      if (replayedRow && (TERMINAL_STATUSES.includes(replayedRow.get('status') as TicketStatus) || !(await workflowRunning(number)))) {
-        return { ticket: await detailFor(number, user), replayed };
-      }
-      const workflowId = ticketWorkflowId(number);
-      // Update-with-start: one round trip starts the workflow (or finds it, for a retried
-      // key) and answers once the ticket is routed and visible in the read tables.
-      // A fresh operation per call: one is spent by its first use, and a call refused while the
-      // workflow is not ready is sent again.
-      const startOperation = () => new WithStartWorkflowOperation<typeof ticketWorkflow>(TICKET_WORKFLOW_TYPE, {
-        workflowId,
-        taskQueue: temporal.taskQueue,
-        args: [input],
-        workflowIdConflictPolicy: 'USE_EXISTING',
-        workflowIdReusePolicy: 'REJECT_DUPLICATE',
-        priority: { priorityKey: taskPriorityKey(body.priority, channel) },
-        staticSummary: summaryOf(number, body.title),
-        staticDetails: `Requested by ${user.name} <${user.email}> in category ${category.name}.`,
-        typedSearchAttributes: [
-          { key: TicketStatusKey, value: 'new' },
-          { key: TicketPriorityKey, value: body.priority },
-          { key: TicketDepartmentKey, value: config.category.departmentCode },
-        ],
-      });
-      // A retry with the same key finds the started workflow (USE_EXISTING) and waits on it again.
-      try {
-        await confirmed(idempotencyKey, () => client.workflow.executeUpdateWithStart(awaitCreatedUpdate, { startWorkflowOperation: startOperation() }));
-      } catch (err) {
-        // Closed between the row's read and the call: the ticket exists and its row is final.
-        if (!(replayed && err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
-      }
+      const { number, replayed } = await open(user, body, idempotencyKey, channel);
       return { ticket: await detailFor(number, user), replayed };
     },
+
+    /** Creates the ticket and answers its number only: for imports and inbound email, which read nothing more. */
+    open,
 
     async act(user: UserProfile, number: number, action: LifecycleAction, body: ActionBody, updateId: string | undefined) {
       const handle = await writableRow(user, number);

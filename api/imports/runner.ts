@@ -102,8 +102,8 @@ export function createImportRunner({ models, organisation, service, logger, conc
       if (mine) return record('existing', mine.get('number') as number, null);
     }
     try {
-      const { ticket, replayed } = await service.create(requester, checked.body, importKey(checked.externalId, sha256), 'import');
-      return record(replayed ? 'existing' : 'created', ticket.number, null);
+      const { number, replayed } = await service.open(requester, checked.body, importKey(checked.externalId, sha256), 'import');
+      return record(replayed ? 'existing' : 'created', number, null);
     } catch (err) {
       const known = toApiError(err);
       if (!known || known.status >= 500) throw err;

@@ -190,8 +190,8 @@ export function createInboundMail({ models, organisation, reads, service, files,
     const subject = mail.Subject.replace(/\s+/g, ' ').trim();
     const title = clip(subject.length >= 3 ? subject : `Email from ${user.name}`, 200);
     const description = clip(mail.TextBody.trim() || mail.StrippedTextReply.trim() || '(no text in the email)', 20_000);
-    const { ticket } = await service.create(user, { title, description, categoryId: category.id, priority: 'medium', customFields: {} }, keyOf(mail.MessageID), 'email');
-    return ticket.number;
+    const { number } = await service.open(user, { title, description, categoryId: category.id, priority: 'medium', customFields: {} }, keyOf(mail.MessageID), 'email');
+    return number;
   }
 
   async function record(values: Record<string, unknown>): Promise<InboundAnswer> {
