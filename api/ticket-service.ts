@@ -235,6 +235,8 @@ export function createTicketService({ client, models, organisation, reads, tempo
     } catch (err) {
       // Closed between the row's read and the call: the ticket exists and its row is final.
       if (!(replayed && err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+      // …unless it closed before it was ever projected (ended by an operator): there is no ticket to name.
+      if (!(await models.Ticket.findByPk(number, { attributes: ['number'] }))) throw notFound('Ticket');
     }
     return { number, replayed };
   }

@@ -38,15 +38,28 @@ async function plannerStatisticsCaughtUp(b: Bench): Promise<void> {
   const tickets = await b.db.models.Ticket.count();
   // InnoDB samples, so its count is an estimate: a tenth short of the rows is still after the load.
   const enough = sqlite ? tickets : Math.floor(tickets * 0.9);
-  const counted = async (): Promise<number> => {
-    const sql = sqlite
-      ? `SELECT stat AS n FROM sqlite_stat1 WHERE tbl = 'tickets' LIMIT 1`
-      : `SELECT n_rows AS n FROM mysql.innodb_table_stats WHERE database_name = DATABASE() AND table_name = 'tickets'`;
-    const [row] = await b.db.sequelize.query<{ n: string | number }>(sql, { type: QueryTypes.SELECT }).catch(() => [] as Array<{ n: string | number }>);
-    return row ? Number(String(row.n).split(' ')[0]) : 0;
-  };
-  while ((await counted()) < enough) {
-    if (performance.now() > deadline) throw new Error(`the planner's statistics did not count the ${tickets} tickets within 90 s`);
+  // InnoDB's persistent statistics (information_schema's TABLE_ROWS follows inserts, not them).
+  const sql = sqlite
+    ? `SELECT stat AS n FROM sqlite_stat1 WHERE tbl = 'tickets' LIMIT 1`
+    : `SELECT n_rows AS n FROM mysql.innodb_table_stats WHERE database_name = DATABASE() AND table_name = 'tickets'`;
+  for (;;) {
+    let counted = 0;
+    try {
+      const [row] = await b.db.sequelize.query<{ n: string | number }>(sql, { type: QueryTypes.SELECT });
+      counted = row ? Number(String(row.n).split(' ')[0]) : 0;
+    } catch (err) {
+      // sqlite_stat1 appears with the first ANALYZE. A user who may not read mysql.* cannot see InnoDB's: time the lists and say so.
+      if (sqlite && /no such table/.test((err as Error).message)) counted = 0;
+      else {
+        b.note(`lists timed without waiting for the planner's statistics (${(err as Error).message})`);
+        return;
+      }
+    }
+    if (counted >= enough) break;
+    if (performance.now() > deadline) {
+      b.note(`lists were timed before the planner's statistics counted the ${tickets} tickets (waited 90 s)`);
+      return;
+    }
     await sleep(1000);
   }
   // On SQLite the bench's own connection runs the baseline SQL: it must plan with the same statistics.

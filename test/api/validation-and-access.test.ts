@@ -1,4 +1,9 @@
 import crypto from 'node:crypto';
+import { CreateTicketBody } from '../../api/schemas';
+import { createTicketReads } from '../../api/ticket-reads';
+import { createTicketService } from '../../api/ticket-service';
+import { demoSubject } from '../../lib/db/demo-org';
+import { createOrganisation } from '../../lib/db/organisation';
 import { startHarness, type Harness } from '../support/harness';
 
 let h: Harness;
@@ -132,6 +137,24 @@ describe('idempotent create', () => {
     await h.env.client.workflow.getHandle(`ticket-${number}`).terminate('ended by an operator (test)');
     const again = await create('emma', valid(), key);
     expect({ status: again.status, number: again.body.data?.number, replayed: again.headers.get('idempotent-replayed') }).toEqual({ status: 200, number, replayed: 'true' });
+    expect((await h.env.client.workflow.count(`WorkflowId = "ticket-${number}"`)).count).toBe(1);
+  });
+
+  test("when a key is sent again after an operator ended a ticket's workflow before it was ever projected, then 404, for the portal and for the import's and email's create alike", async () => {
+    const key = crypto.randomUUID();
+    const first = await create('emma', valid(), key);
+    const number = first.body.data.number as number;
+    await h.env.client.workflow.getHandle(`ticket-${number}`).terminate('ended by an operator (test)');
+    // As if the worker had died before the first projection: the number is allocated, no row exists.
+    await h.db.models.TicketEvent.destroy({ where: { ticket_number: number } });
+    await h.db.models.Ticket.destroy({ where: { number } });
+
+    const again = await create('emma', valid(), key);
+    expect({ status: again.status, code: again.body.error?.code }).toEqual({ status: 404, code: 'NOT_FOUND' });
+    const organisation = createOrganisation(h.db.models);
+    const service = createTicketService({ client: h.env.client, models: h.db.models, organisation, reads: createTicketReads(h.db.models), temporal: h.config.temporal });
+    const emma = (await organisation.userBySubject(demoSubject('emma')))!;
+    await expect(service.open(emma, CreateTicketBody.parse(valid()), key, 'portal')).rejects.toMatchObject({ status: 404 });
     expect((await h.env.client.workflow.count(`WorkflowId = "ticket-${number}"`)).count).toBe(1);
   });
 
