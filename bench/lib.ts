@@ -90,3 +90,15 @@ export function exitAtDeadline(deadline: number): void {
     process.exit(2);
   }, deadline - Date.now()).unref();
 }
+
+/** A history event's time in epoch ms (server and clients share this machine's clock). */
+export function eventMillis(t: { seconds?: unknown; nanos?: number | null } | null | undefined): number {
+  return t ? Number(t.seconds ?? 0) * 1000 + (t.nanos ?? 0) / 1e6 : Number.NaN;
+}
+
+/** Each phase's p50 / p95, in the order given: the notes' "where the time goes". */
+export function phaseSummary(phases: Record<string, number[]>): string {
+  return Object.entries(phases)
+    .map(([name, values]) => `${name} ${round(percentile(values, 50))} / ${round(percentile(values, 95))}`)
+    .join('; ');
+}

@@ -223,7 +223,7 @@ const RECORDED_STORIES: Story[] = [
  * The stories that, between them, take every earlier patch's behaviour (approvals and their
  * timers, SLA notices and due timers, calendar and policy versions, membership signals, effects
  * beside the loop, continue-as-new), recorded once more by code that asks for patch
- * `all-earlier-patches` alone (workflows/ticket.ts), under the name prefixed with it.
+ * `all-earlier-patches` alone (workflows/ticket-patches.ts), under the name prefixed with it.
  */
 const ALL_EARLIER_PATCHES_STORIES = [
   'purchase-two-step-approval',

@@ -5,7 +5,6 @@ import {
   condition,
   makeContinueAsNewFunc,
   currentUpdateInfo,
-  patched,
   proxyActivities,
   proxyLocalActivities,
   setCurrentDetails,
@@ -42,6 +41,22 @@ import type { LifecycleAction } from './domain/status-machine';
 import { HandledUpdates } from './handled-updates';
 import { approvalSummary, type ApprovalAction } from './ticket-approval';
 import { ActionRefused, TicketEntity, type Effect } from './ticket-entity';
+import {
+  APPLIED_VERSION_RECORDED_PATCH,
+  APPROVAL_TIMERS_PAUSE_PATCH,
+  DUE_TIMERS_KEPT_PATCH,
+  EFFECTS_OFF_LOOP_PATCH,
+  EVENT_NOTIFICATIONS_PATCH,
+  FINISH_WAKES_ON_WORK_PATCH,
+  LOCAL_DB_WRITES_PATCH,
+  NOTIFY_BATCHED_PATCH,
+  PROJECT_BEFORE_EFFECTS_PATCH,
+  SLA_AND_APPROVALS_PATCH,
+  SLA_NOTICES_PATCH,
+  TEAM_MEMBERSHIP_SIGNAL_PATCH,
+  TIMER_SUMMARIES_PATCH,
+  earlierPatches,
+} from './ticket-patches';
 import { autoCloseAt, describeTicket, ticketSearchAttributes } from './ticket-presentation';
 import { slaExplanation, slaSummary } from './ticket-sla';
 
@@ -77,70 +92,9 @@ const { pageOnCall } = proxyActivities<Activities>({
   retry: { initialInterval: '2 seconds', maximumInterval: '1 minute', backoffCoefficient: 2, maximumAttempts: 8 },
 });
 
-/** Tickets started before this patch have no SLA clocks or approval chains; their histories replay unchanged. */
-const SLA_AND_APPROVALS_PATCH = 'sla-and-approvals';
-/** Tickets started before this patch notify only approvers and escalations. */
-const EVENT_NOTIFICATIONS_PATCH = 'event-notifications';
-/**
- * Tickets started before this patch have no SLA warning timer, notify nobody of a breach,
- * and notify nobody mentioned in an internal note.
- */
-const SLA_NOTICES_PATCH = 'sla-notices';
-/** Tickets started before this patch keep counting a step's reminder and escalation time while information is requested. */
-const APPROVAL_TIMERS_PAUSE_PATCH = 'approval-timers-pause';
-/** Runs before this patch ran notify/page effects first and projected afterwards. */
-const PROJECT_BEFORE_EFFECTS_PATCH = 'project-before-effects';
-/**
- * Runs before this patch chose assignees and projected through ordinary activities (a workflow
- * task each), ran effects one at a time, and upserted search attributes on every projection
- * even when none had changed.
- */
-const LOCAL_DB_WRITES_PATCH = 'local-db-writes';
-/**
- * Runs before this patch decided from the team membership snapshotted at start and ignored
- * membership changes; asked when such a change arrives, so a run that ignored one replays unchanged.
- */
-const TEAM_MEMBERSHIP_SIGNAL_PATCH = 'team-membership-signal';
-/** Runs before this patch waited to finish or continue as new only while nothing was left to project (an update accepted then hung). */
-const FINISH_WAKES_ON_WORK_PATCH = 'finish-wakes-on-work';
-/** Runs before this patch recorded an applied calendar version only when a due instant moved. */
-const APPLIED_VERSION_RECORDED_PATCH = 'applied-version-recorded';
-/** Runs before this patch started their due-point timers without a summary for Temporal UI. */
-const TIMER_SUMMARIES_PATCH = 'timer-summaries';
-/**
- * Runs before this patch waited for a turn's effects (notify, page) to finish before taking
- * the next change: a notify retrying through a long outage held every later update unanswered.
- */
-const EFFECTS_OFF_LOOP_PATCH = 'effects-off-loop';
-/**
- * Runs before this patch ran one `notify` activity (and one email delivery workflow) per
- * notification: a created ticket's receipt, team and assignee notices were three of each.
- */
-const NOTIFY_BATCHED_PATCH = 'notify-batched';
-/**
- * Runs before this patch cancelled the due-point timer whenever work woke the loop, and set
- * it again. A timer that fires while the task cancelling it is running makes Temporal's Java
- * test server refuse that task's completion and never hand the task out again (sdk-java #2606,
- * #3088): the ticket hung. Now a due-point timer is never cancelled; one that outlives its
- * instant (the due point moved) fires into a wait that ignores it.
- */
-const DUE_TIMERS_KEPT_PATCH = 'due-timers-kept';
-
-/**
- * Runs from this patch on take the behaviour of every patch above without asking for each.
- * Each patch a run asks for records a marker, and Temporal's core SDK upserts the
- * TemporalChangeVersion search attribute with it: ten patches made a created ticket ten
- * markers and ten visibility updates more on the server. A run that recorded this one asks
- * for no other; a run without it (started earlier) asks for each as before, so its history
- * replays unchanged. A patch added later is asked for on its own, as always.
- */
-const ALL_EARLIER_PATCHES = 'all-earlier-patches';
-
 /** One ticket, from submission to its terminal status: the single source of truth for its lifecycle. */
 export async function ticketWorkflow(input: TicketWorkflowInput): Promise<TicketView> {
-  const allEarlier = patched(ALL_EARLIER_PATCHES);
-  /** Whether this run takes an earlier patch's behaviour: asked only of runs started before ALL_EARLIER_PATCHES. */
-  const since = (patch: string) => allEarlier || patched(patch);
+  const since = earlierPatches();
   const ticket = openOrResume(input, since);
   const handled = new HandledUpdates(input.handledUpdates);
   const projectFirst = since(PROJECT_BEFORE_EFFECTS_PATCH);

@@ -3,7 +3,7 @@ import { NativeConnection, Worker } from '@temporalio/worker';
 import { QueryTypes } from 'sequelize';
 import type { Stack } from '../../test/support/stack';
 import { summary, type Bench } from '../context';
-import { percentile, round, runLoad, sleep } from '../lib';
+import { eventMillis, percentile, phaseSummary, round, runLoad, sleep } from '../lib';
 import { echoWorkflow, pingUpdate } from '../raw-workflows';
 
 const RAW_QUEUE = 'bench-raw';
@@ -53,24 +53,21 @@ async function approveP95(b: Bench): Promise<void> {
  */
 async function updatePhases(b: Bench, calls: Array<{ number: number; at: number; answeredAt: number }>): Promise<string> {
   const E = temporal.api.enums.v1.EventType;
-  const millis = (t: { seconds?: unknown; nanos?: number | null } | null | undefined) => (t ? Number(t.seconds ?? 0) * 1000 + (t.nanos ?? 0) / 1e6 : Number.NaN);
   const phases: Record<string, number[]> = { 'api before the update': [], 'task queued': [], 'task in worker': [], 'after the task': [], whole: [] };
   for (const call of calls) {
     const events = (await b.client.workflow.getHandle(`ticket-${call.number}`).fetchHistory()).events ?? [];
-    const scheduled = events.find((e) => e.eventType === E.EVENT_TYPE_WORKFLOW_TASK_SCHEDULED && millis(e.eventTime) >= call.at);
+    const scheduled = events.find((e) => e.eventType === E.EVENT_TYPE_WORKFLOW_TASK_SCHEDULED && eventMillis(e.eventTime) >= call.at);
     if (!scheduled) continue;
-    const after = (type: number) => millis(events.find((e) => e.eventType === type && Number(e.eventId) > Number(scheduled.eventId))?.eventTime);
+    const after = (type: number) => eventMillis(events.find((e) => e.eventType === type && Number(e.eventId) > Number(scheduled.eventId))?.eventTime);
     const taskStarted = after(E.EVENT_TYPE_WORKFLOW_TASK_STARTED);
     const taskCompleted = after(E.EVENT_TYPE_WORKFLOW_TASK_COMPLETED);
-    phases['api before the update']!.push(millis(scheduled.eventTime) - call.at);
-    phases['task queued']!.push(taskStarted - millis(scheduled.eventTime));
+    phases['api before the update']!.push(eventMillis(scheduled.eventTime) - call.at);
+    phases['task queued']!.push(taskStarted - eventMillis(scheduled.eventTime));
     phases['task in worker']!.push(taskCompleted - taskStarted);
     phases['after the task']!.push(call.answeredAt - taskCompleted);
     phases.whole!.push(call.answeredAt - call.at);
   }
-  return Object.entries(phases)
-    .map(([name, values]) => `${name} ${round(percentile(values, 50))} / ${round(percentile(values, 95))}`)
-    .join('; ');
+  return phaseSummary(phases);
 }
 
 /** From sending `start` on an assigned ticket to the list showing it in progress, polled back to back. */

@@ -1,7 +1,7 @@
 import { temporal } from '@temporalio/proto';
 import type { Client } from '@temporalio/client';
 import { statementCounts, statementsBetween, summary, type Bench, type StatementCounts } from '../context';
-import { percentile, round, runLoad, sleep } from '../lib';
+import { eventMillis, percentile, phaseSummary, round, runLoad, sleep } from '../lib';
 import { ticketWorkflowId } from '../../workflows/definitions';
 import { emptyWorkflow } from '../raw-workflows';
 
@@ -161,7 +161,6 @@ async function historyCost(client: Client, workflowId: string): Promise<{ events
  */
 async function createPhases(client: Client, calls: Array<{ at: number; number?: number; answeredAt?: number }>): Promise<string> {
   const E = temporal.api.enums.v1.EventType;
-  const millis = (t: { seconds?: unknown; nanos?: number | null } | null | undefined) => (t ? Number(t.seconds ?? 0) * 1000 + (t.nanos ?? 0) / 1e6 : Number.NaN);
   const phases: Record<'api before start' | 'task queued' | 'first task in worker' | 'after the task' | 'whole create', number[]> = {
     'api before start': [],
     'task queued': [],
@@ -172,7 +171,7 @@ async function createPhases(client: Client, calls: Array<{ at: number; number?: 
   for (const call of calls) {
     if (call.number === undefined || call.answeredAt === undefined) continue;
     const events = (await client.workflow.getHandle(ticketWorkflowId(call.number)).fetchHistory()).events ?? [];
-    const at = (type: number) => millis(events.find((e) => e.eventType === type)?.eventTime);
+    const at = (type: number) => eventMillis(events.find((e) => e.eventType === type)?.eventTime);
     const started = at(E.EVENT_TYPE_WORKFLOW_EXECUTION_STARTED);
     const taskStarted = at(E.EVENT_TYPE_WORKFLOW_TASK_STARTED);
     const taskCompleted = at(E.EVENT_TYPE_WORKFLOW_TASK_COMPLETED);
@@ -182,9 +181,7 @@ async function createPhases(client: Client, calls: Array<{ at: number; number?: 
     phases['after the task'].push(call.answeredAt - taskCompleted);
     phases['whole create'].push(call.answeredAt - call.at);
   }
-  return Object.entries(phases)
-    .map(([name, values]) => `${name} ${round(percentile(values, 50))} / ${round(percentile(values, 95))}`)
-    .join('; ');
+  return phaseSummary(phases);
 }
 
 /** What one reading of the counters costs in statements (the read-model gauges query at scrape time). */

@@ -54,13 +54,13 @@ export function createPlannerStatistics(sequelize: Sequelize, logger: Pick<Logge
       // transactions (lib/db/connection.ts), on a connection of its own, rather than busy-waiting
       // for the lock on the connection every read outside a transaction shares.
       await sequelize.transaction({ type: Transaction.TYPES.IMMEDIATE }, (transaction) => sequelize.query(`ANALYZE ${table}`, { transaction }));
-      // A connection reads the statistics when it opens; this one is told to read them again.
-      await sequelize.query('ANALYZE sqlite_schema');
       analysedAt.set(table, rows);
       const entry = { table, rows, ms: Math.round(performance.now() - started) };
       logger.info(entry, 'planner statistics refreshed');
       done.push(entry);
     }
+    // A connection reads the statistics when it opens; the one reads share is told to read them again.
+    if (done.length > 0) await sequelize.query('ANALYZE sqlite_schema');
     return done;
   }
 

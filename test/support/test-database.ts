@@ -20,8 +20,9 @@ export interface TestDatabase {
  * A migrated, seeded database of its own for one test file: a temporary SQLite file by
  * default, or a fresh database on the MySQL/MariaDB server DATABASE_URL points at.
  */
-export async function createTestDatabase(): Promise<TestDatabase> {
-  const url = process.env.DATABASE_URL;
+export async function createTestDatabase(options: { sqliteAlways?: boolean } = {}): Promise<TestDatabase> {
+  // Tests of SQLite-only behaviour ask for SQLite whatever DATABASE_URL says.
+  const url = options.sqliteAlways ? undefined : process.env.DATABASE_URL;
   const suffix = crypto.randomBytes(4).toString('hex');
   let database: Config['database'];
   let cleanup: () => Promise<void>;
