@@ -3,12 +3,14 @@ import type { Logger } from 'pino';
 import type { Sequelize } from 'sequelize';
 import type { Models } from '../lib/db/models';
 import type { Storage } from '../attachments/storage';
+import type { EmailRelay } from '../mail/relay';
 import type { MailDeps } from '../mail/sender';
 import { createAssignmentActivities } from './assignment';
 import { createOutboxActivities } from './email-outbox';
 import { createFanOutActivities } from './fan-out';
 import { createNotificationActivities } from './notifications';
 import { createPersonDeactivationActivities } from './person-deactivation';
+import { createProjectAndNotifyActivities } from './project-and-notify';
 import { createProjectionActivities } from './projection';
 import { createRetentionActivities } from './retention';
 
@@ -24,6 +26,8 @@ export interface ActivityDeps {
   temporal?: { client: Client; taskQueue: string };
   /** Where attachment bytes live (local folder or S3): the retention pass deletes from it. */
   attachmentStorage?: Storage;
+  /** Sends the emails `projectAndNotify` records, beside the ticket; the worker waits for it to be idle before it stops. */
+  emailRelay?: EmailRelay;
 }
 
 /** Every activity the workflows may call, built over injected dependencies so tests can pass real ones. */
@@ -32,6 +36,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createProjectionActivities(deps),
     ...createAssignmentActivities(deps),
     ...createNotificationActivities(deps),
+    ...createProjectAndNotifyActivities(deps),
     ...createOutboxActivities(deps),
     ...createFanOutActivities(deps),
     ...createRetentionActivities(deps),

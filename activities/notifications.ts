@@ -29,7 +29,11 @@ async function postPage(url: string, input: PageOnCallInput): Promise<{ status: 
 /** How long `notifyAll` waits on Postmark itself before it hands the rest to a delivery workflow (well inside its 30 s). */
 export const INLINE_SEND_BUDGET_MS = 5_000;
 
-export function createNotificationActivities({ models, logger, oncallWebhookUrl, mail, temporal }: ActivityDeps) {
+/**
+ * Who a notification reaches, its in-portal rows and email outbox rows, and the first try at
+ * sending those emails: shared by `notify`/`notifyAll` and by `projectAndNotify`.
+ */
+export function createNotificationRecorder({ models, logger, mail, temporal }: ActivityDeps) {
   const outbox = mail ? createOutbox({ models, logger, mail }) : undefined;
   const startDelivery = createDeliveryStarter({ temporal, mail, logger });
   const watchersToNotify = createWatcherDelivery(models);
@@ -126,6 +130,12 @@ export function createNotificationActivities({ models, logger, oncallWebhookUrl,
     });
   }
 
+  return { resolveRecipients, deliver, queueEmails, sentAtOnce, recordAll, startDelivery };
+}
+
+export function createNotificationActivities(deps: ActivityDeps) {
+  const { models, oncallWebhookUrl, temporal } = deps;
+  const { resolveRecipients, deliver, queueEmails, sentAtOnce, recordAll, startDelivery } = createNotificationRecorder(deps);
   return {
     /**
      * Records, durably and only that: the in-portal notifications and the email outbox rows.

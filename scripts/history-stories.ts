@@ -239,6 +239,10 @@ const ALL_EARLIER_PATCHES_STORIES = [
 export const STORIES: Story[] = [
   ...RECORDED_STORIES,
   ...ALL_EARLIER_PATCHES_STORIES.map((name) => ({ ...RECORDED_STORIES.find((s) => s.name === name)!, name: `all-earlier-patches-${name}` })),
+  // The same stories once more, recorded by code whose one marker is
+  // `patches-through-notify-with-projection`: each change's notifications recorded by the
+  // projection's local activity (`projectAndNotify`) instead of a `notifyAll` activity.
+  ...ALL_EARLIER_PATCHES_STORIES.map((name) => ({ ...RECORDED_STORIES.find((s) => s.name === name)!, name: `notify-with-projection-${name}` })),
 ];
 
 /** One pass of the email outbox sweep (the Schedule's workflow) is recorded too. */

@@ -11,6 +11,7 @@ import { createTracing } from '../lib/observability/tracing';
 import { loadOpsConfig } from '../lib/ops-config';
 import { createSigner } from '../lib/signing';
 import { createPostmarkClient, DEFAULT_SINK_TOKEN, syncTemplates } from '../mail/postmark';
+import { createEmailRelay } from '../mail/relay';
 import type { MailDeps } from '../mail/sender';
 import { connectClient, connectWorker } from './connection';
 import { ensureAttachmentRetention, ensureEmailOutboxSweep } from './schedules';
@@ -69,11 +70,12 @@ async function main(): Promise<void> {
   });
   // Activities start email delivery workflows with it; it stays open while the worker runs.
   const client = await connectClient(config.temporal);
+  const emailRelay = createEmailRelay(logger);
   const worker = await createTicketWorker({
     connection,
     namespace: config.temporal.namespace,
     taskQueue: config.temporal.taskQueue,
-    deps: { sequelize, models, logger, oncallWebhookUrl: config.oncallWebhookUrl, mail, temporal: { client, taskQueue: config.temporal.taskQueue }, attachmentStorage: createStorage(config.attachments) },
+    deps: { sequelize, models, logger, oncallWebhookUrl: config.oncallWebhookUrl, mail, temporal: { client, taskQueue: config.temporal.taskQueue }, attachmentStorage: createStorage(config.attachments), emailRelay },
     logger,
     metrics,
     tracing,
@@ -95,6 +97,9 @@ async function main(): Promise<void> {
     'worker started',
   );
   await worker.run();
+  // Emails handed to the relay go out before the database closes (each send is bounded by its
+  // budget; what is left stays pending for the sweep).
+  await emailRelay.idle();
   await new Promise<void>((resolve) => http.server.close(() => resolve()));
   await client.connection.close();
   await connection.close();

@@ -55,7 +55,31 @@ export const NOTIFY_BATCHED_PATCH = 'notify-batched';
 export const DUE_TIMERS_KEPT_PATCH = 'due-timers-kept';
 
 /**
- * Runs from this patch on take the behaviour of every patch above without asking for each.
+ * Runs before this patch recorded a change's notifications in a `notifyAll` activity of their
+ * own after projecting it (one activity task, and one more workflow task to take its outcome);
+ * from it on they are recorded by the projection's local activity (`projectAndNotify`).
+ */
+export const NOTIFY_WITH_PROJECTION_PATCH = 'notify-with-projection';
+
+/** The patches ALL_EARLIER_PATCHES stands for: every one above it except NOTIFY_WITH_PROJECTION_PATCH, which came after it. */
+const BEFORE_ALL_EARLIER_PATCHES = new Set([
+  SLA_AND_APPROVALS_PATCH,
+  EVENT_NOTIFICATIONS_PATCH,
+  SLA_NOTICES_PATCH,
+  APPROVAL_TIMERS_PAUSE_PATCH,
+  PROJECT_BEFORE_EFFECTS_PATCH,
+  LOCAL_DB_WRITES_PATCH,
+  TEAM_MEMBERSHIP_SIGNAL_PATCH,
+  FINISH_WAKES_ON_WORK_PATCH,
+  APPLIED_VERSION_RECORDED_PATCH,
+  TIMER_SUMMARIES_PATCH,
+  EFFECTS_OFF_LOOP_PATCH,
+  NOTIFY_BATCHED_PATCH,
+  DUE_TIMERS_KEPT_PATCH,
+]);
+
+/**
+ * Runs from this patch on take the behaviour of every patch before it without asking for each.
  * Each patch a run asks for records a marker, and Temporal's core SDK upserts the
  * TemporalChangeVersion search attribute with it: ten patches made a created ticket ten
  * markers and ten visibility updates more on the server. A run that recorded this one asks
@@ -63,13 +87,24 @@ export const DUE_TIMERS_KEPT_PATCH = 'due-timers-kept';
  * replays unchanged. A patch added later is asked for on its own, as always.
  */
 const ALL_EARLIER_PATCHES = 'all-earlier-patches';
+/**
+ * The same again, one generation on: ALL_EARLIER_PATCHES and NOTIFY_WITH_PROJECTION_PATCH in one
+ * marker, so new runs still record a single one. A run that recorded ALL_EARLIER_PATCHES asks for
+ * NOTIFY_WITH_PROJECTION_PATCH at its start, finds no marker and keeps `notifyAll`.
+ */
+const PATCHES_THROUGH_NOTIFY_WITH_PROJECTION = 'patches-through-notify-with-projection';
 
 /**
- * Whether this run takes a patch's behaviour, for the patches above: a run that recorded
- * ALL_EARLIER_PATCHES takes them all without asking; a run started before it asks for each.
+ * Whether this run takes a patch's behaviour, for the patches above: a run that recorded the
+ * newest generation marker takes them all without asking; one that recorded an older generation
+ * takes that generation's patches and asks for the rest; a run started before any asks for each.
  * Called once, at the start of a run.
  */
 export function earlierPatches(): (patch: string) => boolean {
-  const allEarlier = patched(ALL_EARLIER_PATCHES);
-  return (patch) => allEarlier || patched(patch);
+  const throughNotifyWithProjection = patched(PATCHES_THROUGH_NOTIFY_WITH_PROJECTION);
+  const allEarlier = !throughNotifyWithProjection && patched(ALL_EARLIER_PATCHES);
+  return (patch) =>
+    (throughNotifyWithProjection && (patch === NOTIFY_WITH_PROJECTION_PATCH || BEFORE_ALL_EARLIER_PATCHES.has(patch))) ||
+    (allEarlier && BEFORE_ALL_EARLIER_PATCHES.has(patch)) ||
+    patched(patch);
 }

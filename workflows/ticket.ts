@@ -50,6 +50,7 @@ import {
   FINISH_WAKES_ON_WORK_PATCH,
   LOCAL_DB_WRITES_PATCH,
   NOTIFY_BATCHED_PATCH,
+  NOTIFY_WITH_PROJECTION_PATCH,
   PROJECT_BEFORE_EFFECTS_PATCH,
   SLA_AND_APPROVALS_PATCH,
   SLA_NOTICES_PATCH,
@@ -104,6 +105,7 @@ export async function ticketWorkflow(input: TicketWorkflowInput): Promise<Ticket
   const effectsOffLoop = since(EFFECTS_OFF_LOOP_PATCH);
   const notifyBatched = effectsOffLoop && since(NOTIFY_BATCHED_PATCH);
   const keepDueTimers = since(DUE_TIMERS_KEPT_PATCH);
+  const notifyWithProjection = notifyBatched && since(NOTIFY_WITH_PROJECTION_PATCH);
   /** Due instants (epoch ms) whose timer is set and has not fired yet (keepDueTimers). */
   const dueTimersSet = new Set<number>();
   /** Effects running beside the loop (effectsOffLoop): each completes into the ticket when its activity ends. */
@@ -315,9 +317,19 @@ export async function ticketWorkflow(input: TicketWorkflowInput): Promise<Ticket
   }
 
   async function project(): Promise<void> {
-    const batch = ticket.pendingProjection();
-    await (localWrites ? local.projectTicket : projectTicket)({ ...batch, workflowId: workflowInfo().workflowId });
-    ticket.markProjected(batch.ticket.version);
+    const batch = { ...ticket.pendingProjection(), workflowId: workflowInfo().workflowId };
+    // The notifications waiting to start ride with the projection (one local activity instead of
+    // a notifyAll activity and the workflow task taking its outcome); any it could not record stay
+    // queued, and the loop starts them as notifyAll.
+    const notices = notifyWithProjection ? ticket.effects.filter((effect): effect is NotifyEffect => effect.kind === 'notify' && !inFlight.has(effect)) : [];
+    if (notices.length > 0) {
+      const { notified } = await local.projectAndNotify({ ...batch, notifications: notices.map((effect) => effect.input) });
+      ticket.markProjected(batch.ticket.version);
+      if (notified) notices.forEach((effect, i) => ticket.completeEffect(effect, notifiedText(notified[i] ?? 0), new Date()));
+    } else {
+      await (localWrites ? local.projectTicket : projectTicket)(batch);
+      ticket.markProjected(batch.ticket.version);
+    }
     const attributes = ticketSearchAttributes(ticket);
     const key = JSON.stringify(attributes);
     if (!localWrites || key !== upserted) upsertSearchAttributes(attributes);

@@ -13,6 +13,7 @@ import { createApp, type AppDeps } from '../../api/app';
 import type { Config } from '../../lib/config';
 import type { Tracing } from '../../lib/observability/tracing';
 import { demoSubject } from '../../lib/db/demo-org';
+import { createEmailRelay } from '../../mail/relay';
 import { createTicketWorker, WORKFLOW_BUNDLE_OPTIONS } from '../../temporal/worker';
 import { TICKET_SEARCH_ATTRIBUTES } from '../../workflows/search-attributes';
 import { runTs, type RunningChild } from './child-process';
@@ -116,6 +117,7 @@ export async function startHarness(
   };
   const identity: Config['identity'] = { mode: 'local', issuerUrl, local: true, localPort: 0, audience: AUDIENCE, clientId: CLIENT_ID };
   const logger = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
+  const emailRelay = createEmailRelay(logger);
 
   // Attachments land in a throwaway folder unless the test configures storage itself.
   const attachmentsDir = fs.mkdtempSync(path.join(os.tmpdir(), 'tickets-attachments-'));
@@ -175,7 +177,7 @@ export async function startHarness(
         connection: env.nativeConnection,
         namespace: temporal.namespace,
         taskQueue,
-        deps: { sequelize: db.sequelize, models: db.models, logger, temporal: { client: env.client, taskQueue }, ...options.activityDeps },
+        deps: { sequelize: db.sequelize, models: db.models, logger, temporal: { client: env.client, taskQueue }, emailRelay, ...options.activityDeps },
         logger,
         workflowBundle: bundle,
         tracing: options.tracing,
@@ -186,6 +188,8 @@ export async function startHarness(
       if (!worker) return;
       worker.shutdown();
       await workerRun;
+      // Emails the relay is still sending would otherwise reach a database that is gone.
+      await emailRelay.idle();
       worker = undefined;
     },
     spawnWorkerProcess() {

@@ -8,6 +8,7 @@ import pino from 'pino';
 import { createConfigSnapshots } from '../../lib/db/config-snapshot';
 import { DEMO_CALENDARS } from '../../lib/db/demo-org';
 import { createOrganisation, requesterProfile } from '../../lib/db/organisation';
+import { createEmailRelay } from '../../mail/relay';
 import { ensureSearchAttributes } from '../../temporal/search-attributes';
 import { createTicketWorker, WORKFLOW_BUNDLE_OPTIONS } from '../../temporal/worker';
 import { stateQuery, TICKET_WORKFLOW_TYPE, ticketWorkflowId, type TicketView, type TicketWorkflowInput } from '../../workflows/definitions';
@@ -139,13 +140,14 @@ export async function startTimeSkipping(options: { activityDeps?: Partial<Activi
   await ensureSearchAttributes(env.connection, 'default');
   const db = await createTestDatabase();
   const logger = pino({ level: 'silent' });
+  const emailRelay = createEmailRelay(logger);
   const taskQueue = 'sla-time-skipping';
   const worker: Worker = await createTicketWorker({
     connection: env.nativeConnection,
     namespace: 'default',
     taskQueue,
     // The fan-out activities (and on-call delivery) reach Temporal through this client.
-    deps: { sequelize: db.sequelize, models: db.models, logger, temporal: { client: env.client, taskQueue }, ...options.activityDeps },
+    deps: { sequelize: db.sequelize, models: db.models, logger, temporal: { client: env.client, taskQueue }, emailRelay, ...options.activityDeps },
     logger,
     workflowBundle: await bundleWorkflowCode({
       ...WORKFLOW_BUNDLE_OPTIONS,
@@ -260,6 +262,7 @@ export async function startTimeSkipping(options: { activityDeps?: Partial<Activi
     async stop() {
       worker.shutdown();
       await running;
+      await emailRelay.idle();
       await env.teardown();
       await db.drop();
     },

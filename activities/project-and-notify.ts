@@ -1,0 +1,55 @@
+import { createEmailRelay } from '../mail/relay';
+import type { NotifyInput, ProjectionBatch } from '../workflows/definitions';
+import type { ActivityDeps } from './index';
+import { createNotificationRecorder } from './notifications';
+import { createProjectionActivities } from './projection';
+
+export interface ProjectAndNotifyInput extends ProjectionBatch {
+  /** The notifications the batch's events call for, recorded once the batch is projected. */
+  notifications: NotifyInput[];
+}
+
+export interface ProjectAndNotifyResult {
+  applied: boolean;
+  /** How many people each notification is for, in order; null when they could not be recorded (the ticket hands them to `notifyAll`). */
+  notified: number[] | null;
+}
+
+/**
+ * A change's projection and the notifications it calls for, in the one local activity of the
+ * ticket's workflow task (since the `notify-with-projection` patch). Before, the notifications
+ * were a `notifyAll` activity of their own: one more activity task and one more workflow task
+ * to take its outcome, for every change that notified anybody.
+ *
+ * The notifications are recorded only after the projection committed (the read row an email is
+ * built from exists), in their own statements: they are keyed by the workflow's stable ids, so a
+ * retry of this activity records nothing twice. Their emails are handed to the relay and never
+ * awaited here. A failure to record them does not fail the projection: the ticket is answered,
+ * and it runs the same notifications through `notifyAll`, retried until the database answers.
+ */
+export function createProjectAndNotifyActivities(deps: ActivityDeps) {
+  const { projectTicket } = createProjectionActivities(deps);
+  const { recordAll, sentAtOnce, startDelivery } = createNotificationRecorder(deps);
+  const relay = deps.emailRelay ?? createEmailRelay(deps.logger);
+  return {
+    async projectAndNotify({ notifications, ...batch }: ProjectAndNotifyInput): Promise<ProjectAndNotifyResult> {
+      const { applied } = await projectTicket(batch);
+      if (notifications.length === 0) return { applied, notified: [] };
+      let recorded: Awaited<ReturnType<typeof recordAll>>;
+      try {
+        recorded = await recordAll(notifications);
+      } catch (err) {
+        deps.logger.warn({ err, ticket: batch.ticket.number, notifications: notifications.map((n) => n.id) }, 'notifications not recorded with the projection; the ticket runs them as notifyAll');
+        return { applied, notified: null };
+      }
+      if (recorded.some((r) => r.emailsUnsent > 0)) {
+        const ids = notifications.map((n) => n.id);
+        // As notifyAll does: one try from here, then a delivery workflow named after the batch.
+        relay.hand(ids, async () => {
+          if (!(await sentAtOnce(ids))) await startDelivery(ids, batch.ticket.number, notifications.map((n) => n.kind));
+        });
+      }
+      return { applied, notified: recorded.map((r) => r.delivered) };
+    },
+  };
+}
