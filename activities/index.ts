@@ -26,7 +26,11 @@ export interface ActivityDeps {
   temporal?: { client: Client; taskQueue: string };
   /** Where attachment bytes live (local folder or S3): the retention pass deletes from it. */
   attachmentStorage?: Storage;
-  /** Sends the emails `projectAndNotify` records, beside the ticket; the worker waits for it to be idle before it stops. */
+  /**
+   * Sends the emails `projectAndNotify` records, beside the ticket. The worker process
+   * (temporal/worker-main.ts) and the test harnesses pass one and wait for it to be idle before
+   * closing the database; without one, `projectAndNotify` keeps its own, which nobody drains.
+   */
   emailRelay?: EmailRelay;
 }
 

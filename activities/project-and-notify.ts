@@ -4,6 +4,9 @@ import type { ActivityDeps } from './index';
 import { createNotificationRecorder } from './notifications';
 import { createProjectionActivities } from './projection';
 
+/** How long the notifications may take to record before the ticket is told to run them as notifyAll (well inside the local activity's 30 s). */
+export const RECORD_BUDGET_MS = 5_000;
+
 export interface ProjectAndNotifyInput extends ProjectionBatch {
   /** The notifications the batch's events call for, recorded once the batch is projected. */
   notifications: NotifyInput[];
@@ -24,8 +27,9 @@ export interface ProjectAndNotifyResult {
  * The notifications are recorded only after the projection committed (the read row an email is
  * built from exists), in their own statements: they are keyed by the workflow's stable ids, so a
  * retry of this activity records nothing twice. Their emails are handed to the relay and never
- * awaited here. A failure to record them does not fail the projection: the ticket is answered,
- * and it runs the same notifications through `notifyAll`, retried until the database answers.
+ * awaited here. A failure to record them, or a recording slower than RECORD_BUDGET_MS, does not
+ * fail the projection: the ticket is answered, and it runs the same notifications through
+ * `notifyAll`, retried until the database answers.
  */
 export function createProjectAndNotifyActivities(deps: ActivityDeps) {
   const { projectTicket } = createProjectionActivities(deps);
@@ -36,11 +40,18 @@ export function createProjectAndNotifyActivities(deps: ActivityDeps) {
       const { applied } = await projectTicket(batch);
       if (notifications.length === 0) return { applied, notified: [] };
       let recorded: Awaited<ReturnType<typeof recordAll>>;
+      let timer: NodeJS.Timeout | undefined;
       try {
-        recorded = await recordAll(notifications);
+        // Bounded: a lock wait or a full pool must not keep the projection from the ticket (its
+        // updates wait on it). A recording still running past the bound may finish later; the
+        // notifyAll that takes over finds its rows and records nothing twice.
+        const outOfTime = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`notifications not recorded within ${RECORD_BUDGET_MS} ms`)), RECORD_BUDGET_MS)));
+        recorded = await Promise.race([recordAll(notifications), outOfTime]);
       } catch (err) {
         deps.logger.warn({ err, ticket: batch.ticket.number, notifications: notifications.map((n) => n.id) }, 'notifications not recorded with the projection; the ticket runs them as notifyAll');
         return { applied, notified: null };
+      } finally {
+        clearTimeout(timer);
       }
       if (recorded.some((r) => r.emailsUnsent > 0)) {
         const ids = notifications.map((n) => n.id);

@@ -96,10 +96,14 @@ async function main(): Promise<void> {
     { taskQueue: config.temporal.taskQueue, address: config.temporal.address, http: http.url, buildId: ops.versioning.buildId ?? null },
     'worker started',
   );
-  await worker.run();
-  // Emails handed to the relay go out before the database closes (each send is bounded by its
-  // budget; what is left stays pending for the sweep).
-  await emailRelay.idle();
+  try {
+    await worker.run();
+  } finally {
+    // The relay's sends end before the database closes. A Postmark call still running past a
+    // send's budget may finish after it; its row keeps its claim, and whoever takes the lapsed
+    // claim asks Postmark first, so that email is not sent twice.
+    await emailRelay.idle();
+  }
   await new Promise<void>((resolve) => http.server.close(() => resolve()));
   await client.connection.close();
   await connection.close();

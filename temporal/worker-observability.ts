@@ -20,7 +20,8 @@ export function activityMetricsInterceptor(metrics: Metrics): ActivityIntercepto
         try {
           const result = await next(input);
           metrics.activityRuns.inc({ activity, outcome: 'completed' });
-          if (activity === 'projectTicket') {
+          // projectAndNotify's lag includes recording its notifications, which the ticket's answer waits for too.
+          if (activity === 'projectTicket' || activity === 'projectAndNotify') {
             const batch = input.args[0] as ProjectionBatch | undefined;
             const newest = Math.max(...(batch?.events ?? []).map((e) => Date.parse(e.occurredAt)).filter(Number.isFinite), Date.parse(batch?.ticket.updatedAt ?? ''));
             if (Number.isFinite(newest)) metrics.projectionLag.observe(Math.max(0, (Date.now() - newest) / 1000));

@@ -83,8 +83,8 @@ const BEFORE_ALL_EARLIER_PATCHES = new Set([
  * Each patch a run asks for records a marker, and Temporal's core SDK upserts the
  * TemporalChangeVersion search attribute with it: ten patches made a created ticket ten
  * markers and ten visibility updates more on the server. A run that recorded this one asks
- * for no other; a run without it (started earlier) asks for each as before, so its history
- * replays unchanged. A patch added later is asked for on its own, as always.
+ * for none of them (only for NOTIFY_WITH_PROJECTION_PATCH, which came later); a run without it
+ * (started earlier) asks for each as before, so its history replays unchanged.
  */
 const ALL_EARLIER_PATCHES = 'all-earlier-patches';
 /**

@@ -5,7 +5,8 @@ import { createActivities } from '../../activities';
 import { INLINE_SEND_BUDGET_MS } from '../../activities/notifications';
 import type { MailDeps } from '../../mail/sender';
 import type { MailSink } from '../../mail/sink';
-import type { NotifyInput } from '../../workflows/definitions';
+import { createEmailRelay } from '../../mail/relay';
+import { stateQuery, ticketWorkflowId, type NotifyInput } from '../../workflows/definitions';
 import { startHarness, type Harness } from '../support/harness';
 import { waitUntil } from '../support/wait';
 import { APP_SECRET, startTestMail, SUPPORT_ADDRESS, waitForMail, WEB_URL } from '../support/mail';
@@ -221,6 +222,51 @@ describe('email out through the Postmark client, into the local sink', () => {
       [`${ids[0]}:${emma}`, `${ids[0]}:${harper}`, `${ids[1]}:${emma}`].sort().map((id) => [id, 'sent', 1]),
     );
     expect(sink.messages().filter((m) => ids.includes(m.metadata.notification!))).toHaveLength(3);
+  });
+
+  test('when projectAndNotify is retried, then the projection stands, its notifications and emails are recorded and sent once, and it answers as it did the first time', async () => {
+    const { number } = await raise('Retried projection with notices');
+    const emailRelay = createEmailRelay(pino({ level: 'silent' }));
+    const activities = createActivities({ sequelize: h.db.sequelize, models: h.db.models, logger: pino({ level: 'silent' }), mail, emailRelay });
+    const state = await h.env.client.workflow.getHandle(ticketWorkflowId(number)).query(stateQuery);
+    const [emma, harper] = [await h.userId('emma'), await h.userId('harper')];
+    const notice = (body: string, userIds: number[]): NotifyInput => ({ id: `test-${crypto.randomUUID()}`, ticketNumber: number, kind: 'status_changed', title: `Update on #${number}`, body, recipients: { userIds } });
+    const notifications = [notice('For two', [emma, harper]), notice('For nobody', [])];
+    const { projectedVersion, recentEvents, slaSummary, approvalSummary, autoCloseAt, workflowId, ...ticket } = state;
+    const batch = { ticket, workflowId, events: [], notifications };
+    const first = await activities.projectAndNotify(batch);
+    // The ticket's row already holds this version: the projection applies nothing, the notifications are still recorded.
+    expect(first).toEqual({ applied: false, notified: [2, 0] });
+    await emailRelay.idle();
+    expect(await activities.projectAndNotify(batch)).toEqual(first);
+    await emailRelay.idle();
+    const ids = notifications.map((n) => n.id);
+    const inPortal = await h.db.models.Notification.findAll({ where: { ticket_number: number }, attributes: ['id'] });
+    expect(inPortal.map((n) => n.get('id') as string).filter((id) => ids.some((n) => id.startsWith(`${n}:`))).sort()).toEqual([`${ids[0]}:${emma}`, `${ids[0]}:${harper}`].sort());
+    const emails = await h.db.models.EmailOutbox.findAll({ where: { notification_id: ids } });
+    expect(emails.map((e) => [e.get('id'), e.get('status'), e.get('attempts')]).sort()).toEqual([`${ids[0]}:${emma}`, `${ids[0]}:${harper}`].sort().map((id) => [id, 'sent', 1]));
+    expect(sink.messages().filter((m) => ids.includes(m.metadata.notification!))).toHaveLength(2);
+    expect((await h.db.models.Ticket.findByPk(number))!.get('seq')).toBe(state.version);
+  });
+
+  test('when the notifications of a projection cannot be recorded, then the projection still stands and it answers that none were, for the ticket to run them as notifyAll', async () => {
+    const { number } = await raise('Projection without notices');
+    const activities = createActivities({ sequelize: h.db.sequelize, models: h.db.models, logger: pino({ level: 'silent' }), mail, emailRelay: createEmailRelay(pino({ level: 'silent' })) });
+    const state = await h.env.client.workflow.getHandle(ticketWorkflowId(number)).query(stateQuery);
+    const { projectedVersion, recentEvents, slaSummary, approvalSummary, autoCloseAt, workflowId, ...ticket } = state;
+    // A later version than the read row holds, with one event, so the projection has something to apply.
+    const event = { seq: state.version + 1, type: 'internal_note', actorId: null, actorName: 'System', fromStatus: null, toStatus: null, data: { body: 'projected while notifications fail' }, occurredAt: new Date().toISOString(), visibility: 'internal' as const };
+    const later = { ...ticket, version: state.version + 1, updatedAt: event.occurredAt };
+    const notifications: NotifyInput[] = [{ id: `test-${crypto.randomUUID()}`, ticketNumber: number, kind: 'status_changed', title: `Update on #${number}`, body: 'Lost?', recipients: { userIds: [await h.userId('emma')] } }];
+    await h.db.sequelize.query('ALTER TABLE notifications RENAME TO notifications_away');
+    try {
+      expect(await activities.projectAndNotify({ ticket: later, workflowId, events: [event], notifications })).toEqual({ applied: true, notified: null });
+    } finally {
+      await h.db.sequelize.query('ALTER TABLE notifications_away RENAME TO notifications');
+    }
+    expect((await h.db.models.Ticket.findByPk(number))!.get('seq')).toBe(state.version + 1);
+    expect(await h.db.models.TicketEvent.count({ where: { ticket_number: number, seq: state.version + 1 } })).toBe(1);
+    expect(await h.db.models.EmailOutbox.count({ where: { notification_id: notifications[0]!.id } })).toBe(0);
   });
 
   test('when a sender reached Postmark but died before recording it, then the sender taking over its lapsed claim finds the email at Postmark and does not send it again', async () => {

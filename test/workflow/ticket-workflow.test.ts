@@ -141,6 +141,8 @@ describe('ticket workflow', () => {
     const firstRun = (await handle.describe()).runId;
     const emma = await actorFor('emma');
     const reply = { actor: emma, body: 'The serial number is 12345', visibility: 'public' as const };
+    // Still the first run when the reply arrives: it is the reply that crosses the limit.
+    expect((await handle.describe()).runId).toBe(firstRun);
     const answered = await handle.executeUpdate(replyUpdate, { args: [reply], updateId: 'reply:emma:key-1' });
     await waitFor('the ticket to continue as new after the reply', async () => (await handle.describe()).runId !== firstRun);
     const retried = await handle.executeUpdate(replyUpdate, { args: [reply], updateId: 'reply:emma:key-1' });
