@@ -1,6 +1,5 @@
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
-import { Op } from 'sequelize';
 import { createOutbox } from '../mail/outbox';
 import { createDeliveryStarter } from './email-outbox';
 import type { NotifyInput, PageOnCallInput } from '../workflows/definitions';
@@ -57,10 +56,10 @@ export function createNotificationRecorder({ models, logger, mail, temporal }: A
   }
 
   /**
-   * The in-portal notifications of several notifications, in one read and one insert; returns
-   * how many of each are new (a retried activity finds its rows there already).
+   * The in-portal notifications of several notifications, in one insert; a retried activity
+   * finds its rows there already and leaves them as they are (a read one stays read).
    */
-  async function deliver(batch: Addressed[]): Promise<number[]> {
+  async function deliver(batch: Addressed[]): Promise<void> {
     const rows = batch.flatMap(({ input, userIds }) =>
       userIds.map((userId) => ({
         id: `${input.id}:${userId}`,
@@ -73,10 +72,7 @@ export function createNotificationRecorder({ models, logger, mail, temporal }: A
         read_at: null,
       })),
     );
-    if (rows.length === 0) return batch.map(() => 0);
-    const existing = new Set((await models.Notification.findAll({ where: { id: { [Op.in]: rows.map((r) => r.id) } }, attributes: ['id'] })).map((n) => n.get('id') as string));
-    await models.Notification.bulkCreate(rows, { ignoreDuplicates: true });
-    return batch.map(({ input, userIds }) => userIds.filter((userId) => !existing.has(`${input.id}:${userId}`)).length);
+    if (rows.length > 0) await models.Notification.bulkCreate(rows, { ignoreDuplicates: true });
   }
 
   /** Records the emails and hands them to their delivery workflow; never calls Postmark. */
@@ -122,10 +118,10 @@ export function createNotificationRecorder({ models, logger, mail, temporal }: A
       const addressed = await resolveRecipients(input.recipients);
       batch.push({ input, userIds: [...addressed, ...(await watchersToNotify(input, addressed))] });
     }
-    const fresh = await deliver(batch);
+    await deliver(batch);
     const unsent = outbox ? await outbox.record(batch) : batch.map(() => 0);
     return batch.map(({ input, userIds }, i) => {
-      logger.info({ notification: input.id, recipients: userIds.length, fresh: fresh[i], emailsUnsent: unsent[i] }, 'notification recorded');
+      logger.info({ notification: input.id, recipients: userIds.length, emailsUnsent: unsent[i] }, 'notification recorded');
       return { delivered: userIds.length, recipients: userIds, emailsUnsent: unsent[i] ?? 0 };
     });
   }
