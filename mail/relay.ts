@@ -24,6 +24,7 @@ export interface EmailRelay {
 export const RELAY_SENDS_AT_ONCE = 4;
 
 export function createEmailRelay(logger: Logger, sendsAtOnce = RELAY_SENDS_AT_ONCE): EmailRelay {
+  if (!Number.isInteger(sendsAtOnce) || sendsAtOnce < 1) throw new RangeError(`sendsAtOnce must be a whole number of at least 1, not ${sendsAtOnce}`);
   const waiting: Array<{ notificationIds: string[]; send: () => Promise<void> }> = [];
   const running = new Set<Promise<void>>();
   const next = () => {

@@ -127,7 +127,8 @@ async function notifyP99(b: Bench): Promise<void> {
   const values = timed.map((r) => (r.sent_at ? new Date(r.sent_at).getTime() : until) - r.event);
   // Why an email is unsent (its outbox status, attempts and last error) is the first thing to know about a missed target.
   const why = [...new Set(unsent.map((r) => `${r.status}/${r.attempts}: ${(r.error ?? '').slice(0, 120)}`))].slice(0, 5);
-  // Where a slow email waited: before `notifyAll` recorded it (the activity's queue), or after (the sending).
+  // Where a slow email waited: before it was recorded (by `projectAndNotify` with the change's projection,
+  // or by `notifyAll` for older tickets and after a failed recording), or after (the sending).
   const sent = timed.filter((r) => r.sent_at);
   const toRecorded = sent.map((r) => new Date(r.recorded_at).getTime() - r.event);
   const toSent = sent.map((r) => new Date(r.sent_at!).getTime() - new Date(r.recorded_at).getTime());

@@ -224,7 +224,7 @@ describe('email out through the Postmark client, into the local sink', () => {
     expect(sink.messages().filter((m) => ids.includes(m.metadata.notification!))).toHaveLength(3);
   });
 
-  test('when projectAndNotify is retried, then the projection stands, its notifications and emails are recorded and sent once, and it answers as it did the first time', async () => {
+  test('when projectAndNotify is retried, then its projection is applied once, its notifications and emails are recorded and sent once, and it answers for the same people', async () => {
     const { number } = await raise('Retried projection with notices');
     const emailRelay = createEmailRelay(pino({ level: 'silent' }));
     const activities = createActivities({ sequelize: h.db.sequelize, models: h.db.models, logger: pino({ level: 'silent' }), mail, emailRelay });
@@ -233,12 +233,13 @@ describe('email out through the Postmark client, into the local sink', () => {
     const notice = (body: string, userIds: number[]): NotifyInput => ({ id: `test-${crypto.randomUUID()}`, ticketNumber: number, kind: 'status_changed', title: `Update on #${number}`, body, recipients: { userIds } });
     const notifications = [notice('For two', [emma, harper]), notice('For nobody', [])];
     const { projectedVersion, recentEvents, slaSummary, approvalSummary, autoCloseAt, workflowId, ...ticket } = state;
-    const batch = { ticket, workflowId, events: [], notifications };
-    const first = await activities.projectAndNotify(batch);
-    // The ticket's row already holds this version: the projection applies nothing, the notifications are still recorded.
-    expect(first).toEqual({ applied: false, notified: [2, 0] });
+    // A version past the read row's, with its event, so the first attempt has something to project.
+    const event = { seq: state.version + 1, type: 'internal_note', actorId: null, actorName: 'System', fromStatus: null, toStatus: null, data: { body: 'projected with notices' }, occurredAt: new Date().toISOString(), visibility: 'internal' as const };
+    const batch = { ticket: { ...ticket, version: state.version + 1, updatedAt: event.occurredAt }, workflowId, events: [event], notifications };
+    expect(await activities.projectAndNotify(batch)).toEqual({ applied: true, notified: [2, 0] });
     await emailRelay.idle();
-    expect(await activities.projectAndNotify(batch)).toEqual(first);
+    // The retry finds the row at its version (nothing applied again) and the notifications recorded.
+    expect(await activities.projectAndNotify(batch)).toEqual({ applied: false, notified: [2, 0] });
     await emailRelay.idle();
     const ids = notifications.map((n) => n.id);
     const inPortal = await h.db.models.Notification.findAll({ where: { ticket_number: number }, attributes: ['id'] });
@@ -246,7 +247,8 @@ describe('email out through the Postmark client, into the local sink', () => {
     const emails = await h.db.models.EmailOutbox.findAll({ where: { notification_id: ids } });
     expect(emails.map((e) => [e.get('id'), e.get('status'), e.get('attempts')]).sort()).toEqual([`${ids[0]}:${emma}`, `${ids[0]}:${harper}`].sort().map((id) => [id, 'sent', 1]));
     expect(sink.messages().filter((m) => ids.includes(m.metadata.notification!))).toHaveLength(2);
-    expect((await h.db.models.Ticket.findByPk(number))!.get('seq')).toBe(state.version);
+    expect((await h.db.models.Ticket.findByPk(number))!.get('seq')).toBe(state.version + 1);
+    expect(await h.db.models.TicketEvent.count({ where: { ticket_number: number, seq: state.version + 1 } })).toBe(1);
   });
 
   test('when the notifications of a projection cannot be recorded, then the projection still stands and it answers that none were, for the ticket to run them as notifyAll', async () => {

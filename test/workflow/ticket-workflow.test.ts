@@ -145,6 +145,9 @@ describe('ticket workflow', () => {
     expect((await handle.describe()).runId).toBe(firstRun);
     const answered = await handle.executeUpdate(replyUpdate, { args: [reply], updateId: 'reply:emma:key-1' });
     await waitFor('the ticket to continue as new after the reply', async () => (await handle.describe()).runId !== firstRun);
+    // The first run took the reply; the retry below goes to the next run, which never saw it.
+    const firstHistory = await h.env.client.workflow.getHandle(handle.workflowId, firstRun).fetchHistory();
+    expect((firstHistory.events ?? []).some((e) => e.workflowExecutionUpdateAcceptedEventAttributes?.acceptedRequest?.meta?.updateId === 'reply:emma:key-1')).toBe(true);
     const retried = await handle.executeUpdate(replyUpdate, { args: [reply], updateId: 'reply:emma:key-1' });
     expect(retried.version).toBe(answered.version);
     const replies = await h.db.models.TicketEvent.count({ where: { ticket_number: answered.number, type: 'public_reply' } });
