@@ -126,12 +126,22 @@ export function createNotificationRecorder({ models, logger, mail, temporal }: A
     });
   }
 
-  return { resolveRecipients, deliver, queueEmails, sentAtOnce, recordAll, startDelivery };
+  /**
+   * The emails of a batch of notifications: one try from here (`sentAtOnce`), then one delivery
+   * workflow for what is left, named by the batch's first notification (so a retry finds it) and
+   * naming every notification of the batch (it sends only what is unsent).
+   */
+  async function sendOrHandOver(inputs: NotifyInput[]): Promise<void> {
+    const ids = inputs.map((i) => i.id);
+    if (!(await sentAtOnce(ids))) await startDelivery(ids, inputs[0]!.ticketNumber, inputs.map((i) => i.kind));
+  }
+
+  return { resolveRecipients, deliver, queueEmails, recordAll, startDelivery, sendOrHandOver };
 }
 
 export function createNotificationActivities(deps: ActivityDeps) {
   const { models, oncallWebhookUrl, temporal } = deps;
-  const { resolveRecipients, deliver, queueEmails, sentAtOnce, recordAll, startDelivery } = createNotificationRecorder(deps);
+  const { resolveRecipients, deliver, queueEmails, recordAll, startDelivery, sendOrHandOver } = createNotificationRecorder(deps);
   return {
     /**
      * Records, durably and only that: the in-portal notifications and the email outbox rows.
@@ -157,12 +167,7 @@ export function createNotificationActivities(deps: ActivityDeps) {
      */
     async notifyAll(inputs: NotifyInput[]): Promise<Array<{ delivered: number; recipients: number[] }>> {
       const results = await recordAll(inputs);
-      // The delivery names every notification of the batch, not only those with unsent emails
-      // now, so a retried notifyAll finds the same delivery workflow (it sends only what is unsent).
-      if (results.some((r) => r.emailsUnsent > 0)) {
-        const ids = inputs.map((i) => i.id);
-        if (!(await sentAtOnce(ids))) await startDelivery(ids, inputs[0]!.ticketNumber, inputs.map((i) => i.kind));
-      }
+      if (results.some((r) => r.emailsUnsent > 0)) await sendOrHandOver(inputs);
       return results.map(({ delivered, recipients }) => ({ delivered, recipients }));
     },
 

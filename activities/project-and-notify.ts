@@ -33,7 +33,7 @@ export interface ProjectAndNotifyResult {
  */
 export function createProjectAndNotifyActivities(deps: ActivityDeps) {
   const { projectTicket } = createProjectionActivities(deps);
-  const { recordAll, sentAtOnce, startDelivery } = createNotificationRecorder(deps);
+  const { recordAll, sendOrHandOver } = createNotificationRecorder(deps);
   const relay = deps.emailRelay ?? createEmailRelay(deps.logger);
   return {
     async projectAndNotify({ notifications, ...batch }: ProjectAndNotifyInput): Promise<ProjectAndNotifyResult> {
@@ -53,13 +53,8 @@ export function createProjectAndNotifyActivities(deps: ActivityDeps) {
       } finally {
         clearTimeout(timer);
       }
-      if (recorded.some((r) => r.emailsUnsent > 0)) {
-        const ids = notifications.map((n) => n.id);
-        // As notifyAll does: one try from here, then a delivery workflow named after the batch.
-        relay.hand(ids, async () => {
-          if (!(await sentAtOnce(ids))) await startDelivery(ids, batch.ticket.number, notifications.map((n) => n.kind));
-        });
-      }
+      // The same sends notifyAll awaits, handed to the relay instead.
+      if (recorded.some((r) => r.emailsUnsent > 0)) relay.hand(notifications.map((n) => n.id), () => sendOrHandOver(notifications));
       return { applied, notified: recorded.map((r) => r.delivered) };
     },
   };
