@@ -4,8 +4,9 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import { Sequelize, Transaction } from 'sequelize';
 import type { Config } from '../config';
 import { trackConfigurationWrites } from './config-generation';
+import { createColumnTypesCache, keepColumnTypes, type SqliteStatements } from './sqlite-column-types';
 
-interface SqliteConnection {
+interface SqliteConnection extends SqliteStatements {
   configure(option: 'busyTimeout', value: number): void;
   exec(sql: string, cb: (err: Error | null) => void): void;
 }
@@ -36,6 +37,7 @@ export function createSequelize(database: Config['database'], options: { logging
     const manager = (sequelize as unknown as { connectionManager: { getConnection(options?: unknown): Promise<SqliteConnection> } }).connectionManager;
     const getConnection = manager.getConnection.bind(manager);
     const prepared = new WeakSet<SqliteConnection>();
+    const columnTypes = createColumnTypesCache();
     manager.getConnection = async (connectionOptions?: unknown) => {
       const connection = await getConnection(connectionOptions);
       if (!prepared.has(connection)) {
@@ -44,6 +46,7 @@ export function createSequelize(database: Config['database'], options: { logging
         // transactions waiting long there starve the one holding the lock of a thread.
         // Sequelize's own retry (above) takes the rest.
         connection.configure('busyTimeout', 1_000);
+        keepColumnTypes(connection, columnTypes);
         // synchronous=NORMAL: in WAL mode a commit no longer waits on fsync, so the write lock
         // the API and the worker share is held for microseconds instead of a disk flush (the
         // 10-client create bench went from SQLITE_BUSY 500s to none). The database stays
