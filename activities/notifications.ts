@@ -1,6 +1,7 @@
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
-import { createOutbox } from '../mail/outbox';
+import { createOutbox, NOTIFICATION_TITLE_LENGTH, type RecordedEmail } from '../mail/outbox';
+import type { OutgoingEmail } from '../mail/sender';
 import { createDeliveryStarter } from './email-outbox';
 import type { NotifyInput, PageOnCallInput } from '../workflows/definitions';
 import { oncallPageWorkflowId, type oncallPageWorkflow } from '../workflows/oncall-page';
@@ -27,6 +28,12 @@ async function postPage(url: string, input: PageOnCallInput): Promise<{ status: 
 
 /** How long `notifyAll` waits on Postmark itself before it hands the rest to a delivery workflow (well inside its 30 s). */
 export const INLINE_SEND_BUDGET_MS = 5_000;
+
+function countByNotification(emails: RecordedEmail[]): Map<string, number> {
+  const counts = new Map<string, number>();
+  for (const email of emails) counts.set(email.notificationId, (counts.get(email.notificationId) ?? 0) + 1);
+  return counts;
+}
 
 /**
  * Who a notification reaches, its in-portal rows and email outbox rows, and the first try at
@@ -66,7 +73,7 @@ export function createNotificationRecorder({ models, logger, mail, temporal }: A
         user_id: userId,
         ticket_number: input.ticketNumber,
         kind: input.kind,
-        title: input.title.slice(0, 300),
+        title: input.title.slice(0, NOTIFICATION_TITLE_LENGTH),
         body: input.body,
         created_at: new Date(),
         read_at: null,
@@ -78,7 +85,8 @@ export function createNotificationRecorder({ models, logger, mail, temporal }: A
   /** Records the emails and hands them to their delivery workflow; never calls Postmark. */
   async function queueEmails(input: NotifyInput, userIds: number[]): Promise<number> {
     if (!outbox) return 0;
-    const [unsent = 0] = await outbox.record([{ input, userIds }]);
+    await outbox.record([{ input, userIds }]);
+    const unsent = (await outbox.unsentCounts([input.id])).get(input.id) ?? 0;
     if (unsent > 0) await startDelivery([input.id], input.ticketNumber, [input.kind]);
     return unsent;
   }
@@ -91,11 +99,12 @@ export function createNotificationRecorder({ models, logger, mail, temporal }: A
    * projected, a slow answer) goes to the delivery workflow, which retries with backoff. A send
    * still running when the budget ends goes on beside it; the outbox claims keep it to one send.
    */
-  async function sentAtOnce(notificationIds: string[]): Promise<boolean> {
+  async function sentAtOnce(notificationIds: string[], recorded?: OutgoingEmail[]): Promise<boolean> {
     if (!outbox) return false;
     let timer: NodeJS.Timeout | undefined;
     try {
-      const attempt = outbox.deliver(await outbox.unsentOf(notificationIds));
+      // Emails the caller has just recorded, and built, need no reading back.
+      const attempt = recorded ? outbox.sendEach(recorded) : outbox.deliver(await outbox.unsentOf(notificationIds));
       attempt.catch((err: unknown) => logger.warn({ err, notifications: notificationIds }, 'email not sent at once; its delivery workflow retries'));
       const outOfTime = new Promise<undefined>((resolve) => (timer = setTimeout(resolve, INLINE_SEND_BUDGET_MS, undefined)));
       const counts = await Promise.race([attempt, outOfTime]);
@@ -110,30 +119,40 @@ export function createNotificationRecorder({ models, logger, mail, temporal }: A
 
   /**
    * The in-portal notifications and email rows of one change's notifications, without starting
-   * their delivery: who each is for, then the rows of them all in a handful of statements.
+   * their delivery: who each is for, then the rows of them all in a handful of statements. With
+   * `countUnsent`, how many of each notification's emails are still unsent (one more read: a
+   * retry may find some sent); without, how many it recorded or found, and the emails
+   * themselves, for a caller that sends them at once (their claims skip any already sent).
    */
-  async function recordAll(inputs: NotifyInput[]): Promise<Array<{ delivered: number; recipients: number[]; emailsUnsent: number }>> {
+  async function recordAll(
+    inputs: NotifyInput[],
+    { countUnsent = true }: { countUnsent?: boolean } = {},
+  ): Promise<{ notified: Array<{ delivered: number; recipients: number[]; emailsUnsent: number }>; emails: RecordedEmail[] }> {
     const batch: Addressed[] = [];
     for (const input of inputs) {
       const addressed = await resolveRecipients(input.recipients);
       batch.push({ input, userIds: [...addressed, ...(await watchersToNotify(input, addressed))] });
     }
     await deliver(batch);
-    const unsent = outbox ? await outbox.record(batch) : batch.map(() => 0);
-    return batch.map(({ input, userIds }, i) => {
-      logger.info({ notification: input.id, recipients: userIds.length, emailsUnsent: unsent[i] }, 'notification recorded');
-      return { delivered: userIds.length, recipients: userIds, emailsUnsent: unsent[i] ?? 0 };
+    const emails = outbox ? await outbox.record(batch) : [];
+    const unsentOf = countUnsent && outbox ? await outbox.unsentCounts(inputs.map((i) => i.id)) : countByNotification(emails);
+    const notified = batch.map(({ input, userIds }) => {
+      const emailsUnsent = userIds.length === 0 ? 0 : (unsentOf.get(input.id) ?? 0);
+      logger.info({ notification: input.id, recipients: userIds.length, emailsUnsent }, 'notification recorded');
+      return { delivered: userIds.length, recipients: userIds, emailsUnsent };
     });
+    return { notified, emails };
   }
 
   /**
-   * The emails of a batch of notifications: one try from here (`sentAtOnce`), then one delivery
-   * workflow for what is left, named by the batch's first notification (so a retry finds it) and
-   * naming every notification of the batch (it sends only what is unsent).
+   * The emails of a batch of notifications: one try from here (`sentAtOnce`, with the emails
+   * when the caller has just recorded them), then one delivery workflow for what is left, named
+   * by the batch's first notification (so a retry finds it) and naming every notification of the
+   * batch (it sends only what is unsent).
    */
-  async function sendOrHandOver(inputs: NotifyInput[]): Promise<void> {
+  async function sendOrHandOver(inputs: NotifyInput[], recorded?: OutgoingEmail[]): Promise<void> {
     const ids = inputs.map((i) => i.id);
-    if (!(await sentAtOnce(ids))) await startDelivery(ids, inputs[0]!.ticketNumber, inputs.map((i) => i.kind));
+    if (!(await sentAtOnce(ids, recorded))) await startDelivery(ids, inputs[0]!.ticketNumber, inputs.map((i) => i.kind));
   }
 
   return { resolveRecipients, deliver, queueEmails, recordAll, startDelivery, sendOrHandOver };
@@ -152,7 +171,7 @@ export function createNotificationActivities(deps: ActivityDeps) {
      * Returns how many people the notification is for (already delivered ones included).
      */
     async notify(input: NotifyInput): Promise<{ delivered: number; recipients: number[] }> {
-      const { delivered, recipients, emailsUnsent } = (await recordAll([input]))[0]!;
+      const { delivered, recipients, emailsUnsent } = (await recordAll([input])).notified[0]!;
       if (emailsUnsent > 0) await startDelivery([input.id], input.ticketNumber, [input.kind]);
       return { delivered, recipients };
     },
@@ -166,7 +185,7 @@ export function createNotificationActivities(deps: ActivityDeps) {
      * twice; the delivery's id is the first notification's, so a retry finds it.
      */
     async notifyAll(inputs: NotifyInput[]): Promise<Array<{ delivered: number; recipients: number[] }>> {
-      const results = await recordAll(inputs);
+      const results = (await recordAll(inputs)).notified;
       if (results.some((r) => r.emailsUnsent > 0)) await sendOrHandOver(inputs);
       return results.map(({ delivered, recipients }) => ({ delivered, recipients }));
     },

@@ -24,8 +24,8 @@ export interface ProjectAndNotifyResult {
  * were a `notifyAll` activity of their own: one more activity task and one more workflow task
  * to take its outcome, for every change that notified anybody.
  *
- * The notifications are recorded only after the projection committed (the read row an email is
- * built from exists), in their own statements: they are keyed by the workflow's stable ids, so a
+ * The notifications are recorded only after the projection committed (the read row the
+ * ticket's emails are about exists), in their own statements: they are keyed by the workflow's stable ids, so a
  * retry of this activity records nothing twice. Their emails are handed to the relay and never
  * awaited here. A failure to record them, or a recording slower than RECORD_BUDGET_MS, does not
  * fail the projection: the ticket is answered, and it runs the same notifications through
@@ -46,16 +46,20 @@ export function createProjectAndNotifyActivities(deps: ActivityDeps) {
         // updates wait on it). A recording still running past the bound may finish later; the
         // notifyAll that takes over finds its rows and records nothing twice.
         const outOfTime = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`notifications not recorded within ${RECORD_BUDGET_MS} ms`)), RECORD_BUDGET_MS)));
-        recorded = await Promise.race([recordAll(notifications), outOfTime]);
+        recorded = await Promise.race([recordAll(notifications, { countUnsent: false }), outOfTime]);
       } catch (err) {
         deps.logger.warn({ err, ticket: batch.ticket.number, notifications: notifications.map((n) => n.id) }, 'notifications not recorded with the projection; the ticket runs them as notifyAll');
         return { applied, notified: null };
       } finally {
         clearTimeout(timer);
       }
-      // The same sends notifyAll awaits, handed to the relay instead.
-      if (recorded.some((r) => r.emailsUnsent > 0)) relay.hand(notifications.map((n) => n.id), () => sendOrHandOver(notifications));
-      return { applied, notified: recorded.map((r) => r.delivered) };
+      // The same sends notifyAll awaits, handed to the relay instead, with the emails as just
+      // recorded and the title just projected: nothing read back. On a retry, those already
+      // sent are not claimed again.
+      const { ticket } = batch;
+      const emails = recorded.emails.map((email) => ({ ...email, ticketTitle: ticket.title }));
+      if (emails.length > 0) relay.hand(notifications.map((n) => n.id), () => sendOrHandOver(notifications, emails));
+      return { applied, notified: recorded.notified.map((r) => r.delivered) };
     },
   };
 }

@@ -69,6 +69,7 @@ export function createProjectionActivities({ sequelize, models, logger }: Activi
   // rows it locks, so the weaker isolation loses nothing. On SQLite the write transactions of
   // a process queue in lib/db/connection.ts rather than wait on the file lock each.
   const transactionOptions = writeTransactionOptions(sequelize);
+  const insertsFirst = sequelize.getDialect() === 'sqlite';
 
   /** INSERT IGNORE of one row; true when this statement inserted it (false: the key was there). */
   async function insertIfAbsent(model: ModelStatic<Model>, values: Row, transaction: Transaction): Promise<boolean> {
@@ -138,8 +139,17 @@ export function createProjectionActivities({ sequelize, models, logger }: Activi
       // Update first, by primary key: an existing row is locked exclusively at once (an
       // INSERT IGNORE first would take a shared lock that two retries of one batch then
       // both try to upgrade: a deadlock). Only a row that is not there yet is inserted.
-      const [updated] = await models.Ticket.update(row, { where: { number: ticket.number, seq: { [Op.lt]: ticket.version } }, transaction });
-      const inserted = updated === 0 && (await insertIfAbsent(models.Ticket, { number: ticket.number, ...row }, transaction));
+      // On SQLite, whose writers take turns and hold no row locks to deadlock on, a ticket's
+      // first projection (the batch holding its creation), which finds no row but on a retry,
+      // inserts first: one statement instead of an update that matches nothing, then the
+      // insert. A retry finds the row and updates it as any projection does.
+      const creation = insertsFirst && batch.events.some((e) => e.type === 'created');
+      let inserted = creation && (await insertIfAbsent(models.Ticket, { number: ticket.number, ...row }, transaction));
+      let updated = 0;
+      if (!inserted) {
+        [updated] = await models.Ticket.update(row, { where: { number: ticket.number, seq: { [Op.lt]: ticket.version } }, transaction });
+        if (!creation && updated === 0) inserted = await insertIfAbsent(models.Ticket, { number: ticket.number, ...row }, transaction);
+      }
       const applied = updated > 0 || inserted;
       if (batch.events.length > 0) {
         await models.TicketEvent.bulkCreate(

@@ -4,7 +4,7 @@ import type { Logger } from 'pino';
 import { withDeadlockRetry, writeTransactionOptions } from '../lib/db/deadlock';
 import type { Models } from '../lib/db/models';
 import type { NotifyInput } from '../workflows/definitions';
-import { createSender, isPermanent, sentEarlier, type MailDeps } from './sender';
+import { createSender, isPermanent, sentEarlier, type MailDeps, type OutgoingEmail } from './sender';
 
 /** Longer than one send can take (the client's timeout), so a live claim is never taken over. */
 export const CLAIM_LAPSES_MS = 2 * 60_000;
@@ -22,6 +22,12 @@ function answered(err: unknown): boolean {
  * (receipt, team, assignee) go out together, and a sweep of hundreds goes a few at a time.
  */
 const SENDS_AT_ONCE = 5;
+
+/** How much of a notification's title its in-portal row keeps (its column's length). */
+export const NOTIFICATION_TITLE_LENGTH = 300;
+
+/** An email as `record` wrote it: everything a send needs but the ticket's title. */
+export type RecordedEmail = Omit<OutgoingEmail, 'ticketTitle'>;
 
 /** Statuses of an email not yet sent or refused for good. */
 export const UNSENT = ['pending', 'sending'];
@@ -46,39 +52,55 @@ export function createOutbox({ models, logger, mail }: { models: Models; logger:
 
   /**
    * Records a pending email for each active person with an address, for several notifications
-   * at once (a change's receipt, team and assignee notices: one read, one insert, one count);
-   * returns how many of each notification's emails are unsent.
+   * at once (a change's receipt, team and assignee notices: one read, one insert), and returns
+   * them as they will be sent, all but the ticket's title: a caller that knows the title (the
+   * projection that has just written it) sends them without reading any of it back.
    */
-  async function record(batch: Array<{ input: NotifyInput; userIds: number[] }>): Promise<number[]> {
+  async function record(batch: Array<{ input: NotifyInput; userIds: number[] }>): Promise<RecordedEmail[]> {
     const addressed = batch.filter((b) => b.userIds.length > 0);
-    if (addressed.length === 0) return batch.map(() => 0);
-    const users = await models.User.findAll({ where: { id: [...new Set(addressed.flatMap((b) => b.userIds))], active: true }, attributes: ['id', 'email'] });
-    const emailOf = new Map(users.filter((u) => Boolean(u.get('email'))).map((u) => [u.get('id') as number, u.get('email') as string]));
+    if (addressed.length === 0) return [];
+    const users = await models.User.findAll({ where: { id: [...new Set(addressed.flatMap((b) => b.userIds))], active: true }, attributes: ['id', 'email', 'name'] });
+    const personOf = new Map(users.filter((u) => Boolean(u.get('email'))).map((u) => [u.get('id') as number, { id: u.get('id') as number, email: u.get('email') as string, name: String(u.get('name') ?? '') }]));
     const now = new Date();
-    const rows = addressed.flatMap(({ input, userIds }) =>
+    const emails: RecordedEmail[] = addressed.flatMap(({ input, userIds }) =>
       userIds
-        .filter((userId) => emailOf.has(userId))
+        .filter((userId) => personOf.has(userId))
         .map((userId) => ({
-          id: `${input.id}:${userId}`,
-          notification_id: input.id,
-          user_id: userId,
-          ticket_number: input.ticketNumber,
+          key: `${input.id}:${userId}`,
+          notificationId: input.id,
+          ticketNumber: input.ticketNumber,
+          // As the in-portal notification keeps them, which `deliver` rebuilds an email from.
           kind: input.kind,
-          to_address: emailOf.get(userId)!,
-          status: 'pending',
-          attempts: 0,
-          created_at: now,
-          updated_at: now,
+          title: input.title.slice(0, NOTIFICATION_TITLE_LENGTH),
+          body: input.body,
+          recipient: personOf.get(userId)!,
         })),
     );
-    // ignoreDuplicates: a retried notify leaves a row as its sender left it (sent stays sent).
     // In key order, as a claim locks them, so a retried record and a claim do not lock the same
     // rows in opposite orders on MariaDB (a deadlock there is retried either way).
-    rows.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+    emails.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+    const rows = emails.map((email) => ({
+      id: email.key,
+      notification_id: email.notificationId,
+      user_id: email.recipient.id,
+      ticket_number: email.ticketNumber,
+      kind: email.kind,
+      to_address: email.recipient.email,
+      status: 'pending',
+      attempts: 0,
+      created_at: now,
+      updated_at: now,
+    }));
+    // ignoreDuplicates: a retried notify leaves a row as its sender left it (sent stays sent).
     if (rows.length > 0) await models.EmailOutbox.bulkCreate(rows, { ignoreDuplicates: true });
-    const unsent = await models.EmailOutbox.count({ where: { notification_id: addressed.map((b) => b.input.id), status: { [Op.in]: UNSENT } }, group: ['notification_id'] });
-    const unsentOf = new Map(unsent.map((g) => [g.notification_id as string, Number(g.count)]));
-    return batch.map(({ input, userIds }) => (userIds.length === 0 ? 0 : (unsentOf.get(input.id) ?? 0)));
+    return emails;
+  }
+
+  /** How many of each notification's emails are still unsent (a retried notify may find some sent). */
+  async function unsentCounts(notificationIds: string[]): Promise<Map<string, number>> {
+    if (notificationIds.length === 0) return new Map();
+    const unsent = await models.EmailOutbox.count({ where: { notification_id: notificationIds, status: { [Op.in]: UNSENT } }, group: ['notification_id'] });
+    return new Map(unsent.map((g) => [g.notification_id as string, Number(g.count)]));
   }
 
   /**
@@ -125,10 +147,9 @@ export function createOutbox({ models, logger, mail }: { models: Models; logger:
   /**
    * Sends these rows, each at most once, rebuilt from data that exists: the in-portal
    * notification the row copies and the ticket's projected row (for its title). A ticket
-   * not projected yet waits rather than going out with an empty title. The rows go a few at a
-   * time: claimed together, sent at once, and those Postmark took marked sent together. Returns
-   * the counts and the first transient failure, for the caller to retry or to leave for later.
-   * `beforeEach` runs before each send (the delivery activity heartbeats there).
+   * not projected yet waits rather than going out with an empty title. Returns the counts and
+   * the first transient failure, for the caller to retry or to leave for later. `beforeEach`
+   * runs before each send (the delivery activity heartbeats there).
    */
   async function deliver(rows: Model[], beforeEach: () => void = () => {}): Promise<DeliveryCounts & { transient?: unknown }> {
     const result: DeliveryCounts & { transient?: unknown } = { sent: 0, failed: 0, pending: 0 };
@@ -142,34 +163,57 @@ export function createOutbox({ models, logger, mail }: { models: Models; logger:
     const notificationOf = new Map(notifications.map((n) => [n.get('id') as string, n]));
     const nameOf = new Map(users.map((u) => [u.get('id') as number, String(u.get('name') ?? '')]));
     const titleOf = new Map(tickets.map((t) => [t.get('number') as number, t.get('title') as string]));
-    const sendable: Model[] = [];
+    const sendable: OutgoingEmail[] = [];
     for (const row of rows) {
       const key = row.get('id') as string;
-      const giveUp = !notificationOf.has(key) ? 'its in-portal notification is gone; cannot rebuild the email' : !nameOf.has(row.get('user_id') as number) ? 'the recipient is no longer active' : null;
+      const userId = row.get('user_id') as number;
+      const ticketNumber = row.get('ticket_number') as number;
+      const notification = notificationOf.get(key);
+      const giveUp = !notification ? 'its in-portal notification is gone; cannot rebuild the email' : !nameOf.has(userId) ? 'the recipient is no longer active' : null;
       if (giveUp) {
         // Nothing to send from (or to): say so once rather than retrying forever.
         await models.EmailOutbox.update({ status: 'failed', error: giveUp, updated_at: new Date() }, { where: { id: key, status: { [Op.in]: UNSENT } } });
         result.failed += 1;
-      } else if (!titleOf.has(row.get('ticket_number') as number)) {
+      } else if (!titleOf.has(ticketNumber)) {
         result.pending += 1;
-        result.transient ??= ApplicationFailure.retryable(`ticket #${row.get('ticket_number')} is not in the read tables yet; its email waits for it`, 'TicketNotProjected');
-      } else sendable.push(row);
+        result.transient ??= ApplicationFailure.retryable(`ticket #${ticketNumber} is not in the read tables yet; its email waits for it`, 'TicketNotProjected');
+      } else {
+        sendable.push({
+          key,
+          notificationId: row.get('notification_id') as string,
+          ticketNumber,
+          ticketTitle: titleOf.get(ticketNumber)!,
+          kind: notification!.get('kind') as string,
+          title: notification!.get('title') as string,
+          body: notification!.get('body') as string,
+          recipient: { id: userId, name: nameOf.get(userId)!, email: row.get('to_address') as string },
+        });
+      }
     }
+    return sendEach(sendable, beforeEach, result);
+  }
+
+  /**
+   * Sends emails already built, each at most once: a few at a time, claimed together, sent at
+   * once, and those Postmark took marked sent together. `deliver` builds them from the rows;
+   * a projection that has just recorded them passes them straight here. An email already sent
+   * or refused for good (a retried projection's) is not claimed, so not sent again.
+   */
+  async function sendEach(emails: OutgoingEmail[], beforeEach: () => void = () => {}, result: DeliveryCounts & { transient?: unknown } = { sent: 0, failed: 0, pending: 0 }): Promise<DeliveryCounts & { transient?: unknown }> {
     // Claimed a chunk at a time, right before its sends: a claim must not age towards its lapse
     // while its email waits behind others (a sweep may hold hundreds), or another sender could
     // take it over and send it too.
-    for (let i = 0; i < sendable.length; i += SENDS_AT_ONCE) {
-      const chunk = sendable.slice(i, i + SENDS_AT_ONCE);
-      const claims = await claimAll(chunk.map((r) => r.get('id') as string), new Date());
+    for (let i = 0; i < emails.length; i += SENDS_AT_ONCE) {
+      const chunk = emails.slice(i, i + SENDS_AT_ONCE);
+      const claims = await claimAll(chunk.map((email) => email.key), new Date());
       const sent: Array<{ key: string; messageId: string }> = [];
       const sends: Array<Promise<void>> = [];
-      for (const row of chunk) {
-        const key = row.get('id') as string;
-        const claim = claims.get(key);
-        if (claim === 'fresh' || claim === 'lapsed') sends.push(sendClaimed(row, claim === 'lapsed', sent));
+      for (const email of chunk) {
+        const claim = claims.get(email.key);
+        if (claim === 'fresh' || claim === 'lapsed') sends.push(sendClaimed(email, claim === 'lapsed', sent));
         else if (claim === 'held') {
           result.pending += 1;
-          result.transient ??= ApplicationFailure.retryable(`email ${key} is being sent by another attempt`, 'ClaimedElsewhere');
+          result.transient ??= ApplicationFailure.retryable(`email ${email.key} is being sent by another attempt`, 'ClaimedElsewhere');
         }
         // No claim at all: already sent or refused for good by another sender; nothing to do.
       }
@@ -183,12 +227,10 @@ export function createOutbox({ models, logger, mail }: { models: Models; logger:
     }
     return result;
 
-    /** One claimed row: asked at Postmark first when its claim lapsed, then sent; its outcome is recorded, or added to `sent` for the chunk's one update. */
-    async function sendClaimed(row: Model, lapsed: boolean, sent: Array<{ key: string; messageId: string }>): Promise<void> {
+    /** One claimed email: asked at Postmark first when its claim lapsed, then sent; its outcome is recorded, or added to `sent` for the chunk's one update. */
+    async function sendClaimed(email: OutgoingEmail, lapsed: boolean, sent: Array<{ key: string; messageId: string }>): Promise<void> {
       beforeEach();
-      const key = row.get('id') as string;
-      const userId = row.get('user_id') as number;
-      const ticketNumber = row.get('ticket_number') as number;
+      const { key } = email;
       // Only while this sender's claim stands: a row another sender has since settled keeps its outcome.
       const ours = { id: key, status: 'sending' };
       if (lapsed) {
@@ -210,18 +252,8 @@ export function createOutbox({ models, logger, mail }: { models: Models; logger:
         // Asking can take as long as a send: beat again, or the two together outlast a heartbeat timeout.
         beforeEach();
       }
-      const notification = notificationOf.get(key)!;
       try {
-        const response = await send({
-          key,
-          notificationId: row.get('notification_id') as string,
-          ticketNumber,
-          ticketTitle: titleOf.get(ticketNumber)!,
-          kind: notification.get('kind') as string,
-          title: notification.get('title') as string,
-          body: notification.get('body') as string,
-          recipient: { id: userId, name: nameOf.get(userId)!, email: row.get('to_address') as string },
-        });
+        const response = await send(email);
         sent.push({ key, messageId: response.MessageID });
       } catch (err) {
         const error = err instanceof Error ? err.message : String(err);
@@ -250,7 +282,9 @@ export function createOutbox({ models, logger, mail }: { models: Models; logger:
 
   return {
     record,
+    unsentCounts,
     deliver,
+    sendEach,
     /** The unsent emails of one notification. */
     unsentOf: (notificationIds: string | string[]) => models.EmailOutbox.findAll({ where: { notification_id: notificationIds, status: { [Op.in]: UNSENT } }, order: [['id', 'ASC']] }),
   };

@@ -70,11 +70,12 @@ function state(number: number, version: number, status: TicketState['status'], a
   };
 }
 
+/** A batch of one event; a ticket's first is its creation, as a workflow's first projection is. */
 function batch(ticket: TicketState): ProjectionBatch {
   return {
     ticket,
     workflowId: `ticket-${ticket.number}`,
-    events: [{ seq: ticket.version, type: `step-${ticket.version}`, actorId: null, actorName: 'System', fromStatus: null, toStatus: ticket.status, data: {}, occurredAt: ticket.updatedAt, visibility: 'public' }],
+    events: [{ seq: ticket.version, type: ticket.version === 1 ? 'created' : `step-${ticket.version}`, actorId: null, actorName: 'System', fromStatus: null, toStatus: ticket.status, data: {}, occurredAt: ticket.updatedAt, visibility: 'public' }],
   };
 }
 

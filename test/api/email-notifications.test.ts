@@ -58,6 +58,9 @@ describe('email out through the Postmark client, into the local sink', () => {
     expect(receipt.templateAlias).toBe('created');
     expect(receipt.subject).toBe(`Received: #${number} Overtime missing`);
     expect(receipt.textBody).toContain(`${WEB_URL}/tickets/${number}`);
+    // Built from what the projection has just written, not read back: the person's name and the ticket's title.
+    expect(receipt.textBody).toContain('Hello Emma Employee,');
+    expect(receipt.textBody).toContain(`#${number} Overtime missing`);
     expect(receipt.htmlBody).toContain(`href="${WEB_URL}/tickets/${number}"`);
     const [local, domain] = receipt.replyTo!.split('@');
     expect(domain).toBe(SUPPORT_ADDRESS.split('@')[1]);

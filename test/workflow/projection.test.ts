@@ -59,6 +59,18 @@ describe('projection activity', () => {
     expect(events.map((e) => e.get('seq'))).toEqual([1, 2, 3]);
   });
 
+  test("when a ticket's first projection (its creation) is retried, even after a newer one, then nothing is duplicated or rolled back", async () => {
+    const created: ProjectionBatch = { ...batch(9003, 1, 'new'), events: [{ ...batch(9003, 1, 'new').events[0]!, type: 'created' }] };
+    expect(await mockEnv.run(activities.projectTicket, created)).toEqual({ applied: true });
+    expect((await db.models.Ticket.findByPk(9003))!.get('status')).toBe('new');
+    expect(await mockEnv.run(activities.projectTicket, created)).toEqual({ applied: false });
+    await mockEnv.run(activities.projectTicket, batch(9003, 2, 'assigned'));
+    expect(await mockEnv.run(activities.projectTicket, created)).toEqual({ applied: false });
+    const row = await db.models.Ticket.findByPk(9003);
+    expect([row!.get('status'), row!.get('seq')]).toEqual(['assigned', 2]);
+    expect(await db.models.TicketEvent.count({ where: { ticket_number: 9003 } })).toBe(2);
+  });
+
   test('when the same batch is retried, then nothing is duplicated', async () => {
     await mockEnv.run(activities.projectTicket, batch(9002, 1, 'new'));
     const retry = await mockEnv.run(activities.projectTicket, batch(9002, 1, 'new'));
