@@ -56,7 +56,7 @@ export interface Bench {
   api(method: string, urlPath: string, as: string, body?: unknown, expect?: number[]): Promise<any>;
   createAs(who: string, priority?: string, i?: number): Promise<number>;
   /** Runs `run` and prints each service's CPU share meanwhile. */
-  cpuDuring<T extends { elapsedMs: number }>(label: string, run: () => Promise<T>): Promise<T>;
+  cpuDuring<T extends { elapsedMs: number; latencies: number[] }>(label: string, run: () => Promise<T>): Promise<T>;
   wanted(...names: string[]): boolean;
   record(s: Scenario, detail?: string): void;
   note(text: string): void;
@@ -84,10 +84,11 @@ export function cpuMeter(pids: Bench['pids']): Bench['cpuDuring'] {
   return async (label, run) => {
     const before = Object.fromEntries(Object.entries(pids).map(([k, pid]) => [k, cpuSeconds(pid)]));
     const result = await run();
-    const share = Object.entries(pids)
-      .map(([k, pid]) => `${k} ${Math.round(((cpuSeconds(pid) - before[k]!) / (result.elapsedMs / 1000)) * 100)}%`)
-      .join(', ');
-    console.log(`[bench]   CPU during ${label}: ${share} of one core`);
+    const spent = Object.entries(pids).map(([k, pid]) => [k, cpuSeconds(pid) - before[k]!] as const);
+    const share = spent.map(([k, seconds]) => `${k} ${Math.round((seconds / (result.elapsedMs / 1000)) * 100)}%`).join(', ');
+    // CPU per operation moves less than a rate with the machine's other load, so compare runs by it.
+    const each = spent.map(([k, seconds]) => `${k} ${((seconds * 1000) / Math.max(1, result.latencies.length)).toFixed(1)}`).join(', ');
+    console.log(`[bench]   CPU during ${label}: ${share} of one core; per operation (ms): ${each}`);
     return result;
   };
 }
