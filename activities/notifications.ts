@@ -85,8 +85,8 @@ export function createNotificationRecorder({ models, logger, mail, temporal }: A
   /** Records the emails and hands them to their delivery workflow; never calls Postmark. */
   async function queueEmails(input: NotifyInput, userIds: number[]): Promise<number> {
     if (!outbox) return 0;
-    await outbox.record([{ input, userIds }]);
-    const unsent = (await outbox.unsentCounts([input.id])).get(input.id) ?? 0;
+    const emails = await outbox.record([{ input, userIds }]);
+    const unsent = emails.length === 0 ? 0 : ((await outbox.unsentCounts([input.id])).get(input.id) ?? 0);
     if (unsent > 0) await startDelivery([input.id], input.ticketNumber, [input.kind]);
     return unsent;
   }
@@ -135,10 +135,11 @@ export function createNotificationRecorder({ models, logger, mail, temporal }: A
     }
     await deliver(batch);
     const emails = outbox ? await outbox.record(batch) : [];
-    const unsentOf = countUnsent && outbox ? await outbox.unsentCounts(inputs.map((i) => i.id)) : countByNotification(emails);
+    // No email recorded or found: nothing can be unsent, so no count to read.
+    const unsentOf = countUnsent && emails.length > 0 ? await outbox!.unsentCounts(inputs.map((i) => i.id)) : countByNotification(emails);
     const notified = batch.map(({ input, userIds }) => {
       const emailsUnsent = userIds.length === 0 ? 0 : (unsentOf.get(input.id) ?? 0);
-      logger.info({ notification: input.id, recipients: userIds.length, emailsUnsent }, 'notification recorded');
+      logger.info({ notification: input.id, recipients: userIds.length, ...(countUnsent ? { emailsUnsent } : { emails: emailsUnsent }) }, 'notification recorded');
       return { delivered: userIds.length, recipients: userIds, emailsUnsent };
     });
     return { notified, emails };

@@ -140,9 +140,9 @@ export function createProjectionActivities({ sequelize, models, logger }: Activi
       // INSERT IGNORE first would take a shared lock that two retries of one batch then
       // both try to upgrade: a deadlock). Only a row that is not there yet is inserted.
       // On SQLite, whose writers take turns and hold no row locks to deadlock on, a ticket's
-      // first projection (the batch holding its creation), which finds no row but on a retry,
-      // inserts first: one statement instead of an update that matches nothing, then the
-      // insert. A retry finds the row and updates it as any projection does.
+      // first projection (the batch holding its creation) inserts first: its row is almost
+      // never there yet, so that is one statement instead of an update matching nothing and
+      // then the insert. Only a retry finds the row; it then updates it as any projection does.
       const creation = insertsFirst && batch.events.some((e) => e.type === 'created');
       let inserted = creation && (await insertIfAbsent(models.Ticket, { number: ticket.number, ...row }, transaction));
       let updated = 0;

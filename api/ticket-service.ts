@@ -179,14 +179,15 @@ export function createTicketService({ client, models, organisation, reads, tempo
 
   /** `channel` says where the ticket came from: the portal, an email, or a CSV import acting for the requester in the row. */
   async function open(user: UserProfile, body: CreateTicketBody, idempotencyKey: string | undefined, channel: Channel = 'portal'): Promise<{ number: number; replayed: boolean }> {
-    const category = (await organisation.categories()).find((c) => c.id === body.categoryId);
+    const configuration = await snapshots.current();
+    const category = configuration.category(body.categoryId);
     if (!category) throw validationError([{ field: 'categoryId', message: 'is not an active category' }]);
     const { errors, cleaned } = validateCustomFields(category.fields, body.customFields);
     if (errors.length > 0) throw validationError(errors);
     await checkUserFields(category.fields, cleaned);
     let config;
     try {
-      config = await snapshots.snapshot({ categoryId: category.id, requesterId: user.id, customFields: cleaned, today: new Date().toISOString().slice(0, 10) });
+      config = await configuration.snapshot({ categoryId: category.id, requesterId: user.id, customFields: cleaned, today: new Date().toISOString().slice(0, 10) });
     } catch (err) {
       if (err instanceof ApprovalConfigError) throw validationError([{ field: err.field, message: err.message }]);
       throw err;

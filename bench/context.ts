@@ -55,7 +55,7 @@ export interface Bench {
   /** Calls the API as `who` (a demo key or a signed-in email); throws on a status outside `expect`. */
   api(method: string, urlPath: string, as: string, body?: unknown, expect?: number[]): Promise<any>;
   createAs(who: string, priority?: string, i?: number): Promise<number>;
-  /** Runs `run` and prints each service's CPU share meanwhile. */
+  /** Runs `run` and prints each service's CPU share meanwhile, and its CPU per completed operation. */
   cpuDuring<T extends { elapsedMs: number; latencies: number[] }>(label: string, run: () => Promise<T>): Promise<T>;
   wanted(...names: string[]): boolean;
   record(s: Scenario, detail?: string): void;
@@ -88,7 +88,7 @@ export function cpuMeter(pids: Bench['pids']): Bench['cpuDuring'] {
     const share = spent.map(([k, seconds]) => `${k} ${Math.round((seconds / (result.elapsedMs / 1000)) * 100)}%`).join(', ');
     // CPU per operation moves less than a rate with the machine's other load, so compare runs by it.
     const each = spent.map(([k, seconds]) => `${k} ${((seconds * 1000) / Math.max(1, result.latencies.length)).toFixed(1)}`).join(', ');
-    console.log(`[bench]   CPU during ${label}: ${share} of one core; per operation (ms): ${each}`);
+    console.log(`[bench]   CPU during ${label}: ${share} of one core; per completed operation (ms): ${each}`);
     return result;
   };
 }

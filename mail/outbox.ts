@@ -40,8 +40,9 @@ export interface DeliveryCounts {
 }
 
 /**
- * The email outbox: one row per notification and person, written by the ticket's `notify`
- * (never sending) and sent by the delivery workflow and the sweep. Exactly-once rests on
+ * The email outbox: one row per notification and person, recorded when a ticket's change is
+ * projected (`projectAndNotify`, or `notify`/`notifyAll`), sent at once by the worker's relay
+ * or `notifyAll`, and otherwise by the delivery workflow and the sweep. Exactly-once rests on
  * the row: a sender claims it (`pending` → `sending`) before calling Postmark and marks
  * it `sent` or `failed` after, so two senders never both send; a claim left by a sender
  * that died mid-send lapses after CLAIM_LAPSES_MS and is taken over.
@@ -114,21 +115,22 @@ export function createOutbox({ models, logger, mail }: { models: Models; logger:
    * for good do not come back. One lock for a batch instead of one per email: on SQLite a
    * statement outside a transaction shares the process's one connection with every other.
    */
-  async function claimAll(keys: string[], now: Date): Promise<Map<string, 'fresh' | 'lapsed' | 'held'>> {
-    const claims = new Map<string, 'fresh' | 'lapsed' | 'held'>();
+  async function claimAll(keys: string[], now: Date): Promise<Map<string, { claim: 'fresh' | 'lapsed' | 'held'; toAddress: string }>> {
+    const claims = new Map<string, { claim: 'fresh' | 'lapsed' | 'held'; toAddress: string }>();
     if (keys.length === 0) return claims;
     const lapsesBefore = now.getTime() - CLAIM_LAPSES_MS;
     await withDeadlockRetry(
       () =>
         sequelize.transaction(writeTransactionOptions(sequelize), async (transaction) => {
           claims.clear();
-          const current = await models.EmailOutbox.findAll({ where: { id: keys, status: { [Op.in]: UNSENT } }, attributes: ['id', 'status', 'updated_at'], lock: transaction.LOCK.UPDATE, transaction });
+          const current = await models.EmailOutbox.findAll({ where: { id: keys, status: { [Op.in]: UNSENT } }, attributes: ['id', 'status', 'updated_at', 'to_address'], lock: transaction.LOCK.UPDATE, transaction });
           for (const row of current) {
             const key = row.get('id') as string;
-            if (row.get('status') === 'pending') claims.set(key, 'fresh');
-            else claims.set(key, new Date(row.get('updated_at') as Date).getTime() < lapsesBefore ? 'lapsed' : 'held');
+            const toAddress = row.get('to_address') as string;
+            if (row.get('status') === 'pending') claims.set(key, { claim: 'fresh', toAddress });
+            else claims.set(key, { claim: new Date(row.get('updated_at') as Date).getTime() < lapsesBefore ? 'lapsed' : 'held', toAddress });
           }
-          const taken = [...claims].filter(([, claim]) => claim !== 'held').map(([key]) => key);
+          const taken = [...claims].filter(([, { claim }]) => claim !== 'held').map(([key]) => key);
           if (taken.length > 0) await models.EmailOutbox.update({ status: 'sending', attempts: literal('attempts + 1'), updated_at: now }, { where: { id: taken }, transaction });
         }),
       { logger, what: 'email claims', context: { emails: keys.length } },
@@ -203,14 +205,17 @@ export function createOutbox({ models, logger, mail }: { models: Models; logger:
     // Claimed a chunk at a time, right before its sends: a claim must not age towards its lapse
     // while its email waits behind others (a sweep may hold hundreds), or another sender could
     // take it over and send it too.
-    for (let i = 0; i < emails.length; i += SENDS_AT_ONCE) {
-      const chunk = emails.slice(i, i + SENDS_AT_ONCE);
+    // One send per key, whoever built the list.
+    const unique = [...new Map(emails.map((email) => [email.key, email])).values()];
+    for (let i = 0; i < unique.length; i += SENDS_AT_ONCE) {
+      const chunk = unique.slice(i, i + SENDS_AT_ONCE);
       const claims = await claimAll(chunk.map((email) => email.key), new Date());
       const sent: Array<{ key: string; messageId: string }> = [];
       const sends: Array<Promise<void>> = [];
       for (const email of chunk) {
-        const claim = claims.get(email.key);
-        if (claim === 'fresh' || claim === 'lapsed') sends.push(sendClaimed(email, claim === 'lapsed', sent));
+        const { claim, toAddress } = claims.get(email.key) ?? {};
+        // To the address the row was recorded with (a retried record keeps an older row as it was).
+        if (claim === 'fresh' || claim === 'lapsed') sends.push(sendClaimed({ ...email, recipient: { ...email.recipient, email: toAddress! } }, claim === 'lapsed', sent));
         else if (claim === 'held') {
           result.pending += 1;
           result.transient ??= ApplicationFailure.retryable(`email ${email.key} is being sent by another attempt`, 'ClaimedElsewhere');

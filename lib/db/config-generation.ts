@@ -19,6 +19,7 @@ export const CONFIG_GENERATION_KEY = 'config_generation';
 /** The tables the cached part of a new ticket's configuration is read from (lib/db/config-snapshot.ts). */
 export const CONFIGURATION_TABLES = new Set([
   'app_meta',
+  'categories',
   'teams',
   'team_members',
   'users',

@@ -4,6 +4,7 @@ import { resolveChainWithAdjustments, type ApprovalDirectory, type ApprovalRule 
 import type { ApprovalSnapshot, CalendarSnapshot, ConfigSnapshot, SlaPolicySnapshot, TeamSnapshot } from '../../workflows/domain/types';
 import { configurationToken } from './config-generation';
 import type { Models } from './models';
+import type { CategoryView } from './organisation';
 import { AUTO_CLOSE_DAYS_KEY, CONTINUE_AS_NEW_KEY, DEFAULT_TEAM_KEY } from './seed';
 
 type Row = { get(key: string): unknown };
@@ -13,9 +14,13 @@ const str = (row: Row, key: string) => row.get(key) as string;
 /** Never keep the shared configuration longer than this, whatever the generation says (writes made by hand in the database set no generation). */
 export const SHARED_MAX_AGE_MS = 60_000;
 
+/** An active category as a create needs it: to check the request against, and to snapshot. */
+export type ActiveCategory = CategoryView & { approvalRule: ApprovalRule | null };
+
 type SharedConfiguration = Pick<ConfigSnapshot, 'teams' | 'routingRules' | 'defaultTeamId' | 'slaPolicies' | 'autoCloseAfterBusinessDays' | 'continueAsNewAfterEvents'> & {
   departmentCodes: Record<number, string>;
   memberNames: Record<number, string>;
+  categories: ActiveCategory[];
 };
 
 export interface SnapshotRequest {
@@ -78,8 +83,9 @@ export function createConfigSnapshots(models: Models) {
   }
 
   /**
-   * What every new ticket's configuration shares whatever its category and requester: teams,
-   * members, routing rules, calendars, policies and settings. Fifteen-odd queries, so it is kept
+   * What every new ticket's configuration shares whatever its requester: teams, members,
+   * routing rules, calendars, policies, settings and the active categories (a create read all
+   * of them, their departments and its own again on every request). Sixteen-odd queries, so it is kept
    * between creates for as long as the configuration generation says nothing it is read from
    * changed (one read per create), and never longer than SHARED_MAX_AGE_MS. Concurrent creates
    * share one read. The objects are shared by every ticket created from them: nothing mutates them.
@@ -98,7 +104,7 @@ export function createConfigSnapshots(models: Models) {
   let kept: { token: string; readAt: number; reading: Promise<SharedConfiguration> } | undefined;
 
   async function readShared(): Promise<SharedConfiguration> {
-    const [teams, allMembers, inactive, departments, rules, calendars, policies, defaultTeam, autoClose, historyBudget] = await Promise.all([
+    const [teams, allMembers, inactive, departments, rules, calendars, policies, defaultTeam, autoClose, historyBudget, categories] = await Promise.all([
       models.Team.findAll({ order: [['id', 'ASC']] }),
       models.TeamMember.findAll({ order: [['team_id', 'ASC'], ['user_id', 'ASC']] }),
       models.User.findAll({ where: { active: false }, attributes: ['id'] }),
@@ -109,12 +115,14 @@ export function createConfigSnapshots(models: Models) {
       models.AppMeta.findByPk(DEFAULT_TEAM_KEY),
       models.AppMeta.findByPk(AUTO_CLOSE_DAYS_KEY),
       models.AppMeta.findByPk(CONTINUE_AS_NEW_KEY),
+      models.Category.findAll({ where: { active: true }, order: [['id', 'ASC']] }),
     ]);
     // A deactivated person stays on the team's roll but works no tickets: the team a ticket sees is who is active,
     // as in the membership changes signalled to open tickets (api/admin/team-membership.ts).
     const gone = new Set(inactive.map((u) => num(u, 'id')));
     const members = allMembers.filter((m) => !gone.has(num(m, 'user_id')));
     const departmentCodes = Object.fromEntries(departments.map((d) => [num(d, 'id'), str(d, 'code')]));
+    const departmentNames = new Map(departments.map((d) => [num(d, 'id'), str(d, 'name')]));
     const calendarById = new Map(calendars.map((c) => [c.id, c]));
     const memberNames = await namesOf(models, [...new Set(members.map((m) => num(m, 'user_id')))]);
     const teamSnapshots: TeamSnapshot[] = teams.map((t) => {
@@ -148,37 +156,66 @@ export function createConfigSnapshots(models: Models) {
       departmentCodes,
       memberNames,
       ...(historyBudget ? { continueAsNewAfterEvents: Number(historyBudget.get('value')) } : {}),
+      categories: categories.map((c) => ({
+        id: num(c, 'id'),
+        code: str(c, 'code'),
+        name: str(c, 'name'),
+        departmentId: num(c, 'department_id'),
+        departmentName: departmentNames.get(num(c, 'department_id')) ?? '',
+        parentId: (c.get('parent_id') as number | null) ?? null,
+        defaultTeamId: (c.get('default_team_id') as number | null) ?? null,
+        fields: (c.get('field_schema') as ActiveCategory['fields'] | null) ?? [],
+        approvalRule: (c.get('approval_rule') as ApprovalRule | null) ?? null,
+      })),
     };
   }
 
+  /** A ticket's snapshot from one reading of the shared configuration; undefined when its category is not active. */
+  async function snapshotFrom(common: SharedConfiguration, request: SnapshotRequest): Promise<ConfigSnapshot | undefined> {
+    const category = common.categories.find((c) => c.id === request.categoryId);
+    if (!category) return undefined;
+    const { departmentCodes } = common;
+    // Keys in the order the snapshot has always had them: the version digest is over this JSON.
+    const content = {
+      category: {
+        id: category.id,
+        code: category.code,
+        name: category.name,
+        departmentId: category.departmentId,
+        departmentCode: departmentCodes[category.departmentId] ?? '',
+        defaultTeamId: category.defaultTeamId,
+      },
+      teams: common.teams,
+      routingRules: common.routingRules,
+      defaultTeamId: common.defaultTeamId,
+      slaPolicies: common.slaPolicies,
+      approval: await approvalFor(category.approvalRule, request),
+      autoCloseAfterBusinessDays: common.autoCloseAfterBusinessDays,
+      departmentCodes,
+      memberNames: common.memberNames,
+      ...(common.continueAsNewAfterEvents !== undefined ? { continueAsNewAfterEvents: common.continueAsNewAfterEvents } : {}),
+    };
+    const version = crypto.createHash('sha256').update(JSON.stringify(content)).digest('hex').slice(0, 12);
+    return { version, ...content };
+  }
+
   return {
+    /**
+     * The configuration as it stands, read (or found kept) once: a create checks its category
+     * against it and snapshots its ticket from the same reading, one token read for both.
+     */
+    async current() {
+      const common = await shared();
+      return {
+        /** Undefined when the category does not exist or is inactive. */
+        category: (id: number): ActiveCategory | undefined => common.categories.find((c) => c.id === id),
+        /** Undefined when the category does not exist or is inactive; throws ApprovalConfigError when the chain cannot be resolved. */
+        snapshot: (request: SnapshotRequest) => snapshotFrom(common, request),
+      };
+    },
     /** Undefined when the category does not exist or is inactive; throws ApprovalConfigError when the chain cannot be resolved. */
     async snapshot(request: SnapshotRequest): Promise<ConfigSnapshot | undefined> {
-      const [category, common] = await Promise.all([models.Category.findOne({ where: { id: request.categoryId, active: true } }), shared()]);
-      if (!category) return undefined;
-      const { departmentCodes } = common;
-      // Keys in the order the snapshot has always had them: the version digest is over this JSON.
-      const content = {
-        category: {
-          id: num(category, 'id'),
-          code: str(category, 'code'),
-          name: str(category, 'name'),
-          departmentId: num(category, 'department_id'),
-          departmentCode: departmentCodes[num(category, 'department_id')] ?? '',
-          defaultTeamId: (category.get('default_team_id') as number | null) ?? null,
-        },
-        teams: common.teams,
-        routingRules: common.routingRules,
-        defaultTeamId: common.defaultTeamId,
-        slaPolicies: common.slaPolicies,
-        approval: await approvalFor((category.get('approval_rule') as ApprovalRule | null) ?? null, request),
-        autoCloseAfterBusinessDays: common.autoCloseAfterBusinessDays,
-        departmentCodes,
-        memberNames: common.memberNames,
-        ...(common.continueAsNewAfterEvents !== undefined ? { continueAsNewAfterEvents: common.continueAsNewAfterEvents } : {}),
-      };
-      const version = crypto.createHash('sha256').update(JSON.stringify(content)).digest('hex').slice(0, 12);
-      return { version, ...content };
+      return snapshotFrom(await shared(), request);
     },
   };
 }

@@ -77,6 +77,28 @@ describe('the configuration a new ticket starts with', () => {
     }
   });
 
+  test('when another process edits a category, deactivates it or gives it new fields, then the next create checks against what it is now', async () => {
+    const snapshots = createConfigSnapshots(db.models);
+    const { categoryId } = await request();
+    const before = (await snapshots.current()).category(categoryId)!;
+    const other = createSequelize(db.database);
+    try {
+      const models = defineModels(other);
+      const fields = [...before.fields, { key: 'asset_tag', label: 'Asset tag', type: 'text', required: true }];
+      await models.Category.update({ name: `${before.name} (renamed)`, field_schema: fields }, { where: { id: categoryId } });
+      const edited = await snapshots.current();
+      expect(edited.category(categoryId)).toMatchObject({ name: `${before.name} (renamed)`, fields });
+      expect((await edited.snapshot(await request()))!.category.name).toBe(`${before.name} (renamed)`);
+      await models.Category.update({ active: false }, { where: { id: categoryId } });
+      const inactive = await snapshots.current();
+      expect(inactive.category(categoryId)).toBeUndefined();
+      expect(await inactive.snapshot(await request())).toBeUndefined();
+    } finally {
+      await db.models.Category.update({ name: before.name, field_schema: before.fields, active: true }, { where: { id: categoryId } });
+      await other.close();
+    }
+  });
+
   test('when a transaction changing the configuration rolls back, or an assignment moves a round-robin pointer, then the token stays', async () => {
     const token = await configurationToken(db.sequelize);
     await expect(

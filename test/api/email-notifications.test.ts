@@ -58,7 +58,7 @@ describe('email out through the Postmark client, into the local sink', () => {
     expect(receipt.templateAlias).toBe('created');
     expect(receipt.subject).toBe(`Received: #${number} Overtime missing`);
     expect(receipt.textBody).toContain(`${WEB_URL}/tickets/${number}`);
-    // Built from what the projection has just written, not read back: the person's name and the ticket's title.
+    // The relay builds it from what the projection has just written: the person's name and the ticket's title.
     expect(receipt.textBody).toContain('Hello Emma Employee,');
     expect(receipt.textBody).toContain(`#${number} Overtime missing`);
     expect(receipt.htmlBody).toContain(`href="${WEB_URL}/tickets/${number}"`);
@@ -252,6 +252,21 @@ describe('email out through the Postmark client, into the local sink', () => {
     expect(sink.messages().filter((m) => ids.includes(m.metadata.notification!))).toHaveLength(2);
     expect((await h.db.models.Ticket.findByPk(number))!.get('seq')).toBe(state.version + 1);
     expect(await h.db.models.TicketEvent.count({ where: { ticket_number: number, seq: state.version + 1 } })).toBe(1);
+  });
+
+  test('when a retried projection finds its email recorded for an address the person has since changed, then the relay sends it to the recorded address, as every other sender would', async () => {
+    const { number } = await raise('Address changed between attempts');
+    const emailRelay = createEmailRelay(pino({ level: 'silent' }));
+    const activities = createActivities({ sequelize: h.db.sequelize, models: h.db.models, logger: pino({ level: 'silent' }), mail, emailRelay });
+    const state = await h.env.client.workflow.getHandle(ticketWorkflowId(number)).query(stateQuery);
+    const harper = await h.userId('harper');
+    const notice: NotifyInput = { id: `test-${crypto.randomUUID()}`, ticketNumber: number, kind: 'status_changed', title: `Update on #${number}`, body: 'Where does it go?', recipients: { userIds: [harper] } };
+    // The first attempt recorded the row (and died before sending) while harper had another address.
+    await h.db.models.EmailOutbox.create({ id: `${notice.id}:${harper}`, notification_id: notice.id, user_id: harper, ticket_number: number, kind: notice.kind, to_address: 'harper.before@example.com', status: 'pending', attempts: 0, created_at: new Date(), updated_at: new Date() });
+    const { projectedVersion, recentEvents, slaSummary, approvalSummary, autoCloseAt, workflowId, ...ticket } = state;
+    expect(await activities.projectAndNotify({ ticket, workflowId, events: [], notifications: [notice] })).toEqual({ applied: false, notified: [1] });
+    await emailRelay.idle();
+    expect(sink.messages().filter((m) => m.metadata.notification === notice.id).map((m) => m.recipients)).toEqual([['harper.before@example.com']]);
   });
 
   test('when the notifications of a projection cannot be recorded, then the projection still stands and it answers that none were, for the ticket to run them as notifyAll', async () => {

@@ -77,3 +77,65 @@ test('a kept answer lapses after COLUMN_TYPES_KEPT_MS, so a migration another pr
     await new Promise((resolve) => database.close(resolve));
   }
 });
+
+describe('a kept answer and schema changes on other connections of the process', () => {
+  let dir: string;
+  let a: sqlite3.Database;
+  let b: sqlite3.Database;
+  let asked: string[];
+  let holdAnswersUntil: Promise<void> | null = null;
+  const call = (db: sqlite3.Database, method: 'run' | 'all' | 'exec', sql: string) =>
+    new Promise<any>((resolve, reject) => (db[method] as (...args: unknown[]) => unknown)(sql, (err: Error | null, rows?: unknown) => (err ? reject(err) : resolve(rows))));
+  const columnsOf = async (db: sqlite3.Database) => ((await call(db, 'all', 'PRAGMA table_info(`things`)')) as Array<{ name: string }>).map((c) => c.name);
+
+  beforeEach(async () => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'column-types-'));
+    const cache = createColumnTypesCache();
+    asked = [];
+    [a, b] = [new sqlite3.Database(path.join(dir, 'db.sqlite')), new sqlite3.Database(path.join(dir, 'db.sqlite'))];
+    const all = a.all.bind(a);
+    (a as unknown as SqliteStatements).all = (sql: string, ...args: unknown[]) => {
+      asked.push(sql);
+      // SQLite's answer held back, as a busy pool thread could hold it, when a test says so.
+      const hold = holdAnswersUntil;
+      const callback = args[args.length - 1] as (...results: unknown[]) => void;
+      if (!hold) return (all as (...x: unknown[]) => unknown)(sql, ...args);
+      return (all as (...x: unknown[]) => unknown)(sql, ...args.slice(0, -1), (...results: unknown[]) => void hold.then(() => callback(...results)));
+    };
+    keepColumnTypes(a as unknown as SqliteStatements, cache);
+    keepColumnTypes(b as unknown as SqliteStatements, cache);
+  });
+  afterEach(async () => {
+    await Promise.all([a, b].map((db) => new Promise((resolve) => db.close(resolve))));
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  test('an answer asked for before another connection altered the table, and arriving after the change ended, is not kept', async () => {
+    await call(b, 'exec', 'CREATE TABLE things (id INTEGER PRIMARY KEY)');
+    let release!: () => void;
+    holdAnswersUntil = new Promise<void>((resolve) => (release = resolve));
+    const before = columnsOf(a);
+    holdAnswersUntil = null;
+    await call(b, 'run', 'ALTER TABLE things ADD COLUMN seen_at DATETIME');
+    release();
+    expect(await before).toEqual(['id']);
+    expect(await columnsOf(a)).toEqual(['id', 'seen_at']);
+  });
+
+  test("an answer given while another connection's migration was still open is forgotten when it commits", async () => {
+    await call(b, 'exec', 'CREATE TABLE things (id INTEGER PRIMARY KEY)');
+    await call(b, 'run', 'BEGIN');
+    await call(b, 'run', 'ALTER TABLE things ADD COLUMN seen_at DATETIME');
+    expect(await columnsOf(a)).toEqual(['id']);
+    await call(b, 'run', 'COMMIT');
+    expect(await columnsOf(a)).toEqual(['id', 'seen_at']);
+  });
+
+  test('a table that does not exist yet is not remembered as having no columns', async () => {
+    expect(await columnsOf(a)).toEqual([]);
+    await call(b, 'exec', 'CREATE TABLE things (id INTEGER PRIMARY KEY)');
+    expect(await columnsOf(a)).toEqual(['id']);
+    expect(await columnsOf(a)).toEqual(['id']);
+    expect(columnQuestions(asked)).toHaveLength(2);
+  });
+});
