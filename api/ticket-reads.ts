@@ -43,6 +43,9 @@ interface ExportedTicketRow {
   closed_at: unknown;
 }
 
+/** Names by id, per table, for the rows being summarised. */
+type Names = Record<'category' | 'department' | 'team' | 'user', Map<number, string>>;
+
 export type ExportRow = Pick<TicketSummary, 'number' | 'title' | 'status' | 'priority' | 'channel' | 'categoryName' | 'departmentName' | 'teamName' | 'assigneeName' | 'requesterName' | 'slaBreached' | 'createdAt' | 'updatedAt' | 'resolvedAt' | 'closedAt'>;
 
 export function createTicketReads(models: Models) {
@@ -56,35 +59,60 @@ export function createTicketReads(models: Models) {
       models.User.findAll({ where: { id: [...ids('assignee_id'), ...ids('requester_id')] }, attributes: ['id', 'name'] }),
     ]);
     const names = (list: Model[]) => new Map(list.map((m) => [m.get('id') as number, m.get('name') as string]));
-    const [category, department, team, user] = [names(categories), names(departments), names(teams), names(users)];
-    return rows.map((r) => {
-      const get = <T>(key: string) => r.get(key) as T;
-      return {
-        number: get<number>('number'),
-        title: get<string>('title'),
-        status: get<TicketStatus>('status'),
-        priority: get<Priority>('priority'),
-        channel: get<string>('channel'),
-        categoryId: get<number>('category_id'),
-        categoryName: category.get(get<number>('category_id')) ?? null,
-        departmentId: get<number>('department_id'),
-        departmentName: department.get(get<number>('department_id')) ?? null,
-        teamId: get<number | null>('team_id'),
-        teamName: team.get(get<number>('team_id')) ?? null,
-        assigneeId: get<number | null>('assignee_id'),
-        assigneeName: user.get(get<number>('assignee_id')) ?? null,
-        requesterId: get<number>('requester_id'),
-        requesterName: user.get(get<number>('requester_id')) ?? null,
-        slaBreached: Boolean(get('sla_breached')),
-        createdAt: iso(get('created_at'))!,
-        updatedAt: iso(get('updated_at'))!,
-        resolvedAt: iso(get('resolved_at')),
-        closedAt: iso(get('closed_at')),
-        firstResponseDue: iso(get('first_response_due')),
-        resolutionDue: iso(get('resolution_due')),
-        version: get<number>('seq'),
-      };
-    });
+    const named = { category: names(categories), department: names(departments), team: names(teams), user: names(users) };
+    return rows.map((r) => summaryOf(r, named));
+  }
+
+  /**
+   * One ticket's names and its category's fields in a single statement: a detail (every
+   * create's and action's answer too) read them in five, one per table.
+   */
+  async function namesOfOne(row: Model): Promise<{ named: Names; fieldSchema: FieldSpec[] }> {
+    const sequelize = models.Ticket.sequelize!;
+    const id = (key: string) => (row.get(key) as number | null) ?? null;
+    const [[found]] = (await sequelize.query(
+      'SELECT (SELECT name FROM categories WHERE id = :category) AS category, (SELECT field_schema FROM categories WHERE id = :category) AS field_schema, ' +
+        '(SELECT name FROM departments WHERE id = :department) AS department, (SELECT name FROM teams WHERE id = :team) AS team, ' +
+        '(SELECT name FROM users WHERE id = :assignee) AS assignee, (SELECT name FROM users WHERE id = :requester) AS requester',
+      { replacements: { category: id('category_id'), department: id('department_id'), team: id('team_id'), assignee: id('assignee_id'), requester: id('requester_id') } },
+    )) as unknown as [Array<Record<'category' | 'department' | 'team' | 'assignee' | 'requester', string | null> & { field_schema: unknown }>];
+    const one = (key: string, name: string | null | undefined) => new Map(id(key) !== null && name != null ? [[id(key)!, name]] : []);
+    const user = new Map([...one('requester_id', found?.requester), ...one('assignee_id', found?.assignee)]);
+    // A JSON column comes back as text from a plain query on either database.
+    const schema = typeof found?.field_schema === 'string' ? JSON.parse(found.field_schema) : found?.field_schema;
+    return {
+      named: { category: one('category_id', found?.category), department: one('department_id', found?.department), team: one('team_id', found?.team), user },
+      fieldSchema: (schema as FieldSpec[] | null | undefined) ?? [],
+    };
+  }
+
+  function summaryOf(r: Model, { category, department, team, user }: Names): TicketSummary {
+    const get = <T>(key: string) => r.get(key) as T;
+    return {
+      number: get<number>('number'),
+      title: get<string>('title'),
+      status: get<TicketStatus>('status'),
+      priority: get<Priority>('priority'),
+      channel: get<string>('channel'),
+      categoryId: get<number>('category_id'),
+      categoryName: category.get(get<number>('category_id')) ?? null,
+      departmentId: get<number>('department_id'),
+      departmentName: department.get(get<number>('department_id')) ?? null,
+      teamId: get<number | null>('team_id'),
+      teamName: team.get(get<number>('team_id')) ?? null,
+      assigneeId: get<number | null>('assignee_id'),
+      assigneeName: user.get(get<number>('assignee_id')) ?? null,
+      requesterId: get<number>('requester_id'),
+      requesterName: user.get(get<number>('requester_id')) ?? null,
+      slaBreached: Boolean(get('sla_breached')),
+      createdAt: iso(get('created_at'))!,
+      updatedAt: iso(get('updated_at'))!,
+      resolvedAt: iso(get('resolved_at')),
+      closedAt: iso(get('closed_at')),
+      firstResponseDue: iso(get('first_response_due')),
+      resolutionDue: iso(get('resolution_due')),
+      version: get<number>('seq'),
+    };
   }
 
   /**
@@ -132,9 +160,8 @@ export function createTicketReads(models: Models) {
   }
 
   /** The ticket's custom values in the category's field order, with labels, and people named. */
-  async function labelledFields(categoryId: number, values: Record<string, unknown>) {
-    const category = await models.Category.findByPk(categoryId, { attributes: ['field_schema'] });
-    const fields = ((category?.get('field_schema') as FieldSpec[] | null) ?? []).filter((f) => values[f.key] !== undefined);
+  async function labelledFields(fieldSchema: FieldSpec[], values: Record<string, unknown>) {
+    const fields = fieldSchema.filter((f) => values[f.key] !== undefined);
     const userIds = fields.filter((f) => f.type === 'user' && typeof values[f.key] === 'number').map((f) => values[f.key] as number);
     const people = new Map((userIds.length ? await models.User.findAll({ where: { id: userIds }, attributes: ['id', 'name'] }) : []).map((u) => [u.get('id') as number, u.get('name') as string]));
     const declared = new Set(fields.map((f) => f.key));
@@ -254,15 +281,14 @@ export function createTicketReads(models: Models) {
     },
 
     async detail(row: Model) {
-      const [summary] = await summarise([row]);
       const number = row.get('number') as number;
-      const shares = await models.TicketShare.findAll({ where: { ticket_number: number } });
+      const [{ named, fieldSchema }, shares] = await Promise.all([namesOfOne(row), models.TicketShare.findAll({ where: { ticket_number: number } })]);
       const customFields = row.get('custom_fields') as Record<string, unknown>;
       return {
-        ...summary!,
+        ...summaryOf(row, named),
         description: row.get('description') as string,
         customFields,
-        customFieldList: await labelledFields(row.get('category_id') as number, customFields),
+        customFieldList: await labelledFields(fieldSchema, customFields),
         workflowId: row.get('workflow_id') as string,
         firstResponseDue: iso(row.get('first_response_due')),
         resolutionDue: iso(row.get('resolution_due')),

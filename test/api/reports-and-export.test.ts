@@ -143,6 +143,18 @@ describe('ticket export', () => {
     }
   });
 
+  test("when a ticket's detail is read, then it names the ticket as its list row does, assigned or not", async () => {
+    const listed = (await h.request('GET', '/tickets?limit=100&sort=created_asc', { as: 'ada' })).body.data as Array<Record<string, unknown>>;
+    const sample = [...listed.filter((t) => t.assigneeId === null).slice(0, 3), ...listed.filter((t) => t.assigneeId !== null).slice(0, 3)];
+    expect(sample.some((t) => t.assigneeId === null) && sample.some((t) => t.assigneeId !== null)).toBe(true);
+    const namesOf = (t: Record<string, unknown>) => ({ requester: t.requesterName, assignee: t.assigneeName, team: t.teamName, category: t.categoryName, department: t.departmentName });
+    for (const t of sample) {
+      const detail = (await h.request('GET', `/tickets/${t.number}`, { as: 'ada' })).body.data as Record<string, unknown>;
+      expect(namesOf(detail)).toEqual(namesOf(t));
+      expect(detail.requesterName).toEqual(expect.any(String));
+    }
+  });
+
   test('when an export filter is invalid, then 400 names it', async () => {
     const response = await h.request('GET', '/tickets/export?priority=urgent', { as: 'emma' });
     expect(response.status).toBe(400);
