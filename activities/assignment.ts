@@ -1,4 +1,4 @@
-import { Op, UniqueConstraintError, type Transaction } from 'sequelize';
+import { Op, QueryTypes, UniqueConstraintError, type Transaction } from 'sequelize';
 import type { ChooseAssigneeInput } from '../workflows/definitions';
 import type { ActivityDeps } from './index';
 import type { ConfigurationWriteOptions } from '../lib/db/config-generation';
@@ -8,20 +8,19 @@ import { writeTransactionOptions } from '../lib/db/deadlock';
 const OPEN_WORK = ['assigned', 'in_progress', 'waiting_on_requester', 'waiting_on_vendor'];
 
 export function createAssignmentActivities({ sequelize, models }: ActivityDeps) {
+  /** Candidates on shift in the team and still active in the directory, in one statement. */
   async function onShiftCandidates(input: ChooseAssigneeInput, transaction: Transaction): Promise<number[]> {
-    const members = await models.TeamMember.findAll({
-      where: { team_id: input.teamId, on_shift: true, user_id: { [Op.in]: input.candidateIds } },
-      attributes: ['user_id'],
-      transaction,
-    });
+    if (input.candidateIds.length === 0) return [];
     // A person deactivated in the directory since the ticket started is never chosen again.
-    const ids = members.map((m) => m.get('user_id') as number);
-    const active = await models.User.findAll({ where: { id: { [Op.in]: ids }, active: true }, attributes: ['id'], transaction });
-    return active.map((u) => u.get('id') as number).sort((a, b) => a - b);
+    const rows = (await sequelize.query(
+      'SELECT m.user_id AS id FROM team_members m JOIN users u ON u.id = m.user_id WHERE m.team_id = :team AND m.on_shift = 1 AND u.active = 1 AND m.user_id IN (:candidates)',
+      { replacements: { team: input.teamId, candidates: input.candidateIds }, type: QueryTypes.SELECT, transaction },
+    )) as Array<{ id: number }>;
+    return rows.map((r) => Number(r.id)).sort((a, b) => a - b);
   }
 
   async function roundRobin(input: ChooseAssigneeInput, candidates: number[], transaction: Transaction): Promise<number> {
-    const team = await models.Team.findByPk(input.teamId, { transaction, lock: transaction.LOCK.UPDATE });
+    const team = await models.Team.findByPk(input.teamId, { attributes: ['id', 'round_robin_last_user_id'], transaction, lock: transaction.LOCK.UPDATE });
     const last = (team?.get('round_robin_last_user_id') as number | null) ?? 0;
     const next = candidates.find((id) => id > last) ?? candidates[0]!;
     // Not part of the configuration a ticket starts with: moving the pointer keeps the API's cached configuration.

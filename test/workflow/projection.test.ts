@@ -1,3 +1,4 @@
+import { Op } from 'sequelize';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import pino from 'pino';
 import { createActivities } from '../../activities';
@@ -92,6 +93,27 @@ describe('assignment activity', () => {
     const second = await ask(7002);
     const third = await ask(7003);
     expect([first, second, third].sort((a, b) => Number(a) - Number(b))).toEqual(members);
+  });
+
+  test('when one member is off shift and another deactivated, then round-robin passes over both, and a person outside the team is never chosen', async () => {
+    const team = await db.models.Team.findOne({ where: { code: 'it-service-desk' } });
+    const teamId = team!.get('id') as number;
+    const members = (await db.models.TeamMember.findAll({ where: { team_id: teamId } })).map((m) => m.get('user_id') as number).sort((a, b) => a - b);
+    expect(members.length).toBeGreaterThanOrEqual(3);
+    const [offShift, deactivated, ...working] = members;
+    const outsider = (await db.models.User.findOne({ where: { active: true, id: { [Op.notIn]: members } } }))!.get('id') as number;
+    await db.models.TeamMember.update({ on_shift: false }, { where: { team_id: teamId, user_id: offShift } });
+    await db.models.User.update({ active: false }, { where: { id: deactivated } });
+    try {
+      const chosen = new Set<number | null>();
+      for (let n = 0; n < working.length * 2; n++) {
+        chosen.add(await mockEnv.run(activities.chooseAssignee, { ticketNumber: 7200 + n, teamId, strategy: 'round_robin' as const, candidateIds: [...members, outsider] }));
+      }
+      expect([...chosen].sort((a, b) => Number(a) - Number(b))).toEqual(working);
+    } finally {
+      await db.models.User.update({ active: true }, { where: { id: deactivated } });
+      await db.models.TeamMember.update({ on_shift: true }, { where: { team_id: teamId, user_id: offShift } });
+    }
   });
 
   test('when nobody of the team is on shift, then nobody is chosen', async () => {
