@@ -135,7 +135,9 @@ export function createNotificationRecorder({ models, logger, mail, temporal }: A
     }
     await deliver(batch);
     const emails = outbox ? await outbox.record(batch) : [];
-    // No email recorded or found: nothing can be unsent, so no count to read.
+    // No email recorded or found for anyone active with an address: nothing to count. (A row
+    // an earlier attempt left for someone since deactivated waits for the outbox sweep, which
+    // marks it failed.)
     const unsentOf = countUnsent && emails.length > 0 ? await outbox!.unsentCounts(inputs.map((i) => i.id)) : countByNotification(emails);
     const notified = batch.map(({ input, userIds }) => {
       const emailsUnsent = userIds.length === 0 ? 0 : (unsentOf.get(input.id) ?? 0);

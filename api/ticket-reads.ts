@@ -6,6 +6,7 @@ import type { Priority, TicketStatus } from '../workflows/domain/types';
 import { scopedTickets, visibleTickets } from './access';
 import type { CustomFieldFilter, FieldSpec } from './custom-fields';
 import type { ListTicketsQuery } from './schemas';
+import { iso, namesOfOne, summaryOf, type Names } from './ticket-summary';
 
 /** Queries over the read tables only: lists, detail and timeline never ask the workflows. */
 
@@ -14,13 +15,6 @@ import type { TicketSummary } from './contract/types';
 export type { TicketSummary };
 
 const PRIORITY_ORDER = "CASE priority WHEN 'critical' THEN 0 WHEN 'high' THEN 1 WHEN 'medium' THEN 2 ELSE 3 END";
-
-/** Instants are stored in UTC: a driver's string without an offset (a plain read on SQLite) is read as UTC, never as local time. */
-const iso = (value: unknown) => {
-  if (!value) return null;
-  const utc = typeof value === 'string' && !/(Z|[+-]\d\d:?\d\d)$/.test(value) ? `${value}Z` : value;
-  return new Date(utc as string).toISOString();
-};
 
 const EXPORTED_COLUMNS = ['number', 'title', 'status', 'priority', 'channel', 'category_id', 'department_id', 'team_id', 'assignee_id', 'requester_id', 'sla_breached', 'created_at', 'updated_at', 'resolved_at', 'closed_at'];
 
@@ -43,9 +37,6 @@ interface ExportedTicketRow {
   closed_at: unknown;
 }
 
-/** Names by id, per table, for the rows being summarised. */
-type Names = Record<'category' | 'department' | 'team' | 'user', Map<number, string>>;
-
 export type ExportRow = Pick<TicketSummary, 'number' | 'title' | 'status' | 'priority' | 'channel' | 'categoryName' | 'departmentName' | 'teamName' | 'assigneeName' | 'requesterName' | 'slaBreached' | 'createdAt' | 'updatedAt' | 'resolvedAt' | 'closedAt'>;
 
 export function createTicketReads(models: Models) {
@@ -61,58 +52,6 @@ export function createTicketReads(models: Models) {
     const names = (list: Model[]) => new Map(list.map((m) => [m.get('id') as number, m.get('name') as string]));
     const named = { category: names(categories), department: names(departments), team: names(teams), user: names(users) };
     return rows.map((r) => summaryOf(r, named));
-  }
-
-  /**
-   * One ticket's names and its category's fields in a single statement: a detail (every
-   * create's and action's answer too) read them in five, one per table.
-   */
-  async function namesOfOne(row: Model): Promise<{ named: Names; fieldSchema: FieldSpec[] }> {
-    const sequelize = models.Ticket.sequelize!;
-    const id = (key: string) => (row.get(key) as number | null) ?? null;
-    const [[found]] = (await sequelize.query(
-      'SELECT (SELECT name FROM categories WHERE id = :category) AS category, (SELECT field_schema FROM categories WHERE id = :category) AS field_schema, ' +
-        '(SELECT name FROM departments WHERE id = :department) AS department, (SELECT name FROM teams WHERE id = :team) AS team, ' +
-        '(SELECT name FROM users WHERE id = :assignee) AS assignee, (SELECT name FROM users WHERE id = :requester) AS requester',
-      { replacements: { category: id('category_id'), department: id('department_id'), team: id('team_id'), assignee: id('assignee_id'), requester: id('requester_id') } },
-    )) as unknown as [Array<Record<'category' | 'department' | 'team' | 'assignee' | 'requester', string | null> & { field_schema: unknown }>];
-    const one = (key: string, name: string | null | undefined) => new Map(id(key) !== null && name != null ? [[id(key)!, name]] : []);
-    const user = new Map([...one('requester_id', found?.requester), ...one('assignee_id', found?.assignee)]);
-    // A JSON column comes back as text from a plain query on either database.
-    const schema = typeof found?.field_schema === 'string' ? JSON.parse(found.field_schema) : found?.field_schema;
-    return {
-      named: { category: one('category_id', found?.category), department: one('department_id', found?.department), team: one('team_id', found?.team), user },
-      fieldSchema: (schema as FieldSpec[] | null | undefined) ?? [],
-    };
-  }
-
-  function summaryOf(r: Model, { category, department, team, user }: Names): TicketSummary {
-    const get = <T>(key: string) => r.get(key) as T;
-    return {
-      number: get<number>('number'),
-      title: get<string>('title'),
-      status: get<TicketStatus>('status'),
-      priority: get<Priority>('priority'),
-      channel: get<string>('channel'),
-      categoryId: get<number>('category_id'),
-      categoryName: category.get(get<number>('category_id')) ?? null,
-      departmentId: get<number>('department_id'),
-      departmentName: department.get(get<number>('department_id')) ?? null,
-      teamId: get<number | null>('team_id'),
-      teamName: team.get(get<number>('team_id')) ?? null,
-      assigneeId: get<number | null>('assignee_id'),
-      assigneeName: user.get(get<number>('assignee_id')) ?? null,
-      requesterId: get<number>('requester_id'),
-      requesterName: user.get(get<number>('requester_id')) ?? null,
-      slaBreached: Boolean(get('sla_breached')),
-      createdAt: iso(get('created_at'))!,
-      updatedAt: iso(get('updated_at'))!,
-      resolvedAt: iso(get('resolved_at')),
-      closedAt: iso(get('closed_at')),
-      firstResponseDue: iso(get('first_response_due')),
-      resolutionDue: iso(get('resolution_due')),
-      version: get<number>('seq'),
-    };
   }
 
   /**
@@ -282,7 +221,7 @@ export function createTicketReads(models: Models) {
 
     async detail(row: Model) {
       const number = row.get('number') as number;
-      const [{ named, fieldSchema }, shares] = await Promise.all([namesOfOne(row), models.TicketShare.findAll({ where: { ticket_number: number } })]);
+      const [{ named, fieldSchema }, shares] = await Promise.all([namesOfOne(models, row), models.TicketShare.findAll({ where: { ticket_number: number } })]);
       const customFields = row.get('custom_fields') as Record<string, unknown>;
       return {
         ...summaryOf(row, named),

@@ -192,6 +192,7 @@ export function createTicketService({ client, models, organisation, reads, tempo
       if (err instanceof ApprovalConfigError) throw validationError([{ field: err.field, message: err.message }]);
       throw err;
     }
+    // Cannot happen since the same reading found the category above; kept as the snapshot's type allows it.
     if (!config) throw validationError([{ field: 'categoryId', message: 'is not an active category' }]);
 
     const key = idempotencyKey ?? crypto.randomUUID();

@@ -54,8 +54,9 @@ export function createOutbox({ models, logger, mail }: { models: Models; logger:
   /**
    * Records a pending email for each active person with an address, for several notifications
    * at once (a change's receipt, team and assignee notices: one read, one insert), and returns
-   * them as they will be sent, all but the ticket's title: a caller that knows the title (the
-   * projection that has just written it) sends them without reading any of it back.
+   * them built, all but the ticket's title: a caller that knows the title (the projection that
+   * has just written it) sends them without reading the notification, the name or the title
+   * back. The claim then reads each row's address, which a retried record left as it was.
    */
   async function record(batch: Array<{ input: NotifyInput; userIds: number[] }>): Promise<RecordedEmail[]> {
     const addressed = batch.filter((b) => b.userIds.length > 0);

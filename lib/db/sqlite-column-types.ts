@@ -37,9 +37,10 @@ export function createColumnTypesCache(): ColumnTypesCache {
 }
 
 const COLUMNS_QUESTION = /^PRAGMA table_info\(/;
-/** Anywhere in the text: `exec` may carry several statements. */
-const SCHEMA_CHANGE = /\b(ALTER|DROP)\s+TABLE\b/i;
-const TRANSACTION_END = /^\s*(COMMIT|ROLLBACK|END)\b/i;
+/** At the start of a statement (`exec` may carry several); a quoted value that merely looks like one costs a re-read, no more. */
+const SCHEMA_CHANGE = /(^|;)\s*(ALTER|DROP)\s+TABLE\b/i;
+/** The end of the whole transaction: a rollback to a savepoint leaves it open. */
+const TRANSACTION_END = /^\s*(COMMIT|END|ROLLBACK(?!\s+TO\b))\b/i;
 
 /** Answers the dialect's column question from `cache` on this connection, and forgets it on any schema change sent through it. */
 export function keepColumnTypes(connection: SqliteStatements, cache: ColumnTypesCache, now: () => number = Date.now): void {

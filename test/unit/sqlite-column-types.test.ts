@@ -84,6 +84,7 @@ describe('a kept answer and schema changes on other connections of the process',
   let b: sqlite3.Database;
   let asked: string[];
   let holdAnswersUntil: Promise<void> | null = null;
+  let answered: () => void = () => {};
   const call = (db: sqlite3.Database, method: 'run' | 'all' | 'exec', sql: string) =>
     new Promise<any>((resolve, reject) => (db[method] as (...args: unknown[]) => unknown)(sql, (err: Error | null, rows?: unknown) => (err ? reject(err) : resolve(rows))));
   const columnsOf = async (db: sqlite3.Database) => ((await call(db, 'all', 'PRAGMA table_info(`things`)')) as Array<{ name: string }>).map((c) => c.name);
@@ -100,7 +101,10 @@ describe('a kept answer and schema changes on other connections of the process',
       const hold = holdAnswersUntil;
       const callback = args[args.length - 1] as (...results: unknown[]) => void;
       if (!hold) return (all as (...x: unknown[]) => unknown)(sql, ...args);
-      return (all as (...x: unknown[]) => unknown)(sql, ...args.slice(0, -1), (...results: unknown[]) => void hold.then(() => callback(...results)));
+      return (all as (...x: unknown[]) => unknown)(sql, ...args.slice(0, -1), (...results: unknown[]) => {
+        answered();
+        void hold.then(() => callback(...results));
+      });
     };
     keepColumnTypes(a as unknown as SqliteStatements, cache);
     keepColumnTypes(b as unknown as SqliteStatements, cache);
@@ -114,8 +118,11 @@ describe('a kept answer and schema changes on other connections of the process',
     await call(b, 'exec', 'CREATE TABLE things (id INTEGER PRIMARY KEY)');
     let release!: () => void;
     holdAnswersUntil = new Promise<void>((resolve) => (release = resolve));
+    const answeredBySqlite = new Promise<void>((resolve) => (answered = resolve));
     const before = columnsOf(a);
     holdAnswersUntil = null;
+    // SQLite has answered (before the change), but the answer reaches the cache only after it.
+    await answeredBySqlite;
     await call(b, 'run', 'ALTER TABLE things ADD COLUMN seen_at DATETIME');
     release();
     expect(await before).toEqual(['id']);
