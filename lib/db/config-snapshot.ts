@@ -4,7 +4,7 @@ import { resolveChainWithAdjustments, type ApprovalDirectory, type ApprovalRule 
 import type { ApprovalSnapshot, CalendarSnapshot, ConfigSnapshot, SlaPolicySnapshot, TeamSnapshot } from '../../workflows/domain/types';
 import { configurationToken } from './config-generation';
 import type { Models } from './models';
-import type { CategoryView } from './organisation';
+import { categoryView, type CategoryView } from './organisation';
 import { AUTO_CLOSE_DAYS_KEY, CONTINUE_AS_NEW_KEY, DEFAULT_TEAM_KEY } from './seed';
 
 type Row = { get(key: string): unknown };
@@ -156,17 +156,7 @@ export function createConfigSnapshots(models: Models) {
       departmentCodes,
       memberNames,
       ...(historyBudget ? { continueAsNewAfterEvents: Number(historyBudget.get('value')) } : {}),
-      categories: categories.map((c) => ({
-        id: num(c, 'id'),
-        code: str(c, 'code'),
-        name: str(c, 'name'),
-        departmentId: num(c, 'department_id'),
-        departmentName: departmentNames.get(num(c, 'department_id')) ?? '',
-        parentId: (c.get('parent_id') as number | null) ?? null,
-        defaultTeamId: (c.get('default_team_id') as number | null) ?? null,
-        fields: (c.get('field_schema') as ActiveCategory['fields'] | null) ?? [],
-        approvalRule: (c.get('approval_rule') as ApprovalRule | null) ?? null,
-      })),
+      categories: categories.map((c) => ({ ...categoryView(c, departmentNames), approvalRule: (c.get('approval_rule') as ApprovalRule | null) ?? null })),
     };
   }
 

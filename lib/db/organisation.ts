@@ -33,6 +33,20 @@ export interface CategoryView {
 }
 
 type Row = { get(key: string): unknown };
+
+/** A category row as the portal and a create see it, named by its department. */
+export function categoryView(c: Row, departmentName: Map<number, string>): CategoryView {
+  return {
+    id: num(c, 'id'),
+    code: str(c, 'code'),
+    name: str(c, 'name'),
+    departmentId: num(c, 'department_id'),
+    departmentName: departmentName.get(num(c, 'department_id')) ?? '',
+    parentId: (c.get('parent_id') as number | null) ?? null,
+    defaultTeamId: (c.get('default_team_id') as number | null) ?? null,
+    fields: (c.get('field_schema') as CategoryView['fields'] | null) ?? [],
+  };
+}
 const num = (row: Row, key: string) => row.get(key) as number;
 const str = (row: Row, key: string) => row.get(key) as string;
 
@@ -113,16 +127,7 @@ export function createOrganisation(models: Models) {
         models.Department.findAll(),
       ]);
       const departmentName = new Map(departments.map((d) => [num(d, 'id'), str(d, 'name')]));
-      return categories.map((c) => ({
-        id: num(c, 'id'),
-        code: str(c, 'code'),
-        name: str(c, 'name'),
-        departmentId: num(c, 'department_id'),
-        departmentName: departmentName.get(num(c, 'department_id')) ?? '',
-        parentId: (c.get('parent_id') as number | null) ?? null,
-        defaultTeamId: (c.get('default_team_id') as number | null) ?? null,
-        fields: c.get('field_schema') as CategoryView['fields'],
-      }));
+      return categories.map((c) => categoryView(c, departmentName));
     },
 
     /** Teams with the time zone of their business calendar, in which their working hours and SLA targets are set. */
