@@ -25,8 +25,8 @@ export interface ProjectAndNotifyResult {
  * to take its outcome, for every change that notified anybody.
  *
  * The notifications are recorded only after the projection committed (the read row the
- * ticket's emails are about exists), in their own statements: they are keyed by the workflow's stable ids, so a
- * retry of this activity records nothing twice. Their emails are handed to the relay and never
+ * ticket's emails are about exists), in their own statements: they are keyed by the workflow's
+ * stable ids, so a retry of this activity records nothing twice. Their emails are handed to the relay and never
  * awaited here. A failure to record them, or a recording slower than RECORD_BUDGET_MS, does not
  * fail the projection: the ticket is answered, and it runs the same notifications through
  * `notifyAll`, retried until the database answers.

@@ -1,10 +1,9 @@
+/** A ticket's list row and its names: shared by lists (names read per table for a page) and a detail (read in one statement). */
 import type { Model } from 'sequelize';
 import type { Models } from '../lib/db/models';
 import type { Priority, TicketStatus } from '../workflows/domain/types';
 import type { TicketSummary } from './contract/types';
 import type { FieldSpec } from './custom-fields';
-
-/** A ticket's list row and its names: shared by lists (names read per table for a page) and a detail (read in one statement). */
 
 /** Instants are stored in UTC: a driver's string without an offset (a plain read on SQLite) is read as UTC, never as local time. */
 export const iso = (value: unknown) => {
@@ -67,4 +66,3 @@ export function summaryOf(r: Model, { category, department, team, user }: Names)
     version: get<number>('seq'),
   };
 }
-
