@@ -9,7 +9,7 @@ import { createEmailRelay } from '../../mail/relay';
 import { stateQuery, ticketWorkflowId, type NotifyInput } from '../../workflows/definitions';
 import { startHarness, type Harness } from '../support/harness';
 import { waitUntil } from '../support/wait';
-import { APP_SECRET, startTestMail, SUPPORT_ADDRESS, waitForMail, WEB_URL } from '../support/mail';
+import { APP_SECRET, raiseWithEmailsSent, startTestMail, SUPPORT_ADDRESS, waitForMail, WEB_URL } from '../support/mail';
 import type { DemoUserKey } from '../support/demo-accounts';
 
 let h: Harness;
@@ -31,22 +31,8 @@ afterAll(async () => {
 
 const emailOf = (user: DemoUserKey) => `${user}@example.com`;
 
-/**
- * A new payroll ticket, once its own emails (receipt, team notices) are all sent: they go out
- * beside the test, and a fault the test then injects into the sink or the database must meet
- * the test's email, not one of these.
- */
-async function raise(title = 'Overtime missing') {
-  const response = await h.request('POST', '/tickets', { as: 'emma', headers: { 'Idempotency-Key': crypto.randomUUID() }, body: { title, description: 'October payslip', categoryId: payroll } });
-  expect(response.status).toBe(201);
-  const ticket = response.body.data as { number: number; version: number };
-  await waitUntil(
-    `the emails of new ticket #${ticket.number} to be recorded and sent`,
-    async () => (await h.db.models.EmailOutbox.findAll({ where: { ticket_number: ticket.number }, attributes: ['status'] })).map((r) => r.get('status')),
-    (statuses) => statuses.length > 0 && statuses.every((status) => status === 'sent' || status === 'failed'),
-  );
-  return ticket;
-}
+/** A new payroll ticket of emma's, once its own emails are all sent (see raiseWithEmailsSent). */
+const raise = (title = 'Overtime missing') => raiseWithEmailsSent(h, payroll, title);
 
 const about = (n: number, to: DemoUserKey, tag: string) => (m: { recipients: string[]; tag: string | null; metadata: Record<string, string> }) =>
   m.recipients.includes(emailOf(to)) && m.tag === tag && m.metadata.ticket === String(n);
@@ -287,127 +273,6 @@ describe('email out through the Postmark client, into the local sink', () => {
     expect((await h.db.models.Ticket.findByPk(number))!.get('seq')).toBe(state.version + 1);
     expect(await h.db.models.TicketEvent.count({ where: { ticket_number: number, seq: state.version + 1 } })).toBe(1);
     expect(await h.db.models.EmailOutbox.count({ where: { notification_id: notifications[0]!.id } })).toBe(0);
-  });
-
-  test('when a sender reached Postmark but died before recording it, then the sender taking over its lapsed claim finds the email at Postmark and does not send it again', async () => {
-    const { number } = await raise('Sent but not recorded');
-    const activities = createActivities({ sequelize: h.db.sequelize, models: h.db.models, logger: pino({ level: 'silent' }), mail });
-    const emma = await h.userId('emma');
-    const lapsedClaim = { status: 'sending', message_id: null, sent_at: null, updated_at: new Date(Date.now() - 3 * 60_000) };
-
-    const sentOnce: NotifyInput = { id: `test-${crypto.randomUUID()}`, ticketNumber: number, kind: 'status_changed', title: `Update on #${number}`, body: 'Sent once', recipients: { userIds: [emma] } };
-    await activities.notify(sentOnce);
-    // The database refuses the 'sent' write once, after Postmark accepted the email (as when it goes away mid-delivery).
-    h.db.models.EmailOutbox.addHook('beforeBulkUpdate', 'lose-the-sent-write', (options) => {
-      if ((options as unknown as { attributes?: { status?: string } }).attributes?.status !== 'sent') return;
-      h.db.models.EmailOutbox.removeHook('beforeBulkUpdate', 'lose-the-sent-write');
-      throw new Error('connection lost');
-    });
-    await expect(activities.deliverNotificationEmails({ notificationId: sentOnce.id })).rejects.toThrow('connection lost');
-    const [first] = sink.messages().filter((m) => m.metadata.notification === sentOnce.id);
-    expect(first).toBeDefined();
-    // The claim is kept, not released to pending (which the next attempt would send again at once)…
-    expect((await h.db.models.EmailOutbox.findByPk(`${sentOnce.id}:${emma}`))!.get('status')).toBe('sending');
-    // …until it lapses.
-    await h.db.models.EmailOutbox.update(lapsedClaim, { where: { id: `${sentOnce.id}:${emma}` } });
-    expect(await activities.deliverNotificationEmails({ notificationId: sentOnce.id })).toEqual({ sent: 1, failed: 0, pending: 0 });
-    expect(sink.messages().filter((m) => m.metadata.notification === sentOnce.id)).toHaveLength(1);
-    const row = (await h.db.models.EmailOutbox.findByPk(`${sentOnce.id}:${emma}`))!;
-    expect(row.get('status')).toBe('sent');
-    expect(row.get('message_id')).toBe(first!.id);
-
-    // A claim that lapsed before anything reached Postmark: the email is sent, once.
-    const neverSent: NotifyInput = { ...sentOnce, id: `test-${crypto.randomUUID()}`, body: 'Never sent before' };
-    await activities.notify(neverSent);
-    await h.db.models.EmailOutbox.update(lapsedClaim, { where: { id: `${neverSent.id}:${emma}` } });
-    expect(await activities.deliverNotificationEmails({ notificationId: neverSent.id })).toEqual({ sent: 1, failed: 0, pending: 0 });
-    expect(sink.messages().filter((m) => m.metadata.notification === neverSent.id)).toHaveLength(1);
-  });
-
-  test('when Postmark takes an email but its answer never arrives, then the email is not sent again: the claim is kept and the next sender finds it at Postmark', async () => {
-    const { number } = await raise('Answer lost');
-    const activities = createActivities({ sequelize: h.db.sequelize, models: h.db.models, logger: pino({ level: 'silent' }), mail });
-    const emma = await h.userId('emma');
-    const input: NotifyInput = { id: `test-${crypto.randomUUID()}`, ticketNumber: number, kind: 'status_changed', title: `Update on #${number}`, body: 'Answer lost', recipients: { userIds: [emma] } };
-    const key = `${input.id}:${emma}`;
-    await activities.notify(input);
-    sink.dropAnswersAfterAccepting(1);
-    await expect(activities.deliverNotificationEmails({ notificationId: input.id })).rejects.toThrow();
-    expect(sink.messages().filter((m) => m.metadata.notification === input.id)).toHaveLength(1);
-    // Not released to pending: a retry now would find the claim held, not send again.
-    expect((await h.db.models.EmailOutbox.findByPk(key))!.get('status')).toBe('sending');
-    await expect(activities.deliverNotificationEmails({ notificationId: input.id })).rejects.toThrow('being sent by another attempt');
-    expect(sink.messages().filter((m) => m.metadata.notification === input.id)).toHaveLength(1);
-    // Once the short claim lapses, the next sender asks Postmark, finds the email and records it.
-    await h.db.models.EmailOutbox.update({ updated_at: new Date(Date.now() - 3 * 60_000) }, { where: { id: key } });
-    expect(await activities.deliverNotificationEmails({ notificationId: input.id })).toEqual({ sent: 1, failed: 0, pending: 0 });
-    expect(sink.messages().filter((m) => m.metadata.notification === input.id)).toHaveLength(1);
-    expect((await h.db.models.EmailOutbox.findByPk(key))!.get('status')).toBe('sent');
-  });
-
-  test('when Postmark refuses a recipient for good, then it is recorded as failed and not retried', async () => {
-    const { number } = await raise('Inactive');
-    const activities = createActivities({ sequelize: h.db.sequelize, models: h.db.models, logger: pino({ level: 'silent' }), mail });
-    const priya = await h.userId('priya');
-    const input: NotifyInput = { id: `test-${crypto.randomUUID()}`, ticketNumber: number, kind: 'mention', title: 'Mentioned', body: 'x', recipients: { userIds: [priya, await h.userId('emma')] } };
-    await activities.notify(input);
-    expect(await activities.deliverNotificationEmails({ notificationId: input.id })).toEqual({ sent: 1, failed: 1, pending: 0 });
-    await activities.notify(input);
-    expect(await activities.deliverNotificationEmails({ notificationId: input.id })).toEqual({ sent: 0, failed: 0, pending: 0 });
-    const row = (await h.db.models.EmailOutbox.findByPk(`${input.id}:${priya}`))!;
-    expect(row.get('status')).toBe('failed');
-    expect(row.get('attempts')).toBe(1);
-    expect(row.get('error')).toContain('inactive');
-    expect(sink.messages().filter((m) => m.metadata.notification === input.id).map((m) => m.to)).toEqual([emailOf('emma')]);
-  });
-
-  test('when Postmark has lost a template and several emails of its kind go out together, then it is pushed once and each email goes once, recorded with its own Message ID', async () => {
-    const { number } = await raise('Template lost');
-    const activities = createActivities({ sequelize: h.db.sequelize, models: h.db.models, logger: pino({ level: 'silent' }), mail });
-    await postmark.deleteTemplate('mention');
-    const people: DemoUserKey[] = ['emma', 'harper', 'hannah', 'ada', 'mark'];
-    const input: NotifyInput = { id: `test-${crypto.randomUUID()}`, ticketNumber: number, kind: 'mention', title: 'Mentioned', body: 'x', recipients: { userIds: await Promise.all(people.map((p) => h.userId(p))) } };
-    await activities.notify(input);
-    expect(await activities.deliverNotificationEmails({ notificationId: input.id })).toEqual({ sent: people.length, failed: 0, pending: 0 });
-    const emails = sink.messages().filter((m) => m.metadata.notification === input.id);
-    expect(emails.map((m) => m.to).sort()).toEqual(people.map(emailOf).sort());
-    expect((await postmark.getTemplates({ count: 100, offset: 0 })).Templates.filter((t) => t.Alias === 'mention')).toHaveLength(1);
-    const rows = await h.db.models.EmailOutbox.findAll({ where: { notification_id: input.id } });
-    const sentAs = new Map(emails.map((m) => [m.metadata.email, m.id]));
-    expect(rows.map((r) => [r.get('status'), r.get('message_id')])).toEqual(rows.map((r) => ['sent', sentAs.get(r.get('id') as string)]));
-  });
-
-  test('when one sender has many emails to send, then it claims each only just before sending it: never more than five claimed and unsent at once', async () => {
-    const { number } = await raise('Many recipients');
-    const activities = createActivities({ sequelize: h.db.sequelize, models: h.db.models, logger: pino({ level: 'silent' }), mail });
-    const people: DemoUserKey[] = ['emma', 'mark', 'carla', 'alex', 'sam', 'lee', 'dana', 'harper', 'hannah', 'frank', 'felix', 'fiona', 'ada'];
-    const input: NotifyInput = { id: `test-${crypto.randomUUID()}`, ticketNumber: number, kind: 'status_changed', title: 'Update', body: 'x', recipients: { userIds: await Promise.all(people.map((p) => h.userId(p))) } };
-    await activities.notify(input);
-    // Slow answers keep every send in flight long enough to see what is claimed meanwhile. A claim
-    // taken long before its send would age towards its lapse while it waits, and be taken over.
-    sink.answerSlowly(people.length, 250);
-    const delivery = activities.deliverNotificationEmails({ notificationId: input.id });
-    let settled = false;
-    void delivery.finally(() => (settled = true)).catch(() => undefined);
-    const claimedAtOnce: number[] = [];
-    while (!settled) {
-      claimedAtOnce.push(await h.db.models.EmailOutbox.count({ where: { notification_id: input.id, status: 'sending' } }));
-      await new Promise((resolve) => setTimeout(resolve, 40));
-    }
-    expect(await delivery).toEqual({ sent: people.length, failed: 0, pending: 0 });
-    expect(Math.max(...claimedAtOnce)).toBeGreaterThan(0);
-    expect(Math.max(...claimedAtOnce)).toBeLessThanOrEqual(5);
-    expect(sink.messages().filter((m) => m.metadata.notification === input.id)).toHaveLength(people.length);
-  }, 60_000);
-
-  test('when a notification is for a ticket not yet in the read tables, then its email waits rather than going out without a title', async () => {
-    const activities = createActivities({ sequelize: h.db.sequelize, models: h.db.models, logger: pino({ level: 'silent' }), mail });
-    const unprojected = 900_000 + Math.floor(Math.random() * 90_000);
-    const input: NotifyInput = { id: `test-${crypto.randomUUID()}`, ticketNumber: unprojected, kind: 'created', title: 'Received', body: 'x', recipients: { userIds: [await h.userId('emma')] } };
-    await activities.notify(input);
-    await expect(activities.deliverNotificationEmails({ notificationId: input.id })).rejects.toMatchObject({ type: 'TicketNotProjected' });
-    expect(sink.messages().filter((m) => m.metadata.notification === input.id)).toHaveLength(0);
-    expect((await h.db.models.EmailOutbox.findByPk(`${input.id}:${await h.userId('emma')}`))!.get('status')).toBe('pending');
   });
 });
 

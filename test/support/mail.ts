@@ -1,8 +1,11 @@
+import crypto from 'node:crypto';
 import { ServerClient } from 'postmark';
 import { createSigner } from '../../lib/signing';
 import { DEFAULT_EMAIL_RETRY, type EmailRetry, type MailDeps } from '../../mail/sender';
 import { startMailSink, type MailSink } from '../../mail/sink';
 import type { SinkMessage } from '../../mail/mailbox-pages';
+import type { Harness } from './harness';
+import { waitUntil } from './wait';
 
 export const SINK_TOKEN = 'test-sink-token';
 export const SUPPORT_ADDRESS = 'support@ticketing.local';
@@ -70,4 +73,21 @@ export async function waitForMail(sink: MailSink, predicate: (m: SinkMessage) =>
     if (Date.now() > deadline) throw new Error(`no email ${what} within ${timeoutMs} ms; mailbox: ${JSON.stringify(sink.messages().map((m) => [m.to, m.tag, m.subject]))}`);
     await new Promise((r) => setTimeout(r, 100));
   }
+}
+
+/**
+ * A new ticket of emma's in `categoryId`, once its own emails (receipt, team notices) are all
+ * sent: they go out beside the test, and a fault the test then injects into the sink or the
+ * database must meet the test's email, not one of these.
+ */
+export async function raiseWithEmailsSent(h: Harness, categoryId: number, title: string): Promise<{ number: number; version: number }> {
+  const response = await h.request('POST', '/tickets', { as: 'emma', headers: { 'Idempotency-Key': crypto.randomUUID() }, body: { title, description: 'October payslip', categoryId } });
+  expect(response.status).toBe(201);
+  const ticket = response.body.data as { number: number; version: number };
+  await waitUntil(
+    `the emails of new ticket #${ticket.number} to be recorded and sent`,
+    async () => (await h.db.models.EmailOutbox.findAll({ where: { ticket_number: ticket.number }, attributes: ['status'] })).map((r) => r.get('status')),
+    (statuses) => statuses.length > 0 && statuses.every((status) => status === 'sent' || status === 'failed'),
+  );
+  return ticket;
 }
