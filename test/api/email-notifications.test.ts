@@ -7,31 +7,16 @@ import type { MailDeps } from '../../mail/sender';
 import type { MailSink } from '../../mail/sink';
 import { createEmailRelay } from '../../mail/relay';
 import { stateQuery, ticketWorkflowId, type NotifyInput } from '../../workflows/definitions';
-import { startHarness, type Harness } from '../support/harness';
+import type { Harness } from '../support/harness';
 import { waitUntil } from '../support/wait';
-import { APP_SECRET, raiseWithEmailsSent, startTestMail, SUPPORT_ADDRESS, waitForMail, WEB_URL } from '../support/mail';
+import { raiseWithEmailsSent, startMailHarness, stopMailHarness, SUPPORT_ADDRESS, waitForMail, WEB_URL } from '../support/mail';
 import type { DemoUserKey } from '../support/demo-accounts';
 
-let h: Harness;
-let sink: MailSink;
-let mail: MailDeps;
-let postmark: ServerClient;
-let payroll: number;
-
-beforeAll(async () => {
-  ({ sink, mail, postmark } = await startTestMail({ inactiveRecipients: ['priya@example.com'] }));
-  h = await startHarness({ activityDeps: { mail }, config: { appSecret: APP_SECRET }, appDeps: { mail: { postmark, webUrl: WEB_URL } } });
-  payroll = await h.categoryId('hr-payroll');
-}, 120_000);
-
-afterAll(async () => {
-  await h?.stop();
-  await sink?.stop();
-});
+let h: Harness, sink: MailSink, mail: MailDeps, postmark: ServerClient, payroll: number;
+beforeAll(async () => void ({ h, sink, mail, postmark, payroll } = await startMailHarness()), 120_000);
+afterAll(() => stopMailHarness({ h, sink }));
 
 const emailOf = (user: DemoUserKey) => `${user}@example.com`;
-
-/** A new payroll ticket of emma's, once its own emails are all sent (see raiseWithEmailsSent). */
 const raise = (title = 'Overtime missing') => raiseWithEmailsSent(h, payroll, title);
 
 const about = (n: number, to: DemoUserKey, tag: string) => (m: { recipients: string[]; tag: string | null; metadata: Record<string, string> }) =>

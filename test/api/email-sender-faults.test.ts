@@ -5,8 +5,8 @@ import { createActivities } from '../../activities';
 import type { MailDeps } from '../../mail/sender';
 import type { MailSink } from '../../mail/sink';
 import type { NotifyInput } from '../../workflows/definitions';
-import { startHarness, type Harness } from '../support/harness';
-import { APP_SECRET, raiseWithEmailsSent, startTestMail, WEB_URL } from '../support/mail';
+import type { Harness } from '../support/harness';
+import { raiseWithEmailsSent, startMailHarness, stopMailHarness } from '../support/mail';
 import type { DemoUserKey } from '../support/demo-accounts';
 
 /**
@@ -14,26 +14,11 @@ import type { DemoUserKey } from '../support/demo-accounts';
  * template) and in our database (a sent email it never recorded), and senders with more to send
  * than they should claim at once. Each email still goes out once, or is recorded as refused.
  */
-let h: Harness;
-let sink: MailSink;
-let mail: MailDeps;
-let postmark: ServerClient;
-let payroll: number;
-
-beforeAll(async () => {
-  ({ sink, mail, postmark } = await startTestMail({ inactiveRecipients: ['priya@example.com'] }));
-  h = await startHarness({ activityDeps: { mail }, config: { appSecret: APP_SECRET }, appDeps: { mail: { postmark, webUrl: WEB_URL } } });
-  payroll = await h.categoryId('hr-payroll');
-}, 120_000);
-
-afterAll(async () => {
-  await h?.stop();
-  await sink?.stop();
-});
+let h: Harness, sink: MailSink, mail: MailDeps, postmark: ServerClient, payroll: number;
+beforeAll(async () => void ({ h, sink, mail, postmark, payroll } = await startMailHarness()), 120_000);
+afterAll(() => stopMailHarness({ h, sink }));
 
 const emailOf = (user: DemoUserKey) => `${user}@example.com`;
-
-/** A new payroll ticket of emma's, once its own emails are all sent (see raiseWithEmailsSent). */
 const raise = (title = 'Overtime missing') => raiseWithEmailsSent(h, payroll, title);
 
 describe('email senders meeting faults', () => {

@@ -4,7 +4,7 @@ import { createSigner } from '../../lib/signing';
 import { DEFAULT_EMAIL_RETRY, type EmailRetry, type MailDeps } from '../../mail/sender';
 import { startMailSink, type MailSink } from '../../mail/sink';
 import type { SinkMessage } from '../../mail/mailbox-pages';
-import type { Harness } from './harness';
+import { startHarness, type Harness } from './harness';
 import { waitUntil } from './wait';
 
 export const SINK_TOKEN = 'test-sink-token';
@@ -90,4 +90,19 @@ export async function raiseWithEmailsSent(h: Harness, categoryId: number, title:
     (statuses) => statuses.length > 0 && statuses.every((status) => status === 'sent' || status === 'failed'),
   );
   return ticket;
+}
+
+/**
+ * A harness whose worker and API email through the sink (priya's address is one Postmark
+ * refuses for good), with the payroll category the email tests raise their tickets in.
+ */
+export async function startMailHarness(): Promise<{ h: Harness; sink: MailSink; mail: MailDeps; postmark: ServerClient; payroll: number }> {
+  const { sink, mail, postmark } = await startTestMail({ inactiveRecipients: ['priya@example.com'] });
+  const h = await startHarness({ activityDeps: { mail }, config: { appSecret: APP_SECRET }, appDeps: { mail: { postmark, webUrl: WEB_URL } } });
+  return { h, sink, mail, postmark, payroll: await h.categoryId('hr-payroll') };
+}
+
+export async function stopMailHarness({ h, sink }: { h?: Harness; sink?: MailSink }): Promise<void> {
+  await h?.stop();
+  await sink?.stop();
 }
