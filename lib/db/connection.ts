@@ -5,7 +5,7 @@ import { Sequelize, Transaction } from 'sequelize';
 import type { Config } from '../config';
 import { trackConfigurationWrites } from './config-generation';
 import { createColumnTypesCache, keepColumnTypes, type SqliteStatements } from './sqlite-column-types';
-import { plainStacksOnSuccess } from './sqlite-statement-stacks';
+import { skipStatementStacksOnSuccess } from './sqlite-statement-stacks';
 
 interface SqliteConnection extends SqliteStatements {
   configure(option: 'busyTimeout', value: number): void;
@@ -48,7 +48,7 @@ export function createSequelize(database: Config['database'], options: { logging
         // Sequelize's own retry (above) takes the rest.
         connection.configure('busyTimeout', 1_000);
         keepColumnTypes(connection, columnTypes);
-        plainStacksOnSuccess(connection);
+        skipStatementStacksOnSuccess(connection);
         // synchronous=NORMAL: in WAL mode a commit no longer waits on fsync, so the write lock
         // the API and the worker share is held for microseconds instead of a disk flush (the
         // 10-client create bench went from SQLITE_BUSY 500s to none). The database stays
