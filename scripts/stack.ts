@@ -8,7 +8,7 @@ import { migrateToLatest } from '../lib/db/migrate';
 import { defineModels } from '../lib/db/models';
 import { seedDemoOrganisation } from '../lib/db/seed';
 import { findTemporalCli } from '../temporal/cli';
-import { startDevServer, type RunningDevServer } from '../temporal/dev-server';
+import { DEV_SERVER_FILE_PRAGMAS, startDevServer, type RunningDevServer } from '../temporal/dev-server';
 import { temporalConnectionOptions } from '../temporal/connection';
 import { ensureSearchAttributes } from '../temporal/search-attributes';
 import { TICKET_SEARCH_ATTRIBUTES } from '../workflows/search-attributes';
@@ -194,7 +194,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
           namespace: config.temporal.namespace,
           dbFilename: path.join(config.dataDir, 'temporal.sqlite'),
           searchAttributes: [...TICKET_SEARCH_ATTRIBUTES],
-          extraArgs: ['--dynamic-config-value', 'frontend.enableExecuteMultiOperation=true'],
+          extraArgs: ['--dynamic-config-value', 'frontend.enableExecuteMultiOperation=true', ...DEV_SERVER_FILE_PRAGMAS.flatMap((pragma) => ['--sqlite-pragma', pragma])],
         },
       });
       sdkServer = env;
