@@ -80,7 +80,7 @@ const ConfigSchema = z.object({
   S3_FORCE_PATH_STYLE: z.enum(['true', 'false']).default('true'),
   CLAMD_HOST: optionalString,
   CLAMD_PORT: port.default(3310),
-  IMPORT_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(4),
+  IMPORT_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(6),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
