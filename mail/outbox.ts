@@ -4,7 +4,7 @@ import type { Logger } from 'pino';
 import { withDeadlockRetry, writeTransactionOptions } from '../lib/db/deadlock';
 import type { Models } from '../lib/db/models';
 import type { NotifyInput } from '../workflows/definitions';
-import { createSender, isPermanent, sentEarlier, type MailDeps, type OutgoingEmail } from './sender';
+import { createSender, isPermanent, sentEarlier, type MailDeps, type OutgoingEmail, type SendOutcome } from './sender';
 
 /** Longer than one send can take (the client's timeout), so a live claim is never taken over. */
 export const CLAIM_LAPSES_MS = 2 * 60_000;
@@ -197,10 +197,10 @@ export function createOutbox({ models, logger, mail }: { models: Models; logger:
   }
 
   /**
-   * Sends emails already built, each at most once: a few at a time, claimed together, sent at
-   * once, and those Postmark took marked sent together. `deliver` builds them from the rows;
-   * a projection that has just recorded them passes them straight here. An email already sent
-   * or refused for good (a retried projection's) is not claimed, so not sent again.
+   * Sends emails already built, each at most once: a few at a time, claimed together, sent in
+   * one call to Postmark, and those Postmark took marked sent together. `deliver` builds them
+   * from the rows; a projection that has just recorded them passes them straight here. An email
+   * already sent or refused for good (a retried projection's) is not claimed, so not sent again.
    */
   async function sendEach(emails: OutgoingEmail[], beforeEach: () => void = () => {}, result: DeliveryCounts & { transient?: unknown } = { sent: 0, failed: 0, pending: 0 }): Promise<DeliveryCounts & { transient?: unknown }> {
     // Claimed a chunk at a time, right before its sends: a claim must not age towards its lapse
@@ -212,77 +212,94 @@ export function createOutbox({ models, logger, mail }: { models: Models; logger:
       const chunk = unique.slice(i, i + SENDS_AT_ONCE);
       const claims = await claimAll(chunk.map((email) => email.key), new Date());
       const sent: Array<{ key: string; messageId: string }> = [];
-      const sends: Array<Promise<void>> = [];
+      const fresh: OutgoingEmail[] = [];
+      const lapsed: OutgoingEmail[] = [];
       for (const email of chunk) {
         const { claim, toAddress } = claims.get(email.key) ?? {};
         // To the address the row was recorded with (a retried record keeps an older row as it was).
-        if (claim === 'fresh' || claim === 'lapsed') sends.push(sendClaimed({ ...email, recipient: { ...email.recipient, email: toAddress! } }, claim === 'lapsed', sent));
+        const claimed = { ...email, recipient: { ...email.recipient, email: toAddress! } };
+        if (claim === 'fresh') fresh.push(claimed);
+        else if (claim === 'lapsed') lapsed.push(claimed);
         else if (claim === 'held') {
           result.pending += 1;
           result.transient ??= ApplicationFailure.retryable(`email ${email.key} is being sent by another attempt`, 'ClaimedElsewhere');
         }
         // No claim at all: already sent or refused for good by another sender; nothing to do.
       }
-      const outcomes = await Promise.allSettled(sends);
+      const asked = await Promise.allSettled(lapsed.map((email) => notFoundSent(email, sent)));
+      const toSend = [...fresh, ...lapsed.filter((_, j) => asked[j]!.status === 'fulfilled' && (asked[j] as PromiseFulfilledResult<boolean>).value)];
+      const settled: Array<PromiseSettledResult<unknown>> = [...asked];
+      if (toSend.length > 0) {
+        beforeEach();
+        let outcomes: SendOutcome[];
+        try {
+          outcomes = await send(toSend);
+        } catch (err) {
+          // The call as a whole failed or went unanswered: the same for each of its emails.
+          outcomes = toSend.map(() => ({ refusal: err }));
+        }
+        settled.push(...(await Promise.allSettled(toSend.map((email, j) => settle(email, outcomes[j]!, sent)))));
+      }
       // Should this write fail, the rows keep their claims (never released to pending, which
       // would send them again), and whoever takes a lapsed claim finds the email at Postmark.
       await withDeadlockRetry(() => markSent(sent), { logger, what: 'emails marked sent', context: { emails: sent.length } });
       result.sent += sent.length;
-      const broken = outcomes.find((o): o is PromiseRejectedResult => o.status === 'rejected');
+      const broken = settled.find((o): o is PromiseRejectedResult => o.status === 'rejected');
       if (broken) throw broken.reason;
     }
     return result;
 
-    /** One claimed email: asked at Postmark first when its claim lapsed, then sent; its outcome is recorded, or added to `sent` for the chunk's one update. */
-    async function sendClaimed(email: OutgoingEmail, lapsed: boolean, sent: Array<{ key: string; messageId: string }>): Promise<void> {
+    /**
+     * Whether an email whose claim lapsed is still to send: the sender before may have reached
+     * Postmark and died (or lost the database) before recording it, so Postmark is asked first.
+     * Found there, it joins `sent`; if Postmark cannot answer, the claim stays and lapses again.
+     */
+    async function notFoundSent(email: OutgoingEmail, sent: Array<{ key: string; messageId: string }>): Promise<boolean> {
       beforeEach();
+      let earlier: string | undefined;
+      try {
+        earlier = await sentEarlier(mail.postmark, email.key);
+      } catch (err) {
+        result.pending += 1;
+        result.transient ??= err;
+        return false;
+      }
+      if (!earlier) return true;
+      logger.info({ email: email.key, messageId: earlier }, 'email found sent by an earlier attempt; not sent again');
+      sent.push({ key: email.key, messageId: earlier });
+      return false;
+    }
+
+    /** One claimed email's outcome: added to `sent` for the chunk's one update, or recorded on its row while this sender's claim stands. */
+    async function settle(email: OutgoingEmail, outcome: SendOutcome, sent: Array<{ key: string; messageId: string }>): Promise<void> {
       const { key } = email;
+      if ('messageId' in outcome) {
+        sent.push({ key, messageId: outcome.messageId });
+        return;
+      }
+      const err = outcome.refusal;
       // Only while this sender's claim stands: a row another sender has since settled keeps its outcome.
       const ours = { id: key, status: 'sending' };
-      if (lapsed) {
-        // The sender before may have reached Postmark and died (or lost the database) before
-        // recording it: ask Postmark first. If it cannot answer, the claim stays and lapses again.
-        let earlier: string | undefined;
-        try {
-          earlier = await sentEarlier(mail.postmark, key);
-        } catch (err) {
-          result.pending += 1;
-          result.transient ??= err;
-          return;
-        }
-        if (earlier) {
-          logger.info({ email: key, messageId: earlier }, 'email found sent by an earlier attempt; not sent again');
-          sent.push({ key, messageId: earlier });
-          return;
-        }
-        // Asking can take as long as a send: beat again, or the two together outlast a heartbeat timeout.
-        beforeEach();
+      const error = err instanceof Error ? err.message : String(err);
+      if (isPermanent(err)) {
+        await models.EmailOutbox.update({ status: 'failed', error, updated_at: new Date() }, { where: ours });
+        logger.warn({ email: key, error }, 'email refused for good; not retried');
+        result.failed += 1;
+        return;
       }
-      try {
-        const response = await send(email);
-        sent.push({ key, messageId: response.MessageID });
-      } catch (err) {
-        const error = err instanceof Error ? err.message : String(err);
-        if (isPermanent(err)) {
-          await models.EmailOutbox.update({ status: 'failed', error, updated_at: new Date() }, { where: ours });
-          logger.warn({ email: key, error }, 'email refused for good; not retried');
-          result.failed += 1;
-          return;
-        }
-        if (!answered(err)) {
-          // No answer (a timeout, a dropped connection): Postmark may have taken the email. The
-          // claim is kept and set to lapse soon, so whoever takes it next asks Postmark first.
-          await models.EmailOutbox.update({ error, updated_at: new Date(Date.now() - CLAIM_LAPSES_MS + UNANSWERED_RECHECK_MS) }, { where: ours });
-          logger.warn({ email: key, error }, 'email send unanswered; Postmark is asked before it is sent again');
-        } else {
-          // Postmark answered that it did not take the email: the claim is released so the next attempt (or the sweep) can take it.
-          await models.EmailOutbox.update({ status: 'pending', error, updated_at: new Date() }, { where: ours });
-          logger.warn({ email: key, error }, 'email not sent yet; will retry');
-        }
-        result.pending += 1;
-        // The others still get theirs now; a retry takes this one up again once its claim is released or lapses.
-        result.transient ??= err;
+      if (!answered(err)) {
+        // No answer (a timeout, a dropped connection): Postmark may have taken the email. The
+        // claim is kept and set to lapse soon, so whoever takes it next asks Postmark first.
+        await models.EmailOutbox.update({ error, updated_at: new Date(Date.now() - CLAIM_LAPSES_MS + UNANSWERED_RECHECK_MS) }, { where: ours });
+        logger.warn({ email: key, error }, 'email send unanswered; Postmark is asked before it is sent again');
+      } else {
+        // Postmark answered that it did not take the email: the claim is released so the next attempt (or the sweep) can take it.
+        await models.EmailOutbox.update({ status: 'pending', error, updated_at: new Date() }, { where: ours });
+        logger.warn({ email: key, error }, 'email not sent yet; will retry');
       }
+      result.pending += 1;
+      // The others still get theirs now; a retry takes this one up again once its claim is released or lapses.
+      result.transient ??= err;
     }
   }
 

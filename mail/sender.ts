@@ -1,5 +1,5 @@
 import { ApplicationFailure } from '@temporalio/common';
-import { Errors, type ServerClient } from 'postmark';
+import { Errors, type Models as PostmarkModels, type ServerClient, type TemplatedMessage } from 'postmark';
 import type { Models } from '../lib/db/models';
 import type { Signer } from '../lib/signing';
 import { approvalLinks, approvalStepOf } from './approval-links';
@@ -58,7 +58,10 @@ export async function sentEarlier(postmark: ServerClient, key: string): Promise<
   return found.Messages[0]?.MessageID;
 }
 
-/** Renders and sends one email through Postmark's templates; knows nothing of the outbox. */
+/** One email's outcome: Postmark took it, or refused it (a Postmark error with its code, or the call's own failure). */
+export type SendOutcome = { messageId: string } | { refusal: unknown };
+
+/** Renders and sends emails through Postmark's templates; knows nothing of the outbox. */
 export function createSender({ models, mail }: { models: Models; mail: MailDeps }) {
   const [supportLocal, supportDomain] = mail.supportAddress.split('@') as [string, string];
 
@@ -97,8 +100,8 @@ export function createSender({ models, mail }: { models: Models; mail: MailDeps 
     return push;
   }
 
-  return async function send(email: OutgoingEmail) {
-    const message = {
+  function messageFor(email: OutgoingEmail): TemplatedMessage {
+    return {
       From: mail.from,
       To: email.recipient.email,
       TemplateAlias: email.kind,
@@ -117,13 +120,33 @@ export function createSender({ models, mail }: { models: Models; mail: MailDeps 
       // `email` names the outbox row, so a sender that takes over a lapsed claim can ask Postmark whether it went.
       Metadata: { notification: email.notificationId, ticket: String(email.ticketNumber), email: email.key },
     };
-    try {
-      return await mail.postmark.sendEmailWithTemplate(message);
-    } catch (err) {
-      if (!isPostmarkError(err, TEMPLATE_NOT_FOUND)) throw err;
-      // Postmark lost (or never got) this template: push it from the database and try once more.
-      await pushOnce(email.kind);
-      return mail.postmark.sendEmailWithTemplate(message);
+  }
+
+  async function batch(messages: TemplatedMessage[]): Promise<PostmarkModels.MessageSendingResponse[]> {
+    const answers = await mail.postmark.sendEmailBatchWithTemplates(messages);
+    // Postmark answers each message in the order sent; any other answer cannot be matched to them.
+    if (!Array.isArray(answers) || answers.length !== messages.length) throw new Error(`Postmark answered a batch of ${messages.length} with ${Array.isArray(answers) ? answers.length : 'no'} outcomes`);
+    return answers;
+  }
+
+  /**
+   * Sends emails in one call to Postmark's batch endpoint and answers each one's outcome, in
+   * order: its Message ID, or Postmark's refusal of it (an error with Postmark's code, as a single
+   * send would have thrown). A call Postmark fails as a whole, or does not answer, throws.
+   */
+  return async function sendAll(emails: OutgoingEmail[]): Promise<SendOutcome[]> {
+    if (emails.length === 0) return [];
+    const messages = emails.map(messageFor);
+    const answers = await batch(messages);
+    const lost = answers.flatMap((answer, i) => (answer.ErrorCode === TEMPLATE_NOT_FOUND ? [i] : []));
+    if (lost.length > 0) {
+      // Postmark lost (or never got) these templates: push each from the database once and send those again.
+      await Promise.all([...new Set(lost.map((i) => emails[i]!.kind))].map(pushOnce));
+      const again = await batch(lost.map((i) => messages[i]!));
+      lost.forEach((i, j) => (answers[i] = again[j]!));
     }
+    return answers.map((answer) =>
+      answer.ErrorCode === 0 ? { messageId: answer.MessageID } : { refusal: new Errors.ApiInputError(answer.Message, answer.ErrorCode, 422) },
+    );
   };
 }

@@ -27,18 +27,18 @@ export interface MailSink {
   url: string;
   messages(filter?: { to?: string; tag?: string }): SinkMessage[];
   /**
-   * Fault injection: the next `count` sends answer `status` (e.g. 500) as an outage would;
-   * with `notificationId`, only sends of that notification count (other deliveries running
-   * beside a test go through untouched).
+   * Fault injection: the next `count` sends answer `status` (e.g. 500) as an outage would, a
+   * batch as a whole; with `notificationId`, only sends (batches) with an email of that
+   * notification count (other deliveries running beside a test go through untouched).
    */
   failNextSends(count: number, status?: number, notificationId?: string): void;
   /**
-   * Fault injection: the next `count` templated sends are accepted (they reach the mailbox) and
-   * the connection is then cut without an answer, as a timeout or a dropped connection after
+   * Fault injection: the next `count` templated sends (single or batch) are accepted (they reach
+   * the mailbox) and the connection is then cut without an answer, as a timeout or a dropped connection after
    * Postmark took the email would leave the sender not knowing.
    */
   dropAnswersAfterAccepting(count: number): void;
-  /** Fault injection: the next `count` templated sends are accepted at once and answered `delayMs` later, as a slow Postmark would. */
+  /** Fault injection: the next `count` templated sends (single or batch) are accepted at once and answered `delayMs` later, as a slow Postmark would. */
   answerSlowly(count: number, delayMs: number): void;
   /** Fault injection: every send answers `status` until `durationMs` from now, as a Postmark outage would. */
   failSendsFor(durationMs: number, status?: number): void;
@@ -120,15 +120,24 @@ export async function startMailSink(options: MailSinkOptions): Promise<MailSink>
   }
 
   /** Validates and "delivers" one message; answers Postmark's per-message response. */
+  /**
+   * The simulated outage a request meets, refusing it as a whole as Postmark's would (a batch
+   * with any targeted message is refused entire, and nothing of it is accepted).
+   */
+  function refuseIfDown(messages: unknown[]): void {
+    const notificationOf = (m: unknown) => {
+      const metadata = (m as { Metadata?: unknown } | null)?.Metadata;
+      return metadata && typeof metadata === 'object' ? (metadata as Record<string, unknown>).notification : undefined;
+    };
+    const targeted = failures.count > 0 && messages.some((m) => failures.notificationId === undefined || notificationOf(m) === failures.notificationId);
+    if (!targeted && Date.now() >= outage.until) return;
+    refused += 1;
+    const status = targeted ? failures.status : outage.status;
+    if (targeted) failures = { ...failures, count: failures.count - 1 };
+    throw new PostmarkFailure(status, 0, 'Simulated outage of the local mail sink.');
+  }
+
   function accept(body: Record<string, unknown>, rendered: { subject: string; htmlBody: string | null; textBody: string | null }, template?: StoredTemplate) {
-    const metadata = body.Metadata && typeof body.Metadata === 'object' ? (body.Metadata as Record<string, unknown>) : {};
-    const targeted = failures.count > 0 && (failures.notificationId === undefined || metadata.notification === failures.notificationId);
-    if (targeted || Date.now() < outage.until) {
-      refused += 1;
-      const status = targeted ? failures.status : outage.status;
-      if (targeted) failures = { ...failures, count: failures.count - 1 };
-      throw new PostmarkFailure(status, 0, 'Simulated outage of the local mail sink.');
-    }
     const from = str(body.From);
     if (!from) throw new PostmarkFailure(422, 300, "Invalid 'From' address: ''.");
     if (parseAddresses(from).invalid !== undefined || parseAddresses(from).addresses.length !== 1) throw new PostmarkFailure(422, 300, `Invalid 'From' address: '${from}'.`);
@@ -283,10 +292,8 @@ export async function startMailSink(options: MailSinkOptions): Promise<MailSink>
     if ('refused' in answer) throw new PostmarkFailure(422, 700, answer.refused);
     res.json(answer);
   });
-  postmark.post('/email', (req, res) => void res.json(sendPlain(objectBody(req))));
-  postmark.post('/email/batch', (req, res) => void res.json(batch(req.body, sendPlain)));
-  postmark.post('/email/withTemplate', (req, res) => {
-    const answer = sendTemplated(objectBody(req));
+  /** A templated send's answer, as the fault injection has it arrive: cut off, late, or at once. */
+  function answerTemplated(req: Request, res: Response, answer: unknown): void {
     if (answersToDrop > 0) {
       answersToDrop -= 1;
       req.socket.destroy();
@@ -298,8 +305,25 @@ export async function startMailSink(options: MailSinkOptions): Promise<MailSink>
       return;
     }
     res.json(answer);
+  }
+  const messagesOf = (items: unknown): unknown[] => (Array.isArray(items) ? items : []);
+  postmark.post('/email', (req, res) => {
+    refuseIfDown([req.body]);
+    res.json(sendPlain(objectBody(req)));
   });
-  postmark.post('/email/batchWithTemplates', (req, res) => void res.json(batch(objectBody(req).Messages, sendTemplated)));
+  postmark.post('/email/batch', (req, res) => {
+    refuseIfDown(messagesOf(req.body));
+    res.json(batch(req.body, sendPlain));
+  });
+  postmark.post('/email/withTemplate', (req, res) => {
+    refuseIfDown([req.body]);
+    answerTemplated(req, res, sendTemplated(objectBody(req)));
+  });
+  postmark.post('/email/batchWithTemplates', (req, res) => {
+    const { Messages } = objectBody(req);
+    refuseIfDown(messagesOf(Messages));
+    answerTemplated(req, res, batch(Messages, sendTemplated));
+  });
   postmark.get('/templates', (req, res) => {
     const count = Number(req.query.count ?? req.query.Count ?? 100);
     const offset = Number(req.query.offset ?? req.query.Offset ?? 0);

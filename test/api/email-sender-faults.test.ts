@@ -116,9 +116,9 @@ describe('email senders meeting faults', () => {
     const people: DemoUserKey[] = ['emma', 'mark', 'carla', 'alex', 'sam', 'lee', 'dana', 'harper', 'hannah', 'frank', 'felix', 'fiona', 'ada'];
     const input: NotifyInput = { id: `test-${crypto.randomUUID()}`, ticketNumber: number, kind: 'status_changed', title: 'Update', body: 'x', recipients: { userIds: await Promise.all(people.map((p) => h.userId(p))) } };
     await activities.notify(input);
-    // Slow answers keep every send in flight long enough to see what is claimed meanwhile. A claim
-    // taken long before its send would age towards its lapse while it waits, and be taken over.
-    sink.answerSlowly(people.length, 250);
+    // Slow answers keep every send (five emails a call) in flight long enough to see what is claimed
+    // meanwhile. A claim taken long before its send would age towards its lapse while it waits, and be taken over.
+    sink.answerSlowly(Math.ceil(people.length / 5), 250);
     const delivery = activities.deliverNotificationEmails({ notificationId: input.id });
     let settled = false;
     void delivery.finally(() => (settled = true)).catch(() => undefined);

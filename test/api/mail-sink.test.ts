@@ -74,6 +74,19 @@ describe('the local Postmark sink, called by the real postmark client', () => {
     expect(sink.messages({ to: 'two@example.com' })[0]).toMatchObject({ subject: 'S 2', textBody: 'B 2' });
   });
 
+  test('when a send is refused as an outage, then a batch is refused whole, as one refused send, and none of it reaches the mailbox', async () => {
+    await client.createTemplate({ Name: 'Outage', Alias: 'outage-t', Subject: 'S', TextBody: 'B' });
+    const message = (to: string, notification: string) => ({ From: 'desk@example.com', To: to, TemplateAlias: 'outage-t', TemplateModel: {}, Metadata: { notification } });
+    const refusedBefore = sink.refusedSends();
+    sink.failNextSends(1, 503, 'targeted');
+    const refused = await client.sendEmailBatchWithTemplates([message('first@example.com', 'other'), message('second@example.com', 'targeted')]).catch((e: unknown) => e);
+    expect(refused).toMatchObject({ statusCode: 503 });
+    expect(sink.refusedSends()).toBe(refusedBefore + 1);
+    expect(sink.messages({ to: 'first@example.com' })).toEqual([]);
+    // The fault is used up: the same batch again goes through, each message answering for itself.
+    expect((await client.sendEmailBatchWithTemplates([message('first@example.com', 'other'), message('second@example.com', 'targeted')])).map((r) => r.ErrorCode)).toEqual([0, 0]);
+  });
+
   test('when the token is wrong, then it is a 401 with ErrorCode 10 (InvalidAPIKeyError)', async () => {
     const error = await clientFor(sink.url, 'wrong').sendEmail({ From: 'desk@example.com', To: 'x@example.com', Subject: 's', TextBody: 't' }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(Errors.InvalidAPIKeyError);
