@@ -6,6 +6,7 @@ import type { Config } from '../config';
 import { trackConfigurationWrites } from './config-generation';
 import { createColumnTypesCache, keepColumnTypes, type SqliteStatements } from './sqlite-column-types';
 import { skipStatementStacksOnSuccess } from './sqlite-statement-stacks';
+import { keepTransactionConnections, type SqliteConnectionManager } from './sqlite-transaction-connections';
 
 interface SqliteConnection extends SqliteStatements {
   configure(option: 'busyTimeout', value: number): void;
@@ -36,11 +37,12 @@ export function createSequelize(database: Config['database'], options: { logging
     // for every transaction and never runs the afterConnect hook for any of them, so they
     // are set here, on each connection it hands out, the first time it is seen.
     const manager = (sequelize as unknown as { connectionManager: { getConnection(options?: unknown): Promise<SqliteConnection> } }).connectionManager;
-    const getConnection = manager.getConnection.bind(manager);
     const prepared = new WeakSet<SqliteConnection>();
     const columnTypes = createColumnTypesCache();
+    const transactionConnections = keepTransactionConnections(manager as unknown as SqliteConnectionManager);
+    const openConnection = manager.getConnection.bind(manager);
     manager.getConnection = async (connectionOptions?: unknown) => {
-      const connection = await getConnection(connectionOptions);
+      const connection = await openConnection(connectionOptions);
       if (!prepared.has(connection)) {
         prepared.add(connection);
         // A short busy wait: node-sqlite3 waits on libuv's four pool threads, and four
@@ -57,6 +59,7 @@ export function createSequelize(database: Config['database'], options: { logging
         await new Promise<void>((resolve, reject) =>
           connection.exec('PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;', (err) => (err ? reject(err) : resolve())),
         );
+        transactionConnections.watch(connection as unknown as Parameters<typeof transactionConnections.watch>[0]);
       }
       return connection;
     };
