@@ -17,7 +17,7 @@ import { startHarness } from '../test/support/harness';
 
 const ROWS = Number(process.env.BENCH_ROWS ?? 10_000);
 const MAX_MS = Number(process.env.BENCH_MAX_MINUTES ?? 10) * 60_000;
-const CONCURRENCY = Number(process.env.IMPORT_CONCURRENCY ?? 4);
+const CONCURRENCY = Number(process.env.IMPORT_CONCURRENCY ?? 6);
 
 function percentile(values: number[], p: number): number {
   if (values.length === 0) return 0;

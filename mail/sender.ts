@@ -131,22 +131,54 @@ export function createSender({ models, mail }: { models: Models; mail: MailDeps 
 
   /**
    * Sends emails in one call to Postmark's batch endpoint and answers each one's outcome, in
-   * order: its Message ID, or Postmark's refusal of it (an error with Postmark's code, as a single
-   * send would have thrown). A call Postmark fails as a whole, or does not answer, throws.
+   * order: its Message ID, or why it did not go (Postmark's refusal of it, with Postmark's code,
+   * as a single send would have thrown; or the failure that kept it from Postmark). A first call
+   * Postmark fails as a whole, or does not answer, throws; after it, each email keeps its own
+   * outcome, so one Postmark took is never reported as failed with others.
    */
   return async function sendAll(emails: OutgoingEmail[]): Promise<SendOutcome[]> {
-    if (emails.length === 0) return [];
-    const messages = emails.map(messageFor);
-    const answers = await batch(messages);
-    const lost = answers.flatMap((answer, i) => (answer.ErrorCode === TEMPLATE_NOT_FOUND ? [i] : []));
-    if (lost.length > 0) {
-      // Postmark lost (or never got) these templates: push each from the database once and send those again.
-      await Promise.all([...new Set(lost.map((i) => emails[i]!.kind))].map(pushOnce));
-      const again = await batch(lost.map((i) => messages[i]!));
-      lost.forEach((i, j) => (answers[i] = again[j]!));
+    const outcomes: Array<SendOutcome | undefined> = emails.map(() => undefined);
+    const built: Array<{ at: number; message: TemplatedMessage }> = [];
+    emails.forEach((email, at) => {
+      try {
+        built.push({ at, message: messageFor(email) });
+      } catch (err) {
+        outcomes[at] = { refusal: err };
+      }
+    });
+    if (built.length > 0) {
+      const answers = await batch(built.map((b) => b.message));
+      const lost: typeof built = [];
+      answers.forEach((answer, j) => {
+        if (answer.ErrorCode === TEMPLATE_NOT_FOUND) lost.push(built[j]!);
+        else outcomes[built[j]!.at] = outcomeOf(answer);
+      });
+      if (lost.length > 0) await sendAgainOnceTemplatesPushed(lost, outcomes);
     }
-    return answers.map((answer) =>
-      answer.ErrorCode === 0 ? { messageId: answer.MessageID } : { refusal: new Errors.ApiInputError(answer.Message, answer.ErrorCode, 422) },
-    );
+    return outcomes.map((outcome) => outcome!);
   };
+
+  /** Postmark lost (or never got) these emails' templates: each kind pushed from the database once, then those emails sent again. */
+  async function sendAgainOnceTemplatesPushed(lost: Array<{ at: number; message: TemplatedMessage }>, outcomes: Array<SendOutcome | undefined>): Promise<void> {
+    const kinds = [...new Set(lost.map((l) => l.message.TemplateAlias!))];
+    const pushed = new Map(kinds.map((kind, k) => [kind, k]));
+    const results = await Promise.allSettled(kinds.map(pushOnce));
+    const ready: typeof lost = [];
+    for (const l of lost) {
+      const result = results[pushed.get(l.message.TemplateAlias!)!]!;
+      if (result.status === 'rejected') outcomes[l.at] = { refusal: result.reason };
+      else ready.push(l);
+    }
+    if (ready.length === 0) return;
+    try {
+      const again = await batch(ready.map((r) => r.message));
+      again.forEach((answer, j) => (outcomes[ready[j]!.at] = outcomeOf(answer)));
+    } catch (err) {
+      for (const r of ready) outcomes[r.at] = { refusal: err };
+    }
+  }
+}
+
+function outcomeOf(answer: PostmarkModels.MessageSendingResponse): SendOutcome {
+  return answer.ErrorCode === 0 ? { messageId: answer.MessageID } : { refusal: new Errors.ApiInputError(answer.Message, answer.ErrorCode, 422) };
 }

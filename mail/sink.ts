@@ -119,7 +119,6 @@ export async function startMailSink(options: MailSinkOptions): Promise<MailSink>
     return addresses;
   }
 
-  /** Validates and "delivers" one message; answers Postmark's per-message response. */
   /**
    * The simulated outage a request meets, refusing it as a whole as Postmark's would (a batch
    * with any targeted message is refused entire, and nothing of it is accepted).
@@ -137,6 +136,7 @@ export async function startMailSink(options: MailSinkOptions): Promise<MailSink>
     throw new PostmarkFailure(status, 0, 'Simulated outage of the local mail sink.');
   }
 
+  /** Validates and "delivers" one message; answers Postmark's per-message response. */
   function accept(body: Record<string, unknown>, rendered: { subject: string; htmlBody: string | null; textBody: string | null }, template?: StoredTemplate) {
     const from = str(body.From);
     if (!from) throw new PostmarkFailure(422, 300, "Invalid 'From' address: ''.");

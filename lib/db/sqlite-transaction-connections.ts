@@ -7,11 +7,15 @@ import type { SqliteStatements } from './sqlite-column-types';
  * 0.65 ms of CPU, and a created ticket takes three (assignment, projection, the emails' claim).
  *
  * This keeps a few such connections open between transactions. A connection goes back to the
- * idle ones only when Sequelize releases it after its transaction ended well (a COMMIT or
- * ROLLBACK that failed makes Sequelize destroy it instead), and only if it ran nothing but
- * plain statements: anything that could change a connection for later (a pragma, a schema
- * change, an attached database, a temporary table, several statements in one `exec`) marks it,
- * and a marked connection is closed on release as before.
+ * idle ones only when Sequelize releases it after its transaction ended well, and only if it
+ * ran nothing but plain statements: anything that could change a connection for later (a
+ * pragma, a schema change, an attached database, a temporary table, several statements in one
+ * `exec`) marks it, and a marked connection is closed on release as before.
+ *
+ * A COMMIT or ROLLBACK that failed makes Sequelize destroy the connection instead, which for
+ * SQLite did nothing at all (it asks a pool the connection was never in): the connection stayed
+ * open, its transaction with it, and a failed COMMIT of a write transaction kept the database's
+ * write lock until the process ended. Destroying now closes it, which rolls that back.
  */
 export const IDLE_TRANSACTION_CONNECTIONS = 4;
 
@@ -25,6 +29,7 @@ export interface SqliteConnectionManager {
   connections: Record<string, Connection>;
   getConnection(options?: unknown): Promise<Connection>;
   releaseConnection(connection: Connection, force?: boolean): unknown;
+  destroyConnection(connection: Connection): Promise<unknown>;
   _onProcessExit(): Promise<unknown>;
 }
 
@@ -48,17 +53,29 @@ export function keepTransactionConnections(manager: SqliteConnectionManager, idl
     manager.connections[uuid!] = reused;
     return reused;
   };
+  const destroy = manager.destroyConnection.bind(manager);
+  let closed = false;
+  const close = (connection: Connection) => new Promise<void>((resolve) => connection.close(() => resolve()));
+
   manager.releaseConnection = (connection: Connection, force?: boolean) => {
     const { uuid } = connection;
-    const keep = uuid !== undefined && uuid !== 'default' && !force && connection.filename !== ':memory:' && !marked.has(connection) && idle.length < idleAtMost;
+    const keep = !closed && uuid !== undefined && uuid !== 'default' && !force && connection.filename !== ':memory:' && !marked.has(connection) && idle.length < idleAtMost;
     if (!keep) return release(connection, force);
     delete manager.connections[uuid];
     idle.push(connection);
     return undefined;
   };
+  manager.destroyConnection = async (connection: Connection) => {
+    const { uuid } = connection;
+    if (uuid === undefined || uuid === 'default' || connection.filename === ':memory:') return destroy(connection);
+    marked.add(connection);
+    if (manager.connections[uuid] === connection) delete manager.connections[uuid];
+    await close(connection);
+    return undefined;
+  };
   manager._onProcessExit = async () => {
-    const closing = idle.splice(0).map((connection) => new Promise<void>((resolve) => connection.close(() => resolve())));
-    await Promise.all([...closing, exit()]);
+    closed = true;
+    await Promise.all([...idle.splice(0).map(close), exit()]);
   };
 
   return {

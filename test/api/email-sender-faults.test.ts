@@ -110,6 +110,32 @@ describe('email senders meeting faults', () => {
     expect(rows.map((r) => [r.get('status'), r.get('message_id')])).toEqual(rows.map((r) => ['sent', sentAs.get(r.get('id') as string)]));
   });
 
+  test("when one kind's template is lost at Postmark and cannot be pushed, then the other emails of the same call are sent and recorded, and only that kind's wait", async () => {
+    const { number } = await raise('One template beyond repair');
+    const activities = createActivities({ sequelize: h.db.sequelize, models: h.db.models, logger: pino({ level: 'silent' }), mail });
+    const emma = await h.userId('emma');
+    const lost: NotifyInput = { id: `test-${crypto.randomUUID()}`, ticketNumber: number, kind: 'mention', title: 'Mentioned', body: 'x', recipients: { userIds: [emma] } };
+    const fine: NotifyInput = { id: `test-${crypto.randomUUID()}`, ticketNumber: number, kind: 'status_changed', title: `Update on #${number}`, body: 'y', recipients: { userIds: [emma] } };
+    await activities.notify(lost);
+    await activities.notify(fine);
+    // Gone from Postmark and from our own table: the push that would mend it fails.
+    const template = (await h.db.models.NotificationTemplate.findByPk('mention'))!.get({ plain: true });
+    await postmark.deleteTemplate('mention');
+    await h.db.models.NotificationTemplate.destroy({ where: { alias: 'mention' } });
+    try {
+      await expect(activities.deliverNotificationEmails({ notificationId: lost.id, notificationIds: [lost.id, fine.id] })).rejects.toThrow('No email template');
+      const [sentFine] = sink.messages().filter((m) => m.metadata.notification === fine.id);
+      expect(sentFine).toBeDefined();
+      // Recorded as Postmark took it, not held back with the email that failed.
+      const fineRow = (await h.db.models.EmailOutbox.findByPk(`${fine.id}:${emma}`))!;
+      expect([fineRow.get('status'), fineRow.get('message_id')]).toEqual(['sent', sentFine!.id]);
+      expect(sink.messages().filter((m) => m.metadata.notification === lost.id)).toEqual([]);
+      expect((await h.db.models.EmailOutbox.findByPk(`${lost.id}:${emma}`))!.get('status')).not.toBe('sent');
+    } finally {
+      await h.db.models.NotificationTemplate.create(template);
+    }
+  });
+
   test('when one sender has many emails to send, then it claims each only just before sending it: never more than five claimed and unsent at once', async () => {
     const { number } = await raise('Many recipients');
     const activities = createActivities({ sequelize: h.db.sequelize, models: h.db.models, logger: pino({ level: 'silent' }), mail });

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { QueryTypes, Transaction, type Sequelize } from 'sequelize';
 import { createSequelize } from '../../lib/db/connection';
 
-type Connection = { open: boolean };
+type Connection = { open: boolean; once(event: 'close', listener: () => void): void };
 const connectionOf = (t: Transaction) => (t as unknown as { connection: Connection }).connection;
 
 describe('the connections of SQLite transactions', () => {
@@ -48,15 +48,64 @@ describe('the connections of SQLite transactions', () => {
   });
 
   test('are closed instead when a transaction changed one for later (a pragma), so the next transaction has a fresh connection', async () => {
+    let closing!: Promise<void>;
     const changed = await inTransaction(async (t) => {
       await sequelize.query('PRAGMA foreign_keys = OFF', { transaction: t });
-      return connectionOf(t);
+      const connection = connectionOf(t);
+      closing = new Promise((resolve) => connection.once('close', () => resolve()));
+      return connection;
     });
     await inTransaction(async (t) => {
       expect(connectionOf(t)).not.toBe(changed);
       expect(await foreignKeysOn(t)).toBe(true);
     });
+    await closing;
     expect(changed.open).toBe(false);
+  });
+
+  test("are closed when a transaction's COMMIT fails, which gives up its write lock: the next write transaction goes through", async () => {
+    await sequelize.query('CREATE TABLE late_children (id INTEGER PRIMARY KEY, parent_id INTEGER REFERENCES parents(id) DEFERRABLE INITIALLY DEFERRED)');
+    let failed: Connection | undefined;
+    // A deferred foreign key is checked at COMMIT, which fails and leaves SQLite's transaction open.
+    await expect(
+      inTransaction(async (t) => {
+        failed = connectionOf(t);
+        await sequelize.query('INSERT INTO late_children (id, parent_id) VALUES (1, 99)', { transaction: t });
+      }),
+    ).rejects.toThrow(/FOREIGN KEY/);
+    expect(failed!.open).toBe(false);
+    await inTransaction(async (t) => {
+      expect(connectionOf(t)).not.toBe(failed);
+      await sequelize.query('INSERT INTO parents (id) VALUES (7)', { transaction: t });
+    });
+    expect(await sequelize.query('SELECT COUNT(*) AS n FROM late_children', { plain: true })).toEqual({ n: 0 });
+  }, 15_000);
+
+  test('stay open four at most: more ending at once are closed', async () => {
+    let started = 0;
+    let allStarted!: () => void;
+    const together = new Promise<void>((resolve) => (allStarted = resolve));
+    const closings: Array<Promise<void>> = [];
+    const seen = await Promise.all(
+      [1, 2, 3, 4, 5, 6].map(() =>
+        sequelize.transaction(async (t) => {
+          await sequelize.query('SELECT 1', { transaction: t });
+          const connection = connectionOf(t);
+          closings.push(new Promise((resolve) => connection.once('close', () => resolve())));
+          if (++started === 6) allStarted();
+          await together;
+          return connection;
+        }),
+      ),
+    );
+    expect(new Set(seen).size).toBe(6);
+    // Two closes are awaited (closing is asynchronous); a third would show here as a fifth closed connection below.
+    let closed = 0;
+    closings.forEach((closing) => void closing.then(() => (closed += 1)));
+    const deadline = new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`awaited two connections closing, saw ${closed}`)), 5_000));
+    await Promise.race([new Promise<void>((resolve) => closings.forEach((closing) => void closing.then(() => closed >= 2 && resolve()))), deadline]);
+    await sequelize.query('SELECT 1');
+    expect(seen.filter((c) => c.open)).toHaveLength(4);
   });
 
   test('serve transactions running side by side with a connection each, and are closed with the database', async () => {
