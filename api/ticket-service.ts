@@ -256,13 +256,13 @@ export function createTicketService({ client, models, organisation, reads, tempo
     },
 
     async decideApproval(user: UserProfile, number: number, decision: keyof typeof approvalUpdates, body: ApprovalBody, updateId: string | undefined) {
-      const handle = await writableRow(user, number);
+      // Who the caller may act for is read live now and travels with the Update, so the workflow
+      // (and its history) decides from today's delegations, not those of the day the ticket
+      // started. Read beside the ticket's row: nothing of it is answered unless the row is visible.
+      const [handle, authority] = await Promise.all([writableRow(user, number), actingFor(models.Ticket.sequelize!, user.id, number)]);
       if (decision === 'delegate' && body.toUserId !== undefined && !(await organisation.activeNames([body.toUserId])).has(body.toUserId)) {
         throw validationError([{ field: 'toUserId', message: 'is not an active person in the directory' }]);
       }
-      // Who the caller may act for is read live now and travels with the Update, so the workflow
-      // (and its history) decides from today's delegations, not those of the day the ticket started.
-      const authority = await actingFor(models.Ticket.sequelize!, user.id, number);
       const view = await update(handle, approvalUpdates[decision], { actor: actorOf(user), ...body, actingFor: authority.approverIds }, `${decision}:${user.id}`, updateId);
       return afterChange(number, user, view);
     },

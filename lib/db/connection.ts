@@ -73,9 +73,22 @@ export function createSequelize(database: Config['database'], options: { logging
     timezone: '+00:00',
     dialectOptions: { dateStrings: false, supportBigNumbers: true },
   });
+  // Every transaction here is a short write (lib/db/deadlock.ts): READ COMMITTED, so InnoDB
+  // takes no gap locks and inserts of unrelated keys never wait on each other. Set once per
+  // connection rather than by each transaction, which cost a statement per transaction (and,
+  // being a session setting, left a connection's later transactions at whatever the one
+  // before had asked for).
+  sequelize.addHook('afterConnect', async (connection) => {
+    await new Promise<void>((resolve, reject) =>
+      (connection as { query(sql: string, callback: (err: Error | null) => void): void }).query(`SET SESSION TRANSACTION ISOLATION LEVEL ${WRITE_ISOLATION}`, (err) => (err ? reject(err) : resolve())),
+    );
+  });
   trackConfigurationWrites(sequelize);
   return sequelize;
 }
+
+/** The isolation level of every MySQL/MariaDB connection (see createSequelize). */
+export const WRITE_ISOLATION = 'READ COMMITTED';
 
 /**
  * SQLite takes one writer at a time. Write transactions (BEGIN IMMEDIATE) of one process

@@ -43,12 +43,13 @@ export async function withDeadlockRetry<T>(work: () => Promise<T>, { logger, wha
 }
 
 /**
- * Options for a short write transaction on either database: READ COMMITTED on InnoDB (no
- * gap locks, so inserts of unrelated keys never wait on each other); on SQLite the write
- * lock taken at BEGIN, since a deferred transaction that waited behind another writer
- * finds its snapshot stale and fails however long its busy timeout.
+ * Options for a short write transaction on either database: on InnoDB none, every connection
+ * being READ COMMITTED from the start (lib/db/connection.ts: no gap locks, so inserts of
+ * unrelated keys never wait on each other); on SQLite the write lock taken at BEGIN, since a
+ * deferred transaction that waited behind another writer finds its snapshot stale and fails
+ * however long its busy timeout.
  */
 export function writeTransactionOptions(sequelize: Sequelize): TransactionOptions {
   const dialect = sequelize.getDialect();
-  return dialect === 'mysql' || dialect === 'mariadb' ? { isolationLevel: Transaction.ISOLATION_LEVELS.READ_COMMITTED } : { type: Transaction.TYPES.IMMEDIATE };
+  return dialect === 'mysql' || dialect === 'mariadb' ? {} : { type: Transaction.TYPES.IMMEDIATE };
 }
