@@ -287,13 +287,13 @@ export function createOutbox({ models, logger, mail }: { models: Models; logger:
         result.failed += 1;
         return;
       }
-      if (!answered(err)) {
+      if (!answered(err) && !outcome.neverSent) {
         // No answer (a timeout, a dropped connection): Postmark may have taken the email. The
         // claim is kept and set to lapse soon, so whoever takes it next asks Postmark first.
         await models.EmailOutbox.update({ error, updated_at: new Date(Date.now() - CLAIM_LAPSES_MS + UNANSWERED_RECHECK_MS) }, { where: ours });
         logger.warn({ email: key, error }, 'email send unanswered; Postmark is asked before it is sent again');
       } else {
-        // Postmark answered that it did not take the email: the claim is released so the next attempt (or the sweep) can take it.
+        // Postmark answered that it did not take the email (or it never reached Postmark): the claim is released so the next attempt (or the sweep) can take it.
         await models.EmailOutbox.update({ status: 'pending', error, updated_at: new Date() }, { where: ours });
         logger.warn({ email: key, error }, 'email not sent yet; will retry');
       }

@@ -58,8 +58,13 @@ export async function sentEarlier(postmark: ServerClient, key: string): Promise<
   return found.Messages[0]?.MessageID;
 }
 
-/** One email's outcome: Postmark took it, or refused it (a Postmark error with its code, or the call's own failure). */
-export type SendOutcome = { messageId: string } | { refusal: unknown };
+/**
+ * One email's outcome: Postmark took it, or it did not go: Postmark's refusal (an error with its
+ * code), the call's own failure, or, with `neverSent`, a failure before it reached Postmark at
+ * all (it could not be built, or its lost template could not be pushed), so Postmark is not
+ * asked about it before the next try.
+ */
+export type SendOutcome = { messageId: string } | { refusal: unknown; neverSent?: true };
 
 /** Renders and sends emails through Postmark's templates; knows nothing of the outbox. */
 export function createSender({ models, mail }: { models: Models; mail: MailDeps }) {
@@ -143,7 +148,7 @@ export function createSender({ models, mail }: { models: Models; mail: MailDeps 
       try {
         built.push({ at, message: messageFor(email) });
       } catch (err) {
-        outcomes[at] = { refusal: err };
+        outcomes[at] = { refusal: err, neverSent: true };
       }
     });
     if (built.length > 0) {
@@ -166,7 +171,7 @@ export function createSender({ models, mail }: { models: Models; mail: MailDeps 
     const ready: typeof lost = [];
     for (const l of lost) {
       const result = results[pushed.get(l.message.TemplateAlias!)!]!;
-      if (result.status === 'rejected') outcomes[l.at] = { refusal: result.reason };
+      if (result.status === 'rejected') outcomes[l.at] = { refusal: result.reason, neverSent: true };
       else ready.push(l);
     }
     if (ready.length === 0) return;

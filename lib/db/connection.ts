@@ -79,9 +79,14 @@ export function createSequelize(database: Config['database'], options: { logging
   // being a session setting, left a connection's later transactions at whatever the one
   // before had asked for).
   sequelize.addHook('afterConnect', async (connection) => {
-    await new Promise<void>((resolve, reject) =>
-      (connection as { query(sql: string, callback: (err: Error | null) => void): void }).query(`SET SESSION TRANSACTION ISOLATION LEVEL ${WRITE_ISOLATION}`, (err) => (err ? reject(err) : resolve())),
-    );
+    const mysql = connection as { query(sql: string, callback: (err: Error | null) => void): void; destroy(): void };
+    try {
+      await new Promise<void>((resolve, reject) => mysql.query(`SET SESSION TRANSACTION ISOLATION LEVEL ${WRITE_ISOLATION}`, (err) => (err ? reject(err) : resolve())));
+    } catch (err) {
+      // The pool never gets this connection: close it rather than leave it open.
+      mysql.destroy();
+      throw err;
+    }
   });
   trackConfigurationWrites(sequelize);
   return sequelize;

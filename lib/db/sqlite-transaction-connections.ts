@@ -55,7 +55,14 @@ export function keepTransactionConnections(manager: SqliteConnectionManager, idl
   };
   const destroy = manager.destroyConnection.bind(manager);
   let closed = false;
-  const close = (connection: Connection) => new Promise<void>((resolve) => connection.close(() => resolve()));
+  const close = (connection: Connection) =>
+    new Promise<void>((resolve) =>
+      connection.close((err) => {
+        // Not thrown: the caller (a failed transaction's cleanup, or shutdown) has its own error to report.
+        if (err) process.emitWarning(`could not close a SQLite transaction connection: ${err.message}`);
+        resolve();
+      }),
+    );
 
   manager.releaseConnection = (connection: Connection, force?: boolean) => {
     const { uuid } = connection;
