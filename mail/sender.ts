@@ -166,11 +166,11 @@ export function createSender({ models, mail }: { models: Models; mail: MailDeps 
   /** Postmark lost (or never got) these emails' templates: each kind pushed from the database once, then those emails sent again. */
   async function sendAgainOnceTemplatesPushed(lost: Array<{ at: number; message: TemplatedMessage }>, outcomes: Array<SendOutcome | undefined>): Promise<void> {
     const kinds = [...new Set(lost.map((l) => l.message.TemplateAlias!))];
-    const pushed = new Map(kinds.map((kind, k) => [kind, k]));
+    const indexOfKind = new Map(kinds.map((kind, k) => [kind, k]));
     const results = await Promise.allSettled(kinds.map(pushOnce));
     const ready: typeof lost = [];
     for (const l of lost) {
-      const result = results[pushed.get(l.message.TemplateAlias!)!]!;
+      const result = results[indexOfKind.get(l.message.TemplateAlias!)!]!;
       if (result.status === 'rejected') outcomes[l.at] = { refusal: result.reason, neverSent: true };
       else ready.push(l);
     }

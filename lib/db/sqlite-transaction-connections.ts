@@ -96,7 +96,5 @@ export function keepTransactionConnections(manager: SqliteConnectionManager, idl
         };
       }
     },
-    /** Connections open and waiting for a transaction. */
-    idleCount: () => idle.length,
   };
 }
