@@ -5,6 +5,7 @@ import type { AddressInfo } from 'node:net';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import { MAILBOX_CSP, mailboxListPage, mailboxMessagePage, type SinkMessage } from './mailbox-pages';
 import { renderTemplate, TemplateSyntaxError, parseTemplate } from './mustachio';
+import { createSinkFaults, type SinkFaultControls } from './sink-faults';
 import { searchOutbound } from './sink-search';
 
 /**
@@ -23,27 +24,9 @@ export interface MailSinkOptions {
   inactiveRecipients?: string[];
 }
 
-export interface MailSink {
+export interface MailSink extends SinkFaultControls {
   url: string;
   messages(filter?: { to?: string; tag?: string }): SinkMessage[];
-  /**
-   * Fault injection: the next `count` sends answer `status` (e.g. 500) as an outage would, a
-   * batch as a whole; with `notificationId`, only sends (batches) with an email of that
-   * notification count (other deliveries running beside a test go through untouched).
-   */
-  failNextSends(count: number, status?: number, notificationId?: string): void;
-  /**
-   * Fault injection: the next `count` templated sends (single or batch) are accepted (they reach
-   * the mailbox) and the connection is then cut without an answer, as a timeout or a dropped connection after
-   * Postmark took the email would leave the sender not knowing.
-   */
-  dropAnswersAfterAccepting(count: number): void;
-  /** Fault injection: the next `count` templated sends (single or batch) are accepted at once and answered `delayMs` later, as a slow Postmark would. */
-  answerSlowly(count: number, delayMs: number): void;
-  /** Fault injection: every send answers `status` until `durationMs` from now, as a Postmark outage would. */
-  failSendsFor(durationMs: number, status?: number): void;
-  /** How many sends the fault injection refused so far. */
-  refusedSends(): number;
   stop(): Promise<void>;
 }
 
@@ -96,11 +79,7 @@ export async function startMailSink(options: MailSinkOptions): Promise<MailSink>
   const templates = new Map<number, StoredTemplate>();
   const inactive = new Set((options.inactiveRecipients ?? []).map((a) => a.toLowerCase()));
   let nextTemplateId = 10_000;
-  let failures: { count: number; status: number; notificationId?: string } = { count: 0, status: 500 };
-  let answersToDrop = 0;
-  let slowAnswers = { count: 0, delayMs: 0 };
-  let outage: { until: number; status: number } = { until: 0, status: 500 };
-  let refused = 0;
+  const faults = createSinkFaults();
 
   function findTemplate(idOrAlias: string | number): StoredTemplate | undefined {
     if (typeof idOrAlias === 'number' || /^\d+$/.test(idOrAlias)) return templates.get(Number(idOrAlias));
@@ -119,21 +98,10 @@ export async function startMailSink(options: MailSinkOptions): Promise<MailSink>
     return addresses;
   }
 
-  /**
-   * The simulated outage a request meets, refusing it as a whole as Postmark's would (a batch
-   * with any targeted message is refused entire, and nothing of it is accepted).
-   */
+  /** Refuses a send request as a whole while the fault injection says Postmark is down. */
   function refuseIfDown(messages: unknown[]): void {
-    const notificationOf = (m: unknown) => {
-      const metadata = (m as { Metadata?: unknown } | null)?.Metadata;
-      return metadata && typeof metadata === 'object' ? (metadata as Record<string, unknown>).notification : undefined;
-    };
-    const targeted = failures.count > 0 && messages.some((m) => failures.notificationId === undefined || notificationOf(m) === failures.notificationId);
-    if (!targeted && Date.now() >= outage.until) return;
-    refused += 1;
-    const status = targeted ? failures.status : outage.status;
-    if (targeted) failures = { ...failures, count: failures.count - 1 };
-    throw new PostmarkFailure(status, 0, 'Simulated outage of the local mail sink.');
+    const status = faults.outageStatus(messages);
+    if (status !== undefined) throw new PostmarkFailure(status, 0, 'Simulated outage of the local mail sink.');
   }
 
   /** Validates and "delivers" one message; answers Postmark's per-message response. */
@@ -292,20 +260,6 @@ export async function startMailSink(options: MailSinkOptions): Promise<MailSink>
     if ('refused' in answer) throw new PostmarkFailure(422, 700, answer.refused);
     res.json(answer);
   });
-  /** A templated send's answer, as the fault injection has it arrive: cut off, late, or at once. */
-  function answerTemplated(req: Request, res: Response, answer: unknown): void {
-    if (answersToDrop > 0) {
-      answersToDrop -= 1;
-      req.socket.destroy();
-      return;
-    }
-    if (slowAnswers.count > 0) {
-      slowAnswers = { ...slowAnswers, count: slowAnswers.count - 1 };
-      setTimeout(() => res.json(answer), slowAnswers.delayMs);
-      return;
-    }
-    res.json(answer);
-  }
   const messagesOf = (items: unknown): unknown[] => (Array.isArray(items) ? items : []);
   postmark.post('/email', (req, res) => {
     refuseIfDown([req.body]);
@@ -317,12 +271,12 @@ export async function startMailSink(options: MailSinkOptions): Promise<MailSink>
   });
   postmark.post('/email/withTemplate', (req, res) => {
     refuseIfDown([req.body]);
-    answerTemplated(req, res, sendTemplated(objectBody(req)));
+    faults.answerTemplated(req, res, sendTemplated(objectBody(req)));
   });
   postmark.post('/email/batchWithTemplates', (req, res) => {
     const { Messages } = objectBody(req);
     refuseIfDown(messagesOf(Messages));
-    answerTemplated(req, res, batch(Messages, sendTemplated));
+    faults.answerTemplated(req, res, batch(Messages, sendTemplated));
   });
   postmark.get('/templates', (req, res) => {
     const count = Number(req.query.count ?? req.query.Count ?? 100);
@@ -381,19 +335,7 @@ export async function startMailSink(options: MailSinkOptions): Promise<MailSink>
   return {
     url: `http://${address.address}:${address.port}`,
     messages: select,
-    failNextSends(count, status = 500, notificationId) {
-      failures = { count, status, notificationId };
-    },
-    dropAnswersAfterAccepting(count) {
-      answersToDrop = count;
-    },
-    answerSlowly(count, delayMs) {
-      slowAnswers = { count, delayMs };
-    },
-    failSendsFor(durationMs, status = 500) {
-      outage = { until: Date.now() + durationMs, status };
-    },
-    refusedSends: () => refused,
+    ...faults.controls,
     stop: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
 }

@@ -4,7 +4,8 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import { Sequelize, Transaction } from 'sequelize';
 import type { Config } from '../config';
 import { trackConfigurationWrites } from './config-generation';
-import { createColumnTypesCache, keepColumnTypes, type SqliteStatements } from './sqlite-column-types';
+import { createColumnTypesCache, keepColumnTypes } from './sqlite-column-types';
+import type { SqliteStatements } from './sqlite-statements';
 import { skipStatementStacksOnSuccess } from './sqlite-statement-stacks';
 import { keepTransactionConnections, type SqliteConnectionManager } from './sqlite-transaction-connections';
 
@@ -59,7 +60,7 @@ export function createSequelize(database: Config['database'], options: { logging
         await new Promise<void>((resolve, reject) =>
           connection.exec('PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;', (err) => (err ? reject(err) : resolve())),
         );
-        transactionConnections.watch(connection as unknown as Parameters<typeof transactionConnections.watch>[0]);
+        transactionConnections.watch(connection);
       }
       return connection;
     };
@@ -81,7 +82,7 @@ export function createSequelize(database: Config['database'], options: { logging
   sequelize.addHook('afterConnect', async (connection) => {
     const mysql = connection as { query(sql: string, callback: (err: Error | null) => void): void; destroy(): void };
     try {
-      await new Promise<void>((resolve, reject) => mysql.query(`SET SESSION TRANSACTION ISOLATION LEVEL ${WRITE_ISOLATION}`, (err) => (err ? reject(err) : resolve())));
+      await new Promise<void>((resolve, reject) => mysql.query('SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED', (err) => (err ? reject(err) : resolve())));
     } catch (err) {
       // The pool never gets this connection: close it rather than leave it open.
       mysql.destroy();
@@ -91,9 +92,6 @@ export function createSequelize(database: Config['database'], options: { logging
   trackConfigurationWrites(sequelize);
   return sequelize;
 }
-
-/** The isolation level of every MySQL/MariaDB connection (see createSequelize). */
-export const WRITE_ISOLATION = 'READ COMMITTED';
 
 /**
  * SQLite takes one writer at a time. Write transactions (BEGIN IMMEDIATE) of one process

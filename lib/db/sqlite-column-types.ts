@@ -1,3 +1,5 @@
+import { aroundEachStatement, type SqliteStatements } from './sqlite-statements';
+
 /**
  * Sequelize's SQLite dialect asks SQLite for a table's columns (`PRAGMA table_info`) before
  * every SELECT, to know which values to parse as dates or JSON. The columns change only when a
@@ -18,11 +20,6 @@ export const COLUMN_TYPES_KEPT_MS = 60_000;
 
 type Callback = (err: Error | null, rows?: unknown) => void;
 
-export interface SqliteStatements {
-  all(sql: string, ...args: unknown[]): unknown;
-  run(sql: string, ...args: unknown[]): unknown;
-  exec(sql: string, ...args: unknown[]): unknown;
-}
 
 export interface ColumnTypesCache {
   answers: Map<string, { rows: unknown; until: number }>;
@@ -44,9 +41,6 @@ const TRANSACTION_END = /^\s*(COMMIT|END|ROLLBACK(?!\s+TO\b))\b/i;
 
 /** Answers the dialect's column question from `cache` on this connection, and forgets it on any schema change sent through it. */
 export function keepColumnTypes(connection: SqliteStatements, cache: ColumnTypesCache, now: () => number = Date.now): void {
-  const all = connection.all.bind(connection);
-  const run = connection.run.bind(connection);
-  const exec = connection.exec.bind(connection);
   const forget = () => {
     cache.answers.clear();
     cache.generation += 1;
@@ -69,10 +63,10 @@ export function keepColumnTypes(connection: SqliteStatements, cache: ColumnTypes
       },
     ];
   };
-  connection.all = (sql: string, ...args: unknown[]) => {
+  aroundEachStatement(connection, (method, sql, args, next) => {
     // Only the dialect's own question, asked with a callback and nothing else (a migration's
     // describeTable asks in capitals, through the query path, and is answered by SQLite).
-    if (!COLUMNS_QUESTION.test(sql) || args.length !== 1 || typeof args[0] !== 'function') return all(sql, ...watched(sql, args));
+    if (method !== 'all' || !COLUMNS_QUESTION.test(sql) || args.length !== 1 || typeof args[0] !== 'function') return next(sql, ...watched(sql, args));
     const callback = args[0] as Callback;
     const kept = cache.answers.get(sql);
     if (kept && kept.until > now()) {
@@ -80,12 +74,10 @@ export function keepColumnTypes(connection: SqliteStatements, cache: ColumnTypes
       return connection;
     }
     const askedIn = cache.generation;
-    return all(sql, (err: Error | null, rows?: unknown) => {
+    return next(sql, (err: Error | null, rows?: unknown) => {
       const hasColumns = Array.isArray(rows) && rows.length > 0;
       if (!err && hasColumns && cache.generation === askedIn) cache.answers.set(sql, { rows, until: now() + COLUMN_TYPES_KEPT_MS });
       callback(err, rows);
     });
-  };
-  connection.run = (sql: string, ...args: unknown[]) => run(sql, ...watched(sql, args));
-  connection.exec = (sql: string, ...args: unknown[]) => exec(sql, ...watched(sql, args));
+  });
 }

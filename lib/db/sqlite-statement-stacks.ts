@@ -1,4 +1,4 @@
-import type { SqliteStatements } from './sqlite-column-types';
+import { aroundEachStatement, type SqliteStatements } from './sqlite-statements';
 
 /**
  * Sequelize's SQLite dialect creates an Error before every statement and reads its `stack` in
@@ -14,24 +14,21 @@ import type { SqliteStatements } from './sqlite-column-types';
  * runs with the process's usual formatting, source-mapped.
  */
 export function skipStatementStacksOnSuccess(connection: SqliteStatements): void {
-  for (const method of ['all', 'run', 'exec'] as const) {
-    const original = connection[method].bind(connection);
-    connection[method] = (sql: string, ...args: unknown[]) => {
-      const last = args[args.length - 1];
-      if (typeof last !== 'function') return original(sql, ...args);
-      const callback = last as (this: unknown, err: Error | null, ...results: unknown[]) => unknown;
-      return original(sql, ...args.slice(0, -1), function (this: unknown, err: Error | null, ...results: unknown[]) {
-        if (err) return callback.call(this, err, ...results);
-        const usual = Error.prepareStackTrace;
-        Error.prepareStackTrace = headingOnly;
-        try {
-          return callback.call(this, err, ...results);
-        } finally {
-          Error.prepareStackTrace = usual;
-        }
-      });
-    };
-  }
+  aroundEachStatement(connection, (_method, sql, args, next) => {
+    const last = args[args.length - 1];
+    if (typeof last !== 'function') return next(sql, ...args);
+    const callback = last as (this: unknown, err: Error | null, ...results: unknown[]) => unknown;
+    return next(sql, ...args.slice(0, -1), function (this: unknown, err: Error | null, ...results: unknown[]) {
+      if (err) return callback.call(this, err, ...results);
+      const usual = Error.prepareStackTrace;
+      Error.prepareStackTrace = headingOnly;
+      try {
+        return callback.call(this, err, ...results);
+      } finally {
+        Error.prepareStackTrace = usual;
+      }
+    });
+  });
 }
 
 function headingOnly(error: Error): string {

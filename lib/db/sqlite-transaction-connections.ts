@@ -1,4 +1,4 @@
-import type { SqliteStatements } from './sqlite-column-types';
+import { aroundEachStatement, type SqliteStatements } from './sqlite-statements';
 
 /**
  * Sequelize's SQLite dialect opens a connection of its own for every transaction and closes it
@@ -87,14 +87,11 @@ export function keepTransactionConnections(manager: SqliteConnectionManager, idl
 
   return {
     /** Watches a newly opened connection's statements from now on, to mark it once one is not plain. */
-    watch(connection: Connection): void {
-      for (const method of ['all', 'run', 'exec'] as const) {
-        const original = connection[method].bind(connection);
-        connection[method] = (sql: string, ...args: unknown[]) => {
-          if (!PLAIN.test(sql) || (method === 'exec' && SEVERAL.test(sql))) marked.add(connection);
-          return original(sql, ...args);
-        };
-      }
+    watch(connection: SqliteStatements): void {
+      aroundEachStatement(connection, (method, sql, args, next) => {
+        if (!PLAIN.test(sql) || (method === 'exec' && SEVERAL.test(sql))) marked.add(connection as Connection);
+        return next(sql, ...args);
+      });
     },
   };
 }

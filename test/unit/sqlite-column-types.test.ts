@@ -4,7 +4,8 @@ import path from 'node:path';
 import { DataTypes, type Sequelize } from 'sequelize';
 import sqlite3 from 'sqlite3';
 import { createSequelize } from '../../lib/db/connection';
-import { COLUMN_TYPES_KEPT_MS, createColumnTypesCache, keepColumnTypes, type SqliteStatements } from '../../lib/db/sqlite-column-types';
+import { COLUMN_TYPES_KEPT_MS, createColumnTypesCache, keepColumnTypes } from '../../lib/db/sqlite-column-types';
+import type { SqliteStatements } from '../../lib/db/sqlite-statements';
 
 // What SQLite itself was asked, seen through its trace on the connection Sequelize hands out.
 async function traced(sequelize: Sequelize): Promise<string[]> {
