@@ -217,6 +217,21 @@ const RECORDED_STORIES: Story[] = [
       ['resolve', 'agent', { resolution: 'Laptop replaced' }],
     ],
   },
+  // Recorded with applied calendar versions kept (calendar-versions-kept): the ticket keeps the
+  // new version as its team's calendar, and the priority change after it counts on that version.
+  {
+    name: 'calendar-version-kept-then-priority-changed',
+    category: 'it-laptop',
+    title: 'Laptop screen cracked',
+    steps: [
+      ['start', 'agent'],
+      ['apply_calendar', 'admin', { reason: 'holiday added tomorrow (company day off)' }],
+      ['set_priority', 'agent', { priority: 'high', reason: 'Cannot work' }],
+      ['wait_on_requester', 'agent', { reason: 'Which model?' }],
+      ['resume', 'agent'],
+      ['resolve', 'agent', { resolution: 'Screen replaced' }],
+    ],
+  },
 ];
 
 /**

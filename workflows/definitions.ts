@@ -87,6 +87,12 @@ export interface TicketState {
    * members and leads. Absent until the first such change.
    */
   teamMemberships?: TeamMembership[];
+  /**
+   * Calendar versions an admin applied since the ticket started (signalled in by the calendar
+   * fan-out), newest per calendar: they replace the start-time snapshot's calendar wherever a
+   * team counts on it. Absent until the first such version (and on runs before the patch).
+   */
+  calendars?: CalendarSnapshot[];
 }
 
 export interface TicketShare {

@@ -1,9 +1,10 @@
 import type { CalendarSnapshot, SlaPolicySnapshot } from './domain/types';
-import type { SlaState } from './domain/sla-clock';
+import { breachNow, pausedPastTarget, type SlaState } from './domain/sla-clock';
 import { markSla, type SlaStep } from './domain/sla-explain';
 import { decideSystem } from './domain/status-machine';
 import { SYSTEM_ACTOR, type TicketStatus } from './domain/types';
 import type { TicketWriter } from './ticket-entity-writer';
+import { PAUSED_CLOCK_BREACH_PATCH } from './ticket-patches';
 import { escalationFor, type EscalationDecision } from './ticket-escalation';
 import { collectSlaDue, slaDues, slaMoved, slaOnCalendarChange, slaOnPolicyInputs, slaOnPolicyVersion, slaOnStatus, slaStart, type SlaChange } from './ticket-sla';
 
@@ -70,9 +71,16 @@ export function changeSla(ticket: TicketWriter, change: SlaChange | null, now: D
   if (!before) return;
   ticket.state.sla = change.change(before);
   const moved = slaMoved(before, ticket.state.sla, change.reason) ?? (alwaysRecord ? { type: 'sla_recomputed', data: { reason: change.reason, before: slaDues(before), after: slaDues(ticket.state.sla) } } : null);
-  if (!moved) return;
-  const step = noteStep(ticket, change.reason, now);
-  ticket.recordSystem(now, { ...moved, data: { ...moved.data, step } });
+  if (moved) {
+    const step = noteStep(ticket, change.reason, now);
+    ticket.recordSystem(now, { ...moved, data: { ...moved.data, step } });
+  }
+  // A target that shrank below what a paused clock had counted is missed now: nothing else
+  // would record it if the ticket is answered or resolved before the clock runs again.
+  const missed = pausedPastTarget(ticket.state.sla);
+  if (missed.length === 0 || !ticket.since(PAUSED_CLOCK_BREACH_PATCH)) return;
+  ticket.state.sla = breachNow(ticket.state.sla, missed, now);
+  for (const clock of missed) ticket.recordSystem(now, { type: 'sla_breached', data: { clock, dueAt: now.toISOString() } });
 }
 
 /** Team or priority changed: the policy may start, stop applying, or move its targets. */

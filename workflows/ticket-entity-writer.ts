@@ -19,4 +19,9 @@ export interface TicketWriter extends TicketSnapshot {
   queue(effect: Effect): void;
   /** Whether the team's assignment strategy has to pick someone (again). */
   setAssignmentPending(pending: boolean): void;
+  /**
+   * Whether this run takes a patched behaviour (the workflow's `patched()`, asked only where the
+   * behaviour would differ, so a run records a marker only when it does); always true outside it.
+   */
+  since(patch: string): boolean;
 }

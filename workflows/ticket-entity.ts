@@ -25,6 +25,7 @@ import { effectOutcome } from './ticket-escalation';
 import { ActionRefused, refuse, teamOf, type Effect, type EventDraft, type TicketSnapshot } from './ticket-model';
 import { noteMentionNotifications, notificationsFor } from './ticket-notifications';
 import { newTicketState, requesterActor, type TicketFeatures } from './ticket-opening';
+import { CALENDAR_VERSIONS_KEPT_PATCH } from './ticket-patches';
 import { autoCloseAt } from './ticket-presentation';
 import { nextSlaDue, slaOnFirstResponse } from './ticket-sla';
 
@@ -54,6 +55,7 @@ export class TicketEntity implements TicketSnapshot {
   private constructor(
     readonly state: TicketState,
     readonly config: ConfigSnapshot,
+    since: (patch: string) => boolean,
   ) {
     this.projectedVersion = state.version;
     this.writer = {
@@ -65,19 +67,21 @@ export class TicketEntity implements TicketSnapshot {
       recordSystem: (now, event) => this.recordSystem(now, event),
       queue: (effect) => this.queued.push(effect),
       setAssignmentPending: (pending) => (this.assignmentPending = pending),
+      since,
     };
   }
 
-  static open(input: TicketWorkflowInput, now: Date, features: TicketFeatures): TicketEntity {
-    const entity = new TicketEntity(newTicketState(input, now, features), input.config);
+  /** `since`: the workflow's patch check (ticket-patches.ts); pure callers take every patch. */
+  static open(input: TicketWorkflowInput, now: Date, features: TicketFeatures, since: (patch: string) => boolean = () => true): TicketEntity {
+    const entity = new TicketEntity(newTicketState(input, now, features), input.config, since);
     const { draft } = input;
     entity.record(now, requesterActor(input), 'created', null, 'new', { title: draft.title, priority: draft.priority, channel: draft.channel, configVersion: input.config.version });
     return entity;
   }
 
   /** Rebuilds the entity after continue-as-new; everything already projected stays projected. */
-  static resume(carried: TicketState, config: ConfigSnapshot): TicketEntity {
-    return new TicketEntity({ ...carried }, config);
+  static resume(carried: TicketState, config: ConfigSnapshot, since: (patch: string) => boolean = () => true): TicketEntity {
+    return new TicketEntity({ ...carried }, config, since);
   }
 
   get version(): number {
@@ -249,8 +253,16 @@ export class TicketEntity implements TicketSnapshot {
 
   // ── Time ───────────────────────────────────────────────────────────────────
 
-  /** An admin applied a published version of the business calendar the clocks count on. */
+  /**
+   * An admin applied a published version of the business calendar the clocks count on. The
+   * ticket keeps it (newest per calendar), so whatever counts on that calendar later (a transfer
+   * back, auto-close, the approval timers, a priority change) counts on this version too.
+   */
   calendarChanged(calendar: CalendarSnapshot, reason: string, now: Date, alwaysRecord = false): void {
+    const kept = this.state.calendars?.find((c) => c.code === calendar.code);
+    if ((!kept || kept.version < calendar.version) && this.writer.since(CALENDAR_VERSIONS_KEPT_PATCH)) {
+      this.state.calendars = [...(this.state.calendars ?? []).filter((c) => c.code !== calendar.code), calendar];
+    }
     slaOnCalendar(this.writer, calendar, reason, now, alwaysRecord);
   }
 

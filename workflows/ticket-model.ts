@@ -17,12 +17,20 @@ export interface TicketSnapshot {
 /**
  * The team as the ticket knows it now: the start-time snapshot, with the members and leads of
  * the latest membership change signalled in since (so escalation to a backup, manual and
- * automatic assignment and transfers all decide from the current team, not the one at start).
+ * automatic assignment and transfers all decide from the current team, not the one at start),
+ * and the latest version of its calendar an admin applied since.
  */
 export function teamOf(ticket: TicketSnapshot, teamId: number | null = ticket.state.teamId): TeamSnapshot | undefined {
   const team = ticket.config.teams.find((t) => t.id === teamId);
-  const current = team && ticket.state.teamMemberships?.find((m) => m.teamId === team.id);
-  return current ? { ...team, memberIds: current.memberIds, leadIds: current.leadIds, version: current.version } : team;
+  if (!team) return undefined;
+  const current = ticket.state.teamMemberships?.find((m) => m.teamId === team.id);
+  const applied = team.calendar && ticket.state.calendars?.find((c) => c.code === team.calendar!.code && c.version > team.calendar!.version);
+  if (!current && !applied) return team;
+  return {
+    ...team,
+    ...(current ? { memberIds: current.memberIds, leadIds: current.leadIds, version: current.version } : {}),
+    ...(applied ? { calendar: applied } : {}),
+  };
 }
 
 const AROUND_THE_CLOCK: BusinessCalendar = { timeZone: 'UTC', weeklyHours: {}, holidays: [], twentyFourSeven: true };

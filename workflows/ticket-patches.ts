@@ -61,6 +61,21 @@ export const DUE_TIMERS_KEPT_PATCH = 'due-timers-kept';
  */
 export const NOTIFY_WITH_PROJECTION_PATCH = 'notify-with-projection';
 
+/**
+ * Runs before this patch ignored a target that shrank (priority change, transfer, a published
+ * policy) below the time a paused clock had already counted: no breach was recorded until the
+ * clock ran again, and none at all when the ticket was answered or resolved straight from the
+ * pause. Asked only when that happens, so only such a run records its marker.
+ */
+export const PAUSED_CLOCK_BREACH_PATCH = 'paused-clock-breach';
+/**
+ * Runs before this patch kept an applied calendar version only in the clocks: a transfer back
+ * to the team, auto-close and the approval timers counted on the start-time snapshot, and a
+ * priority change kept a 24×7 flag the old policy had put on the edited calendar. Asked when a
+ * calendar version arrives.
+ */
+export const CALENDAR_VERSIONS_KEPT_PATCH = 'calendar-versions-kept';
+
 /** The patches ALL_EARLIER_PATCHES stands for: every one above it except NOTIFY_WITH_PROJECTION_PATCH, which came after it. */
 const BEFORE_ALL_EARLIER_PATCHES = new Set([
   SLA_AND_APPROVALS_PATCH,

@@ -47,8 +47,8 @@ export function policyFor(config: ConfigSnapshot, departmentId: number, teamId: 
  * The admin API refuses malformed calendars; checking again here keeps a bad snapshot from
  * wedging a ticket's workflow in a failing task — the ticket runs on without an SLA instead.
  */
-export function calendarFor(config: ConfigSnapshot, teamId: number | null, policy: SlaPolicySnapshot, override?: CalendarSnapshot): BusinessCalendar | undefined {
-  const calendar = override ?? config.teams.find((t) => t.id === teamId)?.calendar;
+export function calendarFor(ticket: TicketSnapshot, teamId: number | null, policy: SlaPolicySnapshot, override?: CalendarSnapshot): BusinessCalendar | undefined {
+  const calendar = override ?? teamOf(ticket, teamId)?.calendar;
   if (!calendar) return undefined;
   const effective = policy.clock === '24x7' ? { ...calendar, twentyFourSeven: true } : calendar;
   return isUsableCalendar(effective) ? effective : undefined;
@@ -73,7 +73,7 @@ export function slaMoved(before: SlaState, after: SlaState, reason: string): Eve
 export function slaStart(ticket: TicketSnapshot, now: Date): { sla: SlaState | null; event: EventDraft } {
   const { state, config } = ticket;
   const policy = policyFor(config, state.departmentId, state.teamId, state.priority);
-  const calendar = policy && calendarFor(config, state.teamId, policy);
+  const calendar = policy && calendarFor(ticket, state.teamId, policy);
   if (!policy || !calendar) return { sla: null, event: { type: 'sla_not_applicable', data: { reason: 'no SLA policy or usable calendar for this team and priority' } } };
   const sla = startSla(calendar, policy, state.status, now, state.slaNotices ? SLA_WARNING_PERCENT : undefined);
   return {
@@ -118,9 +118,12 @@ export function slaOnPolicyInputs(ticket: TicketSnapshot, reason: string, now: D
   }
   const current = state.sla.calendar as CalendarSnapshot;
   const teamCalendar = teamOf(ticket)?.calendar;
-  // A calendar an admin edited since the ticket started (signalled in) beats the start-time snapshot.
-  const override = teamCalendar && current.code === teamCalendar.code && (current.version ?? 0) > teamCalendar.version ? current : undefined;
-  const calendar = policy && calendarFor(config, state.teamId, policy, override);
+  // A calendar an admin edited since the ticket started (signalled in) beats the start-time
+  // snapshot. Runs that keep applied versions (state.calendars) find it as the team's own;
+  // earlier runs took the clocks' calendar as it stood, a 24×7 flag of the old policy included.
+  const override =
+    state.calendars === undefined && teamCalendar && current.code === teamCalendar.code && (current.version ?? 0) > teamCalendar.version ? current : undefined;
+  const calendar = policy && calendarFor(ticket, state.teamId, policy, override);
   if (!policy || !calendar) {
     return { kind: 'not_applicable', event: { type: 'sla_not_applicable', data: { reason: `${reason}: no SLA policy or usable calendar; the previous targets stay` } } };
   }
@@ -133,7 +136,7 @@ export function slaOnCalendarChange(ticket: TicketSnapshot, calendar: CalendarSn
   const current = ticket.state.sla?.calendar as CalendarSnapshot | undefined;
   if (!current || current.code !== calendar.code || (current.version ?? 0) >= calendar.version) return null;
   const policy = ticket.state.sla!.policy as SlaPolicySnapshot;
-  const next = calendarFor(ticket.config, ticket.state.teamId, policy, calendar);
+  const next = calendarFor(ticket, ticket.state.teamId, policy, calendar);
   if (!next) return null;
   return { reason: `calendar ${calendar.name} v${current.version ?? '?'}→v${calendar.version}: ${reason}`, change: (sla) => onCalendarChange(sla, next, now) };
 }
@@ -150,7 +153,7 @@ export function slaOnPolicyVersion(ticket: TicketSnapshot, policy: SlaPolicySnap
   const { twentyFourSeven: _, ...current } = sla.calendar as CalendarSnapshot;
   const teamCalendar = teamOf(ticket)?.calendar;
   const override = !teamCalendar || (current.code === teamCalendar.code && (current.version ?? 0) > teamCalendar.version) ? current : undefined;
-  const calendar = calendarFor(ticket.config, ticket.state.teamId, policy, override);
+  const calendar = calendarFor(ticket, ticket.state.teamId, policy, override);
   if (!calendar) return null;
   return {
     reason: `policy #${policy.id} (${policy.priority}) v${sla.policy.version}→v${policy.version}: ${reason}`,

@@ -364,13 +364,18 @@ export async function ticketWorkflow(input: TicketWorkflowInput): Promise<Ticket
 /** A new ticket with the behaviour its patches allow, or the previous run's ticket after continue-as-new. */
 function openOrResume(input: TicketWorkflowInput, since: (patch: string) => boolean): TicketEntity {
   const { carried } = input;
-  if (carried) return TicketEntity.resume(carried, input.config);
-  return TicketEntity.open(input, new Date(), {
-    sla: since(SLA_AND_APPROVALS_PATCH),
-    notifyOnEvents: since(EVENT_NOTIFICATIONS_PATCH),
-    slaNotices: since(SLA_NOTICES_PATCH),
-    approvalTimersPause: since(APPROVAL_TIMERS_PAUSE_PATCH),
-  });
+  if (carried) return TicketEntity.resume(carried, input.config, since);
+  return TicketEntity.open(
+    input,
+    new Date(),
+    {
+      sla: since(SLA_AND_APPROVALS_PATCH),
+      notifyOnEvents: since(EVENT_NOTIFICATIONS_PATCH),
+      slaNotices: since(SLA_NOTICES_PATCH),
+      approvalTimersPause: since(APPROVAL_TIMERS_PAUSE_PATCH),
+    },
+    since,
+  );
 }
 
 /** What a due-point timer waits for, as Temporal UI shows it: "#12 first-response breach at 2026-12-02T14:30:00.000Z". */

@@ -22,7 +22,7 @@ beforeAll(async () => {
 describe('recorded ticket histories', () => {
   test('when the committed histories exist, then there are representative ones to replay, of every kind the issue names', () => {
     expect(files.length).toBeGreaterThanOrEqual(3);
-    for (const kind of ['continue-as-new-run-1', 'continue-as-new-run-2', 'request-info', 'note-mentions', 'fields-edited', 'email-outbox-sweep', 'membership-joined', 'fan-out-team-membership', 'person-deactivation-hand-over', 'notifications-batched', 'due-timers-kept', 'due-timers-fire-on-time', 'email-delivery-local-send', 'email-delivery-activity-send', 'all-earlier-patches-', 'notify-with-projection-']) {
+    for (const kind of ['continue-as-new-run-1', 'continue-as-new-run-2', 'request-info', 'note-mentions', 'fields-edited', 'email-outbox-sweep', 'membership-joined', 'fan-out-team-membership', 'person-deactivation-hand-over', 'notifications-batched', 'due-timers-kept', 'due-timers-fire-on-time', 'email-delivery-local-send', 'email-delivery-activity-send', 'all-earlier-patches-', 'notify-with-projection-', 'calendar-version-kept']) {
       expect(files.some((f) => f.includes(kind))).toBe(true);
     }
   });

@@ -165,15 +165,39 @@ export function onFirstResponse(state: SlaState, now: Date): SlaState {
 /** New targets (priority change) or a new calendar and policy (transfer): spent time is kept. */
 export function onPolicyChange(state: SlaState, policy: SlaPolicy, calendar: BusinessCalendar, status: TicketStatus, now: Date): SlaState {
   const settled = settleBoth(state, now.getTime());
+  // A first response already sent was met or missed on the target of its day; it never runs again.
+  const firstResponseTarget = settled.firstResponse.stoppedAt !== null ? settled.firstResponse.targetMinutes : policy.firstResponseMinutes;
   const changed: SlaState = {
     ...settled,
     calendar,
     policy,
-    firstResponse: rearmWarning(settled, { ...settled.firstResponse, targetMinutes: policy.firstResponseMinutes }),
+    firstResponse: rearmWarning(settled, { ...settled.firstResponse, targetMinutes: firstResponseTarget }),
     resolution: rearmWarning(settled, { ...settled.resolution, targetMinutes: policy.resolutionMinutes }),
   };
   // The new policy may pause (or not) in the ticket's current status.
   return onStatus(changed, status, now);
+}
+
+/**
+ * The clocks standing still (paused, not stopped) that have already counted their whole target
+ * without being breached: their target shrank below it while they stood still (a priority
+ * change, a transfer, a published policy). A standing clock has no due instant to wait for.
+ */
+export function pausedPastTarget(state: SlaState): SlaClockName[] {
+  return (['first_response', 'resolution'] as const).filter((name) => {
+    const clock = name === 'first_response' ? state.firstResponse : state.resolution;
+    return clock.runningSince === null && clock.stoppedAt === null && clock.breachedAt === null && clock.spentMs >= clock.targetMinutes * 60_000;
+  });
+}
+
+/** Marks these clocks breached at `now`: the instant their target fell below what they had counted. */
+export function breachNow(state: SlaState, names: SlaClockName[], now: Date): SlaState {
+  let next = state;
+  for (const name of names) {
+    const key = name === 'first_response' ? 'firstResponse' : 'resolution';
+    next = { ...next, [key]: { ...next[key], breachedAt: now.getTime() } };
+  }
+  return next;
 }
 
 /** A longer target puts the warning back in the future: it may warn again when that comes. */
