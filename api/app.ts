@@ -78,7 +78,7 @@ const SECRET_HEADERS = ['authorization', 'cookie', 'x-postmark-server-token'];
 export function redactRequest(req: { url?: string; headers?: Record<string, unknown> } & Record<string, unknown>) {
   const headers = { ...(req.headers ?? {}) };
   for (const name of SECRET_HEADERS) if (name in headers) headers[name] = '[redacted]';
-  const url = typeof req.url === 'string' ? req.url.replace(/^\/approval-links\/[^/?#]+/, '/approval-links/[redacted]') : req.url;
+  const url = typeof req.url === 'string' ? req.url.replace(/^\/approval-links\/[^/?#]+/i, '/approval-links/[redacted]') : req.url;
   return { ...req, url, headers };
 }
 

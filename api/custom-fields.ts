@@ -226,7 +226,10 @@ export function parseCustomFieldFilters(raw: Array<[string, unknown]>, declared:
         else filters.push(field.type === 'select' ? { key, op: 'eq', value } : { key, op: 'contains', value });
         break;
       default:
-        filters.push({ key, op: 'eq', value });
+        // Control bytes reach the database driver, which throws (a NUL: a 500, found by probing).
+        // eslint-disable-next-line no-control-regex
+        if (/[\u0000-\u001f\u007f]/.test(value)) errors.push({ field: param, message: 'no control characters' });
+        else filters.push({ key, op: 'eq', value });
     }
   }
   return { filters, errors };

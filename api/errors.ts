@@ -90,6 +90,9 @@ export function errorMiddleware(logger: Logger) {
       // Answered already (the SCIM routers answer, then a follow-up such as starting a hand-over
       // workflow fails): a second answer would throw, so the failure is logged where ops look.
       logger.error({ err, requestId: req.id, path: req.path }, 'failed after the answer was sent');
+      // A stream cut short (a CSV download whose database failed half-way) would otherwise stay
+      // open for good: closing it without the final chunk tells the client the download failed.
+      if (!res.writableEnded) res.destroy();
       return;
     }
     const apiError = toApiError(err);

@@ -37,7 +37,7 @@ export const ListTicketsQuery = z.strictObject({
   teamId: z.coerce.number().int().positive().optional(),
   departmentId: z.coerce.number().int().positive().optional(),
   assigneeId: z.coerce.number().int().positive().optional(),
-  q: z.string().trim().min(1).max(200).optional(),
+  q: searchText(1, 200).optional(),
   createdFrom: z.iso.datetime({ offset: true }).optional(),
   createdTo: z.iso.datetime({ offset: true }).optional(),
   updatedFrom: z.iso.datetime({ offset: true }).optional(),
@@ -55,7 +55,12 @@ export const PageQuery = z.strictObject({
 });
 
 /** A database id in a path: a positive integer that fits the column. */
-export const RecordId = z.coerce.number().int().positive().max(2_147_483_647);
+/** An id in a path: plain digits, so `0x2`, `2e0`, `2.0` or ` 2` name no record instead of record 2. */
+export const RecordId = z
+  .string()
+  .regex(/^[1-9]\d{0,9}$/, 'must be a positive whole number')
+  .transform(Number)
+  .pipe(z.number().max(2_147_483_647));
 export const TicketNumberParam = RecordId;
 
 export const ActionName = z.enum(LIFECYCLE_ACTIONS);

@@ -23,11 +23,13 @@ function adminsOnly(req: Request, _res: Response, next: NextFunction): void {
 
 /**
  * Leads see the admin console read-only, so they may read calendars (and their preview),
- * SLA policies and templates; every change, and the audit log, stay with administrators.
+ * SLA policies and templates; every change stays with administrators, and so do the reads
+ * that show more than configuration (the audit log, the open tickets an apply would move),
+ * each guarded on its own route: Express matches paths without regard to case, so a guard
+ * that compared the path let `/AUDIT` through.
  */
 function leadsReadAdminsWrite(req: Request, res: Response, next: NextFunction): void {
-  const roles = principalOf(req).roles;
-  if (req.method === 'GET' && !req.path.startsWith('/audit') && roles.includes('lead')) return next();
+  if (req.method === 'GET' && principalOf(req).roles.includes('lead')) return next();
   adminsOnly(req, res, next);
 }
 
@@ -50,7 +52,7 @@ export function createAdminRouter({ models, client, taskQueue, postmark, logger 
   });
   router.get('/calendars/:id/versions', async (req, res) => sendData(req, res, await calendars.versions(id(req))));
   router.post('/calendars/:id/publish', async (req, res) => sendData(req, res, await calendars.publish(principalOf(req), id(req), parse(PublishBody, req.body ?? {}))));
-  router.get('/calendars/:id/apply-preview', async (req, res) => sendData(req, res, await calendars.applyPreview(id(req))));
+  router.get('/calendars/:id/apply-preview', adminsOnly, async (req, res) => sendData(req, res, await calendars.applyPreview(id(req))));
   router.post('/calendars/:id/apply-to-open', async (req, res) => {
     sendData(req, res, await calendars.applyToOpen(principalOf(req), id(req), parse(ApplyToOpenBody, req.body ?? {})), 202);
   });
@@ -61,7 +63,7 @@ export function createAdminRouter({ models, client, taskQueue, postmark, logger 
   });
   router.get('/sla-policies/:id/versions', async (req, res) => sendData(req, res, await policies.versions(id(req))));
   router.post('/sla-policies/:id/publish', async (req, res) => sendData(req, res, await policies.publish(principalOf(req), id(req), parse(PublishBody, req.body ?? {}))));
-  router.get('/sla-policies/:id/apply-preview', async (req, res) => sendData(req, res, await policies.preview(id(req))));
+  router.get('/sla-policies/:id/apply-preview', adminsOnly, async (req, res) => sendData(req, res, await policies.preview(id(req))));
   router.post('/sla-policies/:id/apply-to-open', async (req, res) => {
     sendData(req, res, await policies.applyToOpen(principalOf(req), id(req), parse(ApplyToOpenBody, req.body ?? {})), 202);
   });
@@ -77,7 +79,7 @@ export function createAdminRouter({ models, client, taskQueue, postmark, logger 
     sendData(req, res, await templates.update(principalOf(req), alias, parse(NotificationTemplateBody, req.body ?? {})));
   });
 
-  router.get('/audit', async (req, res) => {
+  router.get('/audit', adminsOnly, async (req, res) => {
     const query = parse(AuditQuery, req.query);
     const { items, total } = await auditPage(models, query, query.page, query.limit);
     sendList(req, res, items, pagination(query.page, query.limit, total));

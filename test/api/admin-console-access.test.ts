@@ -40,10 +40,24 @@ describe('the admin console for a lead', () => {
     expect((await h.request('PUT', `/admin/sla-policies/${policy.id}`, { as: 'lee', body: {} })).status).toBe(403);
   });
 
-  test('when Lee or an agent asks for the audit log, then 403; an agent may not read the calendars either', async () => {
-    expect((await h.request('GET', '/admin/audit', { as: 'lee' })).status).toBe(403);
+  test('when Lee or an agent asks for the audit log, then 403, however the path is written; an agent may not read the calendars either', async () => {
+    for (const path of ['/admin/audit', '/admin/AUDIT?limit=2', '/admin/Audit/', '/ADMIN/audit']) {
+      const refused = await h.request('GET', path, { as: 'lee' });
+      expect({ path, status: refused.status, entries: refused.body.data }).toEqual({ path, status: 403, entries: undefined });
+    }
     expect((await h.request('GET', '/admin/calendars', { as: 'alex' })).status).toBe(403);
     expect((await h.request('GET', '/admin/audit', { as: 'ada' })).status).toBe(200);
+  });
+
+  // The preview names the open tickets an apply would move, whoever they belong to: it is the
+  // administrator's, before applying. Lee reads the configuration only.
+  test("when Lee asks which open tickets applying a calendar or a policy would move, then 403", async () => {
+    const [calendar] = (await h.request('GET', '/admin/calendars', { as: 'ada' })).body.data;
+    const [policy] = (await h.request('GET', '/admin/sla-policies', { as: 'ada' })).body.data;
+    for (const path of [`/admin/calendars/${calendar.id}/apply-preview`, `/admin/sla-policies/${policy.id}/apply-preview`, `/admin/SLA-POLICIES/${policy.id}/Apply-Preview`]) {
+      expect({ path, status: (await h.request('GET', path, { as: 'lee' })).status }).toEqual({ path, status: 403 });
+      expect({ path, status: (await h.request('GET', path, { as: 'ada' })).status }).toEqual({ path, status: 200 });
+    }
   });
 });
 

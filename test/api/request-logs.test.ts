@@ -56,15 +56,17 @@ test('when requests carry a bearer token, basic auth, a cookie or an approval-li
   await (await fetch(`${base}/api/v1/tickets`, { headers: { authorization: 'Bearer SECRET-BEARER', cookie: 'session=SECRET-COOKIE' } })).text();
   await (await fetch(`${base}/api/v1/inbound/postmark`, { method: 'POST', headers: { authorization: `Basic ${Buffer.from('postmark:SECRET-PASSWORD').toString('base64')}`, 'content-type': 'application/json' }, body: '{}' })).text();
   await (await fetch(`${base}/approval-links/SECRET-LINK-TOKEN`)).text();
+  // Express matches paths without regard to case, so the link works written in capitals too.
+  await (await fetch(`${base}/Approval-Links/SECRET-CASED-TOKEN`)).text();
   // pino-http writes a request's line when its response finishes, which may be after the body arrived here.
   const paths = ['/api/v1/tickets', '/api/v1/inbound/postmark', '/approval-links/[redacted]'];
   const log = await waitUntil(
-    'a request log line for each of the three requests',
+    'a request log line for each of the four requests',
     () => lines.join(''),
-    (text) => paths.every((p) => text.includes(`"url":"${p}`)),
+    (text) => paths.every((p) => text.includes(`"url":"${p}`)) && text.split('"url":"/approval-links/[redacted]').length === 3,
     { timeoutMs: 5_000, intervalMs: 20 },
   );
   expect(log).toContain('/approval-links/[redacted]');
   expect(log).toContain('"authorization":"[redacted]"');
-  for (const secret of ['SECRET-BEARER', 'SECRET-COOKIE', Buffer.from('postmark:SECRET-PASSWORD').toString('base64'), 'SECRET-LINK-TOKEN']) expect(log).not.toContain(secret);
+  for (const secret of ['SECRET-BEARER', 'SECRET-COOKIE', Buffer.from('postmark:SECRET-PASSWORD').toString('base64'), 'SECRET-LINK-TOKEN', 'SECRET-CASED-TOKEN']) expect(log).not.toContain(secret);
 });

@@ -1,0 +1,57 @@
+import crypto from 'node:crypto';
+import { startHarness, type Harness } from '../support/harness';
+
+/**
+ * Malformed list filters and ids found by probing the API by hand: each is a 400 naming the
+ * parameter (they were a 500, a download that never ended, or another spelling of ticket 2).
+ */
+let h: Harness;
+let number: number;
+
+beforeAll(async () => {
+  h = await startHarness();
+  const created = await h.request('POST', '/tickets', {
+    as: 'emma',
+    headers: { 'Idempotency-Key': crypto.randomUUID() },
+    body: { title: 'Headset crackles', description: 'Left ear only', categoryId: await h.categoryId('it-laptop') },
+  });
+  expect(created.status).toBe(201);
+  number = created.body.data.number;
+}, 180_000);
+
+afterAll(async () => {
+  await h?.stop();
+});
+
+describe('list filters with control characters', () => {
+  test.each([
+    ['/tickets?q=a%00b', 'q'],
+    ['/tickets?q=%1Bheadset', 'q'],
+    ['/tickets/export?q=a%00b', 'q'],
+    ['/tickets?cf.vendor=a%00b', 'cf.vendor'],
+  ])('when %s is asked for, then 400 names %s', async (path, field) => {
+    const response = await h.request('GET', path, { as: 'ada' });
+    expect({ status: response.status, fields: response.body?.error?.details?.map((d: { field: string }) => d.field) }).toEqual({ status: 400, fields: [field] });
+  });
+
+  test('when the same search has no control character, then it finds the ticket', async () => {
+    const response = await h.request('GET', '/tickets?q=headset', { as: 'ada' });
+    expect(response.status).toBe(200);
+    expect(response.body.data.map((t: { number: number }) => t.number)).toContain(number);
+  });
+});
+
+describe('ids in the path', () => {
+  test('when the ticket number is written another way than plain digits, then 400 names it instead of answering that ticket', async () => {
+    for (const spelling of [`0x${number.toString(16)}`, `${number}e0`, `${number}.0`, `%20${number}`, `+${number}`, `0${number}`]) {
+      const response = await h.request('GET', `/tickets/${spelling}`, { as: 'emma' });
+      expect({ spelling, status: response.status, field: response.body?.error?.details?.[0]?.field }).toEqual({ spelling, status: 400, field: 'number' });
+    }
+    expect((await h.request('GET', `/tickets/${number}`, { as: 'emma' })).status).toBe(200);
+  });
+
+  test('when an admin id is not a plain whole number, then 400 names it', async () => {
+    const response = await h.request('GET', '/admin/calendars/1e0/preview', { as: 'ada' });
+    expect({ status: response.status, field: response.body?.error?.details?.[0]?.field }).toEqual({ status: 400, field: 'id' });
+  });
+});
