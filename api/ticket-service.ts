@@ -1,5 +1,5 @@
 import crypto from 'node:crypto';
-import { WithStartWorkflowOperation, WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, type Client } from '@temporalio/client';
+import { WithStartWorkflowOperation, WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, type Client, type WorkflowHandle } from '@temporalio/client';
 import { UniqueConstraintError, type Model } from 'sequelize';
 import type { Config } from '../lib/config';
 import type { Models } from '../lib/db/models';
@@ -157,15 +157,24 @@ export function createTicketService({ client, models, organisation, reads, tempo
     };
   }
 
-  async function writableRow(user: UserProfile, number: number) {
+  /**
+   * The ticket's workflow, for a change the caller may try; or, when the ticket has ended and this
+   * very change (`change`: its prefix and the client's key) was what ended it or came before, the
+   * answer that change got: a repeated click on cancel, close or reject answers as the first did.
+   */
+  async function writableRow(user: UserProfile, number: number, change: { prefix: string; key: string | undefined }): Promise<{ handle: WorkflowHandle; answered?: TicketView }> {
     const row = await reads.visibleRow(number, user);
     if (!row) throw notFound('Ticket');
     const status = row.get('status') as TicketStatus;
+    const handle = client.workflow.getHandle(ticketWorkflowId(number));
     // A terminal ticket's workflow has completed and takes no updates; answer as the validator would.
     if (TERMINAL_STATUSES.includes(status)) {
+      const { key } = change;
+      const answered = key && (await bounded(key, () => handle.getUpdateHandle<TicketView>(`${change.prefix}:${key}`).result()).catch(() => undefined));
+      if (answered) return { handle, answered };
       throw new ApiError(409, 'ILLEGAL_TRANSITION', `The ticket is ${status}; no further actions are possible`);
     }
-    return client.workflow.getHandle(ticketWorkflowId(number));
+    return { handle };
   }
 
   /** Values naming people must name active ones. */
@@ -249,9 +258,11 @@ export function createTicketService({ client, models, organisation, reads, tempo
     detailFor,
 
     async reply(user: UserProfile, number: number, body: MessageBody, updateId: string | undefined) {
-      const handle = await writableRow(user, number);
+      const prefix = `reply:${user.id}`;
+      const { handle, answered } = await writableRow(user, number, { prefix, key: updateId });
+      if (answered) return afterChange(number, user, answered);
       const mentions = await mentionedUserIds({ models, organisation }, number, body.body, body.visibility);
-      const view = await update(handle, replyUpdate, { actor: actorOf(user), body: body.body, visibility: body.visibility, mentions }, `reply:${user.id}`, updateId);
+      const view = await update(handle, replyUpdate, { actor: actorOf(user), body: body.body, visibility: body.visibility, mentions }, prefix, updateId);
       return afterChange(number, user, view);
     },
 
@@ -259,11 +270,13 @@ export function createTicketService({ client, models, organisation, reads, tempo
       // Who the caller may act for is read live now and travels with the Update, so the workflow
       // (and its history) decides from today's delegations, not those of the day the ticket
       // started. Read beside the ticket's row: nothing of it is answered unless the row is visible.
-      const [handle, authority] = await Promise.all([writableRow(user, number), actingFor(models.Ticket.sequelize!, user.id, number)]);
+      const prefix = `${decision}:${user.id}`;
+      const [{ handle, answered }, authority] = await Promise.all([writableRow(user, number, { prefix, key: updateId }), actingFor(models.Ticket.sequelize!, user.id, number)]);
+      if (answered) return afterChange(number, user, answered);
       if (decision === 'delegate' && body.toUserId !== undefined && !(await organisation.activeNames([body.toUserId])).has(body.toUserId)) {
         throw validationError([{ field: 'toUserId', message: 'is not an active person in the directory' }]);
       }
-      const view = await update(handle, approvalUpdates[decision], { actor: actorOf(user), ...body, actingFor: authority.approverIds }, `${decision}:${user.id}`, updateId);
+      const view = await update(handle, approvalUpdates[decision], { actor: actorOf(user), ...body, actingFor: authority.approverIds }, prefix, updateId);
       return afterChange(number, user, view);
     },
 
@@ -277,10 +290,12 @@ export function createTicketService({ client, models, organisation, reads, tempo
     open,
 
     async act(user: UserProfile, number: number, action: LifecycleAction, body: ActionBody, updateId: string | undefined) {
-      const handle = await writableRow(user, number);
-      const { expectedVersion, ...input } = body;
       // A repeated click with the same key is answered from the first attempt.
-      const view = await update(handle, lifecycleUpdates[action], { actor: actorOf(user), input, expectedVersion }, `${action}:${user.id}`, updateId);
+      const prefix = `${action}:${user.id}`;
+      const { handle, answered } = await writableRow(user, number, { prefix, key: updateId });
+      if (answered) return afterChange(number, user, answered);
+      const { expectedVersion, ...input } = body;
+      const view = await update(handle, lifecycleUpdates[action], { actor: actorOf(user), input, expectedVersion }, prefix, updateId);
       return afterChange(number, user, view);
     },
 
@@ -290,7 +305,9 @@ export function createTicketService({ client, models, organisation, reads, tempo
      * schema here; who may edit, and the version, are the workflow's to decide.
      */
     async editCustomFields(user: UserProfile, number: number, body: CustomFieldsBody, updateId: string | undefined) {
-      const handle = await writableRow(user, number);
+      const prefix = `custom-fields:${user.id}`;
+      const { handle, answered } = await writableRow(user, number, { prefix, key: updateId });
+      if (answered) return afterChange(number, user, answered);
       const row = (await reads.visibleRow(number, user))!;
       const category = await models.Category.findByPk(row.get('category_id') as number);
       const fields = (category?.get('field_schema') as FieldSpec[] | null) ?? [];
@@ -306,7 +323,7 @@ export function createTicketService({ client, models, organisation, reads, tempo
           { field: `customFields.${rule.field}`, message: 'decides the approval chain and cannot change' },
         ]);
       }
-      const view = await update(handle, editCustomFieldsUpdate, { actor: actorOf(user), changes: cleaned, expectedVersion: body.expectedVersion }, `custom-fields:${user.id}`, updateId);
+      const view = await update(handle, editCustomFieldsUpdate, { actor: actorOf(user), changes: cleaned, expectedVersion: body.expectedVersion }, prefix, updateId);
       return afterChange(number, user, view);
     },
 

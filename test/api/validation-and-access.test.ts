@@ -115,6 +115,25 @@ describe('bad input', () => {
   });
 });
 
+describe('idempotent actions that end a ticket', () => {
+  test('when a cancel that ended the ticket is sent again with the same key, then it answers as the first did; another key gets 409', async () => {
+    const ticket = (await create('emma', valid(), crypto.randomUUID())).body.data;
+    const key = crypto.randomUUID();
+    const cancel = () => h.request('POST', `/tickets/${ticket.number}/actions/cancel`, { as: 'emma', headers: { 'Idempotency-Key': key }, body: { reason: 'Found it' } });
+    const first = await cancel();
+    expect({ status: first.status, ticketStatus: first.body.data?.status }).toEqual({ status: 200, ticketStatus: 'cancelled' });
+    const again = await cancel();
+    expect({ status: again.status, ticketStatus: again.body.data?.status, version: again.body.data?.version }).toEqual({ status: 200, ticketStatus: 'cancelled', version: first.body.data.version });
+    const other = await h.request('POST', `/tickets/${ticket.number}/actions/cancel`, { as: 'emma', headers: { 'Idempotency-Key': crypto.randomUUID() }, body: { reason: 'Found it' } });
+    expect({ status: other.status, code: other.body.error?.code }).toEqual({ status: 409, code: 'ILLEGAL_TRANSITION' });
+    const unkeyed = await h.request('POST', `/tickets/${ticket.number}/actions/cancel`, { as: 'emma', body: { reason: 'Found it' } });
+    expect(unkeyed.status).toBe(409);
+    // The same key from someone else names another change: theirs was never made.
+    const lee = await h.request('POST', `/tickets/${ticket.number}/actions/cancel`, { as: 'lee', headers: { 'Idempotency-Key': key }, body: { reason: 'Found it' } });
+    expect(lee.status).toBe(409);
+  });
+});
+
 describe('idempotent create', () => {
   test('when the same Idempotency-Key is sent twice, then one ticket exists and both answers name it', async () => {
     const key = crypto.randomUUID();
