@@ -13,6 +13,24 @@ function notConfirmed(ms: number, idempotencyKey: string | undefined): ApiError 
 
 const GRPC_FAILED_PRECONDITION = 9;
 
+/** A change to a ticket as the client named it: the action and who (`prefix`), its key, what it asked. */
+export interface KeyedChange {
+  prefix: string;
+  key: string | undefined;
+  request: unknown;
+}
+
+/**
+ * The Update id of a change: `prefix`, the client's key and a digest of the request, so a retry
+ * is the same Update (answered once) and the key reused for another request is told apart by the
+ * workflow (workflows/handled-updates.ts) and refused; without a key, an id of its own.
+ */
+export function updateIdOf({ prefix, key, request }: KeyedChange): string {
+  if (key === undefined) return `${prefix}:${crypto.randomUUID()}`;
+  const digest = crypto.createHash('sha256').update(JSON.stringify(request ?? null)).digest('base64url').slice(0, 22);
+  return `${prefix}:${key}#${digest}`;
+}
+
 /**
  * Temporal refuses an Update (and an update-with-start) while the workflow's last task failed or
  * timed out, as one does when its worker dies mid-task, until a worker completes the retried
@@ -84,10 +102,9 @@ export function createBoundedCalls(client: Client, timeoutMs: number) {
   const bounded = <T>(idempotencyKey: string | undefined, call: () => Promise<T>) => run(idempotencyKey, call, false);
   /** A change: refused while its workflow is not ready, it is sent again within the bound. */
   const confirmed = <T>(idempotencyKey: string | undefined, call: () => Promise<T>) => run(idempotencyKey, call, true);
-  /** A ticket Update under one id however often it is sent: `prefix` and the client's key when it gave one. */
-  function update<Ret, Arg>(handle: WorkflowHandle, definition: UpdateDefinition<Ret, [Arg]>, arg: Arg, prefix: string, key: string | undefined): Promise<Ret> {
-    const updateId = `${prefix}:${key ?? crypto.randomUUID()}`;
-    return confirmed(key, () => handle.executeUpdate(definition, { args: [arg], updateId }));
+  /** A ticket Update under one id however often it is sent (updateIdOf). */
+  function update<Ret, Arg>(handle: WorkflowHandle, definition: UpdateDefinition<Ret, [Arg]>, arg: Arg, change: KeyedChange): Promise<Ret> {
+    return confirmed(change.key, () => handle.executeUpdate(definition, { args: [arg], updateId: updateIdOf(change) }));
   }
   return { bounded, confirmed, update };
 }

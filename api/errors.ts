@@ -41,6 +41,7 @@ const WORKFLOW_FAILURES: Record<string, { status: number; code: string }> = {
   [TicketErrorType.StaleVersion]: { status: 409, code: 'STALE_VERSION' },
   [TicketErrorType.Forbidden]: { status: 403, code: 'FORBIDDEN' },
   [TicketErrorType.InvalidInput]: { status: 400, code: 'VALIDATION_ERROR' },
+  [TicketErrorType.IdempotencyConflict]: { status: 409, code: 'IDEMPOTENCY_CONFLICT' },
 };
 
 /** Socket-level failures of a query already sent (mysql2 codes): the server went away, not the query. */

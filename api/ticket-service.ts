@@ -29,7 +29,7 @@ import { TicketDepartmentKey, TicketPriorityKey, TicketStatusKey } from '../work
 import type { ticketWorkflow } from '../workflows/ticket';
 import { actorOf } from './auth';
 import { userFieldErrors, userIdsIn, validateCustomFieldChanges, validateCustomFields, type FieldSpec } from './custom-fields';
-import { createBoundedCalls } from './bounded-temporal';
+import { createBoundedCalls, updateIdOf, type KeyedChange } from './bounded-temporal';
 import { ApiError, notFound, validationError } from './errors';
 import { seesInternal, teamIdsOf } from './access';
 import { actingFor } from './approval-authority';
@@ -159,18 +159,17 @@ export function createTicketService({ client, models, organisation, reads, tempo
 
   /**
    * The ticket's workflow, for a change the caller may try; or, when the ticket has ended and this
-   * very change (`change`: its prefix and the client's key) was what ended it or came before, the
+   * very change (the same action, key and request) was what ended it or came before, the
    * answer that change got: a repeated click on cancel, close or reject answers as the first did.
    */
-  async function writableRow(user: UserProfile, number: number, change: { prefix: string; key: string | undefined }): Promise<{ handle: WorkflowHandle; answered?: TicketView }> {
+  async function writableRow(user: UserProfile, number: number, change: KeyedChange): Promise<{ handle: WorkflowHandle; answered?: TicketView }> {
     const row = await reads.visibleRow(number, user);
     if (!row) throw notFound('Ticket');
     const status = row.get('status') as TicketStatus;
     const handle = client.workflow.getHandle(ticketWorkflowId(number));
     // A terminal ticket's workflow has completed and takes no updates; answer as the validator would.
     if (TERMINAL_STATUSES.includes(status)) {
-      const { key } = change;
-      const answered = key && (await bounded(key, () => handle.getUpdateHandle<TicketView>(`${change.prefix}:${key}`).result()).catch(() => undefined));
+      const answered = change.key && (await bounded(change.key, () => handle.getUpdateHandle<TicketView>(updateIdOf(change)).result()).catch(() => undefined));
       if (answered) return { handle, answered };
       throw new ApiError(409, 'ILLEGAL_TRANSITION', `The ticket is ${status}; no further actions are possible`);
     }
@@ -258,11 +257,11 @@ export function createTicketService({ client, models, organisation, reads, tempo
     detailFor,
 
     async reply(user: UserProfile, number: number, body: MessageBody, updateId: string | undefined) {
-      const prefix = `reply:${user.id}`;
-      const { handle, answered } = await writableRow(user, number, { prefix, key: updateId });
+      const change = { prefix: `reply:${user.id}`, key: updateId, request: body };
+      const { handle, answered } = await writableRow(user, number, change);
       if (answered) return afterChange(number, user, answered);
       const mentions = await mentionedUserIds({ models, organisation }, number, body.body, body.visibility);
-      const view = await update(handle, replyUpdate, { actor: actorOf(user), body: body.body, visibility: body.visibility, mentions }, prefix, updateId);
+      const view = await update(handle, replyUpdate, { actor: actorOf(user), body: body.body, visibility: body.visibility, mentions }, change);
       return afterChange(number, user, view);
     },
 
@@ -270,13 +269,13 @@ export function createTicketService({ client, models, organisation, reads, tempo
       // Who the caller may act for is read live now and travels with the Update, so the workflow
       // (and its history) decides from today's delegations, not those of the day the ticket
       // started. Read beside the ticket's row: nothing of it is answered unless the row is visible.
-      const prefix = `${decision}:${user.id}`;
-      const [{ handle, answered }, authority] = await Promise.all([writableRow(user, number, { prefix, key: updateId }), actingFor(models.Ticket.sequelize!, user.id, number)]);
+      const change = { prefix: `${decision}:${user.id}`, key: updateId, request: body };
+      const [{ handle, answered }, authority] = await Promise.all([writableRow(user, number, change), actingFor(models.Ticket.sequelize!, user.id, number)]);
       if (answered) return afterChange(number, user, answered);
       if (decision === 'delegate' && body.toUserId !== undefined && !(await organisation.activeNames([body.toUserId])).has(body.toUserId)) {
         throw validationError([{ field: 'toUserId', message: 'is not an active person in the directory' }]);
       }
-      const view = await update(handle, approvalUpdates[decision], { actor: actorOf(user), ...body, actingFor: authority.approverIds }, prefix, updateId);
+      const view = await update(handle, approvalUpdates[decision], { actor: actorOf(user), ...body, actingFor: authority.approverIds }, change);
       return afterChange(number, user, view);
     },
 
@@ -291,11 +290,11 @@ export function createTicketService({ client, models, organisation, reads, tempo
 
     async act(user: UserProfile, number: number, action: LifecycleAction, body: ActionBody, updateId: string | undefined) {
       // A repeated click with the same key is answered from the first attempt.
-      const prefix = `${action}:${user.id}`;
-      const { handle, answered } = await writableRow(user, number, { prefix, key: updateId });
+      const change = { prefix: `${action}:${user.id}`, key: updateId, request: body };
+      const { handle, answered } = await writableRow(user, number, change);
       if (answered) return afterChange(number, user, answered);
       const { expectedVersion, ...input } = body;
-      const view = await update(handle, lifecycleUpdates[action], { actor: actorOf(user), input, expectedVersion }, prefix, updateId);
+      const view = await update(handle, lifecycleUpdates[action], { actor: actorOf(user), input, expectedVersion }, change);
       return afterChange(number, user, view);
     },
 
@@ -305,8 +304,8 @@ export function createTicketService({ client, models, organisation, reads, tempo
      * schema here; who may edit, and the version, are the workflow's to decide.
      */
     async editCustomFields(user: UserProfile, number: number, body: CustomFieldsBody, updateId: string | undefined) {
-      const prefix = `custom-fields:${user.id}`;
-      const { handle, answered } = await writableRow(user, number, { prefix, key: updateId });
+      const change = { prefix: `custom-fields:${user.id}`, key: updateId, request: body };
+      const { handle, answered } = await writableRow(user, number, change);
       if (answered) return afterChange(number, user, answered);
       const row = (await reads.visibleRow(number, user))!;
       const category = await models.Category.findByPk(row.get('category_id') as number);
@@ -323,7 +322,7 @@ export function createTicketService({ client, models, organisation, reads, tempo
           { field: `customFields.${rule.field}`, message: 'decides the approval chain and cannot change' },
         ]);
       }
-      const view = await update(handle, editCustomFieldsUpdate, { actor: actorOf(user), changes: cleaned, expectedVersion: body.expectedVersion }, prefix, updateId);
+      const view = await update(handle, editCustomFieldsUpdate, { actor: actorOf(user), changes: cleaned, expectedVersion: body.expectedVersion }, change);
       return afterChange(number, user, view);
     },
 

@@ -139,6 +139,8 @@ export enum TicketErrorType {
   Forbidden = 'Forbidden',
   InvalidInput = 'InvalidInput',
   StaleVersion = 'StaleVersion',
+  /** The client's Idempotency-Key already named a change with another request body. */
+  IdempotencyConflict = 'IdempotencyConflict',
 }
 
 export interface ApprovalRequest {

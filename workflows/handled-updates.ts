@@ -22,6 +22,19 @@ export class HandledUpdates {
     return id !== undefined && this.ids.has(id);
   }
 
+  /**
+   * Whether a handled update carried the same client key with another request: the API names a
+   * keyed change `<action>:<user>:<key>#<digest of the request>` (api/bounded-temporal.ts), so a
+   * repeat is the same id, and a reused key with another body shares everything before the `#`.
+   */
+  conflicts(id: string | undefined): boolean {
+    const cut = id?.lastIndexOf('#') ?? -1;
+    if (id === undefined || cut < 0) return false;
+    const keyed = id.slice(0, cut + 1);
+    for (const known of this.ids.keys()) if (known !== id && known.startsWith(keyed) && !known.slice(cut + 1).includes('#')) return true;
+    return false;
+  }
+
   add(id: string | undefined, now: Date): void {
     if (id === undefined) return;
     this.ids.delete(id);

@@ -29,6 +29,7 @@ import {
   stateQuery,
   teamMembershipChangedSignal,
   ticketWorkflowId,
+  TicketErrorType,
   type ActionRequest,
   type ApprovalRequest,
   type CustomFieldsRequest,
@@ -139,11 +140,22 @@ export async function ticketWorkflow(input: TicketWorkflowInput): Promise<Ticket
       }
       return answer();
     };
-  /** A validator: a repeat of a handled update is let through to answer with the current view. */
+  /**
+   * A validator: a repeat of a handled update is let through to answer with the current view; the
+   * client's key reused for another request is refused (validators do not run on replay, so the
+   * refusal changes no recorded history).
+   */
   const unlessHandled =
     <R>(validate: (request: R, now: Date) => void) =>
     (request: R) => {
-      if (!handled.seen(currentUpdateInfo()?.id)) asFailure(() => validate(request, new Date()));
+      const id = currentUpdateInfo()?.id;
+      if (handled.seen(id)) return;
+      if (handled.conflicts(id)) {
+        asFailure(() => {
+          throw new ActionRefused(TicketErrorType.IdempotencyConflict, 'This Idempotency-Key was already used with a different request body', 'Idempotency-Key');
+        });
+      }
+      asFailure(() => validate(request, new Date()));
     };
 
   // ── Message handlers: each hands its message to the entity ──────────────────

@@ -134,6 +134,26 @@ describe('idempotent actions that end a ticket', () => {
   });
 });
 
+describe('an Idempotency-Key reused for another request', () => {
+  test('when a reply or a priority change comes again with the same key and another body, then 409 IDEMPOTENCY_CONFLICT names the key and the first stands; the same body is answered again', async () => {
+    const ticket = (await create('emma', valid(), crypto.randomUUID())).body.data;
+    const key = crypto.randomUUID();
+    const reply = (body: string) => h.request('POST', `/tickets/${ticket.number}/messages`, { as: 'emma', headers: { 'Idempotency-Key': key }, body: { body, visibility: 'public' } });
+    expect((await reply('First message')).status).toBe(201);
+    const other = await reply('Second, different message');
+    expect({ status: other.status, code: other.body.error?.code, field: other.body.error?.details?.[0]?.field }).toEqual({ status: 409, code: 'IDEMPOTENCY_CONFLICT', field: 'Idempotency-Key' });
+    expect((await reply('First message')).status).toBe(201);
+    const messages = await h.request('GET', `/tickets/${ticket.number}/messages`, { as: 'emma' });
+    expect(messages.body.data.map((m: { body: string }) => m.body).filter((b: string) => b.endsWith('message'))).toEqual(['First message']);
+
+    const priorityKey = crypto.randomUUID();
+    const priority = (to: string) => h.request('POST', `/tickets/${ticket.number}/actions/set_priority`, { as: 'lee', headers: { 'Idempotency-Key': priorityKey }, body: { priority: to, reason: 'Blocks the team' } });
+    expect((await priority('high')).body.data?.priority).toBe('high');
+    expect((await priority('critical')).body.error?.code).toBe('IDEMPOTENCY_CONFLICT');
+    expect((await h.request('GET', `/tickets/${ticket.number}`, { as: 'emma' })).body.data.priority).toBe('high');
+  });
+});
+
 describe('idempotent create', () => {
   test('when the same Idempotency-Key is sent twice, then one ticket exists and both answers name it', async () => {
     const key = crypto.randomUUID();

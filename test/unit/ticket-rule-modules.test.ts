@@ -131,4 +131,19 @@ describe('handled update ids', () => {
     expect(carried).toHaveLength(HANDLED_UPDATES_KEPT);
     expect(carried.at(-1)!.id).toBe(`u${HANDLED_UPDATES_KEPT + 9}`);
   });
+
+  test('when a client key comes back with another request, then it conflicts; the same request, another key, action or person, or no digest does not', () => {
+    const handled = new HandledUpdates([{ id: 'reply:1:K#first', at: MONDAY_0900.toISOString() }]);
+    expect(handled.conflicts('reply:1:K#second')).toBe(true);
+    expect(handled.conflicts('reply:1:K#first')).toBe(false);
+    expect(handled.conflicts('reply:1:L#second')).toBe(false);
+    expect(handled.conflicts('reply:12:K#second')).toBe(false);
+    expect(handled.conflicts('start:1:K#second')).toBe(false);
+    expect(handled.conflicts('reply:1:K')).toBe(false);
+    expect(handled.conflicts(undefined)).toBe(false);
+    // A key may hold a '#' itself: only the last one starts the digest.
+    const hashed = new HandledUpdates([{ id: 'reply:1:a#b#first', at: MONDAY_0900.toISOString() }]);
+    expect(hashed.conflicts('reply:1:a#b#second')).toBe(true);
+    expect(hashed.conflicts('reply:1:a#second')).toBe(false);
+  });
 });
