@@ -11,8 +11,9 @@ function ids(values: number[]): string {
  * Which tickets a person may see, as one SQL condition used by every list, detail and
  * action route. A ticket outside it answers 404, so its existence is not revealed.
  * Requesters see their own; agents and leads their teams' and those shared with their
- * teams; managers their department's; approvers the tickets they are asked to approve
- * (also as a delegate); admins everything.
+ * teams; managers their department's; approvers the tickets they are asked to approve now
+ * (also as a delegate) and those they decided, not a later step's before it comes (nor after
+ * an earlier step rejected the request); admins everything.
  */
 export function visibleTickets(user: UserProfile, today = new Date().toISOString().slice(0, 10)): WhereOptions {
   if (user.roles.includes('admin')) return {};
@@ -26,7 +27,9 @@ export function visibleTickets(user: UserProfile, today = new Date().toISOString
     clauses.push({ department_id: user.department.id });
   }
   clauses.push({
-    number: { [Op.in]: literal(`(SELECT ticket_number FROM approval_tasks WHERE acting_user_id = ${Number(user.id)} OR decided_by = ${Number(user.id)})`) },
+    number: {
+      [Op.in]: literal(`(SELECT ticket_number FROM approval_tasks WHERE (acting_user_id = ${Number(user.id)} AND status IN ('pending', 'waiting_info')) OR decided_by = ${Number(user.id)})`),
+    },
   });
   // A standing delegate sees only what they may decide now (the same live rule the Updates use), not the delegator's history.
   clauses.push({ number: { [Op.in]: literal(`(${actingForSql(user.id, today)})`) } });

@@ -95,6 +95,17 @@ describe('approval chains over HTTP', () => {
     expect((await decide('fiona', ticket.number, 'approve')).status).toBe(409);
   });
 
+  test('when a later step waits its turn, then its approver does not see the ticket yet, nor after an earlier step rejects it; who decided keeps seeing it', async () => {
+    const ticket = await purchase(12000);
+    const sees = async (who: DemoUserKey) => (await h.request('GET', `/tickets/${ticket.number}`, { as: who })).status;
+    expect({ mark: await sees('mark'), hannah: await sees('hannah') }).toEqual({ mark: 200, hannah: 404 });
+    expect((await decide('mark', ticket.number, 'approve')).status).toBe(200);
+    expect((await decide('carla', ticket.number, 'reject', { reason: 'Not this year' })).body.data?.status).toBe('rejected');
+    expect({ mark: await sees('mark'), carla: await sees('carla'), hannah: await sees('hannah') }).toEqual({ mark: 200, carla: 200, hannah: 404 });
+    const listed = await h.request('GET', '/tickets?scope=all&limit=100', { as: 'hannah' });
+    expect(listed.body.data.map((t: { number: number }) => t.number)).not.toContain(ticket.number);
+  });
+
   test('when the approver asks for information, then the requester reply resumes the same step', async () => {
     const ticket = await purchase(500);
     const asked = await decide('mark', ticket.number, 'request_info', { question: 'Which cost centre?' });
