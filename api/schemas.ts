@@ -30,6 +30,22 @@ const csv = <T extends readonly [string, ...string[]]>(values: T) =>
     .transform((s) => s.split(',').map((v) => v.trim()).filter(Boolean))
     .pipe(z.array(z.enum(values)).min(1));
 
+/**
+ * A period given backwards (its end before its start) is a mistake to name, not an empty answer:
+ * a 400 on the end, for each pair of ISO instants `[from, to]`.
+ */
+export function rangesInOrder(pairs: Array<[string, string]>) {
+  return (value: Record<string, unknown>, ctx: z.RefinementCtx) => {
+    for (const [from, to] of pairs) {
+      const start = value[from];
+      const end = value[to];
+      if (typeof start === 'string' && typeof end === 'string' && Date.parse(end) < Date.parse(start)) {
+        ctx.addIssue({ code: 'custom', path: [to], message: `must not be before ${from}` });
+      }
+    }
+  };
+}
+
 export const ListTicketsQuery = z.strictObject({
   scope: z.enum(['mine', 'team', 'all']).default('all'),
   status: csv(STATUSES).optional(),
@@ -45,7 +61,10 @@ export const ListTicketsQuery = z.strictObject({
   sort: z.enum(['updated_desc', 'updated_asc', 'created_desc', 'created_asc', 'priority']).default('updated_desc'),
   page: z.coerce.number().int().min(1).max(100_000).default(1),
   limit: z.coerce.number().int().min(1).max(100).default(20),
-});
+}).superRefine(rangesInOrder([
+  ['createdFrom', 'createdTo'],
+  ['updatedFrom', 'updatedTo'],
+]));
 /** The list filters, plus `cf.` filters on declared custom fields (checked against the catalog). */
 export type ListTicketsQuery = z.infer<typeof ListTicketsQuery> & { customFields?: CustomFieldFilter[] };
 

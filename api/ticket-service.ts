@@ -133,6 +133,12 @@ export function createTicketService({ client, models, organisation, reads, tempo
       sharedTeamIds: detail.shares.map((s) => s.teamId),
     };
     const internal = seesInternal(user, { teamId: detail.teamId, sharedTeamIds: facts.sharedTeamIds });
+    // Mirrors the workflow's rule for writing as staff (TicketEntity.isStaff 'write'), which remains
+    // the authority: a team the ticket is shared with read-only reads its notes but writes nothing.
+    const writesAsStaff =
+      user.roles.includes('admin') ||
+      (detail.teamId !== null && teamIdsOf(user).includes(detail.teamId)) ||
+      detail.shares.some((s) => s.access === 'write' && teamIdsOf(user).includes(s.teamId));
     const chain = detail.approval as ChainState | null;
     // The same live rule the approval Updates carry (api/approval-authority.ts): standing delegates get the buttons too.
     const mayDecide =
@@ -144,15 +150,11 @@ export function createTicketService({ client, models, organisation, reads, tempo
       approvalNames,
       allowedActions: TERMINAL_STATUSES.includes(detail.status) ? [] : allowedActions(facts, actorOf(user)),
       approvalActions: mayDecide ? ['approve', 'reject', 'request_info', 'delegate'] : [],
-      canReply: !TERMINAL_STATUSES.includes(detail.status) && (user.id === detail.requesterId || internal),
-      canWriteInternal: !TERMINAL_STATUSES.includes(detail.status) && internal,
+      canReply: !TERMINAL_STATUSES.includes(detail.status) && (user.id === detail.requesterId || writesAsStaff),
+      canWriteInternal: !TERMINAL_STATUSES.includes(detail.status) && writesAsStaff,
       // Mirrors the workflow's rule (workflows/ticket-custom-fields.ts), which remains the authority.
       canEditCustomFields:
-        !TERMINAL_STATUSES.includes(detail.status) &&
-        (user.roles.includes('admin') ||
-          (detail.teamId !== null && teamIdsOf(user).includes(detail.teamId)) ||
-          detail.shares.some((s) => s.access === 'write' && teamIdsOf(user).includes(s.teamId)) ||
-          (user.id === detail.requesterId && !chain && ['new', 'waiting_on_requester'].includes(detail.status))),
+        !TERMINAL_STATUSES.includes(detail.status) && (writesAsStaff || (user.id === detail.requesterId && !chain && ['new', 'waiting_on_requester'].includes(detail.status))),
       seesInternal: internal,
     };
   }

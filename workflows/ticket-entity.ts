@@ -213,7 +213,14 @@ export class TicketEntity implements TicketSnapshot {
   // ── Approvals ──────────────────────────────────────────────────────────────
 
   validateApproval(action: ApprovalAction, request: ApprovalRequest, now: Date): void {
-    validateApproval(this, action, request, now);
+    const slot = validateApproval(this, action, request, now);
+    // Handing a step to whoever holds it already (an approver to themselves) would change nothing
+    // but record a delegation. Checked here, where only the validator asks (it does not run on
+    // replay), so a run that once recorded such a delegation replays as it ran.
+    const step = this.state.approval?.steps[this.state.approval.current];
+    if (action === 'delegate' && typeof slot === 'number' && step && request.toUserId === (step.delegatedTo[slot] ?? slot)) {
+      refuse('INVALID', 'That person already holds this step', 'toUserId');
+    }
   }
 
   decideApproval(action: ApprovalAction, request: ApprovalRequest, now: Date): void {

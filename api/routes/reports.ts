@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { principalOf } from '../auth';
 import { sendData } from '../envelope';
 import { parse } from '../errors';
+import { rangesInOrder } from '../schemas';
 import { once, streamCsv } from '../reports/csv';
 import { REPORTS, runReport } from '../reports/queries';
 
@@ -13,7 +14,7 @@ export const ReportQuery = z.strictObject({
   teamId: z.coerce.number().int().positive().optional(),
   period: z.enum(['day', 'month']).default('day'),
   format: z.enum(['json', 'csv']).default('json'),
-});
+}).superRefine(rangesInOrder([['from', 'to']]));
 
 /** `/reports/:name` as JSON (for the portal's charts) or CSV (for spreadsheets). */
 export function createReportsRouter({ sequelize }: { sequelize: Sequelize }): Router {

@@ -81,9 +81,13 @@ describe('transfer and share', () => {
     const shared = await h.request('POST', `/tickets/${t.number}/actions/share`, { as: 'lee', body: { teamId: facilities.id, access: 'read' } });
     expect(shared.status).toBe(200);
     expect(shared.body.data.shares).toEqual([{ teamId: facilities.id, access: 'read' }]);
-    expect((await h.request('GET', `/tickets/${t.number}`, { as: 'frank' })).status).toBe(200);
+    const readOnly = await h.request('GET', `/tickets/${t.number}`, { as: 'frank' });
+    expect(readOnly.status).toBe(200);
+    // The detail offers what the workflow allows: reading the notes, writing nothing.
+    expect(readOnly.body.data).toMatchObject({ seesInternal: true, canReply: false, canWriteInternal: false, canEditCustomFields: false });
     expect((await say('frank', t.number, 'we can help')).status).toBe(403);
     await h.request('POST', `/tickets/${t.number}/actions/share`, { as: 'lee', body: { teamId: facilities.id, access: 'write' } });
+    expect((await h.request('GET', `/tickets/${t.number}`, { as: 'frank' })).body.data).toMatchObject({ canReply: true, canWriteInternal: true, canEditCustomFields: true });
     expect((await say('frank', t.number, 'we can help')).status).toBe(201);
   });
 

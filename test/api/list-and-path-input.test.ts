@@ -41,6 +41,23 @@ describe('list filters with control characters', () => {
   });
 });
 
+describe('periods given backwards', () => {
+  test.each([
+    ['/tickets?createdFrom=2026-12-02T00:00:00Z&createdTo=2026-12-01T00:00:00Z', 'createdTo'],
+    ['/tickets?updatedFrom=2026-12-02T00:00:00Z&updatedTo=2026-12-01T23:59:59Z', 'updatedTo'],
+    ['/tickets/export?createdFrom=2026-12-02T00:00:00Z&createdTo=2026-12-01T00:00:00Z', 'createdTo'],
+    ['/reports/REPORT?from=2026-12-02T00:00:00Z&to=2026-11-02T00:00:00Z', 'to'],
+  ])('when %s ends before it starts, then 400 names %s instead of an empty answer', async (path, field) => {
+    const response = await h.request('GET', path.replace('REPORT', (await h.request('GET', '/reports', { as: 'lee' })).body.data[0]), { as: 'lee' });
+    expect({ status: response.status, fields: response.body?.error?.details?.map((d: { field: string }) => d.field) }).toEqual({ status: 400, fields: [field] });
+  });
+
+  test('when a period starts and ends at the same instant, then it is answered', async () => {
+    const response = await h.request('GET', '/tickets?createdFrom=2026-12-01T00:00:00Z&createdTo=2026-12-01T00:00:00Z', { as: 'lee' });
+    expect(response.status).toBe(200);
+  });
+});
+
 describe('ids in the path', () => {
   test('when the ticket number is written another way than plain digits, then 400 names it instead of answering that ticket', async () => {
     for (const spelling of [`0x${number.toString(16)}`, `${number}e0`, `${number}.0`, `%20${number}`, `+${number}`, `0${number}`]) {

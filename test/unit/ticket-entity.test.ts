@@ -194,6 +194,17 @@ describe('TicketEntity: approvals', () => {
     expect(ticket.pendingProjection().events.at(-1)).toMatchObject({ type: 'rejected', actorId: MANAGER, toStatus: 'rejected' });
   });
 
+  test('when an approver delegates the step to the person who holds it already, then it is refused naming toUserId; handing it back from a delegate is not', () => {
+    const ticket = openTicket(MONDAY_0900, { config: twoSteps() });
+    const toSelf = refusal(() => ticket.validateApproval('delegate', { actor: approver(MANAGER), step: 0, toUserId: MANAGER }, minutesLater(1)));
+    expect([toSelf.type, toSelf.field]).toEqual([TicketErrorType.InvalidInput, 'toUserId']);
+    ticket.decideApproval('delegate', { actor: approver(MANAGER), step: 0, toUserId: LEAD }, minutesLater(2));
+    expect(ticket.state.approval!.steps[0]!.delegatedTo).toEqual({ [MANAGER]: LEAD });
+    const toHolder = refusal(() => ticket.validateApproval('delegate', { actor: approver(LEAD), step: 0, toUserId: LEAD }, minutesLater(3)));
+    expect(toHolder.field).toBe('toUserId');
+    expect(() => ticket.validateApproval('delegate', { actor: approver(LEAD), step: 0, toUserId: MANAGER }, minutesLater(3))).not.toThrow();
+  });
+
   test('when a decision names another step than the current one, then it is refused naming the step', () => {
     const ticket = openTicket(MONDAY_0900, { config: twoSteps() });
     const err = refusal(() => ticket.validateApproval('reject', { actor: approver(MANAGER), step: 1, reason: 'no' }, minutesLater(1)));
