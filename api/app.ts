@@ -48,6 +48,7 @@ import { createReadiness, type Readiness } from '../lib/observability/health';
 import { createOpsRouter } from '../lib/observability/http';
 import { httpTracing } from '../lib/observability/http-tracing';
 import { createMetrics, httpMetricsMiddleware, type Metrics } from '../lib/observability/metrics';
+import { redactPath } from '../lib/observability/redact';
 
 export interface AppDeps {
   config: Pick<Config, 'identity' | 'temporal' | 'attachments'> & Partial<Pick<Config, 'mail' | 'appSecret' | 'import'>>;
@@ -78,7 +79,7 @@ const SECRET_HEADERS = ['authorization', 'cookie', 'x-postmark-server-token'];
 export function redactRequest(req: { url?: string; headers?: Record<string, unknown> } & Record<string, unknown>) {
   const headers = { ...(req.headers ?? {}) };
   for (const name of SECRET_HEADERS) if (name in headers) headers[name] = '[redacted]';
-  const url = typeof req.url === 'string' ? req.url.replace(/^\/approval-links\/[^/?#]+/i, '/approval-links/[redacted]') : req.url;
+  const url = redactPath(req.url);
   return { ...req, url, headers };
 }
 

@@ -9,6 +9,7 @@ import { TicketErrorType } from '../workflows/definitions';
 import { meta } from './envelope';
 
 import { ApiError, type FieldError } from './contract/api-error';
+import { redactPath } from '../lib/observability/redact';
 
 export { ApiError, type FieldError };
 
@@ -90,7 +91,7 @@ export function errorMiddleware(logger: Logger) {
     if (res.headersSent) {
       // Answered already (the SCIM routers answer, then a follow-up such as starting a hand-over
       // workflow fails): a second answer would throw, so the failure is logged where ops look.
-      logger.error({ err, requestId: req.id, path: req.path }, 'failed after the answer was sent');
+      logger.error({ err, requestId: req.id, path: redactPath(req.path) }, 'failed after the answer was sent');
       // A stream cut short (a CSV download whose database failed half-way) would otherwise stay
       // open for good: closing it without the final chunk tells the client the download failed.
       if (!res.writableEnded) res.destroy();
@@ -101,7 +102,7 @@ export function errorMiddleware(logger: Logger) {
       if (apiError.status === 401) res.setHeader('WWW-Authenticate', 'Bearer');
       if (apiError.code === 'DATABASE_UNAVAILABLE') {
         res.setHeader('Retry-After', '5');
-        logger.warn({ err, requestId: req.id, path: req.path }, 'database unavailable');
+        logger.warn({ err, requestId: req.id, path: redactPath(req.path) }, 'database unavailable');
       }
       res.status(apiError.status).json({
         success: false,
@@ -110,7 +111,7 @@ export function errorMiddleware(logger: Logger) {
       });
       return;
     }
-    logger.error({ err, requestId: req.id, path: req.path }, 'unhandled error');
+    logger.error({ err, requestId: req.id, path: redactPath(req.path) }, 'unhandled error');
     res.status(500).json({ success: false, error: { code: 'INTERNAL', message: 'Internal server error', details: [] }, meta: meta(req) });
   };
 }

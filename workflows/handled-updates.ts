@@ -5,6 +5,14 @@ export const HANDLED_UPDATES_KEPT = 500;
 /** How long a handled id is remembered: far longer than any client retries the same request. */
 export const HANDLED_UPDATES_WINDOW_MS = 7 * 24 * 60 * 60 * 1000;
 
+/** A digest as api/bounded-temporal.ts writes it: 22 base64url characters after the last `#`. */
+const DIGESTED = /^(.*)#[A-Za-z0-9_-]{22}$/;
+
+/** The id without its request digest, or null for an id that has none. */
+function keyedPart(id: string): string | null {
+  return DIGESTED.exec(id)?.[1] ?? null;
+}
+
 /**
  * The update ids this ticket has handled. The server de-duplicates update ids within one
  * run only; a retried reply or action (same idempotency key, so the same update id) that
@@ -18,20 +26,27 @@ export class HandledUpdates {
     this.ids = new Map(carried.map((u) => [u.id, u.at]));
   }
 
+  /**
+   * Whether this update was handled: its id, or for a keyed change the id an API from before
+   * request digests gave the same key (`<action>:<user>:<key>`), so a retry that crosses that
+   * deploy is answered, not applied twice.
+   */
   seen(id: string | undefined): boolean {
-    return id !== undefined && this.ids.has(id);
+    if (id === undefined) return false;
+    if (this.ids.has(id)) return true;
+    const keyed = keyedPart(id);
+    return keyed !== null && this.ids.has(keyed);
   }
 
   /**
    * Whether a handled update carried the same client key with another request: the API names a
    * keyed change `<action>:<user>:<key>#<digest of the request>` (api/bounded-temporal.ts), so a
-   * repeat is the same id, and a reused key with another body shares everything before the `#`.
+   * repeat is the same id, and a reused key with another body has the same keyed part.
    */
   conflicts(id: string | undefined): boolean {
-    const cut = id?.lastIndexOf('#') ?? -1;
-    if (id === undefined || cut < 0) return false;
-    const keyed = id.slice(0, cut + 1);
-    for (const known of this.ids.keys()) if (known !== id && known.startsWith(keyed) && !known.slice(cut + 1).includes('#')) return true;
+    const keyed = id === undefined ? null : keyedPart(id);
+    if (keyed === null) return false;
+    for (const known of this.ids.keys()) if (known !== id && keyedPart(known) === keyed) return true;
     return false;
   }
 

@@ -64,7 +64,8 @@ export function createScimRouter({ models, client, logger, settings, taskQueue }
     Object.defineProperty(req, 'query', { value: { ...req.query }, writable: true, configurable: true, enumerable: true });
     // Every resource carries its version as a weak ETag (RFC 7644 §3.14).
     const send = res.send.bind(res);
-    const isSchemas = /^\/Schemas(\/|$)/.test(req.path);
+    // Case-insensitive like Express's own routing (and SCIMMY's), so no spelling of a path slips past these.
+    const isSchemas = /^\/Schemas(\/|$)/i.test(req.path);
     res.send = (body?: unknown) => {
       if (isSchemas && body && typeof body === 'object' && !Buffer.isBuffer(body)) return send(publishSchemas(body));
       const version = (body as { meta?: { version?: string } } | undefined)?.meta?.version;
@@ -77,7 +78,7 @@ export function createScimRouter({ models, client, logger, settings, taskQueue }
   // PATCH on a User is read here (the routers' own parser then sees a parsed body and skips) so that
   // operations on the whole enterprise extension can be rewritten before SCIMMY applies them.
   const scimJson = express.json({ type: ['application/scim+json', 'application/json'], limit: '1mb' });
-  router.patch(/^\/Users\/[^/]+$/, (req: Request, res: Response, next: NextFunction) => {
+  router.patch(/^\/Users\/[^/]+$/i, (req: Request, res: Response, next: NextFunction) => {
     if (!bearerValid(req, settings.token)) return next();
     scimJson(req, res, (err?: unknown) => {
       if (err) {
@@ -92,7 +93,7 @@ export function createScimRouter({ models, client, logger, settings, taskQueue }
   });
 
   // Discovery endpoints are read-only: other methods are 405 (RFC 7644 §4), not the routers' 404.
-  router.all(/^\/(ServiceProviderConfig|ResourceTypes|Schemas)(\/.*)?$/, (req: Request, res: Response, next: NextFunction) => {
+  router.all(/^\/(ServiceProviderConfig|ResourceTypes|Schemas)(\/.*)?$/i, (req: Request, res: Response, next: NextFunction) => {
     if (req.method === 'GET' || req.method === 'HEAD' || !bearerValid(req, settings.token)) return next();
     res.status(405).setHeader('Allow', 'GET').setHeader('Content-Type', 'application/scim+json');
     res.send({ schemas: ['urn:ietf:params:scim:api:messages:2.0:Error'], status: '405', detail: `${req.method} is not supported on ${req.path}` });

@@ -1,6 +1,7 @@
 import * as otel from '@opentelemetry/api';
 import type { RequestHandler } from 'express';
 import { routeTemplate } from './metrics';
+import { redactPath } from './redact';
 
 /**
  * One SERVER span per API request, the root of the trace its Temporal calls join (or a child
@@ -15,7 +16,7 @@ export function httpTracing(): RequestHandler {
     const parent = otel.propagation.extract(otel.ROOT_CONTEXT, req.headers);
     const span = tracer.startSpan(
       `${req.method}`,
-      { kind: otel.SpanKind.SERVER, attributes: { 'http.request.method': req.method, 'url.path': req.path } },
+      { kind: otel.SpanKind.SERVER, attributes: { 'http.request.method': req.method, 'url.path': redactPath(req.path) } },
       parent,
     );
     const active = otel.trace.setSpan(parent, span);

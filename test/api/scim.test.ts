@@ -78,6 +78,13 @@ describe('SCIM protocol', () => {
     expect((await scim('GET', '/Schemas')).body.Resources.map((s: { id: string }) => s.id)).toEqual(expect.arrayContaining([ENTERPRISE, 'urn:ietf:params:scim:schemas:core:2.0:Group']));
   });
 
+  test('discovery endpoints are read-only however the path is cased: another method answers 405', async () => {
+    for (const path of ['/ServiceProviderConfig', '/serviceproviderconfig', '/SCHEMAS', '/resourceTypes']) {
+      const refused = await scim('POST', path, {});
+      expect({ path, status: refused.status, allow: refused.headers.get('allow') }).toEqual({ path, status: 405, allow: 'GET' });
+    }
+  });
+
   test('create, filter by userName, page, a duplicate is 409 uniqueness, a stale If-Match is 412, and an unknown manager is 400 naming the attribute', async () => {
     const created = await scim('POST', '/Users', scimUser('pat.paging@example.com', 'Pat Paging', { title: 'Analyst', addresses: [{ type: 'work', locality: 'Lisbon', primary: true }], [ENTERPRISE]: { department: 'Finance', employeeNumber: 'E-100' } }));
     expect(created.status).toBe(201);

@@ -132,18 +132,30 @@ describe('handled update ids', () => {
     expect(carried.at(-1)!.id).toBe(`u${HANDLED_UPDATES_KEPT + 9}`);
   });
 
+  // Digests as the API writes them: 22 base64url characters.
+  const FIRST = 'AAAAAAAAAAAAAAAAAAAAAA';
+  const SECOND = 'BBBBBBBBBBBBBBBBBBBBBB';
+
   test('when a client key comes back with another request, then it conflicts; the same request, another key, action or person, or no digest does not', () => {
-    const handled = new HandledUpdates([{ id: 'reply:1:K#first', at: MONDAY_0900.toISOString() }]);
-    expect(handled.conflicts('reply:1:K#second')).toBe(true);
-    expect(handled.conflicts('reply:1:K#first')).toBe(false);
-    expect(handled.conflicts('reply:1:L#second')).toBe(false);
-    expect(handled.conflicts('reply:12:K#second')).toBe(false);
-    expect(handled.conflicts('start:1:K#second')).toBe(false);
+    const handled = new HandledUpdates([{ id: `reply:1:K#${FIRST}`, at: MONDAY_0900.toISOString() }]);
+    expect(handled.conflicts(`reply:1:K#${SECOND}`)).toBe(true);
+    expect(handled.conflicts(`reply:1:K#${FIRST}`)).toBe(false);
+    expect(handled.conflicts(`reply:1:L#${SECOND}`)).toBe(false);
+    expect(handled.conflicts(`reply:12:K#${SECOND}`)).toBe(false);
+    expect(handled.conflicts(`start:1:K#${SECOND}`)).toBe(false);
     expect(handled.conflicts('reply:1:K')).toBe(false);
     expect(handled.conflicts(undefined)).toBe(false);
-    // A key may hold a '#' itself: only the last one starts the digest.
-    const hashed = new HandledUpdates([{ id: 'reply:1:a#b#first', at: MONDAY_0900.toISOString() }]);
-    expect(hashed.conflicts('reply:1:a#b#second')).toBe(true);
-    expect(hashed.conflicts('reply:1:a#second')).toBe(false);
+    // A key may hold a '#' itself: only a digest at the end counts.
+    const hashed = new HandledUpdates([{ id: `reply:1:a#b#${FIRST}`, at: MONDAY_0900.toISOString() }]);
+    expect(hashed.conflicts(`reply:1:a#b#${SECOND}`)).toBe(true);
+    expect(hashed.conflicts(`reply:1:a#${SECOND}`)).toBe(false);
+  });
+
+  test('when a retry reaches the ticket with a digest after the first went in without one (an API from before digests), then it is seen, not applied again', () => {
+    const handled = new HandledUpdates([{ id: 'reply:1:K', at: MONDAY_0900.toISOString() }]);
+    expect(handled.seen(`reply:1:K#${FIRST}`)).toBe(true);
+    expect(handled.seen(`reply:1:L#${FIRST}`)).toBe(false);
+    // A legacy key that itself ends in '#' and a short word is no digest.
+    expect(new HandledUpdates([{ id: 'reply:1:x', at: MONDAY_0900.toISOString() }]).seen('reply:1:x#y')).toBe(false);
   });
 });
