@@ -17,7 +17,17 @@ function idOf(form: FormData): number | null {
 	return Number.isInteger(id) && id > 0 ? id : null;
 }
 
-export async function applyPreview(event: Pick<RequestEvent, 'cookies' | 'locals' | 'url'>, kind: Kind, id: number): Promise<ApplyPreview | null> {
+/**
+ * Which open tickets an apply would move: the administrator's to see before applying (it lists
+ * tickets whoever they belong to), so a lead reading the console read-only is not shown one.
+ */
+export async function applyPreview(
+	event: Pick<RequestEvent, 'cookies' | 'locals' | 'url'> & { parent(): Promise<{ readOnly?: boolean }> },
+	kind: Kind,
+	id: number
+): Promise<ApplyPreview | null> {
+	const { readOnly } = await event.parent();
+	if (readOnly !== false) return null;
 	try {
 		return (await api(event).get<ApplyPreview>(`/admin/${kind}/${id}/apply-preview`)).data;
 	} catch (err) {
