@@ -162,7 +162,7 @@ export function createApp({ config, client, sequelize, models, logger, rateLimit
         files,
         signer,
         reopenResolved: config.mail?.inbound.reopenResolved ?? true,
-        senderPolicy: { domains: config.mail?.inbound.trustedDomains ?? {} },
+        senderPolicy: { domains: config.mail?.inbound.trustedDomains ?? {}, authservIds: config.mail?.inbound.authservIds ?? [] },
         intakeCategoryCode: config.mail?.inbound.categoryCode ?? 'it-hardware',
         logger,
       })

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { z } from 'zod';
-import { parseSenderPolicy, type AlignmentPolicy } from '../api/inbound/sender-auth';
+import { parseAuthservIds, parseSenderPolicy, type AlignmentPolicy } from '../api/inbound/sender-auth';
 
 /**
  * Every setting the services read, validated once at start so a typo fails
@@ -68,6 +68,8 @@ const ConfigSchema = z.object({
   INBOUND_WEBHOOK_PASSWORD: optionalString,
   /** Per From: domain, how inbound mail must authenticate: `company.example=strict, partner.example=dmarc` (relaxed alignment otherwise). */
   INBOUND_TRUSTED_DOMAINS: optionalString,
+  /** Authentication services (your border MTA, e.g. mx.google.com) whose Authentication-Results headers inbound mail is judged by; unset: only Received-SPF. */
+  INBOUND_AUTHSERV_IDS: optionalString,
   INBOUND_REOPEN_RESOLVED: z.enum(['true', 'false']).default('true'),
   /** The category (by code) a ticket raised by email starts in. */
   INBOUND_CATEGORY: z.string().trim().min(1).default('it-hardware'),
@@ -138,7 +140,7 @@ export interface Config {
     supportAddress: string;
     /** Email delivery backoff (always set by loadConfig). */
     retry?: { initialIntervalMs: number; maximumIntervalMs: number };
-    inbound: { user: string; password?: string; reopenResolved: boolean; categoryCode?: string; trustedDomains?: Record<string, AlignmentPolicy> };
+    inbound: { user: string; password?: string; reopenResolved: boolean; categoryCode?: string; trustedDomains?: Record<string, AlignmentPolicy>; authservIds?: string[] };
   };
   attachments: {
     dir: string;
@@ -175,6 +177,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     trustedDomains = parseSenderPolicy(raw.INBOUND_TRUSTED_DOMAINS).domains;
   } catch (err) {
     throw new ConfigError(`Invalid configuration: INBOUND_TRUSTED_DOMAINS: ${(err as Error).message}`);
+  }
+  let authservIds: string[];
+  try {
+    authservIds = parseAuthservIds(raw.INBOUND_AUTHSERV_IDS);
+  } catch (err) {
+    throw new ConfigError(`Invalid configuration: INBOUND_AUTHSERV_IDS: ${(err as Error).message}`);
   }
   const identityMode = auth0Domain ? 'auth0' : raw.IDENTITY_MODE === 'local' ? 'local' : 'unset';
   const issuerUrl = auth0Domain
@@ -226,7 +234,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       from: raw.MAIL_FROM,
       supportAddress: raw.SUPPORT_ADDRESS,
       retry: { initialIntervalMs: raw.EMAIL_RETRY_INITIAL_SECONDS * 1000, maximumIntervalMs: Math.max(raw.EMAIL_RETRY_MAX_SECONDS, raw.EMAIL_RETRY_INITIAL_SECONDS) * 1000 },
-      inbound: { user: raw.INBOUND_WEBHOOK_USER, password: raw.INBOUND_WEBHOOK_PASSWORD, reopenResolved: raw.INBOUND_REOPEN_RESOLVED === 'true', categoryCode: raw.INBOUND_CATEGORY, trustedDomains },
+      inbound: { user: raw.INBOUND_WEBHOOK_USER, password: raw.INBOUND_WEBHOOK_PASSWORD, reopenResolved: raw.INBOUND_REOPEN_RESOLVED === 'true', categoryCode: raw.INBOUND_CATEGORY, trustedDomains, authservIds },
     },
     attachments: {
       dir: path.resolve(raw.ATTACHMENTS_DIR ?? path.join(dataDir, 'attachments')),

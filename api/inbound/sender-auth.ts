@@ -8,6 +8,14 @@
  * attacker.example while writing `From: carla@company.example`, so a pass counts only when
  * that domain is ALIGNED with the From: domain (DMARC's rule, RFC 7489 §3.1), or when the
  * receiver's own DMARC evaluation passed for the From: domain.
+ *
+ * Only results the receiving side recorded count, since the sender writes the rest of the
+ * headers: `Authentication-Results` only from an authentication service named in
+ * `authservIds` (RFC 8601 §7.1: the border MTA of your own trust boundary, which strips
+ * forged ones bearing its name), and of the `Received-SPF` headers only the first, the one
+ * the receiving server prepended (RFC 7208 §9.1). A sender's forged `dmarc=pass` from
+ * "mx.attacker.example", or a second `Received-SPF: Pass` under Postmark's genuine fail,
+ * outweighed that fail before.
  */
 
 export type AlignmentPolicy = 'relaxed' | 'strict' | 'dmarc';
@@ -15,6 +23,8 @@ export type AlignmentPolicy = 'relaxed' | 'strict' | 'dmarc';
 export interface SenderPolicy {
   /** Per From: domain (lower case); domains not listed use relaxed alignment. */
   domains: Record<string, AlignmentPolicy>;
+  /** Authentication services whose `Authentication-Results` are trusted (lower case); none: only `Received-SPF`. */
+  authservIds?: string[];
 }
 
 export type SenderVerdict = { ok: true; via: string } | { ok: false; reason: string };
@@ -59,6 +69,18 @@ function aligned(authenticated: string | undefined, fromDomain: string, policy: 
 
 /** Comments in parentheses carry free text (and semicolons); they say nothing we rely on. */
 const stripComments = (value: string) => value.replace(/\([^()]*\)/g, ' ');
+
+/** The authentication service that wrote an `Authentication-Results` value: its first token (RFC 8601 §2.2), lower case. */
+export function authservIdOf(value: string): string {
+  return (stripComments(value).split(';')[0] ?? '').trim().split(/\s+/)[0]?.toLowerCase() ?? '';
+}
+
+/** Parses `INBOUND_AUTHSERV_IDS`: `mx.google.com, mx.company.example`. */
+export function parseAuthservIds(setting: string | undefined): string[] {
+  const ids = (setting ?? '').split(',').map((e) => e.trim().toLowerCase()).filter(Boolean);
+  for (const id of ids) if (!/^[a-z0-9.-]+$/.test(id)) throw new Error(`"${id}" is not an authentication service id (a host name such as mx.google.com)`);
+  return ids;
+}
 
 /** `authserv-id; spf=pass smtp.mailfrom=a.example; dkim=pass header.d=b.example; dmarc=fail header.from=c.example` (RFC 8601). */
 export function parseAuthenticationResults(value: string): MethodResult[] {
@@ -113,7 +135,10 @@ export function verifySender(fromAddress: string, headers: Array<{ Name: string;
   if (!fromDomain || !fromDomain.includes('.')) return { ok: false, reason: 'the From: address has no domain' };
   const mode = policy.domains[fromDomain] ?? policy.domains[organisationalDomain(fromDomain)] ?? 'relaxed';
   const values = (name: string) => headers.filter((h) => h.Name.toLowerCase() === name).map((h) => h.Value);
-  const results = values('authentication-results').flatMap(parseAuthenticationResults);
+  const trusted = new Set(policy.authservIds ?? []);
+  const results = values('authentication-results')
+    .filter((value) => trusted.has(authservIdOf(value)))
+    .flatMap(parseAuthenticationResults);
   const dmarc = results.filter((r) => r.method === 'dmarc');
   const dmarcFrom = (r: MethodResult) => r.props['header.from'];
   // A DMARC result is about the From: domain; one computed for another domain (a different From header) says nothing here.
@@ -124,7 +149,7 @@ export function verifySender(fromAddress: string, headers: Array<{ Name: string;
   const seen: string[] = [];
   const spf = [
     ...results.filter((r) => r.method === 'spf').map((r) => ({ result: r.result, domain: r.props['smtp.mailfrom'] ?? r.props['smtp.helo'] })),
-    ...values('received-spf').map(parseReceivedSpf),
+    ...values('received-spf').slice(0, 1).map(parseReceivedSpf),
   ];
   const dkim = results.filter((r) => r.method === 'dkim').map((r) => ({ result: r.result, domain: r.props['header.d'] ?? r.props['header.i'] }));
   if (mode !== 'dmarc') {

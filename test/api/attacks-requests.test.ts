@@ -18,7 +18,7 @@ const mail: Config['mail'] = {
   sinkHost: '127.0.0.1',
   from: 'Service Desk <support@ticketing.local>',
   supportAddress: 'support@ticketing.local',
-  inbound: { user: 'postmark', password: 'inbound-password', reopenResolved: true, categoryCode: 'it-hardware' },
+  inbound: { user: 'postmark', password: 'inbound-password', reopenResolved: true, categoryCode: 'it-hardware', authservIds: ['mx.postmarkapp.com'] },
 };
 const PDF = Buffer.from('%PDF-1.7\n1 0 obj <<>> endobj\n%%EOF\n');
 // A sandbox two levels deep, so a name climbing "../../" lands in a place the test can watch.

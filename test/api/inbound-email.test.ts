@@ -11,7 +11,8 @@ const mail: Config['mail'] = {
   sinkHost: '127.0.0.1',
   from: 'Service Desk <support@ticketing.local>',
   supportAddress: 'support@ticketing.local',
-  inbound: { user: 'postmark', password: 'correct horse battery staple', reopenResolved: true, categoryCode: 'it-hardware' },
+  // The receiving side's authentication service, as a deployment names it in INBOUND_AUTHSERV_IDS.
+  inbound: { user: 'postmark', password: 'correct horse battery staple', reopenResolved: true, categoryCode: 'it-hardware', authservIds: ['mx.postmarkapp.com'] },
 };
 const PDF = Buffer.from('%PDF-1.7\n1 0 obj <<>> endobj\n%%EOF\n');
 const EXE = Buffer.concat([Buffer.from('MZ'), Buffer.alloc(100, 0x90)]);
@@ -249,7 +250,7 @@ describe('refusals', () => {
     }
     expect(await ticketCount()).toBe(count);
     // SPF failing (a forwarder) but the domain's DKIM signature passing: that is the employee.
-    const forwarded = await deliver(email({ Headers: [{ Name: 'Received-SPF', Value: 'SoftFail' }, { Name: 'Authentication-Results', Value: 'mx; dkim=pass header.d=example.com' }] }));
+    const forwarded = await deliver(email({ Headers: [{ Name: 'Received-SPF', Value: 'SoftFail' }, { Name: 'Authentication-Results', Value: 'mx.postmarkapp.com; dkim=pass header.d=example.com' }] }));
     expect(forwarded.status).toBe(200);
   });
 
@@ -273,8 +274,18 @@ describe('refusals', () => {
     const bare = await deliver(email({ Headers: [{ Name: 'X-Spam-Status', Value: 'No' }] }));
     expect(bare.status).toBe(403);
     expect(bare.body.error.message).toContain('no authentication results');
+    // A sender's own results, under a service nobody trusts, do not outweigh the receiver's SPF fail;
+    // nor does a second Received-SPF written below the one the receiver prepended.
+    const genuineFail = { Name: 'Received-SPF', Value: 'Fail identity=mailfrom; client-ip=203.0.113.66; envelope-from=bounce@attacker.example; receiver=support@ticketing.local' };
+    for (const forged of [
+      { Name: 'Authentication-Results', Value: 'mx.attacker.example; dmarc=pass header.from=example.com; dkim=pass header.d=example.com' },
+      { Name: 'Received-SPF', Value: 'Pass (sender SPF authorized) identity=mailfrom; envelope-from=carla@example.com; receiver=support@ticketing.local' },
+    ]) {
+      const spoofed = await deliver(email({ From: 'carla@example.com', FromFull: { Email: 'carla@example.com', Name: 'Carla CFO', MailboxHash: '' }, Headers: [genuineFail, forged] }));
+      expect({ forged: forged.Value, status: spoofed.status }).toEqual({ forged: forged.Value, status: 403 });
+    }
     // A DMARC pass computed for another From: domain says nothing about this one.
-    const otherDmarc = await deliver(email({ Headers: [{ Name: 'Authentication-Results', Value: 'mx; dmarc=pass header.from=attacker.example; dkim=pass header.d=attacker.example' }] }));
+    const otherDmarc = await deliver(email({ Headers: [{ Name: 'Authentication-Results', Value: 'mx.postmarkapp.com; dmarc=pass header.from=attacker.example; dkim=pass header.d=attacker.example' }] }));
     expect(otherDmarc.status).toBe(403);
     expect(await ticketCount()).toBe(count);
   });
