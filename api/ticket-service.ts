@@ -149,7 +149,8 @@ export function createTicketService({ client, models, organisation, reads, tempo
       ...detail,
       approvalNames,
       allowedActions: TERMINAL_STATUSES.includes(detail.status) ? [] : allowedActions(facts, actorOf(user)),
-      approvalActions: mayDecide ? ['approve', 'reject', 'request_info', 'delegate'] : [],
+      // A question already asked waits for its answer; the workflow refuses a second one.
+      approvalActions: mayDecide ? ['approve', 'reject', ...(chain.infoRequest ? [] : ['request_info']), 'delegate'] : [],
       canReply: !TERMINAL_STATUSES.includes(detail.status) && (user.id === detail.requesterId || writesAsStaff),
       canWriteInternal: !TERMINAL_STATUSES.includes(detail.status) && writesAsStaff,
       // Mirrors the workflow's rule (workflows/ticket-custom-fields.ts), which remains the authority.

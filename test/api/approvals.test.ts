@@ -110,9 +110,12 @@ describe('approval chains over HTTP', () => {
     const ticket = await purchase(500);
     const asked = await decide('mark', ticket.number, 'request_info', { question: 'Which cost centre?' });
     expect(asked.body.data.approval.infoRequest).toMatchObject({ question: 'Which cost centre?' });
+    // The question waits for its answer: asking again is not offered (the workflow would refuse it).
+    expect(asked.body.data.approvalActions).toEqual(['approve', 'reject', 'delegate']);
     const replied = await h.request('POST', `/tickets/${ticket.number}/messages`, { as: 'emma', body: { body: 'CC-4711' } });
     expect(replied.status).toBe(201);
     expect(replied.body.data.approval).toMatchObject({ current: 0, infoRequest: null });
+    expect((await h.request('GET', `/tickets/${ticket.number}`, { as: 'mark' })).body.data.approvalActions).toEqual(['approve', 'reject', 'request_info', 'delegate']);
     const approved = await decide('mark', ticket.number, 'approve');
     expect(approved.body.data.status).not.toBe('pending_approval');
     const types = (await h.request('GET', `/tickets/${ticket.number}/events?limit=100`, { as: 'emma' })).body.data.map((e: { type: string }) => e.type);

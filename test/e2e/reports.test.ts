@@ -161,6 +161,33 @@ test('when the reports are opened on a 320 px phone in the dark theme, then noth
   await screenshot(page, 'reports-phone-dark', true);
 }, 120_000);
 
+test('when a custom period is given the wrong way round, then the reports show the days between the two dates instead of an error page', async () => {
+  session = await signIn(browser, stack, 'Lee');
+  const { page } = session;
+  const response = await page.goto(`${stack.webUrl}/reports?range=custom&from=2026-03-10&to=2026-03-01`);
+  expect(response?.status()).toBe(200);
+  await page.getByTestId('report-backlog').waitFor();
+  expect({ from: await page.locator('input[name="from"]').inputValue(), to: await page.locator('input[name="to"]').inputValue() }).toEqual({ from: '2026-03-01', to: '2026-03-10' });
+}, 120_000);
+
+// Lee reads a ticket's conversation as the people on it do: the reply someone waits for is the newest one.
+test('when a ticket has more messages than the page shows, then it shows the latest ones, the newest included, and says how many there are', async () => {
+  const number = await raiseLaptopRequest('A long conversation');
+  for (let i = 1; i <= 203; i++) {
+    const reply = await api.call('POST', `/tickets/${number}/messages`, 'emma', { body: `Message ${i}`, visibility: 'public' });
+    expect(reply.status).toBe(201);
+  }
+  session = await signIn(browser, stack, 'Lee');
+  const { page } = session;
+  await page.goto(`${stack.webUrl}/tickets/${number}`);
+  const messages = page.getByTestId('message');
+  await messages.last().waitFor();
+  expect(await messages.count()).toBe(200);
+  expect(await messages.last().textContent()).toContain('Message 203');
+  expect(await page.getByTestId('messages-shown').textContent()).toContain('latest 200 of 203');
+  expect(await page.getByTestId('events-shown').textContent()).toMatch(/latest 200 of \d+ events/);
+}, 240_000);
+
 test('when a requester opens the reports, then the portal refuses and the navigation never offered them', async () => {
   session = await signIn(browser, stack, 'Emma');
   const { page } = session;

@@ -71,6 +71,13 @@ describe('docker-compose.yml', () => {
     expect(compose.services.identity.profiles).toEqual(['local-identity']);
   });
 
+  test("the portal takes a request as large as the biggest file the API accepts (25 MB) with the multipart form around it", () => {
+    const limit = String(compose.services.web.environment.BODY_SIZE_LIMIT);
+    const units: Record<string, number> = { K: 1024, M: 1024 ** 2, G: 1024 ** 3 };
+    const bytes = Number(/^\d+/.exec(limit)?.[0]) * (units[/[KMG]$/i.exec(limit)?.[0]?.toUpperCase() ?? ''] ?? 1);
+    expect({ limit, enough: bytes > 25 * 1024 ** 2 }).toEqual({ limit, enough: true });
+  });
+
   test('the local issuer listens beyond loopback, and the portal, the API and the tokens all use its one public URL', () => {
     const identity = compose.services.identity.environment;
     expect(identity.IDENTITY_HOST).toBe('0.0.0.0');

@@ -34,8 +34,10 @@ export function parseFilters(params: URLSearchParams): ReportFilters {
 	const preset = (PRESETS.find((p) => p.value === params.get('range'))?.value ?? '30d') as Preset;
 	const team = Number(params.get('team'));
 	const target = Number(params.get('target'));
-	const from = isDate(params.get('from')) ? params.get('from')! : '';
-	const to = isDate(params.get('to')) ? params.get('to')! : '';
+	const givenFrom = isDate(params.get('from')) ? params.get('from')! : '';
+	const givenTo = isDate(params.get('to')) ? params.get('to')! : '';
+	// Two days given the wrong way round mean the days between them (the form shows them in order).
+	const [from, to] = givenFrom && givenTo && givenFrom > givenTo ? [givenTo, givenFrom] : [givenFrom, givenTo];
 	const days = PRESETS.find((p) => p.value === preset)?.days;
 	// Long ranges read better by month; the person can still choose.
 	const fallbackPeriod = days === null || (days ?? 0) > 90 ? 'month' : 'day';

@@ -3,6 +3,7 @@ import { ApiError } from '$lib/server/api';
 import { config } from '$lib/server/config';
 import { setFlash } from '$lib/server/flash';
 import { refused } from '$lib/server/forms';
+import { latest } from '$lib/server/latest';
 import { api } from '$lib/server/session';
 import type { ApprovalDecision, AttachmentView, Catalog, LiveTicket, Team, TeamMember, TicketDetail, TicketEvent, TicketMessage, WatcherView } from '$contract/types';
 import type { SlaExplanation } from '$domain/sla-explain';
@@ -27,10 +28,10 @@ export const load: PageServerLoad = async (event) => {
 
 	// Workflow internals (ids, runs, the Temporal UI) are for the people who work tickets and run the system.
 	const staff = user.roles.some((r) => r === 'agent' || r === 'lead' || r === 'admin');
-	const [{ data: ticket }, { data: events }, messages, live, { data: catalog }, { data: teams }, { data: attachments }, { data: watchers }, slaExplanation] = await Promise.all([
+	const [{ data: ticket }, timeline, messages, live, { data: catalog }, { data: teams }, { data: attachments }, { data: watchers }, slaExplanation] = await Promise.all([
 		client.get<TicketDetail>(`/tickets/${number}`),
-		client.get<TicketEvent[]>(`/tickets/${number}/events?limit=200`),
-		client.get<TicketMessage[]>(`/tickets/${number}/messages?limit=200`),
+		latest<TicketEvent>(client, `/tickets/${number}/events`),
+		latest<TicketMessage>(client, `/tickets/${number}/messages`),
 		// The ticket's record comes from the read tables; the live view asks its workflow,
 		// which may be unreachable (or past retention) without the ticket being any less there.
 		staff
@@ -71,8 +72,9 @@ export const load: PageServerLoad = async (event) => {
 
 	return {
 		ticket,
-		events,
-		messages: { items: messages.data, total: messages.pagination?.total ?? messages.data.length },
+		events: timeline.items,
+		eventsTotal: timeline.total,
+		messages,
 		teams,
 		live,
 		members,
