@@ -30,7 +30,12 @@ export const load: PageServerLoad = async (event) => {
 	const items = pending
 		.map((p) => ({ ...p, chain: chains.get(p.ticket.number) ?? null }))
 		.sort((a, b) => URGENCY[a.ticket.priority] - URGENCY[b.ticket.priority] || (a.waitingSince ?? '').localeCompare(b.waitingSince ?? ''));
-	return { pending: items, pagination: pagination ?? { page, limit: PAGE_SIZE, total: pending.length, totalPages: 1 } };
+	return {
+		pending: items,
+		pagination: pagination ?? { page, limit: PAGE_SIZE, total: pending.length, totalPages: 1 },
+		// One per page load: a decision retried after "not confirmed" is the same change, answered once.
+		actionKey: crypto.randomUUID()
+	};
 };
 
 const DECISIONS = ['approve', 'reject', 'request_info', 'delegate'] as const;
@@ -53,7 +58,7 @@ export const actions: Actions = {
 			...(field('toUserId') ? { toUserId: Number(field('toUserId')) } : {})
 		};
 		try {
-			await api(event).post(`/tickets/${number}/approval/${decision}`, body, field('key') ? { 'Idempotency-Key': field('key') } : undefined);
+			await api(event).post(`/tickets/${number}/approval/${decision}`, body, field('key') ? { 'Idempotency-Key': `${field('key')}:${number}:${decision}` } : undefined);
 		} catch (err) {
 			if (err instanceof ApiError && (err.status < 500 || err.code === 'NOT_CONFIRMED')) return refused(err, { number, decision });
 			throw err;
