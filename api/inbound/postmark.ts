@@ -39,7 +39,7 @@ export const PostmarkInbound = z.object({
 export type PostmarkInbound = z.infer<typeof PostmarkInbound>;
 
 /** What became of one inbound message; the refusals are permanent, so they answer 403 (the one status that stops Postmark's retries). */
-export type InboundOutcome = 'created' | 'replied' | 'unknown_sender' | 'forged_hash' | 'not_allowed' | 'ticket_closed' | 'ticket_resolved' | 'auto_reply' | 'malformed';
+export type InboundOutcome = 'created' | 'replied' | 'unknown_sender' | 'forged_hash' | 'not_allowed' | 'ticket_closed' | 'ticket_resolved' | 'auto_reply' | 'intake_refused' | 'malformed';
 
 const REFUSAL_STATUS: Record<Exclude<InboundOutcome, 'created' | 'replied'>, number> = {
   unknown_sender: 403,
@@ -48,6 +48,7 @@ const REFUSAL_STATUS: Record<Exclude<InboundOutcome, 'created' | 'replied'>, num
   ticket_closed: 403,
   ticket_resolved: 403,
   auto_reply: 403,
+  intake_refused: 403,
   malformed: 400,
 };
 
@@ -168,7 +169,9 @@ export function createInboundMail({ models, organisation, reads, service, files,
     const key = keyOf(mail.MessageID);
     const visibility = row.get('requester_id') === user.id ? 'public' : 'internal';
     try {
-      if (status === 'resolved') {
+      // Only the requester's answer reopens a resolved ticket; a colleague's emailed note (a
+      // "thanks, done" to the resolution email) is recorded on it as it stands.
+      if (status === 'resolved' && visibility === 'public') {
         if (!reopenResolved) throw new Refusal('ticket_resolved', `Ticket #${number} is resolved and replies by email do not reopen it; reopen it in the portal`);
         await service.act(user, number, 'reopen', { reason: 'Reopened by an email reply' }, key);
       }
@@ -190,8 +193,17 @@ export function createInboundMail({ models, organisation, reads, service, files,
     const subject = mail.Subject.replace(/\s+/g, ' ').trim();
     const title = clip(subject.length >= 3 ? subject : `Email from ${user.name}`, 200);
     const description = clip(mail.TextBody.trim() || mail.StrippedTextReply.trim() || '(no text in the email)', 20_000);
-    const { number } = await service.open(user, { title, description, categoryId: category.id, priority: 'medium', customFields: {} }, keyOf(mail.MessageID), 'email');
-    return number;
+    try {
+      const { number } = await service.open(user, { title, description, categoryId: category.id, priority: 'medium', customFields: {} }, keyOf(mail.MessageID), 'email');
+      return number;
+    } catch (err) {
+      // The intake category asks for what an email cannot give (a required field): every retry
+      // would fail the same way, so the message is recorded with why, for ops to see and fix.
+      const known = toApiError(err);
+      if (known?.status !== 400) throw err;
+      const fields = known.details?.map((d) => d.field).join(', ');
+      throw new Refusal('intake_refused', `The intake category "${intakeCategoryCode}" refused the ticket: ${known.message}${fields ? ` (${fields})` : ''}; choose an intake category an email can fill (INBOUND_CATEGORY)`);
+    }
   }
 
   async function record(values: Record<string, unknown>): Promise<InboundAnswer> {

@@ -129,6 +129,20 @@ describe('new tickets by email', () => {
     expect(await h.db.models.Attachment.count({ where: { ticket_number: first.body.data.ticketNumber } })).toBe(1);
   });
 
+  test('when the intake category asks for a field an email cannot give, then the message is refused with why and recorded, not lost to retries', async () => {
+    const category = (await h.db.models.Category.findOne({ where: { code: 'it-hardware' } }))!;
+    const fields = category.get('field_schema');
+    await category.update({ field_schema: [{ key: 'asset_tag', label: 'Asset tag', type: 'text', required: true }] });
+    try {
+      const payload = email({ Subject: `Needs an asset tag ${crypto.randomUUID().slice(0, 8)}` });
+      const refused = await deliver(payload);
+      expect({ status: refused.status, code: refused.body.error?.code }).toEqual({ status: 403, code: 'INTAKE_REFUSED' });
+      expect(await recorded(payload.MessageID)).toMatchObject({ outcome: 'intake_refused', status_code: 403, reason: expect.stringContaining('customFields.asset_tag') });
+    } finally {
+      await category.update({ field_schema: fields });
+    }
+  });
+
   test('when the subject is empty, then the ticket gets a fallback title', async () => {
     const delivered = await deliver(email({ Subject: '  ' }));
     expect((await h.request('GET', `/tickets/${delivered.body.data.ticketNumber}`, { as: 'emma' })).body.data.title).toBe('Email from Emma Employee');
@@ -199,6 +213,20 @@ describe('replies from staff and from machines', () => {
     expect(asStaff).toEqual([expect.objectContaining({ body: expect.stringContaining('SECRET'), visibility: 'internal' })]);
     const asRequester = await h.request('GET', `/tickets/${number}/messages`, { as: 'emma' });
     expect(JSON.stringify(asRequester.body)).not.toContain('SECRET');
+  });
+
+  test('when an agent answers the resolution email, then the note is recorded and the ticket stays resolved: only the requester reopens by email', async () => {
+    const number = await emailedTicket();
+    await h.request('POST', `/tickets/${number}/actions/start`, { as: 'ada', body: {} });
+    expect((await h.request('POST', `/tickets/${number}/actions/resolve`, { as: 'ada', body: { resolution: 'Replaced the fuser' } })).body.data.status).toBe('resolved');
+    const delivered = await deliver(
+      email({ MailboxHash: signer.mailboxHash(number), From: 'alex@example.com', FromFull: { Email: 'alex@example.com', Name: 'Alex Agent' }, StrippedTextReply: 'Thanks, all good on our side.' }),
+    );
+    expect(delivered.status).toBe(200);
+    expect((await h.request('GET', `/tickets/${number}`, { as: 'emma' })).body.data.status).toBe('resolved');
+    expect((await h.request('GET', `/tickets/${number}/messages`, { as: 'ada' })).body.data).toEqual([expect.objectContaining({ body: 'Thanks, all good on our side.', visibility: 'internal' })]);
+    const events = await h.request('GET', `/tickets/${number}/events?limit=100`, { as: 'ada' });
+    expect(events.body.data.map((e: { type: string }) => e.type)).not.toContain('reopen');
   });
 
   test('when the workflow refuses the sender (a manager who may read but not write), then 403 is answered and recorded', async () => {
