@@ -21,6 +21,43 @@ function byteCounter(maxBytes: number, refuse: (err: ApiError) => ApiError): Tra
   });
 }
 
+/**
+ * The upload's bytes as UTF-8 text, whole characters only: a character split across two network
+ * chunks came out as two replacement characters when each chunk was decoded on its own, and a
+ * file in another encoding (Latin-1 from an old spreadsheet) was taken in garbled. Such a file
+ * is refused whole (422) and nothing is kept.
+ */
+function utf8Text(refuse: (err: ApiError) => ApiError): Transform {
+  const decoder = new TextDecoder('utf-8', { fatal: true });
+  const notUtf8 = () =>
+    refuse(new ApiError(422, 'INVALID_ENCODING', 'The file is not UTF-8 text; save it as "CSV UTF-8" and upload it again', [{ field: '(file)', message: 'is not UTF-8 text' }]));
+  return new Transform({
+    readableObjectMode: true,
+    transform(chunk: Buffer, _encoding, done) {
+      let text: string;
+      try {
+        text = decoder.decode(chunk, { stream: true });
+      } catch {
+        done(notUtf8());
+        return;
+      }
+      if (text) this.push(text);
+      done();
+    },
+    flush(done) {
+      let rest: string;
+      try {
+        rest = decoder.decode();
+      } catch {
+        done(notUtf8());
+        return;
+      }
+      if (rest) this.push(rest);
+      done();
+    },
+  });
+}
+
 /** What a refused upload may still send before the answer goes out anyway (then the connection closes). */
 const DRAIN_LIMIT = { bytes: 64 * 1024 * 1024, ms: 30_000 };
 
@@ -52,10 +89,13 @@ function drain(upload: Readable): Promise<void> {
  * settled here; everything else is left pending for the runner.
  */
 export async function ingestCsv(models: Models, importId: string, upload: Readable, limits = IMPORT_LIMITS): Promise<{ rows: number }> {
+  // The header row as written, in order (papaparse renames a repeated name before the rows see
+  // it, and the first row's own keys would hide a column that row leaves out).
+  const headerRow: string[] = [];
   const parser = Papa.parse(Papa.NODE_STREAM_INPUT, {
     header: true,
     skipEmptyLines: 'greedy',
-    transformHeader: (h: string) => h.replace(/^\uFEFF/, '').trim(),
+    transformHeader: (h: string, index: number) => (headerRow[index] = h.replace(/^\uFEFF/, '').trim()),
   });
   const firstSeen = new Map<string, number>();
   let batch: Array<Record<string, unknown>> = [];
@@ -76,7 +116,7 @@ export async function ingestCsv(models: Models, importId: string, upload: Readab
       if (rows > limits.maxRows) throw refuse(new ApiError(422, 'TOO_MANY_ROWS', `The file has more than ${limits.maxRows} rows; split it into several imports`));
       const { __parsed_extra: extra, ...fields } = record;
       if (!header) {
-        header = Object.keys(fields);
+        header = [...headerRow];
         const problems = headerProblems(header);
         if (problems.length > 0) throw refuse(new ApiError(422, 'INVALID_CSV_HEADER', 'The header row does not describe tickets', problems));
       }
@@ -114,7 +154,7 @@ export async function ingestCsv(models: Models, importId: string, upload: Readab
   const source = new PassThrough();
   upload.pipe(source);
   try {
-    await pipeline(source, byteCounter(limits.maxBytes, refuse), parser, consume);
+    await pipeline(source, byteCounter(limits.maxBytes, refuse), utf8Text(refuse), parser, consume);
   } catch (err) {
     upload.unpipe(source);
     await drain(upload);

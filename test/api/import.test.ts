@@ -192,7 +192,7 @@ describe('CSV import refusals', () => {
    * Sends `parts` as a chunked upload (no Content-Length, so only reading can find the
    * problem) and returns the answer; a reset connection fails the test saying so.
    */
-  async function streamedUpload(parts: Iterable<string>): Promise<{ status: number; body: any }> {
+  async function streamedUpload(parts: Iterable<string | Buffer>): Promise<{ status: number; body: any }> {
     const url = new URL(`${h.apiUrl}/imports`);
     const token = await h.token('lee');
     return new Promise((resolve, reject) => {
@@ -252,6 +252,41 @@ describe('CSV import refusals', () => {
 
   test('when the file has a header but no rows, then 422', async () => {
     expect((await upload(csvOf([]))).status).toBe(422);
+  });
+
+  test("when a character's bytes arrive in two pieces, then the row holds the character, not two replacement marks", async () => {
+    const bytes = Buffer.from(`${HEADER.join(',')}\r\n${run}-utf8,emma@example.com,Café résumé naïve,Crème brûlée,hr-payroll,low,\r\n`, 'utf8');
+    const cut = bytes.indexOf(Buffer.from('é', 'utf8')) + 1; // between the two bytes of the first é
+    const answer = await streamedUpload([bytes.subarray(0, cut), bytes.subarray(cut)]);
+    expect(answer.status).toBe(202);
+    const row = await h.db.models.ImportRow.findOne({ where: { import_id: answer.body.data.id, row_number: 1 } });
+    expect((row!.get('data') as Record<string, string>).title).toBe('Café résumé naïve');
+  });
+
+  test('when the file is not UTF-8 (an old spreadsheet saved as Latin-1), then 422 says so and nothing is kept', async () => {
+    const before = await h.db.models.Import.count();
+    const latin1 = Buffer.from(`${HEADER.join(',')}\r\n${run}-latin1,emma@example.com,Caf\u00e9 machine broken,x,hr-payroll,low,\r\n`, 'latin1');
+    const answer = await streamedUpload([latin1]);
+    expect({ status: answer.status, code: answer.body.error?.code }).toEqual({ status: 422, code: 'INVALID_ENCODING' });
+    expect(await h.db.models.Import.count()).toBe(before);
+  });
+
+  test('when the first row leaves out a column, then that row is reported and the column still counts for the rows after it', async () => {
+    const header = ['external_id', 'requester_email', 'title', 'description', 'category', 'priority'];
+    const csv = [header.join(','), `${run}-short-1,emma@example.com,First,d,hr-payroll`, `${run}-short-2,emma@example.com,Second,d,hr-payroll,high`].join('\r\n');
+    const answer = await upload(csv);
+    expect(answer.status).toBe(202);
+    const rows = await h.db.models.ImportRow.findAll({ where: { import_id: answer.body.data.id }, order: [['row_number', 'ASC']] });
+    expect(rows.map((r) => [r.get('row_number'), r.get('outcome') === 'error' ? (r.get('errors') as Array<{ field: string }>).map((e) => e.field) : (r.get('data') as Record<string, string>).priority])).toEqual([
+      [1, ['priority']],
+      [2, 'high'],
+    ]);
+  });
+
+  test('when the header names a column twice, then 422 says it appears twice', async () => {
+    const answer = await upload(csvOf([[`${run}-twice`, 'emma@example.com', 'A', 'B', 'hr-payroll', 'low', '', 'C']], [...HEADER, 'title']));
+    expect(answer.status).toBe(422);
+    expect(answer.body.error.details).toEqual(expect.arrayContaining([{ field: 'title', message: 'appears twice in the header' }]));
   });
 });
 
