@@ -188,6 +188,18 @@ test('when a ticket has more messages than the page shows, then it shows the lat
   expect(await page.getByTestId('events-shown').textContent()).toMatch(/latest 200 of \d+ events/);
 }, 240_000);
 
+test('when a list is opened past its last page, then it says the list is not empty and leads to the last page', async () => {
+  await raiseLaptopRequest('One of Emma\'s tickets');
+  session = await signIn(browser, stack, 'Emma');
+  const { page } = session;
+  await page.goto(`${stack.webUrl}/tickets?page=50`);
+  const notice = page.getByTestId('empty-page');
+  await notice.waitFor();
+  expect(await page.getByTestId('empty-list').count()).toBe(0);
+  await notice.getByRole('link', { name: 'Go to the last page' }).click();
+  await page.getByTestId('ticket-row').first().waitFor();
+}, 120_000);
+
 test('when a requester opens the reports, then the portal refuses and the navigation never offered them', async () => {
   session = await signIn(browser, stack, 'Emma');
   const { page } = session;
