@@ -58,7 +58,7 @@ export const ListTicketsQuery = z.strictObject({
   createdTo: z.iso.datetime({ offset: true }).optional(),
   updatedFrom: z.iso.datetime({ offset: true }).optional(),
   updatedTo: z.iso.datetime({ offset: true }).optional(),
-  sort: z.enum(['updated_desc', 'updated_asc', 'created_desc', 'created_asc', 'priority']).default('updated_desc'),
+  sort: z.enum(['updated_desc', 'updated_asc', 'created_desc', 'created_asc', 'priority', 'due']).default('updated_desc'),
   page: z.coerce.number().int().min(1).max(100_000).default(1),
   limit: z.coerce.number().int().min(1).max(100).default(20),
 }).superRefine(rangesInOrder([
@@ -107,7 +107,7 @@ export const SavedFilterBody = z.strictObject({
     teamId: z.number().int().positive().max(2_147_483_647).optional(),
     assigneeId: z.number().int().positive().max(2_147_483_647).optional(),
     q: searchText(1, 200).optional(),
-    sort: z.enum(['updated_desc', 'updated_asc', 'created_desc', 'created_asc', 'priority']).optional(),
+    sort: z.enum(['updated_desc', 'updated_asc', 'created_desc', 'created_asc', 'priority', 'due']).optional(),
   }),
 });
 export type SavedFilterBody = z.infer<typeof SavedFilterBody>;

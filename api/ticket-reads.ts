@@ -15,6 +15,8 @@ import type { TicketSummary } from './contract/types';
 export type { TicketSummary };
 
 const PRIORITY_ORDER = "CASE priority WHEN 'critical' THEN 0 WHEN 'high' THEN 1 WHEN 'medium' THEN 2 ELSE 3 END";
+/** A ticket's next SLA due instant: first response while it runs, else resolution (null when no clock runs). */
+const NEXT_DUE = 'CASE WHEN first_response_due IS NOT NULL AND (resolution_due IS NULL OR first_response_due < resolution_due) THEN first_response_due ELSE resolution_due END';
 
 const EXPORTED_COLUMNS = ['number', 'title', 'status', 'priority', 'channel', 'category_id', 'department_id', 'team_id', 'assignee_id', 'requester_id', 'sla_breached', 'created_at', 'updated_at', 'resolved_at', 'closed_at'];
 
@@ -175,6 +177,13 @@ export function createTicketReads(models: Models) {
         return [['created_at', 'ASC'], ['number', 'ASC']];
       case 'priority':
         return [[models.Ticket.sequelize!.literal(PRIORITY_ORDER), 'ASC'], ['updated_at', 'DESC']];
+      case 'due':
+        // Soonest due first; tickets with no clock running last.
+        return [
+          [models.Ticket.sequelize!.literal(`(${NEXT_DUE}) IS NULL`), 'ASC'],
+          [models.Ticket.sequelize!.literal(NEXT_DUE), 'ASC'],
+          ['number', 'ASC'],
+        ];
       default:
         return [['updated_at', 'DESC'], ['number', 'DESC']];
     }

@@ -239,7 +239,7 @@ export interface SavedFilterCriteria {
 	teamId?: number;
 	assigneeId?: number;
 	q?: string;
-	sort?: 'updated_desc' | 'updated_asc' | 'created_desc' | 'created_asc' | 'priority';
+	sort?: 'updated_desc' | 'updated_asc' | 'created_desc' | 'created_asc' | 'priority' | 'due';
 }
 
 /** One of the caller's saved ticket-list filters (`/saved-filters`); nobody else sees it. */

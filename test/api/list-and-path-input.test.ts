@@ -58,6 +58,29 @@ describe('periods given backwards', () => {
   });
 });
 
+describe('sorting by what falls due first', () => {
+  test('when tickets of several priorities are listed soonest due first, then the shortest target leads, and one with no clock running comes last', async () => {
+    const tag = `duesort${crypto.randomUUID().slice(0, 6)}`;
+    const raise = async (priority: string) => {
+      const created = await h.request('POST', '/tickets', {
+        as: 'emma',
+        headers: { 'Idempotency-Key': crypto.randomUUID() },
+        body: { title: `${tag} ${priority}`, description: 'Sorting', categoryId: await h.categoryId('it-laptop'), priority },
+      });
+      expect(created.status).toBe(201);
+      return created.body.data.number as number;
+    };
+    const low = await raise('low');
+    const critical = await raise('critical');
+    const high = await raise('high');
+    const parked = await raise('medium');
+    await h.request('POST', `/tickets/${parked}/actions/cancel`, { as: 'emma', body: { reason: 'Not needed' } });
+    const listed = await h.request('GET', `/tickets?q=${tag}&sort=due`, { as: 'ada' });
+    expect(listed.status).toBe(200);
+    expect(listed.body.data.map((t: { number: number }) => t.number)).toEqual([critical, high, low, parked]);
+  });
+});
+
 describe('ids in the path', () => {
   test('when the ticket number is written another way than plain digits, then 400 names it instead of answering that ticket', async () => {
     for (const spelling of [`0x${number.toString(16)}`, `${number}e0`, `${number}.0`, `%20${number}`, `+${number}`, `0${number}`]) {

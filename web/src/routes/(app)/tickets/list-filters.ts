@@ -10,6 +10,7 @@ export const STATUS_GROUPS: ReadonlyArray<{ label: string; statuses: readonly Ti
 export const SORTS = [
 	{ value: 'updated_desc', label: 'Recently updated' },
 	{ value: 'priority', label: 'Most urgent first' },
+	{ value: 'due', label: 'Due soonest first' },
 	{ value: 'created_asc', label: 'Oldest first' },
 	{ value: 'created_desc', label: 'Newest first' }
 ] as const;

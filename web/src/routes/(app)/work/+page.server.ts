@@ -13,7 +13,8 @@ export const load: PageServerLoad = async (event) => {
 	const client = api(event);
 	const [{ data: mine, pagination }, { data: breached }, { pagination: approvals }] = await Promise.all([
 		client.get<TicketSummary[]>(`/tickets?scope=team&assigneeId=${user.id}&status=${OPEN}&sort=priority&limit=100`),
-		client.get<TicketSummary[]>(`/tickets?scope=team&status=${OPEN}&sort=priority&limit=100`),
+		// Soonest due first, so the hundred looked at are the ones nearest a breach, whatever their priority.
+		client.get<TicketSummary[]>(`/tickets?scope=team&status=${OPEN}&sort=due&limit=100`),
 		client.get<PendingApproval[]>('/approvals/pending?limit=1')
 	]);
 	return {
