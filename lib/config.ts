@@ -184,6 +184,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   } catch (err) {
     throw new ConfigError(`Invalid configuration: INBOUND_AUTHSERV_IDS: ${(err as Error).message}`);
   }
+  // A DMARC verdict comes only from Authentication-Results: with no service trusted to write
+  // them, a domain that accepts only DMARC would have every message refused.
+  const dmarcOnly = Object.entries(trustedDomains).filter(([, policy]) => policy === 'dmarc').map(([domain]) => domain);
+  if (dmarcOnly.length > 0 && authservIds.length === 0) {
+    throw new ConfigError(
+      `Invalid configuration: INBOUND_TRUSTED_DOMAINS asks a DMARC pass of ${dmarcOnly.join(', ')}, but INBOUND_AUTHSERV_IDS names no service whose Authentication-Results may say so; set it (e.g. mx.google.com) or use relaxed or strict for those domains`,
+    );
+  }
   const identityMode = auth0Domain ? 'auth0' : raw.IDENTITY_MODE === 'local' ? 'local' : 'unset';
   const issuerUrl = auth0Domain
     ? `${auth0Domain.startsWith('http') ? auth0Domain : `https://${auth0Domain}`}/`

@@ -116,7 +116,9 @@ export async function ingestCsv(models: Models, importId: string, upload: Readab
       if (rows > limits.maxRows) throw refuse(new ApiError(422, 'TOO_MANY_ROWS', `The file has more than ${limits.maxRows} rows; split it into several imports`));
       const { __parsed_extra: extra, ...fields } = record;
       if (!header) {
-        header = [...headerRow];
+        // papaparse names the header from the first line it parsed: a blank line before the
+        // header leaves only an empty name here, and its own keys are then the header's.
+        header = headerRow.some((name) => name !== '') ? [...headerRow] : Object.keys(fields);
         const problems = headerProblems(header);
         if (problems.length > 0) throw refuse(new ApiError(422, 'INVALID_CSV_HEADER', 'The header row does not describe tickets', problems));
       }

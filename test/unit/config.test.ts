@@ -50,8 +50,16 @@ describe('configuration', () => {
     [{ LOG_LEVEL: 'loud' }, 'LOG_LEVEL'],
     [{ DATABASE_URL: 'postgres://x' }, 'DATABASE_URL'],
     [{ ONCALL_WEBHOOK_URL: 'not a url' }, 'ONCALL_WEBHOOK_URL'],
+    [{ INBOUND_AUTHSERV_IDS: 'mx.google.com; dmarc=pass' }, 'INBOUND_AUTHSERV_IDS'],
+    // A domain that accepts only DMARC needs a service trusted to report DMARC, or all its mail is refused.
+    [{ INBOUND_TRUSTED_DOMAINS: 'company.example=dmarc' }, 'INBOUND_AUTHSERV_IDS names no service'],
   ])('when %o is given, then start-up fails naming %s', (env, name) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);
     expect(() => loadConfig(env)).toThrow(name);
+  });
+
+  test('when a DMARC-only domain comes with a trusted authentication service, then both are taken', () => {
+    const { inbound } = loadConfig({ INBOUND_TRUSTED_DOMAINS: 'company.example=dmarc', INBOUND_AUTHSERV_IDS: 'MX.Google.com' }).mail!;
+    expect({ domains: inbound.trustedDomains, services: inbound.authservIds }).toEqual({ domains: { 'company.example': 'dmarc' }, services: ['mx.google.com'] });
   });
 });

@@ -10,6 +10,7 @@ export async function latest<T>(client: ReturnType<typeof api>, path: string, si
 	const total = first.pagination?.total ?? first.data.length;
 	if (total <= first.data.length) return { items: first.data, total };
 	const last = Math.ceil(total / size);
-	const [before, end] = await Promise.all([client.get<T[]>(`${path}?limit=${size}&page=${last - 1}`), client.get<T[]>(`${path}?limit=${size}&page=${last}`)]);
+	const page = (n: number) => (n === 1 ? Promise.resolve(first) : client.get<T[]>(`${path}?limit=${size}&page=${n}`));
+	const [before, end] = await Promise.all([page(last - 1), page(last)]);
 	return { items: [...before.data, ...end.data].slice(-size), total };
 }

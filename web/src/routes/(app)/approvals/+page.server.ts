@@ -58,7 +58,7 @@ export const actions: Actions = {
 			...(field('toUserId') ? { toUserId: Number(field('toUserId')) } : {})
 		};
 		try {
-			await api(event).post(`/tickets/${number}/approval/${decision}`, body, field('key') ? { 'Idempotency-Key': `${field('key')}:${number}:${decision}` } : undefined);
+			await api(event).post(`/tickets/${number}/approval/${decision}`, body, field('key') ? { 'Idempotency-Key': `${field('key')}:${number}:${step}:${decision}` } : undefined);
 		} catch (err) {
 			if (err instanceof ApiError && (err.status < 500 || err.code === 'NOT_CONFIRMED')) return refused(err, { number, decision });
 			throw err;
