@@ -197,13 +197,13 @@ browserTest('when Hannah hands her approvals to Dana on the out-of-office page, 
   const { body } = await portal.api('ada', 'GET', `/tickets/${number}/events?limit=100`);
   const decision = body.data.find((e: { type: string; actorName: string }) => /approv/.test(e.type) && e.actorName === 'Dana Director');
   expect(decision).toBeTruthy();
-  // The queue's decision carried an Idempotency-Key (this page's, the ticket and the decision), so
+  // The queue's decision carried an Idempotency-Key (this page's, the ticket, the step and the decision), so
   // a retry after "not confirmed" is the same Update: its id in the ticket's history says so.
   const connection = await Connection.connect({ address: portal.stack.temporalAddress });
   try {
     const history = await new Client({ connection }).workflow.getHandle(`ticket-${number}`).fetchHistory();
     const updateIds = (history.events ?? []).flatMap((e) => (e.workflowExecutionUpdateAcceptedEventAttributes?.acceptedRequest?.meta?.updateId ? [e.workflowExecutionUpdateAcceptedEventAttributes.acceptedRequest.meta.updateId] : []));
-    expect(updateIds.filter((id) => id.startsWith('approve:'))).toEqual([expect.stringMatching(new RegExp(`^approve:\\d+:[0-9a-f-]{36}:${number}:approve#[A-Za-z0-9_-]{22}$`))]);
+    expect(updateIds.filter((id) => id.startsWith('approve:'))).toEqual([expect.stringMatching(new RegExp(`^approve:\\d+:[0-9a-f-]{36}:${number}:\\d+:approve#[A-Za-z0-9_-]{22}$`))]);
   } finally {
     await connection.close();
   }
