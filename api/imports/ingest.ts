@@ -31,29 +31,25 @@ function utf8Text(refuse: (err: ApiError) => ApiError): Transform {
   const decoder = new TextDecoder('utf-8', { fatal: true });
   const notUtf8 = () =>
     refuse(new ApiError(422, 'INVALID_ENCODING', 'The file is not UTF-8 text; save it as "CSV UTF-8" and upload it again', [{ field: '(file)', message: 'is not UTF-8 text' }]));
+  /** Pushes what `decode` gives, or fails the stream when the bytes are not UTF-8. */
+  const emit = (stream: Transform, decode: () => string, done: (err?: Error | null) => void) => {
+    let text: string;
+    try {
+      text = decode();
+    } catch {
+      done(notUtf8());
+      return;
+    }
+    if (text) stream.push(text);
+    done();
+  };
   return new Transform({
     readableObjectMode: true,
     transform(chunk: Buffer, _encoding, done) {
-      let text: string;
-      try {
-        text = decoder.decode(chunk, { stream: true });
-      } catch {
-        done(notUtf8());
-        return;
-      }
-      if (text) this.push(text);
-      done();
+      emit(this, () => decoder.decode(chunk, { stream: true }), done);
     },
     flush(done) {
-      let rest: string;
-      try {
-        rest = decoder.decode();
-      } catch {
-        done(notUtf8());
-        return;
-      }
-      if (rest) this.push(rest);
-      done();
+      emit(this, () => decoder.decode(), done);
     },
   });
 }
